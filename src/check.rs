@@ -1,0 +1,206 @@
+//! Runs the model checker on a scenario and turns its discoveries into
+//! verdicts.
+//!
+//! A property is `violated` when the checker found a counterexample, `holds`
+//! only when the search was complete (every reachable state of the bounded
+//! model visited), and `unknown` otherwise. Stateright stops as soon as every
+//! property has a discovery and also stops at a depth or time limit, so
+//! completeness is tracked here, not assumed from `is_done`.
+
+use crate::model::{self, KafkaModel, KafkaState};
+use crate::properties;
+use crate::scenario::Scenario;
+use crate::trace::{self, Trace};
+use crate::verdict::Verdict;
+use stateright::{Checker, Model};
+use std::time::{Duration, Instant};
+
+/// Which Stateright search runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Search {
+    /// Breadth-first: complete, and its counterexamples are shortest.
+    Bfs,
+    /// Depth-first: complete, often faster to a first counterexample, not shortest.
+    Dfs,
+    /// Random walks: never complete, so a property it does not violate is `unknown`.
+    Simulation,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub search: Search,
+    pub threads: usize,
+    pub max_depth: Option<usize>,
+    pub timeout: Option<Duration>,
+    /// Where progress lines go on runs longer than a second (stderr in the CLI).
+    pub progress: Option<fn(&str)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            search: Search::Bfs,
+            threads: 1,
+            max_depth: None,
+            timeout: None,
+            progress: None,
+        }
+    }
+}
+
+/// How long a simulation runs when no `--timeout` is given: it has no end of its own.
+pub const DEFAULT_SIMULATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug)]
+pub struct PropertyOutcome {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub verdict: Verdict,
+    pub expected: Verdict,
+    pub trace: Option<Trace>,
+}
+
+impl PropertyOutcome {
+    pub fn matches(&self) -> bool {
+        self.verdict == self.expected
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Every reachable state was visited (false when the search stopped at
+    /// a limit, or early because every property already had a counterexample).
+    pub complete: bool,
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+    pub properties: Vec<PropertyOutcome>,
+}
+
+impl Outcome {
+    pub fn all_match(&self) -> bool {
+        self.properties.iter().all(PropertyOutcome::matches)
+    }
+}
+
+/// Checks one scenario.
+pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
+    let model = model::build(scenario);
+    let mut builder = model.checker().threads(options.threads.max(1));
+    if let Some(depth) = options.max_depth {
+        builder = builder.target_max_depth(depth);
+    }
+    let timeout = match (options.timeout, options.search) {
+        (None, Search::Simulation) => Some(DEFAULT_SIMULATION_TIMEOUT),
+        (t, _) => t,
+    };
+    if let Some(t) = timeout {
+        builder = builder.timeout(t);
+    }
+    let start = Instant::now();
+    let label = scenario.name.as_str();
+    match options.search {
+        Search::Bfs => finish(builder.spawn_bfs(), scenario, options, timeout, start, label),
+        Search::Dfs => finish(builder.spawn_dfs(), scenario, options, timeout, start, label),
+        Search::Simulation => {
+            let checker = builder.spawn_simulation(0, stateright::UniformChooser);
+            finish(checker, scenario, options, timeout, start, label)
+        }
+    }
+}
+
+type KafkaPath = stateright::Path<KafkaState, <KafkaModel as Model>::Action>;
+
+/// A shortest counterexample of one property.
+///
+/// Stateright's breadth-first search records a discovery for every violating
+/// state it visits, each replacing the last, until every property has one; a
+/// search that goes on to prove other properties therefore reports a deep
+/// counterexample, not the first. A search for this property alone stops at
+/// its first discovery, which breadth-first order makes a shortest one.
+/// Eventually properties are searched in their invariant form, so the first
+/// terminal state that misses the goal is the discovery.
+fn shortest_counterexample(
+    scenario: &Scenario,
+    property: &properties::Property,
+    options: &Options,
+    timeout: Option<Duration>,
+) -> Option<KafkaPath> {
+    let mut model = model::build(scenario);
+    model.properties.clear();
+    let model = model.property(stateright::Expectation::Always, property.name, property.invariant);
+    let mut builder = model.checker();
+    if let Some(depth) = options.max_depth {
+        builder = builder.target_max_depth(depth);
+    }
+    if let Some(t) = timeout {
+        builder = builder.timeout(t);
+    }
+    builder.spawn_bfs().join().discovery(property.name)
+}
+
+fn finish<C: Checker<KafkaModel>>(
+    checker: C,
+    scenario: &Scenario,
+    options: &Options,
+    timeout: Option<Duration>,
+    start: Instant,
+    label: &str,
+) -> Outcome {
+    let mut last_report = start;
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(20));
+        if let Some(report) = options.progress {
+            if start.elapsed() >= Duration::from_secs(1) && last_report.elapsed() >= Duration::from_secs(1) {
+                let secs = start.elapsed().as_secs_f64();
+                let states = checker.unique_state_count();
+                report(&format!(
+                    "{label}: {states} states, {:.0} states/s, depth {}, {secs:.1}s",
+                    states as f64 / secs,
+                    checker.max_depth()
+                ));
+                last_report = Instant::now();
+            }
+        }
+    }
+    let checker = checker.join();
+    let seconds = start.elapsed().as_secs_f64();
+    let model = checker.model();
+    let discoveries = checker.discoveries();
+    let timed_out = timeout.is_some_and(|t| start.elapsed() >= t);
+    let depth_cut = options.max_depth.is_some_and(|d| checker.max_depth() >= d);
+    let stopped_early = discoveries.len() == model.properties().len();
+    let complete = options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
+    let properties = properties::ALL
+        .iter()
+        .map(|p| {
+            let (verdict, trace) = match discoveries.get(p.name) {
+                Some(found) => {
+                    let shortest = match options.search {
+                        Search::Bfs => shortest_counterexample(scenario, p, options, timeout),
+                        Search::Dfs | Search::Simulation => None,
+                    };
+                    let path = shortest.as_ref().unwrap_or(found);
+                    let violation = (p.explain)(model, path.last_state());
+                    (Verdict::Violated, Some(trace::trace(model, path, violation)))
+                }
+                None if complete => (Verdict::Holds, None),
+                None => (Verdict::Unknown, None),
+            };
+            PropertyOutcome {
+                name: p.name,
+                kind: p.kind(),
+                verdict,
+                expected: scenario.expected(p.name),
+                trace,
+            }
+        })
+        .collect();
+    Outcome {
+        complete,
+        unique_states: checker.unique_state_count(),
+        max_depth: checker.max_depth(),
+        seconds,
+        properties,
+    }
+}

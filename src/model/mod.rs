@@ -1,0 +1,255 @@
+//! The Stateright actor model of a consumer group reading a partitioned log
+//! (DESIGN.md §1): one broker, one group coordinator, one sink and the
+//! scenario's consumers, talking over an ordered (per-connection FIFO,
+//! TCP-like) network.
+//!
+//! Each actor's logic lives in its own module and is plain code over its own
+//! state; [`Node`] only routes Stateright's callbacks to it. Every step is
+//! one delivered message or one crash/recover of a consumer, so the checker
+//! explores every interleaving of receive, process, commit and crash.
+
+pub mod broker;
+pub mod consumer;
+pub mod coordinator;
+pub mod msg;
+pub mod sink;
+
+use crate::scenario::{Partition, Scenario};
+use broker::Broker;
+use consumer::{Consumer, ConsumerState, To};
+use coordinator::OffsetsLog;
+use msg::{Incarnation, Msg};
+use serde::Serialize;
+use sink::SinkState;
+use stateright::actor::{Actor, ActorModel, ActorModelState, Id, Network, Out};
+use std::borrow::Cow;
+
+pub const BROKER: usize = 0;
+pub const COORDINATOR: usize = 1;
+pub const SINK: usize = 2;
+/// Actor index of consumer 0; consumer c is `FIRST_CONSUMER + c`.
+pub const FIRST_CONSUMER: usize = 3;
+
+pub type KafkaModel = ActorModel<Node, Scenario, ()>;
+pub type KafkaState = ActorModelState<Node, ()>;
+
+/// The trace name of the actor at an index (DESIGN.md §4).
+pub fn actor_name(index: usize) -> String {
+    match index {
+        BROKER => "broker".into(),
+        COORDINATOR => "coordinator".into(),
+        SINK => "sink".into(),
+        c => format!("consumer-{}", c - FIRST_CONSUMER),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Node {
+    Broker(Broker),
+    Coordinator,
+    Sink(SinkState),
+    Consumer(Consumer),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum NodeState {
+    Broker,
+    Coordinator(OffsetsLog),
+    Sink(SinkState),
+    Consumer(ConsumerState),
+}
+
+/// What survives a crash: the offsets log (durable in Kafka), and a
+/// consumer's incarnation, which stands for the fact that a restarted process
+/// has new connections (and counts the crash budget spent).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum NodeStorage {
+    OffsetsLog(OffsetsLog),
+    Incarnation(Incarnation),
+}
+
+fn id_of(to: To) -> Id {
+    Id::from(match to {
+        To::Broker => BROKER,
+        To::Coordinator => COORDINATOR,
+        To::Sink => SINK,
+    })
+}
+
+impl Actor for Node {
+    type Msg = Msg;
+    type State = NodeState;
+    type Timer = ();
+    type Random = ();
+    type Storage = NodeStorage;
+
+    fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
+        match self {
+            Node::Broker(_) => NodeState::Broker,
+            Node::Coordinator => match storage {
+                Some(NodeStorage::OffsetsLog(log)) => NodeState::Coordinator(log.clone()),
+                _ => NodeState::Coordinator(OffsetsLog::default()),
+            },
+            Node::Sink(initial) => NodeState::Sink(initial.clone()),
+            Node::Consumer(consumer) => {
+                let incarnation = match storage {
+                    Some(NodeStorage::Incarnation(i)) => i + 1,
+                    _ => 0,
+                };
+                o.save(NodeStorage::Incarnation(incarnation));
+                let mut sends = Vec::new();
+                let state = consumer.start(incarnation, &mut sends);
+                for (to, msg) in sends {
+                    o.send(id_of(to), msg);
+                }
+                NodeState::Consumer(state)
+            }
+        }
+    }
+
+    fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match (self, state.to_mut()) {
+            (Node::Broker(broker), _) => {
+                if let Some(reply) = broker.handle(&msg) {
+                    o.send(src, reply);
+                }
+            }
+            (Node::Coordinator, NodeState::Coordinator(log)) => {
+                let records = log.records.len();
+                let (reply, outputs) = log.handle(&msg);
+                if log.records.len() != records {
+                    o.save(NodeStorage::OffsetsLog(log.clone()));
+                }
+                if let Some(outputs) = outputs {
+                    o.send(Id::from(SINK), outputs);
+                }
+                if let Some(reply) = reply {
+                    o.send(src, reply);
+                }
+            }
+            (Node::Sink(_), NodeState::Sink(sink)) => {
+                if let Some(reply) = sink.apply(&msg) {
+                    o.send(src, reply);
+                }
+            }
+            (Node::Consumer(consumer), NodeState::Consumer(s)) => {
+                let mut sends = Vec::new();
+                consumer.on_reply(s, &msg, &mut sends);
+                for (to, msg) in sends {
+                    o.send(id_of(to), msg);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Builds the model of a scenario: actors, the ordered network, the crash
+/// budget and the properties.
+pub fn build(scenario: &Scenario) -> KafkaModel {
+    let consumers = (0..scenario.consumers).map(|c| {
+        let partitions: Vec<Partition> = (0..scenario.partitions)
+            .filter(|p| p % scenario.consumers == c)
+            .collect();
+        Node::Consumer(Consumer {
+            partitions,
+            strategy: scenario.strategy,
+            max_poll_records: scenario.max_poll_records,
+            log_end: scenario.messages,
+        })
+    });
+    let mut model = ActorModel::new(scenario.clone(), ())
+        .actor(Node::Broker(Broker {
+            log_end: scenario.messages,
+        }))
+        .actor(Node::Coordinator)
+        .actor(Node::Sink(SinkState::new(
+            scenario.partitions,
+            scenario.messages,
+        )))
+        .actors(consumers)
+        .init_network(Network::new_ordered([]))
+        // Stateright bounds how many actors are down at once; the scenario's
+        // budget is a total over the run, enforced by `within_crash_budget`.
+        .max_crashes(scenario.crashes.min(scenario.consumers) as usize)
+        .within_boundary(within_crash_budget);
+    for property in crate::properties::ALL {
+        model = model.property(property.expectation(), property.name, property.holds);
+    }
+    model
+}
+
+/// Only consumers crash, and at most `crashes` times in all: each consumer's
+/// incarnation counts its recoveries, and a consumer that is down now has
+/// spent one more.
+fn within_crash_budget(scenario: &Scenario, state: &KafkaState) -> bool {
+    if state.crashed[..FIRST_CONSUMER].iter().any(|&c| c) {
+        return false;
+    }
+    crashes_spent(state) <= scenario.crashes as usize
+}
+
+/// Consumer crashes so far in the run that led to `state`.
+pub fn crashes_spent(state: &KafkaState) -> usize {
+    (FIRST_CONSUMER..state.actor_states.len())
+        .map(|i| {
+            let recovered = match state.actor_storages[i] {
+                Some(NodeStorage::Incarnation(n)) => n as usize,
+                _ => 0,
+            };
+            recovered + state.crashed[i] as usize
+        })
+        .sum()
+}
+
+/// Read access to the parts of a model state the properties and traces need.
+pub trait View {
+    fn sink(&self) -> &SinkState;
+    fn offsets_log(&self) -> &OffsetsLog;
+    /// Consumer c's state and whether it is alive.
+    fn consumer(&self, c: usize) -> (&ConsumerState, bool);
+}
+
+impl View for KafkaState {
+    fn sink(&self) -> &SinkState {
+        match &*self.actor_states[SINK] {
+            NodeState::Sink(s) => s,
+            other => unreachable!("actor {SINK} is the sink, found {other:?}"),
+        }
+    }
+
+    fn offsets_log(&self) -> &OffsetsLog {
+        match &*self.actor_states[COORDINATOR] {
+            NodeState::Coordinator(log) => log,
+            other => unreachable!("actor {COORDINATOR} is the coordinator, found {other:?}"),
+        }
+    }
+
+    fn consumer(&self, c: usize) -> (&ConsumerState, bool) {
+        let i = FIRST_CONSUMER + c;
+        match &*self.actor_states[i] {
+            NodeState::Consumer(s) => (s, !self.crashed[i]),
+            other => unreachable!("actor {i} is a consumer, found {other:?}"),
+        }
+    }
+}
+
+/// Every message on the network, in any order.
+///
+/// stateright 0.31's `Network::iter_all` never advances within an ordered
+/// channel holding two or more messages (it yields the first forever), so
+/// ordered channels are walked here directly.
+pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = &Msg> + '_> {
+    match &state.network {
+        Network::Ordered(channels) => Box::new(channels.values().flatten()),
+        other => Box::new(other.iter_all().map(|env| env.msg)),
+    }
+}
+
+/// The consumer actors' configurations, by consumer number.
+pub fn consumers(model: &KafkaModel) -> impl Iterator<Item = &Consumer> {
+    model.actors[FIRST_CONSUMER..].iter().map(|node| match node {
+        Node::Consumer(c) => c,
+        other => unreachable!("actors from {FIRST_CONSUMER} on are consumers, found {other:?}"),
+    })
+}

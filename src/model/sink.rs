@@ -1,0 +1,74 @@
+//! The sink: where processing has its side effects (a database, another
+//! topic). It survives consumer crashes, so it is what `no-loss` and
+//! `no-duplicate` look at.
+
+use super::msg::Msg;
+use crate::scenario::{Offset, Partition};
+use serde::Serialize;
+
+/// How many times each record's side effect has been applied, by partition then offset.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct SinkState {
+    pub applied: Vec<Vec<u8>>,
+}
+
+impl SinkState {
+    pub fn new(partitions: Partition, messages: Offset) -> Self {
+        SinkState {
+            applied: vec![vec![0; messages as usize]; partitions as usize],
+        }
+    }
+
+    pub fn times_applied(&self, partition: Partition, offset: Offset) -> u8 {
+        self.applied[partition as usize][offset as usize]
+    }
+
+    /// Applies the side effects a message carries and returns the reply to its
+    /// sender, if any. Outputs of a transaction are only visible once the
+    /// coordinator has committed it, so they arrive here from the coordinator
+    /// and need no reply.
+    pub fn apply(&mut self, msg: &Msg) -> Option<Msg> {
+        let (partition, offsets) = msg.outputs()?;
+        for offset in offsets {
+            let count = &mut self.applied[partition as usize][offset as usize];
+            *count = count.saturating_add(1);
+        }
+        match *msg {
+            Msg::Output {
+                incarnation,
+                partition,
+                offset,
+            } => Some(Msg::OutputAck {
+                incarnation,
+                partition,
+                offset,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_counted_and_acknowledged() {
+        let mut sink = SinkState::new(2, 2);
+        let out = Msg::Output { incarnation: 3, partition: 1, offset: 1 };
+        assert_eq!(
+            sink.apply(&out),
+            Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 })
+        );
+        sink.apply(&out);
+        assert_eq!(sink.times_applied(1, 1), 2);
+        assert_eq!(sink.times_applied(0, 1), 0);
+    }
+
+    #[test]
+    fn transaction_outputs_apply_a_range_without_reply() {
+        let mut sink = SinkState::new(1, 3);
+        assert_eq!(sink.apply(&Msg::TxnOutputs { partition: 0, from: 1, to: 3 }), None);
+        assert_eq!(sink.applied[0], vec![0, 1, 1]);
+    }
+}

@@ -1,0 +1,219 @@
+//! The properties of DESIGN.md §2, each a function of one model state that
+//! returns its evidence: the offending offsets, empty when the property holds
+//! there. A violated property then explains itself with the records involved.
+
+use crate::model::{KafkaModel, KafkaState, View, consumers, in_flight};
+use crate::scenario::{Offset, Partition};
+use stateright::{Expectation, Model};
+
+/// A record of the partitioned log.
+pub type Record = (Partition, Offset);
+
+/// `no-loss` (always): no partition p and offset o with o < committed(p)
+/// where o was never processed and o is not pending: received by a live owner
+/// of p that can still process it, or an output on its way to the sink.
+pub fn lost_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
+    let log = state.offsets_log();
+    let sink = state.sink();
+    let mut lost = Vec::new();
+    for p in 0..model.cfg.partitions {
+        let committed = log.committed(p).unwrap_or(0);
+        for o in 0..committed {
+            if sink.times_applied(p, o) == 0 && !is_pending(model, state, p, o) {
+                lost.push((p, o));
+            }
+        }
+    }
+    lost
+}
+
+fn is_pending(model: &KafkaModel, state: &KafkaState, p: Partition, o: Offset) -> bool {
+    let held = consumers(model).enumerate().any(|(c, consumer)| {
+        let (s, alive) = state.consumer(c);
+        alive && consumer.will_process(s, p, o)
+    });
+    held || in_flight(state).any(|msg| {
+        msg.outputs()
+            .is_some_and(|(partition, offsets)| partition == p && offsets.contains(&o))
+    })
+}
+
+/// `no-duplicate` (always): no offset has been processed (made visible in
+/// the sink) more than once. Evidence: each such record with its count.
+pub fn duplicated_records(model: &KafkaModel, state: &KafkaState) -> Vec<(Record, u8)> {
+    let sink = state.sink();
+    all_records(model)
+        .filter_map(|(p, o)| {
+            let n = sink.times_applied(p, o);
+            (n > 1).then_some(((p, o), n))
+        })
+        .collect()
+}
+
+/// `all-processed` (eventually): every run ends with every offset of every
+/// partition processed at least once. Evidence: the records not processed yet.
+///
+/// Checked by Stateright as an eventually property: a discovery is a path to
+/// a terminal state on which this list was never empty. That is sound here
+/// because the list only shrinks along a path (the sink only counts up) and
+/// the state graph is acyclic (the offsets log and the sink only grow, a
+/// consumer's position only advances within an incarnation, and the crash
+/// budget bounds incarnations), the conditions STATERIGHT-NOTES.md names.
+pub fn unprocessed_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
+    let sink = state.sink();
+    all_records(model)
+        .filter(|&(p, o)| sink.times_applied(p, o) == 0)
+        .collect()
+}
+
+/// `committed-monotonic` (always): the committed offset of a partition never
+/// decreases. The offsets log keeps every commit, so the history is in the
+/// state. Evidence: (partition, committed before, committed after) for each
+/// record that moved an offset back.
+pub fn committed_decreases(state: &KafkaState) -> Vec<(Partition, Offset, Offset)> {
+    let mut latest: Vec<(Partition, Offset)> = Vec::new();
+    let mut decreases = Vec::new();
+    for r in &state.offsets_log().records {
+        match latest.iter_mut().find(|(p, _)| *p == r.partition) {
+            Some((_, committed)) => {
+                if r.offset < *committed {
+                    decreases.push((r.partition, *committed, r.offset));
+                }
+                *committed = r.offset;
+            }
+            None => latest.push((r.partition, r.offset)),
+        }
+    }
+    decreases
+}
+
+/// Whether a run can end in `state`: no step leads anywhere inside the
+/// model's bounds (the same notion of terminal Stateright's search uses).
+pub fn is_terminal(model: &KafkaModel, state: &KafkaState) -> bool {
+    let mut actions = Vec::new();
+    model.actions(state, &mut actions);
+    actions.into_iter().all(|action| {
+        model
+            .next_state(state, action)
+            .is_none_or(|next| !model.within_boundary(&next))
+    })
+}
+
+fn all_records(model: &KafkaModel) -> impl Iterator<Item = Record> + '_ {
+    (0..model.cfg.partitions).flat_map(move |p| (0..model.cfg.messages).map(move |o| (p, o)))
+}
+
+/// A property as the checker and the reports see it.
+pub struct Property {
+    pub name: &'static str,
+    pub eventually: bool,
+    /// Whether the property holds in a state (for `eventually`: whether the
+    /// goal is reached there).
+    pub holds: fn(&KafkaModel, &KafkaState) -> bool,
+    /// Why it fails in a state, in plain words; empty when it holds there.
+    pub explain: fn(&KafkaModel, &KafkaState) -> String,
+    /// The property as a state invariant: false exactly in the states a
+    /// counterexample can end in (for `eventually`, the terminal states
+    /// where the goal is not reached). The search for a shortest
+    /// counterexample checks this form.
+    pub invariant: fn(&KafkaModel, &KafkaState) -> bool,
+}
+
+impl Property {
+    pub fn expectation(&self) -> Expectation {
+        if self.eventually {
+            Expectation::Eventually
+        } else {
+            Expectation::Always
+        }
+    }
+
+    /// The expectation's name in the JSON output.
+    pub fn kind(&self) -> &'static str {
+        if self.eventually { "eventually" } else { "always" }
+    }
+}
+
+fn list(records: &[Record]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|(p, o)| format!("partition {p} offset {o}"))
+        .collect();
+    items.join(", ")
+}
+
+/// Every property, in the order of [`crate::scenario::PROPERTY_NAMES`].
+pub const ALL: [Property; 4] = [
+    Property {
+        name: "no-loss",
+        eventually: false,
+        holds: |m, s| lost_records(m, s).is_empty(),
+        invariant: |m, s| lost_records(m, s).is_empty(),
+        explain: |m, s| {
+            let lost = lost_records(m, s);
+            if lost.is_empty() {
+                return String::new();
+            }
+            format!(
+                "lost: {} (below the committed offset, never processed, and no live consumer or message will process it)",
+                list(&lost)
+            )
+        },
+    },
+    Property {
+        name: "no-duplicate",
+        eventually: false,
+        holds: |m, s| duplicated_records(m, s).is_empty(),
+        invariant: |m, s| duplicated_records(m, s).is_empty(),
+        explain: |m, s| {
+            let items: Vec<String> = duplicated_records(m, s)
+                .iter()
+                .map(|((p, o), n)| format!("partition {p} offset {o} processed {n} times"))
+                .collect();
+            if items.is_empty() {
+                return String::new();
+            }
+            format!("duplicated: {}", items.join(", "))
+        },
+    },
+    Property {
+        name: "all-processed",
+        eventually: true,
+        holds: |m, s| unprocessed_records(m, s).is_empty(),
+        invariant: |m, s| unprocessed_records(m, s).is_empty() || !is_terminal(m, s),
+        explain: |m, s| {
+            let missing = unprocessed_records(m, s);
+            if missing.is_empty() {
+                return String::new();
+            }
+            format!("the run ended with {} never processed", list(&missing))
+        },
+    },
+    Property {
+        name: "committed-monotonic",
+        eventually: false,
+        holds: |_, s| committed_decreases(s).is_empty(),
+        invariant: |_, s| committed_decreases(s).is_empty(),
+        explain: |_, s| {
+            let items: Vec<String> = committed_decreases(s)
+                .iter()
+                .map(|(p, before, after)| {
+                    format!("partition {p}: committed offset went back from {before} to {after}")
+                })
+                .collect();
+            items.join(", ")
+        },
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::PROPERTY_NAMES;
+
+    #[test]
+    fn properties_are_listed_in_the_stable_order() {
+        let names: Vec<_> = ALL.iter().map(|p| p.name).collect();
+        assert_eq!(names, PROPERTY_NAMES);
+    }
+}

@@ -1,0 +1,323 @@
+//! Scenario files (`models/*.json`, DESIGN.md §3): parsing and validation.
+//!
+//! A scenario is data a user writes to gate a configuration, so every way it
+//! can be wrong must come back as a [`ScenarioError`] that names the file, the
+//! field and, for syntax errors, the line and column. Nothing here panics on
+//! any input: the parser is serde_json, the field path comes from
+//! serde_path_to_error, and the semantic checks below are plain comparisons.
+
+use crate::verdict::Verdict;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A partition number inside the model (validated to fit, see [`LIMITS`]).
+pub type Partition = u8;
+/// A record offset inside the model; `messages` itself is a valid offset (the log end).
+pub type Offset = u8;
+
+/// The order of receive, process and commit a consumer follows (DESIGN.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// receive → commit(o+1) → process
+    AtMostOnce,
+    /// receive → process → commit(o+1)
+    AtLeastOnce,
+    /// receive → {process + commit(o+1)} in one transaction
+    ExactlyOnce,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::AtMostOnce => "at-most-once",
+            Strategy::AtLeastOnce => "at-least-once",
+            Strategy::ExactlyOnce => "exactly-once",
+        }
+    }
+
+    pub const ALL: [Strategy; 3] = [
+        Strategy::AtMostOnce,
+        Strategy::AtLeastOnce,
+        Strategy::ExactlyOnce,
+    ];
+}
+
+/// The stable property names of DESIGN.md §2, in the order they are reported.
+pub const PROPERTY_NAMES: [&str; 4] = [
+    "no-loss",
+    "no-duplicate",
+    "all-processed",
+    "committed-monotonic",
+];
+
+/// Bounds that keep a scenario's numbers inside the model's small integer
+/// types and its state space inside a 2-core, 24 GiB machine's reach.
+pub struct Limits {
+    pub partitions: u32,
+    pub consumers: u32,
+    pub messages: u32,
+    pub crashes: u32,
+    pub max_poll_records: u32,
+}
+
+pub const LIMITS: Limits = Limits {
+    partitions: 16,
+    consumers: 16,
+    messages: 200,
+    crashes: 50,
+    max_poll_records: 200,
+};
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub partitions: Partition,
+    /// Records per partition.
+    pub messages: Offset,
+    pub consumers: u8,
+    pub strategy: Strategy,
+    /// Total budget of consumer crashes in one run.
+    pub crashes: u8,
+    pub max_poll_records: u8,
+    /// Expected verdict per property; a property not named is expected to hold.
+    pub expect: BTreeMap<String, Verdict>,
+}
+
+impl Scenario {
+    /// The verdict a property is expected to have (DESIGN.md §3: unnamed means `holds`).
+    pub fn expected(&self, property: &str) -> Verdict {
+        self.expect.get(property).copied().unwrap_or(Verdict::Holds)
+    }
+}
+
+/// The file format, exactly as written; [`Scenario`] is what survives validation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    partitions: u32,
+    messages: u32,
+    consumers: u32,
+    strategy: Strategy,
+    #[serde(default)]
+    crashes: u32,
+    #[serde(default = "default_max_poll_records")]
+    max_poll_records: u32,
+    #[serde(default)]
+    expect: BTreeMap<String, ExpectedVerdict>,
+}
+
+fn default_max_poll_records() -> u32 {
+    1
+}
+
+/// Only definite verdicts can be expected: `unknown` is an outcome, not a goal.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ExpectedVerdict {
+    Holds,
+    Violated,
+}
+
+/// Why a scenario file was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    /// The field at fault (`expect.no-loss`, `strategy`, ...), when there is one.
+    pub field: Option<String>,
+    /// 1-based line and column of a syntax or type error.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads and validates one scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        field: None,
+        position: None,
+        message: format!("cannot read file: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and validates scenario text; `path` is only used in error messages.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+    let error = |field: Option<String>, position, message: String| ScenarioError {
+        file: path.to_path_buf(),
+        field,
+        position,
+        message,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let file: ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = (field != ".").then_some(field);
+        let inner = e.into_inner();
+        let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+        error(field, position, describe_json_error(&inner))
+    })?;
+    de.end().map_err(|e| {
+        error(
+            None,
+            Some((e.line(), e.column())),
+            describe_json_error(&e),
+        )
+    })?;
+    validate(file).map_err(|(field, message)| error(Some(field.to_string()), None, message))
+}
+
+/// serde_json's message without its trailing " at line L column C", which
+/// [`ScenarioError`] already shows in `file:line:column` form.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
+    if file.name.trim().is_empty() {
+        return Err(("name", "must not be empty".into()));
+    }
+    let partitions = in_range("partitions", file.partitions, 1, LIMITS.partitions)?;
+    let messages = in_range("messages", file.messages, 1, LIMITS.messages)?;
+    let consumers = in_range("consumers", file.consumers, 1, LIMITS.consumers)?;
+    let crashes = in_range("crashes", file.crashes, 0, LIMITS.crashes)?;
+    let max_poll_records = in_range(
+        "max_poll_records",
+        file.max_poll_records,
+        1,
+        LIMITS.max_poll_records,
+    )?;
+    let mut expect = BTreeMap::new();
+    for (property, verdict) in file.expect {
+        if !PROPERTY_NAMES.contains(&property.as_str()) {
+            return Err((
+                "expect",
+                format!(
+                    "unknown property `{property}`, expected one of {}",
+                    PROPERTY_NAMES.join(", ")
+                ),
+            ));
+        }
+        let verdict = match verdict {
+            ExpectedVerdict::Holds => Verdict::Holds,
+            ExpectedVerdict::Violated => Verdict::Violated,
+        };
+        expect.insert(property, verdict);
+    }
+    Ok(Scenario {
+        name: file.name,
+        description: file.description,
+        partitions,
+        messages,
+        consumers,
+        strategy: file.strategy,
+        crashes,
+        max_poll_records,
+        expect,
+    })
+}
+
+fn in_range(field: &'static str, value: u32, min: u32, max: u32) -> Result<u8, (&'static str, String)> {
+    if value < min || value > max {
+        return Err((field, format!("must be between {min} and {max}, got {value}")));
+    }
+    u8::try_from(value).map_err(|_| (field, format!("must be at most {}, got {value}", u8::MAX)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Scenario, ScenarioError> {
+        parse(Path::new("models/x.json"), text.as_bytes())
+    }
+
+    const VALID: &str = r#"{
+        "name": "n", "partitions": 1, "messages": 3, "consumers": 1,
+        "strategy": "at-least-once", "crashes": 1,
+        "expect": { "no-duplicate": "violated" }
+    }"#;
+
+    #[test]
+    fn valid_file_gets_defaults() {
+        let s = parse_str(VALID).unwrap();
+        assert_eq!(s.strategy, Strategy::AtLeastOnce);
+        assert_eq!(s.max_poll_records, 1);
+        assert_eq!(s.expected("no-duplicate"), Verdict::Violated);
+        assert_eq!(s.expected("no-loss"), Verdict::Holds);
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let e = parse_str("{\n  \"name\": \"n\",,\n}").unwrap_err();
+        assert_eq!(e.position, Some((2, 15)));
+        assert!(e.to_string().starts_with("models/x.json:2:15: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let e = parse_str(&VALID.replace("\"crashes\"", "\"crashez\"")).unwrap_err();
+        assert!(e.message.contains("unknown field `crashez`"), "{e}");
+        assert!(e.position.is_some());
+    }
+
+    #[test]
+    fn unknown_strategy_names_field_and_choices() {
+        let e = parse_str(&VALID.replace("at-least-once", "twice")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("strategy"));
+        assert!(e.message.contains("unknown variant `twice`"), "{e}");
+        assert!(e.message.contains("exactly-once"), "{e}");
+    }
+
+    #[test]
+    fn zero_consumers_is_rejected() {
+        let e = parse_str(&VALID.replace("\"consumers\": 1", "\"consumers\": 0")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("consumers"));
+        assert!(e.message.contains("between 1 and"), "{e}");
+    }
+
+    #[test]
+    fn unknown_property_and_verdict_are_rejected() {
+        let e = parse_str(&VALID.replace("no-duplicate", "no-dupes")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("expect"));
+        assert!(e.message.contains("no-dupes"), "{e}");
+        let e = parse_str(&VALID.replace("\"violated\"", "\"maybe\"")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("expect.no-duplicate"));
+    }
+
+    #[test]
+    fn trailing_content_and_wrong_types_are_errors() {
+        assert!(parse_str(&format!("{VALID} x")).is_err());
+        let e = parse_str(&VALID.replace("\"messages\": 3", "\"messages\": \"3\"")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("messages"));
+        assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": -3")).is_err());
+        assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": 99999999999")).is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! Counterexample traces: a checker path turned into the trace events of
+//! DESIGN.md §4, each with a sentence a person can read without the source.
+//!
+//! One model step may produce several events (a batch of records received at
+//! once); they share the step number.
+
+use crate::model::msg::Msg;
+use crate::model::{KafkaModel, KafkaState, NodeState, actor_name};
+use crate::scenario::{Offset, Partition};
+use serde::Serialize;
+use stateright::actor::ActorModelAction;
+use stateright::{Model, Path};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceStep {
+    pub step: usize,
+    pub actor: String,
+    pub event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Offset>,
+    /// The actor on the other end of the message, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    pub steps: Vec<TraceStep>,
+    /// Why the property fails in the trace's last state.
+    pub violation: String,
+}
+
+type Action = ActorModelAction<Msg, (), ()>;
+
+/// The trace of a path, ending with `violation`, the property's explanation of its last state.
+pub fn trace(model: &KafkaModel, path: &Path<KafkaState, Action>, violation: String) -> Trace {
+    let mut steps = Vec::new();
+    let pairs = path.clone().into_vec();
+    for (i, (state, action)) in pairs.iter().enumerate() {
+        if let Some(action) = action {
+            events(model, state, action, i + 1, &mut steps);
+        }
+    }
+    Trace { steps, violation }
+}
+
+struct Event {
+    actor: usize,
+    event: &'static str,
+    partition: Option<Partition>,
+    offset: Option<Offset>,
+    peer: Option<usize>,
+    text: String,
+}
+
+fn event(actor: usize, event: &'static str, text: String) -> Event {
+    Event {
+        actor,
+        event,
+        partition: None,
+        offset: None,
+        peer: None,
+        text,
+    }
+}
+
+impl Event {
+    fn at(mut self, partition: Partition, offset: Option<Offset>) -> Self {
+        self.partition = Some(partition);
+        self.offset = offset;
+        self
+    }
+
+    fn with(mut self, peer: usize) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+}
+
+fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize, out: &mut Vec<TraceStep>) {
+    let mut list = Vec::new();
+    match action {
+        ActorModelAction::Deliver { src, dst, msg } => {
+            delivered(before, usize::from(*src), usize::from(*dst), msg, &mut list)
+        }
+        ActorModelAction::Crash(id) => {
+            let c = usize::from(*id);
+            list.push(event(
+                c,
+                "crash",
+                format!("{} crashed, losing everything it held in memory", actor_name(c)),
+            ));
+        }
+        ActorModelAction::Recover(id) => {
+            let c = usize::from(*id);
+            list.push(event(
+                c,
+                "recover",
+                format!("{} restarted and asked the coordinator for its committed offsets", actor_name(c)),
+            ));
+        }
+        ActorModelAction::Drop(env) => {
+            let (src, dst) = (usize::from(env.src), usize::from(env.dst));
+            list.push(
+                event(
+                    dst,
+                    "drop",
+                    format!("the network lost {} from {}", message_name(&env.msg), actor_name(src)),
+                )
+                .with(src),
+            );
+        }
+        other => list.push(event(0, "other", model.format_action(other))),
+    }
+    out.extend(list.into_iter().map(|e| TraceStep {
+        step,
+        actor: actor_name(e.actor),
+        event: e.event,
+        partition: e.partition,
+        offset: e.offset,
+        peer: e.peer.map(actor_name),
+        text: e.text,
+    }));
+}
+
+fn message_name(msg: &Msg) -> &'static str {
+    match msg {
+        Msg::OffsetFetch { .. } => "an OffsetFetch request",
+        Msg::OffsetFetchResponse { .. } => "an OffsetFetch response",
+        Msg::Fetch { .. } => "a Fetch request",
+        Msg::FetchResponse { .. } => "a Fetch response",
+        Msg::Output { .. } => "an output",
+        Msg::OutputAck { .. } => "an output acknowledgement",
+        Msg::OffsetCommit { .. } => "an OffsetCommit request",
+        Msg::OffsetCommitResponse { .. } => "an OffsetCommit response",
+        Msg::TxnCommit { .. } => "a transaction commit",
+        Msg::TxnCommitResponse { .. } => "a transaction commit response",
+        Msg::TxnOutputs { .. } => "a committed transaction's outputs",
+    }
+}
+
+fn committed_text(offset: Option<Offset>) -> String {
+    match offset {
+        Some(o) => format!("committed offset {o}"),
+        None => "no committed offset".into(),
+    }
+}
+
+fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut Vec<Event>) {
+    let (s, d) = (actor_name(src), actor_name(dst));
+    if let (Some(to), NodeState::Consumer(c)) = (msg.reply_incarnation(), &*before.actor_states[dst]) {
+        if to != c.incarnation {
+            list.push(
+                event(
+                    dst,
+                    "drop-stale",
+                    format!("{d} dropped {} from {s} addressed to its crashed predecessor", message_name(msg)),
+                )
+                .with(src),
+            );
+            return;
+        }
+    }
+    match msg {
+        Msg::OffsetFetch { partitions, .. } => {
+            let log = match &*before.actor_states[dst] {
+                NodeState::Coordinator(log) => log,
+                _ => return,
+            };
+            for &p in partitions {
+                let committed = log.committed(p);
+                list.push(
+                    event(
+                        dst,
+                        "fetch-offset",
+                        format!("{d} told {s} partition {p} has {}", committed_text(committed)),
+                    )
+                    .at(p, committed)
+                    .with(src),
+                );
+            }
+        }
+        Msg::OffsetFetchResponse { offsets, .. } => {
+            for &(p, committed) in offsets {
+                let from = committed.unwrap_or(0);
+                let why = match committed {
+                    Some(_) => "its committed offset",
+                    None => "the earliest offset, as nothing is committed",
+                };
+                list.push(
+                    event(dst, "position", format!("{d} resumes partition {p} at offset {from}, {why}"))
+                        .at(p, Some(from))
+                        .with(src),
+                );
+            }
+        }
+        &Msg::Fetch {
+            partition,
+            offset,
+            max_records,
+            ..
+        } => list.push(
+            event(
+                dst,
+                "fetch",
+                format!("{d} served {s} up to {max_records} record(s) of partition {partition} from offset {offset}"),
+            )
+            .at(partition, Some(offset))
+            .with(src),
+        ),
+        &Msg::FetchResponse {
+            partition,
+            offset,
+            count,
+            ..
+        } => {
+            for o in offset..offset + count {
+                list.push(
+                    event(dst, "receive", format!("{d} received offset {o} of partition {partition}"))
+                        .at(partition, Some(o))
+                        .with(src),
+                );
+            }
+        }
+        Msg::Output { .. } | Msg::TxnOutputs { .. } => {
+            let Some((partition, offsets)) = msg.outputs() else { return };
+            let how = if matches!(msg, Msg::TxnOutputs { .. }) {
+                " (published by a committed transaction)"
+            } else {
+                ""
+            };
+            for o in offsets {
+                let times = match &*before.actor_states[dst] {
+                    NodeState::Sink(sink) => sink.times_applied(partition, o) as usize + 1,
+                    _ => 1,
+                };
+                let nth = if times == 1 { String::new() } else { format!(" (time {times})") };
+                list.push(
+                    event(
+                        dst,
+                        "process",
+                        format!("{d} applied the side effect of offset {o} of partition {partition}{nth}{how}"),
+                    )
+                    .at(partition, Some(o))
+                    .with(src),
+                );
+            }
+        }
+        &Msg::OutputAck { partition, offset, .. } => list.push(
+            event(dst, "processed", format!("{d} learned offset {offset} of partition {partition} is processed"))
+                .at(partition, Some(offset))
+                .with(src),
+        ),
+        &Msg::OffsetCommit { partition, offset, .. } => list.push(
+            event(dst, "commit", format!("{d} recorded committed offset {offset} for partition {partition} from {s}"))
+                .at(partition, Some(offset))
+                .with(src),
+        ),
+        &Msg::TxnCommit {
+            partition, from, to, ..
+        } => list.push(
+            event(
+                dst,
+                "commit",
+                format!(
+                    "{d} committed {s}'s transaction: outputs of offsets {from}..{} and committed offset {to} for partition {partition}",
+                    to.saturating_sub(1)
+                ),
+            )
+            .at(partition, Some(to))
+            .with(src),
+        ),
+        &Msg::OffsetCommitResponse { partition, offset, .. } | &Msg::TxnCommitResponse { partition, offset, .. } => {
+            list.push(
+                event(dst, "commit-ack", format!("{d} learned offset {offset} of partition {partition} is committed"))
+                    .at(partition, Some(offset))
+                    .with(src),
+            )
+        }
+    }
+}
