@@ -175,8 +175,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let file: ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
-        let field = (field != ".").then_some(field);
         let inner = e.into_inner();
+        // Only a type or value error belongs to a field; a syntax error has
+        // just a position.
+        let field = (inner.is_data() && field != ".").then_some(field);
         let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
         error(field, position, describe_json_error(&inner))
     })?;

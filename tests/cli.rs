@@ -1,0 +1,166 @@
+//! The `kafkacheck` binary: exit codes, messages on bad input, the JSON
+//! document, report files and the Explorer server.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn kafkacheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafkacheck")).args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const VALID: &str = r#"{
+  "name": "t", "partitions": 1, "messages": 2, "consumers": 1,
+  "strategy": "at-least-once", "crashes": 0
+}"#;
+
+/// Writes `text` to a scenario file in a fresh directory and runs `check` on it.
+fn check_text(text: &str) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    std::fs::write(&file, text).unwrap();
+    (kafkacheck(&["check", file.to_str().unwrap()]), dir)
+}
+
+fn assert_bad_input(o: &Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    let (o, _d) = check_text("{\n  \"name\": \"t\",\n  \"partitions\": 1,,\n}");
+    assert_bad_input(&o, &["s.json:3:19: key must be a string"]);
+}
+
+#[test]
+fn unknown_field_is_named() {
+    let (o, _d) = check_text(&VALID.replace("\"crashes\"", "\"crash\""));
+    assert_bad_input(&o, &["s.json:", "unknown field `crash`"]);
+}
+
+#[test]
+fn unknown_strategy_lists_the_strategies() {
+    let (o, _d) = check_text(&VALID.replace("at-least-once", "best-effort"));
+    assert_bad_input(&o, &["field `strategy`", "best-effort", "at-most-once"]);
+}
+
+#[test]
+fn zero_consumers_is_rejected() {
+    let (o, _d) = check_text(&VALID.replace("\"consumers\": 1", "\"consumers\": 0"));
+    assert_bad_input(&o, &["field `consumers`", "between 1 and"]);
+}
+
+#[test]
+fn missing_file_and_empty_directory_are_bad_input() {
+    assert_bad_input(&kafkacheck(&["check", "no/such/file.json"]), &["no/such/file.json"]);
+    let dir = tempfile::tempdir().unwrap();
+    let o = kafkacheck(&["check", dir.path().to_str().unwrap()]);
+    assert_bad_input(&o, &["no *.json scenario files"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_bad_input(&kafkacheck(&["check"]), &["PATHS"]);
+    assert_bad_input(&kafkacheck(&["check", "models", "--search", "sideways"]), &["sideways"]);
+}
+
+#[test]
+fn an_unmet_expectation_exits_1_and_says_so() {
+    let (o, _d) = check_text(&VALID.replace("\"crashes\": 0", "\"crashes\": 1"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("no-duplicate") && out.contains("UNEXPECTED"), "{out}");
+    assert!(out.contains("processed 2 times"), "the trace is printed: {out}");
+}
+
+#[test]
+fn json_document_has_the_designed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let o = kafkacheck(&[
+        "check",
+        "models/at-least-once.json",
+        "models/exactly-once.json",
+        "--format",
+        "json",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["ok"], true);
+    let s = &doc["scenarios"][0];
+    assert_eq!(s["file"], "models/at-least-once.json");
+    assert_eq!(s["complete"], true);
+    assert!(s["unique_states"].as_u64().unwrap() > 0 && s["max_depth"].as_u64().unwrap() > 0);
+    let dup = s["properties"].as_array().unwrap().iter().find(|p| p["name"] == "no-duplicate").unwrap();
+    assert_eq!(dup["expectation"], "always");
+    assert_eq!((&dup["verdict"], &dup["expected"], &dup["matches"]), (&"violated".into(), &"violated".into(), &true.into()));
+    let step = &dup["trace"]["steps"][0];
+    assert!(step["step"].is_u64() && step["actor"].is_string() && step["event"].is_string());
+    let all = doc["scenarios"][1]["properties"].as_array().unwrap();
+    assert!(all.iter().all(|p| p["verdict"] == "holds" && p.get("trace").is_none()));
+    let written: Vec<_> = std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(written, vec![std::ffi::OsString::from("at-least-once.no-duplicate.json")]);
+}
+
+#[test]
+fn an_incomplete_search_gives_unknown_not_holds() {
+    let o = kafkacheck(&["check", "models/exactly-once.json", "--max-depth", "3", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "unknown does not meet `holds`");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["scenarios"][0]["complete"], false);
+    assert!(doc["scenarios"][0]["properties"].as_array().unwrap().iter().all(|p| p["verdict"] == "unknown"));
+}
+
+#[test]
+fn explore_serves_the_explorer_on_loopback() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
+        .args(["explore", "models/at-least-once.json", "--addr", &addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let response = loop {
+        if let Ok(mut s) = TcpStream::connect(&addr) {
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            write!(s, "GET /.status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            break body;
+        }
+        assert!(Instant::now() < deadline, "explorer did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    child.kill().unwrap(); // by its process id
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(!status.success());
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("no-duplicate"), "properties listed: {response}");
+    assert!(out.contains(&format!("http://{addr}/")), "URL printed: {out}");
+}
+
+#[test]
+fn explore_reports_an_address_in_use() {
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let o = kafkacheck(&["explore", "models/at-least-once.json", "--addr", &addr]);
+    assert_bad_input(&o, &["cannot listen on"]);
+    assert!(Path::new("models/at-least-once.json").exists());
+}
