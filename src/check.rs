@@ -13,6 +13,7 @@ use crate::scenario::Scenario;
 use crate::trace::{self, Trace};
 use crate::verdict::Verdict;
 use stateright::{Checker, Model};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 /// Which Stateright search runs.
@@ -100,8 +101,22 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let start = Instant::now();
     let label = scenario.name.as_str();
     match options.search {
-        Search::Bfs => finish(builder.spawn_bfs(), scenario, options, timeout, start, label),
-        Search::Dfs => finish(builder.spawn_dfs(), scenario, options, timeout, start, label),
+        Search::Bfs => finish(
+            builder.spawn_bfs(),
+            scenario,
+            options,
+            timeout,
+            start,
+            label,
+        ),
+        Search::Dfs => finish(
+            builder.spawn_dfs(),
+            scenario,
+            options,
+            timeout,
+            start,
+            label,
+        ),
         Search::Simulation => {
             let checker = builder.spawn_simulation(0, stateright::UniformChooser);
             finish(checker, scenario, options, timeout, start, label)
@@ -128,7 +143,11 @@ fn shortest_counterexample(
 ) -> Option<KafkaPath> {
     let mut model = model::build(scenario);
     model.properties.clear();
-    let model = model.property(stateright::Expectation::Always, property.name, property.invariant);
+    let model = model.property(
+        stateright::Expectation::Always,
+        property.name,
+        property.invariant,
+    );
     let mut builder = model.checker();
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
@@ -139,7 +158,7 @@ fn shortest_counterexample(
     builder.spawn_bfs().join().discovery(property.name)
 }
 
-fn finish<C: Checker<KafkaModel>>(
+fn finish<C: Checker<KafkaModel> + Sync>(
     checker: C,
     scenario: &Scenario,
     options: &Options,
@@ -147,30 +166,41 @@ fn finish<C: Checker<KafkaModel>>(
     start: Instant,
     label: &str,
 ) -> Outcome {
-    let mut last_report = start;
-    while !checker.is_done() {
-        std::thread::sleep(Duration::from_millis(20));
+    let mut checker = checker;
+    let handles = checker.handles();
+    let (finished, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
         if let Some(report) = options.progress {
-            if start.elapsed() >= Duration::from_secs(1) && last_report.elapsed() >= Duration::from_secs(1) {
-                let secs = start.elapsed().as_secs_f64();
-                let states = checker.unique_state_count();
-                report(&format!(
-                    "{label}: {states} states, {:.0} states/s, depth {}, {secs:.1}s",
-                    states as f64 / secs,
-                    checker.max_depth()
-                ));
-                last_report = Instant::now();
+            let checker = &checker;
+            scope.spawn(move || {
+                // Wakes once a second until the search threads are joined.
+                while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(1))
+                {
+                    let secs = start.elapsed().as_secs_f64();
+                    let states = checker.unique_state_count();
+                    report(&format!(
+                        "{label}: {states} states, {:.0} states/s, depth {}, {secs:.1}s",
+                        states as f64 / secs,
+                        checker.max_depth()
+                    ));
+                }
+            });
+        }
+        for h in handles {
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
             }
         }
-    }
-    let checker = checker.join();
+        drop(finished);
+    });
     let seconds = start.elapsed().as_secs_f64();
     let model = checker.model();
     let discoveries = checker.discoveries();
     let timed_out = timeout.is_some_and(|t| start.elapsed() >= t);
     let depth_cut = options.max_depth.is_some_and(|d| checker.max_depth() >= d);
     let stopped_early = discoveries.len() == model.properties().len();
-    let complete = options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
+    let complete =
+        options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
     let properties = properties::ALL
         .iter()
         .map(|p| {
@@ -182,7 +212,10 @@ fn finish<C: Checker<KafkaModel>>(
                     };
                     let path = shortest.as_ref().unwrap_or(found);
                     let violation = (p.explain)(model, path.last_state());
-                    (Verdict::Violated, Some(trace::trace(model, path, violation)))
+                    (
+                        Verdict::Violated,
+                        Some(trace::trace(model, path, violation)),
+                    )
                 }
                 None if complete => (Verdict::Holds, None),
                 None => (Verdict::Unknown, None),

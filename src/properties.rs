@@ -130,7 +130,11 @@ impl Property {
 
     /// The expectation's name in the JSON output.
     pub fn kind(&self) -> &'static str {
-        if self.eventually { "eventually" } else { "always" }
+        if self.eventually {
+            "eventually"
+        } else {
+            "always"
+        }
     }
 }
 
@@ -210,6 +214,99 @@ pub const ALL: [Property; 4] = [
 mod tests {
     use super::*;
     use crate::scenario::PROPERTY_NAMES;
+
+    use crate::model::coordinator::{OffsetRecord, OffsetsLog};
+    use crate::model::msg::Msg;
+    use crate::model::sink::SinkState;
+    use crate::model::{self, COORDINATOR, FIRST_CONSUMER, NodeState, SINK};
+    use crate::scenario::{Scenario, Strategy};
+    use stateright::actor::{Envelope, Id, Network};
+    use std::sync::Arc;
+
+    fn model() -> KafkaModel {
+        model::build(&Scenario {
+            name: "t".into(),
+            description: String::new(),
+            partitions: 1,
+            messages: 3,
+            consumers: 1,
+            strategy: Strategy::AtMostOnce,
+            crashes: 1,
+            max_poll_records: 1,
+            expect: Default::default(),
+        })
+    }
+
+    /// The initial state with `commits` in the offsets log and `applied` counts in the sink.
+    fn state(m: &KafkaModel, commits: &[Offset], applied: &[u8]) -> KafkaState {
+        let mut s = m.init_states().remove(0);
+        let records = commits
+            .iter()
+            .map(|&offset| OffsetRecord {
+                partition: 0,
+                offset,
+            })
+            .collect();
+        s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(OffsetsLog { records }));
+        s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState {
+            applied: vec![applied.to_vec()],
+        }));
+        s
+    }
+
+    #[test]
+    fn unprocessed_record_below_the_commit_is_lost_only_when_nothing_will_process_it() {
+        let m = model();
+        let mut s = state(&m, &[2], &[0, 1, 0]);
+        assert_eq!(
+            lost_records(&m, &s),
+            vec![(0, 0)],
+            "the idle consumer holds nothing"
+        );
+        s.network = Network::new_ordered([Envelope {
+            src: Id::from(FIRST_CONSUMER),
+            dst: Id::from(SINK),
+            msg: Msg::Output {
+                incarnation: 0,
+                partition: 0,
+                offset: 0,
+            },
+        }]);
+        assert!(
+            lost_records(&m, &s).is_empty(),
+            "an output on its way is pending"
+        );
+        let s = state(&m, &[1], &[0, 0, 0]);
+        assert_eq!(unprocessed_records(&m, &s), vec![(0, 0), (0, 1), (0, 2)]);
+        assert_eq!(lost_records(&m, &s), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn duplicates_report_how_often() {
+        let m = model();
+        let s = state(&m, &[], &[1, 3, 0]);
+        assert_eq!(duplicated_records(&m, &s), vec![((0, 1), 3)]);
+    }
+
+    #[test]
+    fn a_commit_below_the_previous_one_is_a_decrease() {
+        let m = model();
+        assert!(committed_decreases(&state(&m, &[1, 2, 2, 3], &[0, 0, 0])).is_empty());
+        assert_eq!(
+            committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])),
+            vec![(0, 3, 2)]
+        );
+    }
+
+    #[test]
+    fn a_run_can_end_only_when_nothing_is_left_to_do() {
+        let m = model();
+        let init = m.init_states().remove(0);
+        assert!(
+            !is_terminal(&m, &init),
+            "the consumer's OffsetFetch is on its way"
+        );
+    }
 
     #[test]
     fn properties_are_listed_in_the_stable_order() {

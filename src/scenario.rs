@@ -182,13 +182,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
         let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
         error(field, position, describe_json_error(&inner))
     })?;
-    de.end().map_err(|e| {
-        error(
-            None,
-            Some((e.line(), e.column())),
-            describe_json_error(&e),
-        )
-    })?;
+    de.end()
+        .map_err(|e| error(None, Some((e.line(), e.column())), describe_json_error(&e)))?;
     validate(file).map_err(|(field, message)| error(Some(field.to_string()), None, message))
 }
 
@@ -246,9 +241,17 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
     })
 }
 
-fn in_range(field: &'static str, value: u32, min: u32, max: u32) -> Result<u8, (&'static str, String)> {
+fn in_range(
+    field: &'static str,
+    value: u32,
+    min: u32,
+    max: u32,
+) -> Result<u8, (&'static str, String)> {
     if value < min || value > max {
-        return Err((field, format!("must be between {min} and {max}, got {value}")));
+        return Err((
+            field,
+            format!("must be between {min} and {max}, got {value}"),
+        ));
     }
     u8::try_from(value).map_err(|_| (field, format!("must be at most {}, got {value}", u8::MAX)))
 }

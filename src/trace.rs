@@ -80,7 +80,13 @@ impl Event {
     }
 }
 
-fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize, out: &mut Vec<TraceStep>) {
+fn events(
+    model: &KafkaModel,
+    before: &KafkaState,
+    action: &Action,
+    step: usize,
+    out: &mut Vec<TraceStep>,
+) {
     let mut list = Vec::new();
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
@@ -91,7 +97,10 @@ fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize,
             list.push(event(
                 c,
                 "crash",
-                format!("{} crashed, losing everything it held in memory", actor_name(c)),
+                format!(
+                    "{} crashed, losing everything it held in memory",
+                    actor_name(c)
+                ),
             ));
         }
         ActorModelAction::Recover(id) => {
@@ -99,7 +108,10 @@ fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize,
             list.push(event(
                 c,
                 "recover",
-                format!("{} restarted and asked the coordinator for its committed offsets", actor_name(c)),
+                format!(
+                    "{} restarted and asked the coordinator for its committed offsets",
+                    actor_name(c)
+                ),
             ));
         }
         ActorModelAction::Drop(env) => {
@@ -108,7 +120,11 @@ fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize,
                 event(
                     dst,
                     "drop",
-                    format!("the network lost {} from {}", message_name(&env.msg), actor_name(src)),
+                    format!(
+                        "the network lost {} from {}",
+                        message_name(&env.msg),
+                        actor_name(src)
+                    ),
                 )
                 .with(src),
             );
@@ -151,18 +167,22 @@ fn committed_text(offset: Option<Offset>) -> String {
 
 fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut Vec<Event>) {
     let (s, d) = (actor_name(src), actor_name(dst));
-    if let (Some(to), NodeState::Consumer(c)) = (msg.reply_incarnation(), &*before.actor_states[dst]) {
-        if to != c.incarnation {
-            list.push(
-                event(
-                    dst,
-                    "drop-stale",
-                    format!("{d} dropped {} from {s} addressed to its crashed predecessor", message_name(msg)),
-                )
-                .with(src),
-            );
-            return;
-        }
+    if let (Some(to), NodeState::Consumer(c)) =
+        (msg.reply_incarnation(), &*before.actor_states[dst])
+        && to != c.incarnation
+    {
+        list.push(
+            event(
+                dst,
+                "drop-stale",
+                format!(
+                    "{d} dropped {} from {s} addressed to its crashed predecessor",
+                    message_name(msg)
+                ),
+            )
+            .with(src),
+        );
+        return;
     }
     match msg {
         Msg::OffsetFetch { partitions, .. } => {

@@ -27,7 +27,13 @@ fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
         );
         for p in &outcome.properties {
             if !p.matches() {
-                failures.push(format!("{}: {} is {}, expected {}", file.display(), p.name, p.verdict, p.expected));
+                failures.push(format!(
+                    "{}: {} is {}, expected {}",
+                    file.display(),
+                    p.name,
+                    p.verdict,
+                    p.expected
+                ));
             }
             if let Some(trace) = &p.trace {
                 let path = trace_path(reports, &file, p.name);
@@ -42,9 +48,15 @@ fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
     let on_disk: BTreeSet<PathBuf> = std::fs::read_dir(reports)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    for extra in on_disk.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
+    for extra in on_disk
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+    {
         if !expected_reports.contains(extra) {
-            failures.push(format!("{} is no longer produced by any model", extra.display()));
+            failures.push(format!(
+                "{} is no longer produced by any model",
+                extra.display()
+            ));
         }
     }
     assert!(
@@ -64,7 +76,10 @@ fn the_required_scenarios_are_present() {
         .collect();
     for strategy in ["at-most-once", "at-least-once", "exactly-once"] {
         for suffix in ["", "-2-consumers", "-no-crash", "-batch"] {
-            assert!(names.contains(&format!("{strategy}{suffix}")), "models/{strategy}{suffix}.json is missing");
+            assert!(
+                names.contains(&format!("{strategy}{suffix}")),
+                "models/{strategy}{suffix}.json is missing"
+            );
         }
     }
 }

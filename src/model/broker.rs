@@ -47,12 +47,23 @@ mod tests {
             max_records,
         };
         let count = |m| match broker.handle(&m) {
-            Some(Msg::FetchResponse { count, incarnation: 1, .. }) => count,
+            Some(Msg::FetchResponse {
+                count,
+                incarnation: 1,
+                ..
+            }) => count,
             other => panic!("unexpected reply {other:?}"),
         };
         assert_eq!(count(fetch(0, 2)), 2);
         assert_eq!(count(fetch(2, 2)), 1);
         assert_eq!(count(fetch(3, 2)), 0);
-        assert_eq!(broker.handle(&Msg::TxnOutputs { partition: 0, from: 0, to: 1 }), None);
+        assert_eq!(
+            broker.handle(&Msg::TxnOutputs {
+                partition: 0,
+                from: 0,
+                to: 1
+            }),
+            None
+        );
     }
 }

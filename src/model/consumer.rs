@@ -161,7 +161,12 @@ impl Consumer {
 
     /// Whether this consumer, alive, will still apply the side effect of
     /// `offset` of `partition` from the records it holds.
-    pub fn will_process(&self, state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
+    pub fn will_process(
+        &self,
+        state: &ConsumerState,
+        partition: Partition,
+        offset: Offset,
+    ) -> bool {
         let holds = |slot: u8, from: Offset, to: Offset| {
             self.partitions[slot as usize] == partition && (from..to).contains(&offset)
         };
@@ -274,15 +279,29 @@ mod tests {
         let state = c.start(incarnation, &mut out);
         assert_eq!(
             out,
-            vec![(To::Coordinator, Msg::OffsetFetch { incarnation, partitions: vec![0] })]
+            vec![(
+                To::Coordinator,
+                Msg::OffsetFetch {
+                    incarnation,
+                    partitions: vec![0]
+                }
+            )]
         );
         state
     }
 
-    const RESUME_AT_1: Msg = Msg::FetchResponse { incarnation: 0, partition: 0, offset: 1, count: 2 };
+    const RESUME_AT_1: Msg = Msg::FetchResponse {
+        incarnation: 0,
+        partition: 0,
+        offset: 1,
+        count: 2,
+    };
 
     fn offsets(committed: Option<Offset>) -> Msg {
-        Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, committed)] }
+        Msg::OffsetFetchResponse {
+            incarnation: 0,
+            offsets: vec![(0, committed)],
+        }
     }
 
     #[test]
@@ -292,7 +311,15 @@ mod tests {
         let sent = run(&c, &mut s, &[offsets(Some(1))]);
         assert_eq!(
             sent,
-            vec![(To::Broker, Msg::Fetch { incarnation: 0, partition: 0, offset: 1, max_records: 2 })]
+            vec![(
+                To::Broker,
+                Msg::Fetch {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 1,
+                    max_records: 2
+                }
+            )]
         );
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(None)]);
@@ -303,19 +330,54 @@ mod tests {
     fn at_least_once_processes_the_batch_then_commits() {
         let c = consumer(Strategy::AtLeastOnce, 2);
         let mut s = started(&c, 0);
-        let ack = |offset| Msg::OutputAck { incarnation: 0, partition: 0, offset };
+        let ack = |offset| Msg::OutputAck {
+            incarnation: 0,
+            partition: 0,
+            offset,
+        };
         let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1, ack(1), ack(2)]);
         let kinds: Vec<_> = sent.iter().map(|(to, m)| (*to, m.clone())).collect();
-        assert_eq!(kinds[1], (To::Sink, Msg::Output { incarnation: 0, partition: 0, offset: 1 }));
-        assert_eq!(kinds[2], (To::Sink, Msg::Output { incarnation: 0, partition: 0, offset: 2 }));
+        assert_eq!(
+            kinds[1],
+            (
+                To::Sink,
+                Msg::Output {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 1
+                }
+            )
+        );
+        assert_eq!(
+            kinds[2],
+            (
+                To::Sink,
+                Msg::Output {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 2
+                }
+            )
+        );
         assert_eq!(
             kinds[3],
-            (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset: 3 })
+            (
+                To::Coordinator,
+                Msg::OffsetCommit {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 3
+                }
+            )
         );
         let done = run(
             &c,
             &mut s,
-            &[Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset: 3 }],
+            &[Msg::OffsetCommitResponse {
+                incarnation: 0,
+                partition: 0,
+                offset: 3,
+            }],
         );
         assert!(done.is_empty());
         assert_eq!(s.phase, Phase::Done);
@@ -328,16 +390,45 @@ mod tests {
         let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1]);
         assert_eq!(
             sent[1],
-            (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset: 3 })
+            (
+                To::Coordinator,
+                Msg::OffsetCommit {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 3
+                }
+            )
         );
         assert!(c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
         let sent = run(
             &c,
             &mut s,
-            &[Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset: 3 }],
+            &[Msg::OffsetCommitResponse {
+                incarnation: 0,
+                partition: 0,
+                offset: 3,
+            }],
         );
-        assert_eq!(sent, vec![(To::Sink, Msg::Output { incarnation: 0, partition: 0, offset: 1 })]);
-        run(&c, &mut s, &[Msg::OutputAck { incarnation: 0, partition: 0, offset: 1 }]);
+        assert_eq!(
+            sent,
+            vec![(
+                To::Sink,
+                Msg::Output {
+                    incarnation: 0,
+                    partition: 0,
+                    offset: 1
+                }
+            )]
+        );
+        run(
+            &c,
+            &mut s,
+            &[Msg::OutputAck {
+                incarnation: 0,
+                partition: 0,
+                offset: 1,
+            }],
+        );
         assert!(!c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
     }
 
@@ -348,9 +439,20 @@ mod tests {
         let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1]);
         assert_eq!(
             sent[1],
-            (To::Coordinator, Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3 })
+            (
+                To::Coordinator,
+                Msg::TxnCommit {
+                    incarnation: 0,
+                    partition: 0,
+                    from: 1,
+                    to: 3
+                }
+            )
         );
-        assert!(!c.will_process(&s, 0, 1), "the transaction, not the consumer, holds the outputs");
+        assert!(
+            !c.will_process(&s, 0, 1),
+            "the transaction, not the consumer, holds the outputs"
+        );
     }
 
     #[test]
@@ -364,11 +466,27 @@ mod tests {
 
     #[test]
     fn polls_owned_partitions_round_robin() {
-        let c = Consumer { partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
+        let c = Consumer {
+            partitions: vec![0, 2],
+            ..consumer(Strategy::AtLeastOnce, 1)
+        };
         let mut out = Vec::new();
         let mut s = c.start(0, &mut out);
-        let reply = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, Some(3)), (2, None)] };
+        let reply = Msg::OffsetFetchResponse {
+            incarnation: 0,
+            offsets: vec![(0, Some(3)), (2, None)],
+        };
         let sent = run(&c, &mut s, &[reply]);
-        assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
+        assert!(
+            matches!(
+                sent[0].1,
+                Msg::Fetch {
+                    partition: 2,
+                    offset: 0,
+                    ..
+                }
+            ),
+            "{sent:?}"
+        );
     }
 }

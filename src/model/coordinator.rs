@@ -101,9 +101,21 @@ mod tests {
     fn committed_is_the_latest_record_per_partition() {
         let mut log = OffsetsLog::default();
         assert_eq!(log.committed(0), None);
-        log.handle(&Msg::OffsetCommit { incarnation: 0, partition: 0, offset: 2 });
-        log.handle(&Msg::OffsetCommit { incarnation: 0, partition: 1, offset: 5 });
-        log.handle(&Msg::OffsetCommit { incarnation: 1, partition: 0, offset: 1 });
+        log.handle(&Msg::OffsetCommit {
+            incarnation: 0,
+            partition: 0,
+            offset: 2,
+        });
+        log.handle(&Msg::OffsetCommit {
+            incarnation: 0,
+            partition: 1,
+            offset: 5,
+        });
+        log.handle(&Msg::OffsetCommit {
+            incarnation: 1,
+            partition: 0,
+            offset: 1,
+        });
         assert_eq!(log.committed(0), Some(1));
         assert_eq!(log.committed(1), Some(5));
         assert_eq!(log.records.len(), 3, "the log is append-only");
@@ -112,21 +124,49 @@ mod tests {
     #[test]
     fn offset_fetch_answers_every_partition_asked() {
         let mut log = OffsetsLog::default();
-        log.handle(&Msg::OffsetCommit { incarnation: 0, partition: 1, offset: 3 });
-        let (reply, _) = log.handle(&Msg::OffsetFetch { incarnation: 2, partitions: vec![0, 1] });
+        log.handle(&Msg::OffsetCommit {
+            incarnation: 0,
+            partition: 1,
+            offset: 3,
+        });
+        let (reply, _) = log.handle(&Msg::OffsetFetch {
+            incarnation: 2,
+            partitions: vec![0, 1],
+        });
         assert_eq!(
             reply,
-            Some(Msg::OffsetFetchResponse { incarnation: 2, offsets: vec![(0, None), (1, Some(3))] })
+            Some(Msg::OffsetFetchResponse {
+                incarnation: 2,
+                offsets: vec![(0, None), (1, Some(3))]
+            })
         );
     }
 
     #[test]
     fn transaction_commits_offset_and_publishes_outputs_together() {
         let mut log = OffsetsLog::default();
-        let (reply, outputs) =
-            log.handle(&Msg::TxnCommit { incarnation: 0, partition: 0, from: 0, to: 2 });
+        let (reply, outputs) = log.handle(&Msg::TxnCommit {
+            incarnation: 0,
+            partition: 0,
+            from: 0,
+            to: 2,
+        });
         assert_eq!(log.committed(0), Some(2));
-        assert_eq!(reply, Some(Msg::TxnCommitResponse { incarnation: 0, partition: 0, offset: 2 }));
-        assert_eq!(outputs, Some(Msg::TxnOutputs { partition: 0, from: 0, to: 2 }));
+        assert_eq!(
+            reply,
+            Some(Msg::TxnCommitResponse {
+                incarnation: 0,
+                partition: 0,
+                offset: 2
+            })
+        );
+        assert_eq!(
+            outputs,
+            Some(Msg::TxnOutputs {
+                partition: 0,
+                from: 0,
+                to: 2
+            })
+        );
     }
 }

@@ -248,8 +248,10 @@ pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = &Msg> + '_> {
 
 /// The consumer actors' configurations, by consumer number.
 pub fn consumers(model: &KafkaModel) -> impl Iterator<Item = &Consumer> {
-    model.actors[FIRST_CONSUMER..].iter().map(|node| match node {
-        Node::Consumer(c) => c,
-        other => unreachable!("actors from {FIRST_CONSUMER} on are consumers, found {other:?}"),
-    })
+    model.actors[FIRST_CONSUMER..]
+        .iter()
+        .map(|node| match node {
+            Node::Consumer(c) => c,
+            other => unreachable!("actors from {FIRST_CONSUMER} on are consumers, found {other:?}"),
+        })
 }

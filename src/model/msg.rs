@@ -103,7 +103,9 @@ impl Msg {
                 partition, offset, ..
             } => Some((partition, offset..offset + 1)),
             Msg::TxnOutputs {
-                partition, from, to,
+                partition,
+                from,
+                to,
             } => Some((partition, from..to)),
             _ => None,
         }

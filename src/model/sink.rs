@@ -55,10 +55,18 @@ mod tests {
     #[test]
     fn output_is_counted_and_acknowledged() {
         let mut sink = SinkState::new(2, 2);
-        let out = Msg::Output { incarnation: 3, partition: 1, offset: 1 };
+        let out = Msg::Output {
+            incarnation: 3,
+            partition: 1,
+            offset: 1,
+        };
         assert_eq!(
             sink.apply(&out),
-            Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 })
+            Some(Msg::OutputAck {
+                incarnation: 3,
+                partition: 1,
+                offset: 1
+            })
         );
         sink.apply(&out);
         assert_eq!(sink.times_applied(1, 1), 2);
@@ -68,7 +76,14 @@ mod tests {
     #[test]
     fn transaction_outputs_apply_a_range_without_reply() {
         let mut sink = SinkState::new(1, 3);
-        assert_eq!(sink.apply(&Msg::TxnOutputs { partition: 0, from: 1, to: 3 }), None);
+        assert_eq!(
+            sink.apply(&Msg::TxnOutputs {
+                partition: 0,
+                from: 1,
+                to: 3
+            }),
+            None
+        );
         assert_eq!(sink.applied[0], vec![0, 1, 1]);
     }
 }
