@@ -14,10 +14,7 @@ use std::time::Instant;
 
 fn grid(var: &str, default: &[u8]) -> Vec<u8> {
     match std::env::var(var) {
-        Ok(v) => v
-            .split_whitespace()
-            .map(|x| x.parse().expect("a small number"))
-            .collect(),
+        Ok(v) => v.split_whitespace().map(|x| x.parse().expect("a small number")).collect(),
         Err(_) => default.to_vec(),
     }
 }

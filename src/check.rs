@@ -39,13 +39,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            search: Search::Bfs,
-            threads: 1,
-            max_depth: None,
-            timeout: None,
-            progress: None,
-        }
+        Options { search: Search::Bfs, threads: 1, max_depth: None, timeout: None, progress: None }
     }
 }
 
@@ -101,22 +95,8 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let start = Instant::now();
     let label = scenario.name.as_str();
     match options.search {
-        Search::Bfs => finish(
-            builder.spawn_bfs(),
-            scenario,
-            options,
-            timeout,
-            start,
-            label,
-        ),
-        Search::Dfs => finish(
-            builder.spawn_dfs(),
-            scenario,
-            options,
-            timeout,
-            start,
-            label,
-        ),
+        Search::Bfs => finish(builder.spawn_bfs(), scenario, options, timeout, start, label),
+        Search::Dfs => finish(builder.spawn_dfs(), scenario, options, timeout, start, label),
         Search::Simulation => {
             let checker = builder.spawn_simulation(0, stateright::UniformChooser);
             finish(checker, scenario, options, timeout, start, label)
@@ -141,14 +121,7 @@ fn shortest_counterexample(
     options: &Options,
     timeout: Option<Duration>,
 ) -> Option<KafkaPath> {
-    let mut model = model::build(scenario);
-    model.properties.clear();
-    let model = model.property(
-        stateright::Expectation::Always,
-        property.name,
-        property.invariant,
-    );
-    let mut builder = model.checker();
+    let mut builder = model::build(scenario).only(property).checker();
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
     }
@@ -174,8 +147,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
             let checker = &checker;
             scope.spawn(move || {
                 // Wakes once a second until the search threads are joined.
-                while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(1))
-                {
+                while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(1)) {
                     let secs = start.elapsed().as_secs_f64();
                     let states = checker.unique_state_count();
                     report(&format!(
@@ -199,23 +171,23 @@ fn finish<C: Checker<KafkaModel> + Sync>(
     let timed_out = timeout.is_some_and(|t| start.elapsed() >= t);
     let depth_cut = options.max_depth.is_some_and(|d| checker.max_depth() >= d);
     let stopped_early = discoveries.len() == model.properties().len();
-    let complete =
-        options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
+    let complete = options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
     let properties = properties::ALL
         .iter()
         .map(|p| {
             let (verdict, trace) = match discoveries.get(p.name) {
                 Some(found) => {
-                    let shortest = match options.search {
-                        Search::Bfs => shortest_counterexample(scenario, p, options, timeout),
-                        Search::Dfs | Search::Simulation => None,
-                    };
-                    let path = shortest.as_ref().unwrap_or(found);
-                    let violation = (p.explain)(model, path.last_state());
-                    (
-                        Verdict::Violated,
-                        Some(trace::trace(model, path, violation)),
-                    )
+                    // The search's own path is a fallback: simulation and
+                    // DFS paths are not shortest, and a simulation path can
+                    // replay wrongly (its action indices skip refused steps).
+                    let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
+                    let path = shortest_counterexample(scenario, p, options, timeout)
+                        .or_else(|| replays(found).then(|| found.clone()));
+                    let trace = path.map(|path| {
+                        let violation = (p.explain)(model, path.last_state());
+                        trace::trace(model, &path, violation)
+                    });
+                    (Verdict::Violated, trace)
                 }
                 None if complete => (Verdict::Holds, None),
                 None => (Verdict::Unknown, None),

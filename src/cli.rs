@@ -15,11 +15,7 @@ pub const EXIT_UNMET: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
 
 #[derive(Parser)]
-#[command(
-    name = "kafkacheck",
-    version,
-    about = "Model-check Kafka consumer offset commit strategies"
-)]
+#[command(name = "kafkacheck", version, about = "Model-check Kafka consumer offset commit strategies")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,9 +61,7 @@ enum Command {
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let secs: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !(secs > 0.0 && secs.is_finite()) {
         return Err(format!("`{s}` must be a positive number of seconds"));
     }
@@ -80,23 +74,11 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                EXIT_BAD_INPUT
-            } else {
-                EXIT_OK
-            };
+            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
         }
     };
     match cli.command {
-        Command::Check {
-            paths,
-            format,
-            threads,
-            search,
-            max_depth,
-            timeout,
-            report_dir,
-        } => {
+        Command::Check { paths, format, threads, search, max_depth, timeout, report_dir } => {
             let options = Options {
                 search,
                 threads: threads as usize,
@@ -117,17 +99,13 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
         if meta.is_dir() {
-            let entries =
-                std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
                 .collect();
             if found.is_empty() {
-                return Err(format!(
-                    "{}: no *.json scenario files in this directory",
-                    path.display()
-                ));
+                return Err(format!("{}: no *.json scenario files in this directory", path.display()));
             }
             found.sort();
             files.extend(found);
@@ -148,19 +126,10 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
             Err(e) => errors.push(e.to_string()),
         }
     }
-    if errors.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
 }
 
-fn run_check(
-    paths: &[PathBuf],
-    format: Format,
-    options: &Options,
-    report_dir: Option<&Path>,
-) -> i32 {
+fn run_check(paths: &[PathBuf], format: Format, options: &Options, report_dir: Option<&Path>) -> i32 {
     let files = match scenario_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -186,11 +155,7 @@ fn run_check(
         .iter()
         .zip(&scenarios)
         .zip(&outcomes)
-        .map(|((file, scenario), outcome)| Checked {
-            file,
-            scenario,
-            outcome,
-        })
+        .map(|((file, scenario), outcome)| Checked { file, scenario, outcome })
         .collect();
     match format {
         Format::Text => print!("{}", report::text(&results)),
@@ -205,11 +170,7 @@ fn run_check(
             }
         }
     }
-    if results.iter().all(|r| r.outcome.all_match()) {
-        EXIT_OK
-    } else {
-        EXIT_UNMET
-    }
+    if results.iter().all(|r| r.outcome.all_match()) { EXIT_OK } else { EXIT_UNMET }
 }
 
 fn explore(file: &Path, addr: std::net::SocketAddr) -> i32 {

@@ -16,7 +16,7 @@ pub fn lost_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
     let log = state.offsets_log();
     let sink = state.sink();
     let mut lost = Vec::new();
-    for p in 0..model.cfg.partitions {
+    for p in 0..model.scenario.partitions {
         let committed = log.committed(p).unwrap_or(0);
         for o in 0..committed {
             if sink.times_applied(p, o) == 0 && !is_pending(model, state, p, o) {
@@ -32,10 +32,8 @@ fn is_pending(model: &KafkaModel, state: &KafkaState, p: Partition, o: Offset) -
         let (s, alive) = state.consumer(c);
         alive && consumer.will_process(s, p, o)
     });
-    held || in_flight(state).any(|msg| {
-        msg.outputs()
-            .is_some_and(|(partition, offsets)| partition == p && offsets.contains(&o))
-    })
+    held || in_flight(state)
+        .any(|msg| msg.outputs().is_some_and(|(partition, offsets)| partition == p && offsets.contains(&o)))
 }
 
 /// `no-duplicate` (always): no offset has been processed (made visible in
@@ -61,9 +59,7 @@ pub fn duplicated_records(model: &KafkaModel, state: &KafkaState) -> Vec<(Record
 /// budget bounds incarnations), the conditions STATERIGHT-NOTES.md names.
 pub fn unprocessed_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
     let sink = state.sink();
-    all_records(model)
-        .filter(|&(p, o)| sink.times_applied(p, o) == 0)
-        .collect()
+    all_records(model).filter(|&(p, o)| sink.times_applied(p, o) == 0).collect()
 }
 
 /// `committed-monotonic` (always): the committed offset of a partition never
@@ -87,20 +83,16 @@ pub fn committed_decreases(state: &KafkaState) -> Vec<(Partition, Offset, Offset
     decreases
 }
 
-/// Whether a run can end in `state`: no step leads anywhere inside the
-/// model's bounds (the same notion of terminal Stateright's search uses).
+/// Whether a run can end in `state`: no step leads anywhere (the notion of
+/// terminal Stateright's search uses).
 pub fn is_terminal(model: &KafkaModel, state: &KafkaState) -> bool {
     let mut actions = Vec::new();
     model.actions(state, &mut actions);
-    actions.into_iter().all(|action| {
-        model
-            .next_state(state, action)
-            .is_none_or(|next| !model.within_boundary(&next))
-    })
+    actions.into_iter().all(|action| model.next_state(state, action).is_none())
 }
 
 fn all_records(model: &KafkaModel) -> impl Iterator<Item = Record> + '_ {
-    (0..model.cfg.partitions).flat_map(move |p| (0..model.cfg.messages).map(move |o| (p, o)))
+    (0..model.scenario.partitions).flat_map(move |p| (0..model.scenario.messages).map(move |o| (p, o)))
 }
 
 /// A property as the checker and the reports see it.
@@ -121,28 +113,17 @@ pub struct Property {
 
 impl Property {
     pub fn expectation(&self) -> Expectation {
-        if self.eventually {
-            Expectation::Eventually
-        } else {
-            Expectation::Always
-        }
+        if self.eventually { Expectation::Eventually } else { Expectation::Always }
     }
 
     /// The expectation's name in the JSON output.
     pub fn kind(&self) -> &'static str {
-        if self.eventually {
-            "eventually"
-        } else {
-            "always"
-        }
+        if self.eventually { "eventually" } else { "always" }
     }
 }
 
 fn list(records: &[Record]) -> String {
-    let items: Vec<String> = records
-        .iter()
-        .map(|(p, o)| format!("partition {p} offset {o}"))
-        .collect();
+    let items: Vec<String> = records.iter().map(|(p, o)| format!("partition {p} offset {o}")).collect();
     items.join(", ")
 }
 
@@ -240,17 +221,9 @@ mod tests {
     /// The initial state with `commits` in the offsets log and `applied` counts in the sink.
     fn state(m: &KafkaModel, commits: &[Offset], applied: &[u8]) -> KafkaState {
         let mut s = m.init_states().remove(0);
-        let records = commits
-            .iter()
-            .map(|&offset| OffsetRecord {
-                partition: 0,
-                offset,
-            })
-            .collect();
+        let records = commits.iter().map(|&offset| OffsetRecord { partition: 0, offset }).collect();
         s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(OffsetsLog { records }));
-        s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState {
-            applied: vec![applied.to_vec()],
-        }));
+        s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState { applied: vec![applied.to_vec()] }));
         s
     }
 
@@ -258,24 +231,13 @@ mod tests {
     fn unprocessed_record_below_the_commit_is_lost_only_when_nothing_will_process_it() {
         let m = model();
         let mut s = state(&m, &[2], &[0, 1, 0]);
-        assert_eq!(
-            lost_records(&m, &s),
-            vec![(0, 0)],
-            "the idle consumer holds nothing"
-        );
+        assert_eq!(lost_records(&m, &s), vec![(0, 0)], "the idle consumer holds nothing");
         s.network = Network::new_ordered([Envelope {
             src: Id::from(FIRST_CONSUMER),
             dst: Id::from(SINK),
-            msg: Msg::Output {
-                incarnation: 0,
-                partition: 0,
-                offset: 0,
-            },
+            msg: Msg::Output { incarnation: 0, partition: 0, offset: 0 },
         }]);
-        assert!(
-            lost_records(&m, &s).is_empty(),
-            "an output on its way is pending"
-        );
+        assert!(lost_records(&m, &s).is_empty(), "an output on its way is pending");
         let s = state(&m, &[1], &[0, 0, 0]);
         assert_eq!(unprocessed_records(&m, &s), vec![(0, 0), (0, 1), (0, 2)]);
         assert_eq!(lost_records(&m, &s), vec![(0, 0)]);
@@ -292,20 +254,14 @@ mod tests {
     fn a_commit_below_the_previous_one_is_a_decrease() {
         let m = model();
         assert!(committed_decreases(&state(&m, &[1, 2, 2, 3], &[0, 0, 0])).is_empty());
-        assert_eq!(
-            committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])),
-            vec![(0, 3, 2)]
-        );
+        assert_eq!(committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])), vec![(0, 3, 2)]);
     }
 
     #[test]
     fn a_run_can_end_only_when_nothing_is_left_to_do() {
         let m = model();
         let init = m.init_states().remove(0);
-        assert!(
-            !is_terminal(&m, &init),
-            "the consumer's OffsetFetch is on its way"
-        );
+        assert!(!is_terminal(&m, &init), "the consumer's OffsetFetch is on its way");
     }
 
     #[test]

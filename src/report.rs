@@ -102,16 +102,10 @@ pub fn text(results: &[Checked]) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:w$}"))
-            .collect();
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:w$}")).collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
     for r in results {
@@ -169,10 +163,7 @@ struct TraceFile<'a> {
 
 /// The trace file of a scenario's property: `<scenario file stem>.<property>.json`.
 pub fn trace_path(dir: &Path, file: &Path, property: &str) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy())
-        .unwrap_or_default();
+    let stem = file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
     dir.join(format!("{stem}.{property}.json"))
 }
 
@@ -186,8 +177,7 @@ pub fn trace_file(file: &Path, scenario: &Scenario, p: &PropertyOutcome, trace: 
         expected: p.expected.as_str(),
         trace,
     };
-    let mut text =
-        serde_json::to_string_pretty(&doc).expect("the trace has only serializable fields");
+    let mut text = serde_json::to_string_pretty(&doc).expect("the trace has only serializable fields");
     text.push('\n');
     text
 }
@@ -217,10 +207,7 @@ pub fn write_traces(dir: &Path, results: &[Checked]) -> io::Result<Vec<PathBuf>>
 
 /// Writes `content` to a temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, content)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {

@@ -38,20 +38,11 @@ impl Strategy {
         }
     }
 
-    pub const ALL: [Strategy; 3] = [
-        Strategy::AtMostOnce,
-        Strategy::AtLeastOnce,
-        Strategy::ExactlyOnce,
-    ];
+    pub const ALL: [Strategy; 3] = [Strategy::AtMostOnce, Strategy::AtLeastOnce, Strategy::ExactlyOnce];
 }
 
 /// The stable property names of DESIGN.md §2, in the order they are reported.
-pub const PROPERTY_NAMES: [&str; 4] = [
-    "no-loss",
-    "no-duplicate",
-    "all-processed",
-    "committed-monotonic",
-];
+pub const PROPERTY_NAMES: [&str; 4] = ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"];
 
 /// Bounds that keep a scenario's numbers inside the model's small integer
 /// types and its state space inside a 2-core, 24 GiB machine's reach.
@@ -63,13 +54,8 @@ pub struct Limits {
     pub max_poll_records: u32,
 }
 
-pub const LIMITS: Limits = Limits {
-    partitions: 16,
-    consumers: 16,
-    messages: 200,
-    crashes: 50,
-    max_poll_records: 200,
-};
+pub const LIMITS: Limits =
+    Limits { partitions: 16, consumers: 16, messages: 200, crashes: 50, max_poll_records: 200 };
 
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -182,8 +168,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
         let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
         error(field, position, describe_json_error(&inner))
     })?;
-    de.end()
-        .map_err(|e| error(None, Some((e.line(), e.column())), describe_json_error(&e)))?;
+    de.end().map_err(|e| error(None, Some((e.line(), e.column())), describe_json_error(&e)))?;
     validate(file).map_err(|(field, message)| error(Some(field.to_string()), None, message))
 }
 
@@ -205,21 +190,13 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
     let messages = in_range("messages", file.messages, 1, LIMITS.messages)?;
     let consumers = in_range("consumers", file.consumers, 1, LIMITS.consumers)?;
     let crashes = in_range("crashes", file.crashes, 0, LIMITS.crashes)?;
-    let max_poll_records = in_range(
-        "max_poll_records",
-        file.max_poll_records,
-        1,
-        LIMITS.max_poll_records,
-    )?;
+    let max_poll_records = in_range("max_poll_records", file.max_poll_records, 1, LIMITS.max_poll_records)?;
     let mut expect = BTreeMap::new();
     for (property, verdict) in file.expect {
         if !PROPERTY_NAMES.contains(&property.as_str()) {
             return Err((
                 "expect",
-                format!(
-                    "unknown property `{property}`, expected one of {}",
-                    PROPERTY_NAMES.join(", ")
-                ),
+                format!("unknown property `{property}`, expected one of {}", PROPERTY_NAMES.join(", ")),
             ));
         }
         let verdict = match verdict {
@@ -241,17 +218,9 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
     })
 }
 
-fn in_range(
-    field: &'static str,
-    value: u32,
-    min: u32,
-    max: u32,
-) -> Result<u8, (&'static str, String)> {
+fn in_range(field: &'static str, value: u32, min: u32, max: u32) -> Result<u8, (&'static str, String)> {
     if value < min || value > max {
-        return Err((
-            field,
-            format!("must be between {min} and {max}, got {value}"),
-        ));
+        return Err((field, format!("must be between {min} and {max}, got {value}")));
     }
     u8::try_from(value).map_err(|_| (field, format!("must be at most {}, got {value}", u8::MAX)))
 }

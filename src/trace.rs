@@ -57,14 +57,7 @@ struct Event {
 }
 
 fn event(actor: usize, event: &'static str, text: String) -> Event {
-    Event {
-        actor,
-        event,
-        partition: None,
-        offset: None,
-        peer: None,
-        text,
-    }
+    Event { actor, event, partition: None, offset: None, peer: None, text }
 }
 
 impl Event {
@@ -80,13 +73,7 @@ impl Event {
     }
 }
 
-fn events(
-    model: &KafkaModel,
-    before: &KafkaState,
-    action: &Action,
-    step: usize,
-    out: &mut Vec<TraceStep>,
-) {
+fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize, out: &mut Vec<TraceStep>) {
     let mut list = Vec::new();
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
@@ -97,10 +84,7 @@ fn events(
             list.push(event(
                 c,
                 "crash",
-                format!(
-                    "{} crashed, losing everything it held in memory",
-                    actor_name(c)
-                ),
+                format!("{} crashed, losing everything it held in memory", actor_name(c)),
             ));
         }
         ActorModelAction::Recover(id) => {
@@ -108,10 +92,7 @@ fn events(
             list.push(event(
                 c,
                 "recover",
-                format!(
-                    "{} restarted and asked the coordinator for its committed offsets",
-                    actor_name(c)
-                ),
+                format!("{} restarted and asked the coordinator for its committed offsets", actor_name(c)),
             ));
         }
         ActorModelAction::Drop(env) => {
@@ -120,11 +101,7 @@ fn events(
                 event(
                     dst,
                     "drop",
-                    format!(
-                        "the network lost {} from {}",
-                        message_name(&env.msg),
-                        actor_name(src)
-                    ),
+                    format!("the network lost {} from {}", message_name(&env.msg), actor_name(src)),
                 )
                 .with(src),
             );
@@ -167,18 +144,14 @@ fn committed_text(offset: Option<Offset>) -> String {
 
 fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut Vec<Event>) {
     let (s, d) = (actor_name(src), actor_name(dst));
-    if let (Some(to), NodeState::Consumer(c)) =
-        (msg.reply_incarnation(), &*before.actor_states[dst])
+    if let (Some(to), NodeState::Consumer(c)) = (msg.reply_incarnation(), &*before.actor_states[dst])
         && to != c.incarnation
     {
         list.push(
             event(
                 dst,
                 "drop-stale",
-                format!(
-                    "{d} dropped {} from {s} addressed to its crashed predecessor",
-                    message_name(msg)
-                ),
+                format!("{d} dropped {} from {s} addressed to its crashed predecessor", message_name(msg)),
             )
             .with(src),
         );

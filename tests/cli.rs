@@ -8,10 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn kafkacheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_kafkacheck")).args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -66,10 +63,7 @@ fn zero_consumers_is_rejected() {
 
 #[test]
 fn missing_file_and_empty_directory_are_bad_input() {
-    assert_bad_input(
-        &kafkacheck(&["check", "no/such/file.json"]),
-        &["no/such/file.json"],
-    );
+    assert_bad_input(&kafkacheck(&["check", "no/such/file.json"]), &["no/such/file.json"]);
     let dir = tempfile::tempdir().unwrap();
     let o = kafkacheck(&["check", dir.path().to_str().unwrap()]);
     assert_bad_input(&o, &["no *.json scenario files"]);
@@ -78,10 +72,7 @@ fn missing_file_and_empty_directory_are_bad_input() {
 #[test]
 fn usage_errors_exit_2() {
     assert_bad_input(&kafkacheck(&["check"]), &["PATHS"]);
-    assert_bad_input(
-        &kafkacheck(&["check", "models", "--search", "sideways"]),
-        &["sideways"],
-    );
+    assert_bad_input(&kafkacheck(&["check", "models", "--search", "sideways"]), &["sideways"]);
 }
 
 #[test]
@@ -89,14 +80,8 @@ fn an_unmet_expectation_exits_1_and_says_so() {
     let (o, _d) = check_text(&VALID.replace("\"crashes\": 0", "\"crashes\": 1"));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains("no-duplicate") && out.contains("UNEXPECTED"),
-        "{out}"
-    );
-    assert!(
-        out.contains("processed 2 times"),
-        "the trace is printed: {out}"
-    );
+    assert!(out.contains("no-duplicate") && out.contains("UNEXPECTED"), "{out}");
+    assert!(out.contains("processed 2 times"), "the trace is printed: {out}");
 }
 
 #[test]
@@ -119,12 +104,7 @@ fn json_document_has_the_designed_shape() {
     assert_eq!(s["file"], "models/at-least-once.json");
     assert_eq!(s["complete"], true);
     assert!(s["unique_states"].as_u64().unwrap() > 0 && s["max_depth"].as_u64().unwrap() > 0);
-    let dup = s["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "no-duplicate")
-        .unwrap();
+    let dup = s["properties"].as_array().unwrap().iter().find(|p| p["name"] == "no-duplicate").unwrap();
     assert_eq!(dup["expectation"], "always");
     assert_eq!(
         (&dup["verdict"], &dup["expected"], &dup["matches"]),
@@ -133,49 +113,23 @@ fn json_document_has_the_designed_shape() {
     let step = &dup["trace"]["steps"][0];
     assert!(step["step"].is_u64() && step["actor"].is_string() && step["event"].is_string());
     let all = doc["scenarios"][1]["properties"].as_array().unwrap();
-    assert!(
-        all.iter()
-            .all(|p| p["verdict"] == "holds" && p.get("trace").is_none())
-    );
-    let written: Vec<_> = std::fs::read_dir(&reports)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        written,
-        vec![std::ffi::OsString::from("at-least-once.no-duplicate.json")]
-    );
+    assert!(all.iter().all(|p| p["verdict"] == "holds" && p.get("trace").is_none()));
+    let written: Vec<_> = std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(written, vec![std::ffi::OsString::from("at-least-once.no-duplicate.json")]);
 }
 
 #[test]
 fn an_incomplete_search_gives_unknown_not_holds() {
-    let o = kafkacheck(&[
-        "check",
-        "models/exactly-once.json",
-        "--max-depth",
-        "3",
-        "--format",
-        "json",
-    ]);
+    let o = kafkacheck(&["check", "models/exactly-once.json", "--max-depth", "3", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "unknown does not meet `holds`");
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["scenarios"][0]["complete"], false);
-    assert!(
-        doc["scenarios"][0]["properties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["verdict"] == "unknown")
-    );
+    assert!(doc["scenarios"][0]["properties"].as_array().unwrap().iter().all(|p| p["verdict"] == "unknown"));
 }
 
 #[test]
 fn explore_serves_the_explorer_on_loopback() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
         .args(["explore", "models/at-least-once.json", "--addr", &addr])
@@ -187,40 +141,22 @@ fn explore_serves_the_explorer_on_loopback() {
     let response = loop {
         if let Ok(mut s) = TcpStream::connect(&addr) {
             s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            write!(
-                s,
-                "GET /.status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
+            write!(s, "GET /.status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
             let mut body = String::new();
             let _ = s.read_to_string(&mut body);
             break body;
         }
-        assert!(
-            Instant::now() < deadline,
-            "explorer did not listen on {addr}"
-        );
+        assert!(Instant::now() < deadline, "explorer did not listen on {addr}");
         std::thread::sleep(Duration::from_millis(100));
     };
     child.kill().unwrap(); // by its process id
     let status = child.wait().unwrap();
     let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(!status.success());
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(
-        response.contains("no-duplicate"),
-        "properties listed: {response}"
-    );
-    assert!(
-        out.contains(&format!("http://{addr}/")),
-        "URL printed: {out}"
-    );
+    assert!(response.contains("no-duplicate"), "properties listed: {response}");
+    assert!(out.contains(&format!("http://{addr}/")), "URL printed: {out}");
 }
 
 #[test]

@@ -48,15 +48,9 @@ fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
     let on_disk: BTreeSet<PathBuf> = std::fs::read_dir(reports)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    for extra in on_disk
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-    {
+    for extra in on_disk.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
         if !expected_reports.contains(extra) {
-            failures.push(format!(
-                "{} is no longer produced by any model",
-                extra.display()
-            ));
+            failures.push(format!("{} is no longer produced by any model", extra.display()));
         }
     }
     assert!(
@@ -70,10 +64,8 @@ fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
 /// cannot silently lose one.
 #[test]
 fn the_required_scenarios_are_present() {
-    let names: BTreeSet<String> = model_files()
-        .iter()
-        .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: BTreeSet<String> =
+        model_files().iter().map(|f| f.file_stem().unwrap().to_string_lossy().into_owned()).collect();
     for strategy in ["at-most-once", "at-least-once", "exactly-once"] {
         for suffix in ["", "-2-consumers", "-no-crash", "-batch"] {
             assert!(

@@ -17,12 +17,7 @@ impl Broker {
     /// The reply to a request, if the broker answers it.
     pub fn handle(&self, msg: &Msg) -> Option<Msg> {
         match *msg {
-            Msg::Fetch {
-                incarnation,
-                partition,
-                offset,
-                max_records,
-            } => Some(Msg::FetchResponse {
+            Msg::Fetch { incarnation, partition, offset, max_records } => Some(Msg::FetchResponse {
                 incarnation,
                 partition,
                 offset,
@@ -40,30 +35,14 @@ mod tests {
     #[test]
     fn fetch_returns_at_most_max_records_up_to_the_log_end() {
         let broker = Broker { log_end: 3 };
-        let fetch = |offset, max_records| Msg::Fetch {
-            incarnation: 1,
-            partition: 0,
-            offset,
-            max_records,
-        };
+        let fetch = |offset, max_records| Msg::Fetch { incarnation: 1, partition: 0, offset, max_records };
         let count = |m| match broker.handle(&m) {
-            Some(Msg::FetchResponse {
-                count,
-                incarnation: 1,
-                ..
-            }) => count,
+            Some(Msg::FetchResponse { count, incarnation: 1, .. }) => count,
             other => panic!("unexpected reply {other:?}"),
         };
         assert_eq!(count(fetch(0, 2)), 2);
         assert_eq!(count(fetch(2, 2)), 1);
         assert_eq!(count(fetch(3, 2)), 0);
-        assert_eq!(
-            broker.handle(&Msg::TxnOutputs {
-                partition: 0,
-                from: 0,
-                to: 1
-            }),
-            None
-        );
+        assert_eq!(broker.handle(&Msg::TxnOutputs { partition: 0, from: 0, to: 1 }), None);
     }
 }

@@ -51,12 +51,7 @@ pub enum Phase {
     /// Fetch sent for partition `slot`.
     Fetching { slot: u8 },
     /// Holds records `from .. to`; the Output of `next` is on its way to the sink.
-    Processing {
-        slot: u8,
-        from: Offset,
-        next: Offset,
-        to: Offset,
-    },
+    Processing { slot: u8, from: Offset, next: Offset, to: Offset },
     /// Holds records `from .. to`; the commit of `to` (or the transaction) is on its way.
     Committing { slot: u8, from: Offset, to: Offset },
     /// Every owned partition is consumed to its log end.
@@ -74,18 +69,12 @@ pub struct ConsumerState {
 impl Consumer {
     /// A (re)started process: ask for the committed offsets of the owned partitions.
     pub fn start(&self, incarnation: Incarnation, out: &mut Vec<(To, Msg)>) -> ConsumerState {
-        let mut state = ConsumerState {
-            incarnation,
-            positions: vec![0; self.partitions.len()],
-            phase: Phase::Idle,
-        };
+        let mut state =
+            ConsumerState { incarnation, positions: vec![0; self.partitions.len()], phase: Phase::Idle };
         if !self.partitions.is_empty() {
             out.push((
                 To::Coordinator,
-                Msg::OffsetFetch {
-                    incarnation,
-                    partitions: self.partitions.clone(),
-                },
+                Msg::OffsetFetch { incarnation, partitions: self.partitions.clone() },
             ));
             state.phase = Phase::AwaitingOffsets;
         }
@@ -117,26 +106,15 @@ impl Consumer {
                         let partition = self.partitions[slot as usize];
                         out.push((
                             To::Coordinator,
-                            Msg::TxnCommit {
-                                incarnation: state.incarnation,
-                                partition,
-                                from,
-                                to,
-                            },
+                            Msg::TxnCommit { incarnation: state.incarnation, partition, from, to },
                         ));
                         state.phase = Phase::Committing { slot, from, to };
                     }
                 }
             }
-            (
-                Phase::Processing {
-                    slot,
-                    from,
-                    next,
-                    to,
-                },
-                &Msg::OutputAck { offset, .. },
-            ) if offset == next => {
+            (Phase::Processing { slot, from, next, to }, &Msg::OutputAck { offset, .. })
+                if offset == next =>
+            {
                 if next + 1 < to {
                     self.process(state, slot, from, next + 1, to, out);
                 } else if self.strategy == Strategy::AtLeastOnce {
@@ -161,12 +139,7 @@ impl Consumer {
 
     /// Whether this consumer, alive, will still apply the side effect of
     /// `offset` of `partition` from the records it holds.
-    pub fn will_process(
-        &self,
-        state: &ConsumerState,
-        partition: Partition,
-        offset: Offset,
-    ) -> bool {
+    pub fn will_process(&self, state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
         let holds = |slot: u8, from: Offset, to: Offset| {
             self.partitions[slot as usize] == partition && (from..to).contains(&offset)
         };
@@ -187,9 +160,7 @@ impl Consumer {
     /// consumed to its end; `Done` when there is none.
     fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Vec<(To, Msg)>) {
         let n = self.partitions.len();
-        let next = (0..n)
-            .map(|i| (start + i) % n)
-            .find(|&slot| state.positions[slot] < self.log_end);
+        let next = (0..n).map(|i| (start + i) % n).find(|&slot| state.positions[slot] < self.log_end);
         state.phase = match next {
             Some(slot) => {
                 out.push((
@@ -224,12 +195,7 @@ impl Consumer {
                 offset: next,
             },
         ));
-        state.phase = Phase::Processing {
-            slot,
-            from,
-            next,
-            to,
-        };
+        state.phase = Phase::Processing { slot, from, next, to };
     }
 
     fn commit(
@@ -257,12 +223,7 @@ mod tests {
     use super::*;
 
     fn consumer(strategy: Strategy, max_poll_records: Offset) -> Consumer {
-        Consumer {
-            partitions: vec![0],
-            strategy,
-            max_poll_records,
-            log_end: 3,
-        }
+        Consumer { partitions: vec![0], strategy, max_poll_records, log_end: 3 }
     }
 
     /// Feeds replies to a consumer and returns the requests it sent, in order.
@@ -277,50 +238,38 @@ mod tests {
     fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
         let mut out = Vec::new();
         let state = c.start(incarnation, &mut out);
-        assert_eq!(
-            out,
-            vec![(
-                To::Coordinator,
-                Msg::OffsetFetch {
-                    incarnation,
-                    partitions: vec![0]
-                }
-            )]
-        );
+        let fetch = Msg::OffsetFetch { incarnation, partitions: vec![0] };
+        assert_eq!(out, vec![(To::Coordinator, fetch)]);
         state
     }
 
-    const RESUME_AT_1: Msg = Msg::FetchResponse {
-        incarnation: 0,
-        partition: 0,
-        offset: 1,
-        count: 2,
-    };
-
+    // Messages of incarnation 0 about partition 0.
     fn offsets(committed: Option<Offset>) -> Msg {
-        Msg::OffsetFetchResponse {
-            incarnation: 0,
-            offsets: vec![(0, committed)],
-        }
+        let offsets = vec![(0, committed)];
+        Msg::OffsetFetchResponse { incarnation: 0, offsets }
+    }
+    fn records(offset: Offset, count: Offset) -> Msg {
+        Msg::FetchResponse { incarnation: 0, partition: 0, offset, count }
+    }
+    fn output(offset: Offset) -> (To, Msg) {
+        (To::Sink, Msg::Output { incarnation: 0, partition: 0, offset })
+    }
+    fn output_ack(offset: Offset) -> Msg {
+        Msg::OutputAck { incarnation: 0, partition: 0, offset }
+    }
+    fn commit(offset: Offset) -> (To, Msg) {
+        (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset })
+    }
+    fn commit_ack(offset: Offset) -> Msg {
+        Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset }
     }
 
     #[test]
     fn resumes_from_committed_offset_or_earliest() {
         let c = consumer(Strategy::AtLeastOnce, 2);
         let mut s = started(&c, 0);
-        let sent = run(&c, &mut s, &[offsets(Some(1))]);
-        assert_eq!(
-            sent,
-            vec![(
-                To::Broker,
-                Msg::Fetch {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 1,
-                    max_records: 2
-                }
-            )]
-        );
+        let fetch = Msg::Fetch { incarnation: 0, partition: 0, offset: 1, max_records: 2 };
+        assert_eq!(run(&c, &mut s, &[offsets(Some(1))]), vec![(To::Broker, fetch)]);
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(None)]);
         assert!(matches!(sent[0].1, Msg::Fetch { offset: 0, .. }));
@@ -330,56 +279,9 @@ mod tests {
     fn at_least_once_processes_the_batch_then_commits() {
         let c = consumer(Strategy::AtLeastOnce, 2);
         let mut s = started(&c, 0);
-        let ack = |offset| Msg::OutputAck {
-            incarnation: 0,
-            partition: 0,
-            offset,
-        };
-        let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1, ack(1), ack(2)]);
-        let kinds: Vec<_> = sent.iter().map(|(to, m)| (*to, m.clone())).collect();
-        assert_eq!(
-            kinds[1],
-            (
-                To::Sink,
-                Msg::Output {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 1
-                }
-            )
-        );
-        assert_eq!(
-            kinds[2],
-            (
-                To::Sink,
-                Msg::Output {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 2
-                }
-            )
-        );
-        assert_eq!(
-            kinds[3],
-            (
-                To::Coordinator,
-                Msg::OffsetCommit {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 3
-                }
-            )
-        );
-        let done = run(
-            &c,
-            &mut s,
-            &[Msg::OffsetCommitResponse {
-                incarnation: 0,
-                partition: 0,
-                offset: 3,
-            }],
-        );
-        assert!(done.is_empty());
+        let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2), output_ack(1), output_ack(2)]);
+        assert_eq!(sent[1..], [output(1), output(2), commit(3)]);
+        assert!(run(&c, &mut s, &[commit_ack(3)]).is_empty());
         assert_eq!(s.phase, Phase::Done);
     }
 
@@ -387,48 +289,11 @@ mod tests {
     fn at_most_once_commits_before_processing() {
         let c = consumer(Strategy::AtMostOnce, 2);
         let mut s = started(&c, 0);
-        let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1]);
-        assert_eq!(
-            sent[1],
-            (
-                To::Coordinator,
-                Msg::OffsetCommit {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 3
-                }
-            )
-        );
+        let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
+        assert_eq!(sent[1], commit(3));
         assert!(c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
-        let sent = run(
-            &c,
-            &mut s,
-            &[Msg::OffsetCommitResponse {
-                incarnation: 0,
-                partition: 0,
-                offset: 3,
-            }],
-        );
-        assert_eq!(
-            sent,
-            vec![(
-                To::Sink,
-                Msg::Output {
-                    incarnation: 0,
-                    partition: 0,
-                    offset: 1
-                }
-            )]
-        );
-        run(
-            &c,
-            &mut s,
-            &[Msg::OutputAck {
-                incarnation: 0,
-                partition: 0,
-                offset: 1,
-            }],
-        );
+        assert_eq!(run(&c, &mut s, &[commit_ack(3)]), vec![output(1)]);
+        run(&c, &mut s, &[output_ack(1)]);
         assert!(!c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
     }
 
@@ -436,23 +301,10 @@ mod tests {
     fn exactly_once_sends_one_transaction_per_batch() {
         let c = consumer(Strategy::ExactlyOnce, 2);
         let mut s = started(&c, 0);
-        let sent = run(&c, &mut s, &[offsets(Some(1)), RESUME_AT_1]);
-        assert_eq!(
-            sent[1],
-            (
-                To::Coordinator,
-                Msg::TxnCommit {
-                    incarnation: 0,
-                    partition: 0,
-                    from: 1,
-                    to: 3
-                }
-            )
-        );
-        assert!(
-            !c.will_process(&s, 0, 1),
-            "the transaction, not the consumer, holds the outputs"
-        );
+        let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
+        let txn = Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3 };
+        assert_eq!(sent[1], (To::Coordinator, txn));
+        assert!(!c.will_process(&s, 0, 1), "the transaction, not the consumer, holds the outputs");
     }
 
     #[test]
@@ -466,27 +318,11 @@ mod tests {
 
     #[test]
     fn polls_owned_partitions_round_robin() {
-        let c = Consumer {
-            partitions: vec![0, 2],
-            ..consumer(Strategy::AtLeastOnce, 1)
-        };
+        let c = Consumer { partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
         let mut out = Vec::new();
         let mut s = c.start(0, &mut out);
-        let reply = Msg::OffsetFetchResponse {
-            incarnation: 0,
-            offsets: vec![(0, Some(3)), (2, None)],
-        };
-        let sent = run(&c, &mut s, &[reply]);
-        assert!(
-            matches!(
-                sent[0].1,
-                Msg::Fetch {
-                    partition: 2,
-                    offset: 0,
-                    ..
-                }
-            ),
-            "{sent:?}"
-        );
+        let offsets = vec![(0, Some(3)), (2, None)];
+        let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
+        assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
     }
 }

@@ -21,7 +21,8 @@ use coordinator::OffsetsLog;
 use msg::{Incarnation, Msg};
 use serde::Serialize;
 use sink::SinkState;
-use stateright::actor::{Actor, ActorModel, ActorModelState, Id, Network, Out};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
+use stateright::{Model, Path};
 use std::borrow::Cow;
 
 pub const BROKER: usize = 0;
@@ -30,8 +31,24 @@ pub const SINK: usize = 2;
 /// Actor index of consumer 0; consumer c is `FIRST_CONSUMER + c`.
 pub const FIRST_CONSUMER: usize = 3;
 
-pub type KafkaModel = ActorModel<Node, Scenario, ()>;
 pub type KafkaState = ActorModelState<Node, ()>;
+pub type KafkaAction = ActorModelAction<Msg, (), ()>;
+
+/// The model of a scenario: Stateright's actor system, narrowed to the steps
+/// the scenario allows.
+///
+/// Stateright offers a crash of every actor that is up while fewer than
+/// `max_crashes` are down. Only consumers crash here, and at most `crashes`
+/// times in a whole run, so those actions are removed from the actions of a
+/// state rather than generated and pruned afterwards: a pruned step would
+/// still end a simulation's random walk and look like a terminal state.
+#[derive(Clone)]
+pub struct KafkaModel {
+    pub scenario: Scenario,
+    pub system: ActorModel<Node, (), ()>,
+    /// The properties the search checks (all of them, unless narrowed with [`KafkaModel::only`]).
+    pub properties: Vec<stateright::Property<KafkaModel>>,
+}
 
 /// The trace name of the actor at an index (DESIGN.md §4).
 pub fn actor_name(index: usize) -> String {
@@ -148,9 +165,8 @@ impl Actor for Node {
 /// budget and the properties.
 pub fn build(scenario: &Scenario) -> KafkaModel {
     let consumers = (0..scenario.consumers).map(|c| {
-        let partitions: Vec<Partition> = (0..scenario.partitions)
-            .filter(|p| p % scenario.consumers == c)
-            .collect();
+        let partitions: Vec<Partition> =
+            (0..scenario.partitions).filter(|p| p % scenario.consumers == c).collect();
         Node::Consumer(Consumer {
             partitions,
             strategy: scenario.strategy,
@@ -158,35 +174,71 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
             log_end: scenario.messages,
         })
     });
-    let mut model = ActorModel::new(scenario.clone(), ())
-        .actor(Node::Broker(Broker {
-            log_end: scenario.messages,
-        }))
+    let system = ActorModel::new((), ())
+        .actor(Node::Broker(Broker { log_end: scenario.messages }))
         .actor(Node::Coordinator)
-        .actor(Node::Sink(SinkState::new(
-            scenario.partitions,
-            scenario.messages,
-        )))
+        .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.messages)))
         .actors(consumers)
         .init_network(Network::new_ordered([]))
-        // Stateright bounds how many actors are down at once; the scenario's
-        // budget is a total over the run, enforced by `within_crash_budget`.
-        .max_crashes(scenario.crashes.min(scenario.consumers) as usize)
-        .within_boundary(within_crash_budget);
-    for property in crate::properties::ALL {
-        model = model.property(property.expectation(), property.name, property.holds);
-    }
-    model
+        .max_crashes(scenario.crashes.min(scenario.consumers) as usize);
+    let properties = crate::properties::ALL
+        .iter()
+        .map(|p| stateright::Property { expectation: p.expectation(), name: p.name, condition: p.holds })
+        .collect();
+    KafkaModel { scenario: scenario.clone(), system, properties }
 }
 
-/// Only consumers crash, and at most `crashes` times in all: each consumer's
-/// incarnation counts its recoveries, and a consumer that is down now has
-/// spent one more.
-fn within_crash_budget(scenario: &Scenario, state: &KafkaState) -> bool {
-    if state.crashed[..FIRST_CONSUMER].iter().any(|&c| c) {
-        return false;
+impl KafkaModel {
+    /// The same model checking one property only, as an invariant (see
+    /// [`crate::properties::Property::invariant`]).
+    pub fn only(mut self, property: &crate::properties::Property) -> Self {
+        self.properties = vec![stateright::Property::always(property.name, property.invariant)];
+        self
     }
-    crashes_spent(state) <= scenario.crashes as usize
+
+    /// Whether the scenario allows a step Stateright offers.
+    fn allows(&self, state: &KafkaState, action: &KafkaAction) -> bool {
+        match action {
+            ActorModelAction::Crash(id) => {
+                usize::from(*id) >= FIRST_CONSUMER && crashes_spent(state) < self.scenario.crashes as usize
+            }
+            _ => true,
+        }
+    }
+}
+
+impl Model for KafkaModel {
+    type State = KafkaState;
+    type Action = KafkaAction;
+
+    fn init_states(&self) -> Vec<KafkaState> {
+        self.system.init_states()
+    }
+
+    fn actions(&self, state: &KafkaState, actions: &mut Vec<KafkaAction>) {
+        self.system.actions(state, actions);
+        actions.retain(|a| self.allows(state, a));
+    }
+
+    fn next_state(&self, state: &KafkaState, action: KafkaAction) -> Option<KafkaState> {
+        self.system.next_state(state, action)
+    }
+
+    fn format_action(&self, action: &KafkaAction) -> String {
+        self.system.format_action(action)
+    }
+
+    fn format_step(&self, state: &KafkaState, action: KafkaAction) -> Option<String> {
+        self.system.format_step(state, action)
+    }
+
+    fn as_svg(&self, path: Path<KafkaState, KafkaAction>) -> Option<String> {
+        self.system.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        self.properties.clone()
+    }
 }
 
 /// Consumer crashes so far in the run that led to `state`.
@@ -248,10 +300,8 @@ pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = &Msg> + '_> {
 
 /// The consumer actors' configurations, by consumer number.
 pub fn consumers(model: &KafkaModel) -> impl Iterator<Item = &Consumer> {
-    model.actors[FIRST_CONSUMER..]
-        .iter()
-        .map(|node| match node {
-            Node::Consumer(c) => c,
-            other => unreachable!("actors from {FIRST_CONSUMER} on are consumers, found {other:?}"),
-        })
+    model.system.actors[FIRST_CONSUMER..].iter().map(|node| match node {
+        Node::Consumer(c) => c,
+        other => unreachable!("actors from {FIRST_CONSUMER} on are consumers, found {other:?}"),
+    })
 }

@@ -14,73 +14,28 @@ pub type Incarnation = u8;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
     /// consumer → coordinator: the committed offsets of the consumer's partitions.
-    OffsetFetch {
-        incarnation: Incarnation,
-        partitions: Vec<Partition>,
-    },
+    OffsetFetch { incarnation: Incarnation, partitions: Vec<Partition> },
     /// coordinator → consumer: per partition, the committed offset (None: no commit yet).
-    OffsetFetchResponse {
-        incarnation: Incarnation,
-        offsets: Vec<(Partition, Option<Offset>)>,
-    },
+    OffsetFetchResponse { incarnation: Incarnation, offsets: Vec<(Partition, Option<Offset>)> },
     /// consumer → broker: up to `max_records` records of `partition` from `offset` on.
-    Fetch {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-        max_records: Offset,
-    },
+    Fetch { incarnation: Incarnation, partition: Partition, offset: Offset, max_records: Offset },
     /// broker → consumer: the records at offsets `offset .. offset + count`.
-    FetchResponse {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-        count: Offset,
-    },
+    FetchResponse { incarnation: Incarnation, partition: Partition, offset: Offset, count: Offset },
     /// consumer → sink: apply the side effect of one record.
-    Output {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-    },
+    Output { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// sink → consumer: the side effect of that record is applied.
-    OutputAck {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-    },
+    OutputAck { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// consumer → coordinator: commit `offset` (the next offset to read).
-    OffsetCommit {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-    },
+    OffsetCommit { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// coordinator → consumer: the commit is recorded.
-    OffsetCommitResponse {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-    },
+    OffsetCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// consumer → coordinator: one transaction that publishes the outputs of
     /// records `from .. to` and commits offset `to`, atomically.
-    TxnCommit {
-        incarnation: Incarnation,
-        partition: Partition,
-        from: Offset,
-        to: Offset,
-    },
+    TxnCommit { incarnation: Incarnation, partition: Partition, from: Offset, to: Offset },
     /// coordinator → consumer: the transaction is committed.
-    TxnCommitResponse {
-        incarnation: Incarnation,
-        partition: Partition,
-        offset: Offset,
-    },
+    TxnCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// coordinator → sink: the outputs of a committed transaction become visible.
-    TxnOutputs {
-        partition: Partition,
-        from: Offset,
-        to: Offset,
-    },
+    TxnOutputs { partition: Partition, from: Offset, to: Offset },
 }
 
 impl Msg {
@@ -99,14 +54,8 @@ impl Msg {
     /// The records whose side effect this message will apply when it reaches the sink.
     pub fn outputs(&self) -> Option<(Partition, std::ops::Range<Offset>)> {
         match *self {
-            Msg::Output {
-                partition, offset, ..
-            } => Some((partition, offset..offset + 1)),
-            Msg::TxnOutputs {
-                partition,
-                from,
-                to,
-            } => Some((partition, from..to)),
+            Msg::Output { partition, offset, .. } => Some((partition, offset..offset + 1)),
+            Msg::TxnOutputs { partition, from, to } => Some((partition, from..to)),
             _ => None,
         }
     }

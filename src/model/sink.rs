@@ -14,9 +14,7 @@ pub struct SinkState {
 
 impl SinkState {
     pub fn new(partitions: Partition, messages: Offset) -> Self {
-        SinkState {
-            applied: vec![vec![0; messages as usize]; partitions as usize],
-        }
+        SinkState { applied: vec![vec![0; messages as usize]; partitions as usize] }
     }
 
     pub fn times_applied(&self, partition: Partition, offset: Offset) -> u8 {
@@ -34,15 +32,9 @@ impl SinkState {
             *count = count.saturating_add(1);
         }
         match *msg {
-            Msg::Output {
-                incarnation,
-                partition,
-                offset,
-            } => Some(Msg::OutputAck {
-                incarnation,
-                partition,
-                offset,
-            }),
+            Msg::Output { incarnation, partition, offset } => {
+                Some(Msg::OutputAck { incarnation, partition, offset })
+            }
             _ => None,
         }
     }
@@ -55,19 +47,8 @@ mod tests {
     #[test]
     fn output_is_counted_and_acknowledged() {
         let mut sink = SinkState::new(2, 2);
-        let out = Msg::Output {
-            incarnation: 3,
-            partition: 1,
-            offset: 1,
-        };
-        assert_eq!(
-            sink.apply(&out),
-            Some(Msg::OutputAck {
-                incarnation: 3,
-                partition: 1,
-                offset: 1
-            })
-        );
+        let out = Msg::Output { incarnation: 3, partition: 1, offset: 1 };
+        assert_eq!(sink.apply(&out), Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 }));
         sink.apply(&out);
         assert_eq!(sink.times_applied(1, 1), 2);
         assert_eq!(sink.times_applied(0, 1), 0);
@@ -76,14 +57,7 @@ mod tests {
     #[test]
     fn transaction_outputs_apply_a_range_without_reply() {
         let mut sink = SinkState::new(1, 3);
-        assert_eq!(
-            sink.apply(&Msg::TxnOutputs {
-                partition: 0,
-                from: 1,
-                to: 3
-            }),
-            None
-        );
+        assert_eq!(sink.apply(&Msg::TxnOutputs { partition: 0, from: 1, to: 3 }), None);
         assert_eq!(sink.applied[0], vec![0, 1, 1]);
     }
 }
