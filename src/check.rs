@@ -119,14 +119,19 @@ fn shortest_counterexample(
     scenario: &Scenario,
     property: &properties::Property,
     options: &Options,
-    timeout: Option<Duration>,
+    start: Instant,
 ) -> Option<KafkaPath> {
     let mut builder = model::build(scenario).only(property).checker();
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
     }
-    if let Some(t) = timeout {
-        builder = builder.timeout(t);
+    // `--timeout` bounds the whole check of a scenario, this search included.
+    if let Some(t) = options.timeout {
+        let left = t.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return None;
+        }
+        builder = builder.timeout(left);
     }
     builder.spawn_bfs().join().discovery(property.name)
 }
@@ -181,7 +186,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                     // DFS paths are not shortest, and a simulation path can
                     // replay wrongly (its action indices skip refused steps).
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
-                    let path = shortest_counterexample(scenario, p, options, timeout)
+                    let path = shortest_counterexample(scenario, p, options, start)
                         .or_else(|| replays(found).then(|| found.clone()));
                     let trace = path.map(|path| {
                         let violation = (p.explain)(model, path.last_state());

@@ -113,6 +113,13 @@ pub fn text(results: &[Checked]) -> String {
             if let Some(trace) = &p.trace {
                 let _ = writeln!(out, "\n{} — {}: {}", r.file.display(), p.name, p.verdict);
                 out.push_str(&trace_text(trace));
+            } else if p.verdict == crate::verdict::Verdict::Violated {
+                let _ = writeln!(
+                    out,
+                    "\n{} — {}: violated (no trace: the search for a shortest counterexample ran out of time)",
+                    r.file.display(),
+                    p.name
+                );
             } else if !p.matches() {
                 let _ = writeln!(
                     out,
