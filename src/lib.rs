@@ -14,4 +14,5 @@ pub mod properties;
 pub mod report;
 pub mod scenario;
 pub mod trace;
+pub mod tracker;
 pub mod verdict;
