@@ -168,7 +168,7 @@ proptest! {
     }
 
     #[test]
-    fn the_safe_offset_never_decreases_and_reaches_the_end(
+    fn the_tracker_safe_offset_never_decreases_and_reaches_the_end(
         start in 0u64..1_000,
         (gaps, order) in proptest::collection::vec(prop_oneof![3 => Just(0u64), 1 => 1u64..5], 1..60)
             .prop_flat_map(|gaps| {
@@ -204,7 +204,7 @@ proptest! {
 }
 
 #[test]
-fn the_reference_model_follows_the_documented_errors() {
+fn the_tracker_reference_model_follows_the_documented_errors() {
     // The oracle checked by hand on the sequence of the tracker's unit test,
     // so that the model and the tracker cannot agree on a shared mistake.
     let mut m = Partition::default();
