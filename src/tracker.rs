@@ -145,6 +145,8 @@ struct Window {
     /// dispatched offset, or the start offset. The safe offset when `entries`
     /// is empty.
     next: u64,
+    /// The entries not done: kept so that `in_flight` is O(1).
+    incomplete: usize,
     closed: bool,
     /// The offset the partition started at and the highest completed offset:
     /// what the wrong policy answers. Not in the shipped build.
@@ -159,6 +161,7 @@ impl Window {
         Window {
             entries: VecDeque::with_capacity(capacity),
             next: start,
+            incomplete: 0,
             closed: false,
             #[cfg(any(test, loom))]
             start,
@@ -209,8 +212,8 @@ struct Slot {
 ///
 /// Costs per partition with `w` records in the window: `dispatch` O(1),
 /// `complete` O(log w) (a binary search) plus O(1) amortised for retiring the
-/// completed prefix, `safe_offset` O(1). Each operation takes one partition's
-/// lock; nothing busy-waits.
+/// completed prefix, `safe_offset` and `in_flight` O(1). Each operation takes
+/// one partition's lock; nothing busy-waits.
 ///
 /// Share it between threads with an `Arc`.
 #[derive(Debug)]
@@ -304,6 +307,7 @@ impl OffsetTracker {
         let before = window.safe(self.policy);
         window.entries.push_back(Entry { offset, done: false });
         window.next = offset + 1;
+        window.incomplete += 1;
         // With nothing in flight the safe offset was `next`; a dispatch past a
         // gap moves it to the dispatched offset.
         self.notify_if_advanced(slot, &window, before);
@@ -332,6 +336,7 @@ impl OffsetTracker {
         }
         let before = window.safe(self.policy);
         window.entries[index].done = true;
+        window.incomplete -= 1;
         #[cfg(any(test, loom))]
         {
             window.highest_completed = window.highest_completed.max(Some(offset));
@@ -379,7 +384,7 @@ impl OffsetTracker {
     /// The number of records of `partition` dispatched and not yet completed.
     pub fn in_flight(&self, partition: u32) -> Result<usize, TrackerError> {
         let slot = self.slot(partition)?;
-        Ok(lock(&slot.window).entries.iter().filter(|e| !e.done).count())
+        Ok(lock(&slot.window).incomplete)
     }
 
     /// Closes the tracker: later dispatches fail with
