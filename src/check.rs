@@ -155,8 +155,9 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                 while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(1)) {
                     let secs = start.elapsed().as_secs_f64();
                     let states = checker.unique_state_count();
+                    // Numbers first: a terminal's in-place line is cut at its end.
                     report(&format!(
-                        "{label}: {states} states, {:.0} states/s, depth {}, {secs:.1}s",
+                        "{states} states, {:.0} states/s, depth {}, {secs:.0}s elapsed — {label}",
                         states as f64 / secs,
                         checker.max_depth()
                     ));

@@ -48,9 +48,13 @@ enum Command {
         /// Stop each scenario's search after this many seconds (default for simulation: 10).
         #[arg(long, value_parser = parse_seconds)]
         timeout: Option<Duration>,
-        /// Write each counterexample trace there as <scenario>.<property>.json.
+        /// Write the verdict matrix (index.md, index.html) there, and each counterexample as
+        /// <scenario>.<property>.json, .md (the story) and .svg (a sequence diagram).
         #[arg(long)]
         report_dir: Option<PathBuf>,
+        /// Write JUnit XML for CI there: a testsuite per scenario file, a testcase per property.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Serve the Stateright Explorer web UI for one scenario.
     Explore {
@@ -78,15 +82,15 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check { paths, format, threads, search, max_depth, timeout, report_dir } => {
+        Command::Check { paths, format, threads, search, max_depth, timeout, report_dir, junit } => {
             let options = Options {
                 search,
                 threads: threads as usize,
                 max_depth: max_depth.map(|d| d as usize),
                 timeout,
-                progress: Some(|line| eprintln!("{line}")),
+                progress: Some(progress::show),
             };
-            run_check(&paths, format, &options, report_dir.as_deref())
+            run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
     }
@@ -129,7 +133,13 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
     if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
 }
 
-fn run_check(paths: &[PathBuf], format: Format, options: &Options, report_dir: Option<&Path>) -> i32 {
+fn run_check(
+    paths: &[PathBuf],
+    format: Format,
+    options: &Options,
+    report_dir: Option<&Path>,
+    junit: Option<&Path>,
+) -> i32 {
     let files = match scenario_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -150,6 +160,7 @@ fn run_check(paths: &[PathBuf], format: Format, options: &Options, report_dir: O
     for (file, s) in files.iter().zip(&scenarios) {
         eprintln!("checking {} ...", file.display());
         outcomes.push(check::check(s, options));
+        progress::clear();
     }
     let results: Vec<Checked> = files
         .iter()
@@ -162,15 +173,98 @@ fn run_check(paths: &[PathBuf], format: Format, options: &Options, report_dir: O
         Format::Json => println!("{}", report::json(&results)),
     }
     if let Some(dir) = report_dir {
-        match report::write_traces(dir, &results) {
-            Ok(written) => eprintln!("wrote {} trace(s) to {}", written.len(), dir.display()),
+        match report::write_reports(dir, &results) {
+            Ok(written) => eprintln!("wrote {} report file(s) to {}", written.len(), dir.display()),
             Err(e) => {
                 eprintln!("error: cannot write reports to {}: {e}", dir.display());
                 return EXIT_BAD_INPUT;
             }
         }
     }
+    if let Some(file) = junit {
+        if let Err(e) = report::write_atomically(file, &report::junit(&results)) {
+            eprintln!("error: cannot write JUnit XML to {}: {e}", file.display());
+            return EXIT_BAD_INPUT;
+        }
+        eprintln!("wrote JUnit XML to {}", file.display());
+    }
     if results.iter().all(|r| r.outcome.all_match()) { EXIT_OK } else { EXIT_UNMET }
+}
+
+/// The progress line of long checks on stderr: rewritten in place on a
+/// terminal, a plain line every few seconds otherwise (logs, CI).
+mod progress {
+    use std::io::{IsTerminal, Write};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// How often a plain progress line is printed when stderr is not a terminal.
+    const PLAIN_EVERY: Duration = Duration::from_secs(5);
+    /// The in-place line is cut to this many characters so it never wraps on an 80-column terminal.
+    const WIDTH: usize = 79;
+
+    /// When a plain line was last printed; whether an in-place line is showing.
+    static STATE: Mutex<(Option<Instant>, bool)> = Mutex::new((None, false));
+
+    /// What to write to stderr for `line`: on a terminal, the line rewritten in
+    /// place; otherwise a plain line when none was printed in the last
+    /// `PLAIN_EVERY` (`since_last` is `None` before the first).
+    pub fn output(line: &str, terminal: bool, since_last: Option<Duration>) -> Option<String> {
+        if terminal {
+            let cut: String = if line.chars().count() > WIDTH {
+                line.chars().take(WIDTH - 1).chain(['…']).collect()
+            } else {
+                line.to_string()
+            };
+            return Some(format!("\r{cut}\x1b[K"));
+        }
+        match since_last {
+            Some(t) if t < PLAIN_EVERY => None,
+            _ => Some(format!("{line}\n")),
+        }
+    }
+
+    /// The progress callback of [`crate::check::Options`].
+    pub fn show(line: &str) {
+        let terminal = std::io::stderr().is_terminal();
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(text) = output(line, terminal, state.0.map(|t| t.elapsed())) {
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            if terminal {
+                state.1 = true;
+            } else {
+                state.0 = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Clears the in-place line, if one is showing (after each scenario's check).
+    pub fn clear() {
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        if std::mem::take(&mut state.1) {
+            let _ = std::io::stderr().write_all(b"\r\x1b[K");
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_terminal_gets_the_line_in_place_cut_to_its_width() {
+            assert_eq!(output("12 states", true, None).unwrap(), "\r12 states\x1b[K");
+            let long = "é".repeat(100);
+            let shown = output(&long, true, Some(Duration::ZERO)).unwrap();
+            assert_eq!(shown, format!("\r{}…\x1b[K", "é".repeat(WIDTH - 1)));
+        }
+
+        #[test]
+        fn a_log_gets_a_plain_line_every_few_seconds() {
+            assert_eq!(output("12 states", false, None).unwrap(), "12 states\n");
+            assert_eq!(output("12 states", false, Some(Duration::from_secs(1))), None);
+            assert_eq!(output("12 states", false, Some(PLAIN_EVERY)).unwrap(), "12 states\n");
+        }
+    }
 }
 
 fn explore(file: &Path, addr: std::net::SocketAddr) -> i32 {

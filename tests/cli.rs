@@ -114,8 +114,11 @@ fn json_document_has_the_designed_shape() {
     assert!(step["step"].is_u64() && step["actor"].is_string() && step["event"].is_string());
     let all = doc["scenarios"][1]["properties"].as_array().unwrap();
     assert!(all.iter().all(|p| p["verdict"] == "holds" && p.get("trace").is_none()));
-    let written: Vec<_> = std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(written, vec![std::ffi::OsString::from("at-least-once.no-duplicate.json")]);
+    let mut written: Vec<_> =
+        std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    written.sort();
+    let story = ["json", "md", "svg"].map(|ext| format!("at-least-once.no-duplicate.{ext}"));
+    assert_eq!(written, [&story[..], &["index.html".into(), "index.md".into()]].concat());
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! The CI gate: every scenario in `models/` meets its `expect`, and the
-//! checked-in traces in `reports/` are what the checker produces now.
+//! checked-in `reports/` are exactly what the checker produces now.
 
 use kafkacheck::check::{self, Options};
 use kafkacheck::cli::scenario_files;
-use kafkacheck::report::{trace_file, trace_path};
+use kafkacheck::report::{Checked, report_files};
 use kafkacheck::scenario;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn model_files() -> Vec<PathBuf> {
@@ -16,48 +16,97 @@ fn model_files() -> Vec<PathBuf> {
 fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
     let reports = Path::new("reports");
     let mut failures = Vec::new();
-    let mut expected_reports = BTreeSet::new();
-    for file in model_files() {
-        let s = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let outcome = check::check(&s, &Options::default());
+    let files = model_files();
+    let scenarios: Vec<_> =
+        files.iter().map(|f| scenario::load(f).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let outcomes: Vec<_> = scenarios.iter().map(|s| check::check(s, &Options::default())).collect();
+    for (file, outcome) in files.iter().zip(&outcomes) {
         assert!(
             outcome.complete || outcome.properties.iter().all(|p| p.trace.is_some()),
             "{}: search incomplete",
             file.display()
         );
-        for p in &outcome.properties {
-            if !p.matches() {
-                failures.push(format!(
-                    "{}: {} is {}, expected {}",
-                    file.display(),
-                    p.name,
-                    p.verdict,
-                    p.expected
-                ));
-            }
-            if let Some(trace) = &p.trace {
-                let path = trace_path(reports, &file, p.name);
-                let current = std::fs::read_to_string(&path).unwrap_or_default();
-                if current != trace_file(&file, &s, p, trace) {
-                    failures.push(format!("{} is stale or missing", path.display()));
-                }
-                expected_reports.insert(path);
-            }
+        for p in outcome.properties.iter().filter(|p| !p.matches()) {
+            failures.push(format!(
+                "{}: {} is {}, expected {}",
+                file.display(),
+                p.name,
+                p.verdict,
+                p.expected
+            ));
         }
     }
-    let on_disk: BTreeSet<PathBuf> = std::fs::read_dir(reports)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    for extra in on_disk.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
-        if !expected_reports.contains(extra) {
-            failures.push(format!("{} is no longer produced by any model", extra.display()));
+    // Every report file, regenerated in memory, against the directory.
+    let results: Vec<Checked> = files
+        .iter()
+        .zip(&scenarios)
+        .zip(&outcomes)
+        .map(|((file, scenario), outcome)| Checked { file, scenario, outcome })
+        .collect();
+    let expected: BTreeMap<String, String> =
+        report_files(&results).into_iter().map(|f| (f.name, f.content)).collect();
+    for (name, content) in &expected {
+        match std::fs::read_to_string(reports.join(name)) {
+            Ok(current) if current == *content => {}
+            Ok(_) => failures.push(format!("reports/{name} is stale")),
+            Err(_) => failures.push(format!("reports/{name} is missing")),
         }
+    }
+    let on_disk: Vec<String> = std::fs::read_dir(reports)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    for extra in on_disk.iter().filter(|name| !expected.contains_key(*name)) {
+        failures.push(format!("reports/{extra} is no longer produced by any model"));
     }
     assert!(
         failures.is_empty(),
         "{}\n(regenerate reports with: cargo run --release -- check models/ --report-dir reports/)",
         failures.join("\n")
     );
+}
+
+/// The report files are a function of the results: generating them twice
+/// gives the same names and bytes, and each counterexample has its three files.
+#[test]
+fn report_files_are_deterministic_and_complete() {
+    let file = PathBuf::from("models/at-most-once.json");
+    let s = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = check::check(&s, &Options::default());
+    let results = [Checked { file: &file, scenario: &s, outcome: &outcome }];
+    let first = report_files(&results);
+    assert_eq!(first, report_files(&results));
+    let again = check::check(&s, &Options::default());
+    assert_eq!(first, report_files(&[Checked { file: &file, scenario: &s, outcome: &again }]));
+    let names: Vec<&str> = first.iter().map(|f| f.name.as_str()).collect();
+    for p in &outcome.properties {
+        for ext in ["json", "md", "svg"] {
+            let name = format!("at-most-once.{}.{ext}", p.name);
+            assert_eq!(names.contains(&name.as_str()), p.trace.is_some(), "{name} in {names:?}");
+        }
+    }
+    let content = |name: &str| &first.iter().find(|f| f.name == name).unwrap().content;
+    let trace =
+        outcome.properties.iter().find(|p| p.name == "no-loss").and_then(|p| p.trace.as_ref()).unwrap();
+    let crash =
+        trace.steps.iter().find(|s| s.event == "crash").expect("at-most-once loses a record by a crash");
+    let last = trace.steps.last().unwrap().step;
+    let story = content("at-most-once.no-loss.md");
+    assert!(story.contains(&format!("**Step {}.** {}.", crash.step, crash.text)), "{story}");
+    assert!(
+        story.ends_with(&format!("## Why no-loss fails here\n\nAfter step {last}: {}.\n", trace.violation))
+    );
+    let svg = content("at-most-once.no-loss.svg");
+    assert!(svg.contains(&format!("<g class=\"crash\" data-step=\"{}\"", crash.step)), "{svg}");
+    let mut actors: Vec<&str> =
+        trace.steps.iter().flat_map(|s| std::iter::once(s.actor.as_str()).chain(s.peer.as_deref())).collect();
+    actors.sort();
+    actors.dedup();
+    for a in &actors {
+        assert!(svg.contains(&format!("<g class=\"lifeline\" data-actor=\"{a}\">")), "no lifeline of {a}");
+    }
+    assert_eq!(svg.matches("<g class=\"lifeline\"").count(), actors.len());
+    let deliveries = trace.steps.iter().filter(|s| s.peer.is_some()).count();
+    assert_eq!(svg.matches("<g class=\"message\"").count(), deliveries, "an arrow per delivery");
 }
 
 /// Every strategy's model file exists in each required variant, so the gate

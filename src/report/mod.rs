@@ -1,15 +1,29 @@
-//! What a check run shows: the JSON document of DESIGN.md §4, the text
-//! table, and counterexample trace files in a report directory.
+//! What a check run shows: the JSON document of DESIGN.md §4 and the text
+//! table on stdout, a report directory for people, and JUnit XML for CI.
 //!
-//! Trace files are deterministic (no timings) and written atomically: a
-//! temporary file in the same directory, then a rename, so an interrupted run
-//! never leaves a half-written trace behind.
+//! A report directory holds the verdict matrix (`index.md`, `index.html`) and,
+//! for each counterexample, `<stem>.<property>.json` (the trace document),
+//! `.md` (the trace as a story) and `.svg` (a sequence diagram). Report files
+//! are deterministic (no timings: the same models give byte-identical files)
+//! and written atomically: a temporary file in the same directory, then a
+//! rename, so an interrupted run never leaves a half-written file behind.
+
+mod html;
+mod json;
+mod junit;
+mod markdown;
+mod svg;
+mod text;
+
+pub use json::{json, trace_file};
+pub use junit::junit;
+pub use svg::sequence_diagram;
+pub use text::{text, trace_text};
 
 use crate::check::{Outcome, PropertyOutcome};
 use crate::scenario::Scenario;
-use crate::trace::Trace;
-use serde::Serialize;
-use std::fmt::Write as _;
+use crate::verdict::Verdict;
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -20,192 +34,77 @@ pub struct Checked<'a> {
     pub outcome: &'a Outcome,
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    ok: bool,
-    scenarios: Vec<ScenarioDoc<'a>>,
+/// One file of a report directory: its name there and its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportFile {
+    pub name: String,
+    pub content: String,
 }
 
-#[derive(Serialize)]
-struct ScenarioDoc<'a> {
-    file: String,
-    name: &'a str,
-    complete: bool,
-    unique_states: usize,
-    max_depth: usize,
-    seconds: f64,
-    properties: Vec<PropertyDoc<'a>>,
+/// The verdict matrix, in Markdown and HTML.
+pub const INDEX_FILES: [&str; 2] = ["index.md", "index.html"];
+
+/// The files of one counterexample, by extension: trace document, story, diagram.
+pub const COUNTEREXAMPLE_EXTENSIONS: [&str; 3] = ["json", "md", "svg"];
+
+/// A scenario file's name without directory and extension: the prefix of its report files.
+pub fn stem(file: &Path) -> String {
+    file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-#[derive(Serialize)]
-struct PropertyDoc<'a> {
-    name: &'a str,
-    expectation: &'a str,
-    verdict: &'a str,
-    expected: &'a str,
-    matches: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace: Option<&'a Trace>,
-}
-
-fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
-    PropertyDoc {
-        name: p.name,
-        expectation: p.kind,
-        verdict: p.verdict.as_str(),
-        expected: p.expected.as_str(),
-        matches: p.matches(),
-        trace: p.trace.as_ref(),
-    }
-}
-
-/// The `check --format json` document.
-pub fn json(results: &[Checked]) -> String {
-    let doc = Document {
-        ok: results.iter().all(|r| r.outcome.all_match()),
-        scenarios: results
-            .iter()
-            .map(|r| ScenarioDoc {
-                file: r.file.display().to_string(),
-                name: &r.scenario.name,
-                complete: r.outcome.complete,
-                unique_states: r.outcome.unique_states,
-                max_depth: r.outcome.max_depth,
-                seconds: (r.outcome.seconds * 1000.0).round() / 1000.0,
-                properties: r.outcome.properties.iter().map(property_doc).collect(),
-            })
-            .collect(),
-    };
-    serde_json::to_string_pretty(&doc).expect("the document has only serializable fields")
-}
-
-/// The text table, then the trace of every violated or unexpected property.
-pub fn text(results: &[Checked]) -> String {
-    let mut rows = vec![[
-        "scenario".to_string(),
-        "property".into(),
-        "verdict".into(),
-        "expected".into(),
-        "states".into(),
-        "time".into(),
-    ]];
-    for r in results {
-        for p in &r.outcome.properties {
-            let mark = if p.matches() { "" } else { "  << UNEXPECTED" };
-            rows.push([
-                r.file.display().to_string(),
-                p.name.to_string(),
-                p.verdict.to_string(),
-                format!("{}{mark}", p.expected),
-                r.outcome.unique_states.to_string(),
-                format!("{:.2}s", r.outcome.seconds),
-            ]);
-        }
-    }
-    let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for row in &rows {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:w$}")).collect();
-        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-    }
-    for r in results {
-        for p in &r.outcome.properties {
-            if let Some(trace) = &p.trace {
-                let _ = writeln!(out, "\n{} — {}: {}", r.file.display(), p.name, p.verdict);
-                out.push_str(&trace_text(trace));
-            } else if p.verdict == crate::verdict::Verdict::Violated {
-                let _ = writeln!(
-                    out,
-                    "\n{} — {}: violated (no trace: the search for a shortest counterexample ran out of time)",
-                    r.file.display(),
-                    p.name
-                );
-            } else if !p.matches() {
-                let _ = writeln!(
-                    out,
-                    "\n{} — {}: {}, expected {} (no counterexample{})",
-                    r.file.display(),
-                    p.name,
-                    p.verdict,
-                    p.expected,
-                    if r.outcome.complete {
-                        " in the complete search"
-                    } else {
-                        "; the search was incomplete"
-                    }
-                );
-            }
-        }
-    }
-    let failed = results.iter().filter(|r| !r.outcome.all_match()).count();
-    let _ = writeln!(
-        out,
-        "\n{} scenario(s): {} met every expectation, {} did not",
-        results.len(),
-        results.len() - failed,
-        failed
-    );
-    out
-}
-
-/// A trace as numbered lines, ending with the violation.
-pub fn trace_text(trace: &Trace) -> String {
-    let mut out = String::new();
-    for s in &trace.steps {
-        let _ = writeln!(out, "  {:>3}. {}", s.step, s.text);
-    }
-    let _ = writeln!(out, "  => {}", trace.violation);
-    out
-}
-
-#[derive(Serialize)]
-struct TraceFile<'a> {
-    file: String,
-    scenario: &'a str,
-    property: &'a str,
-    verdict: &'a str,
-    expected: &'a str,
-    trace: &'a Trace,
+/// The name of a counterexample's file: `<scenario file stem>.<property>.<extension>`.
+pub fn counterexample_name(file: &Path, property: &str, extension: &str) -> String {
+    format!("{}.{property}.{extension}", stem(file))
 }
 
 /// The trace file of a scenario's property: `<scenario file stem>.<property>.json`.
 pub fn trace_path(dir: &Path, file: &Path, property: &str) -> PathBuf {
-    let stem = file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
-    dir.join(format!("{stem}.{property}.json"))
+    dir.join(counterexample_name(file, property, "json"))
 }
 
-/// The content of a trace file (also what the staleness test compares).
-pub fn trace_file(file: &Path, scenario: &Scenario, p: &PropertyOutcome, trace: &Trace) -> String {
-    let doc = TraceFile {
-        file: file.display().to_string(),
-        scenario: &scenario.name,
-        property: p.name,
-        verdict: p.verdict.as_str(),
-        expected: p.expected.as_str(),
-        trace,
-    };
-    let mut text = serde_json::to_string_pretty(&doc).expect("the trace has only serializable fields");
-    text.push('\n');
-    text
-}
-
-/// Writes each counterexample of the results to `dir`, and removes trace
-/// files of these scenarios whose property is no longer violated.
-pub fn write_traces(dir: &Path, results: &[Checked]) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut written = Vec::new();
+/// Every file a report directory holds for these results, in a fixed order:
+/// the two index files, then each counterexample's JSON, Markdown and SVG.
+pub fn report_files(results: &[Checked]) -> Vec<ReportFile> {
+    let mut files = vec![
+        ReportFile { name: INDEX_FILES[0].into(), content: markdown::index(results) },
+        ReportFile { name: INDEX_FILES[1].into(), content: html::index(results) },
+    ];
     for r in results {
         for p in &r.outcome.properties {
-            let path = trace_path(dir, r.file, p.name);
-            match &p.trace {
-                Some(trace) => {
-                    write_atomically(&path, &trace_file(r.file, r.scenario, p, trace))?;
-                    written.push(path);
+            let Some(trace) = &p.trace else { continue };
+            let name = |ext| counterexample_name(r.file, p.name, ext);
+            files.push(ReportFile { name: name("json"), content: trace_file(r.file, r.scenario, p, trace) });
+            files.push(ReportFile { name: name("md"), content: markdown::counterexample(r, p, trace) });
+            files.push(ReportFile { name: name("svg"), content: svg::sequence_diagram(r, p, trace) });
+        }
+    }
+    files
+}
+
+/// Writes the report files of the results to `dir` and removes the
+/// counterexample files of these scenarios whose property is no longer
+/// violated. Returns the paths written.
+pub fn write_reports(dir: &Path, results: &[Checked]) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let files = report_files(results);
+    let produced: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut written = Vec::new();
+    for f in &files {
+        let path = dir.join(&f.name);
+        write_atomically(&path, &f.content)?;
+        written.push(path);
+    }
+    for r in results {
+        for p in &r.outcome.properties {
+            for ext in COUNTEREXAMPLE_EXTENSIONS {
+                let name = counterexample_name(r.file, p.name, ext);
+                if produced.contains(name.as_str()) {
+                    continue;
                 }
-                None => match std::fs::remove_file(&path) {
+                match std::fs::remove_file(dir.join(&name)) {
                     Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                     _ => {}
-                },
+                }
             }
         }
     }
@@ -220,4 +119,132 @@ pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// What a property means, in plain words, for readers of a counterexample.
+pub fn meaning(property: &str) -> &'static str {
+    match property {
+        "no-loss" => {
+            "No record is skipped: every offset below a partition's committed offset has been processed, \
+             or is still on its way to being processed. A consumer that restarts resumes at the committed \
+             offset, so a record below it that was never processed is lost for good."
+        }
+        "no-duplicate" => {
+            "No record is processed twice: the side effect of each offset is applied at most once. \
+             A duplicate happens when a record is processed and, before its commit is recorded, the \
+             consumer crashes and reads the record again from the older committed offset."
+        }
+        "all-processed" => {
+            "Every run ends with every record of every partition processed at least once: when nothing is \
+             left to deliver and no crash is left in the budget, no record may be missing from the sink."
+        }
+        "committed-monotonic" => {
+            "A partition's committed offset never moves backwards: a later commit never records a smaller \
+             offset than an earlier one, which would make a restarting consumer read records again."
+        }
+        _ => "See the property table in the README for its definition.",
+    }
+}
+
+/// Why a property that is violated or misses its expectation has no trace.
+pub(crate) fn no_trace_reason(r: &Checked, p: &PropertyOutcome) -> String {
+    if p.verdict == Verdict::Violated {
+        return "violated (no trace: the search for a shortest counterexample ran out of time)".into();
+    }
+    format!(
+        "{}, expected {} (no counterexample{})",
+        p.verdict,
+        p.expected,
+        if r.outcome.complete { " in the complete search" } else { "; the search was incomplete" }
+    )
+}
+
+/// The story of one property's result: what a JUnit failure carries.
+pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
+    let mut out = format!("{} — {} ({})\n", r.file.display(), p.name, r.scenario.name);
+    let verdict = if p.matches() {
+        format!("{}, as expected", p.verdict)
+    } else {
+        format!("{}, expected {}", p.verdict, p.expected)
+    };
+    out.push_str(&format!("verdict: {verdict}\n{}: {}\n", p.name, meaning(p.name)));
+    match &p.trace {
+        Some(trace) => {
+            out.push_str("shortest counterexample:\n");
+            out.push_str(&trace_text(trace));
+        }
+        None => {
+            out.push_str(&no_trace_reason(r, p));
+            out.push('\n');
+            if p.verdict == Verdict::Unknown {
+                out.push_str(
+                    "unknown never meets an expectation: the search stopped at --max-depth or --timeout, \
+                     or was a simulation, before it could prove or refute the property\n",
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The matrix's property columns: every property of the results, in the order first seen.
+fn property_names(results: &[Checked]) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for r in results {
+        for p in &r.outcome.properties {
+            if !names.contains(&p.name) {
+                names.push(p.name);
+            }
+        }
+    }
+    names
+}
+
+/// `text` with `&`, `<`, `>`, quotes escaped, and the characters XML 1.0
+/// forbids (control characters other than tab, newline, carriage return)
+/// replaced by U+FFFD: safe in HTML, SVG and XML text and attribute values.
+pub(crate) fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A file name as a relative URL: every byte outside the unreserved set percent-encoded.
+pub(crate) fn url_escape(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_covers_markup_quotes_and_forbidden_characters() {
+        assert_eq!(xml_escape("a<b>&\"c'\u{1}\td"), "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}\td");
+    }
+
+    #[test]
+    fn url_escape_keeps_plain_names_and_encodes_the_rest() {
+        assert_eq!(url_escape("at-most-once.no-loss.md"), "at-most-once.no-loss.md");
+        assert_eq!(url_escape("a b(1)é.md"), "a%20b%281%29%C3%A9.md");
+    }
 }

@@ -1,0 +1,93 @@
+//! The JSON documents of DESIGN.md §4: the `check --format json` output and
+//! the trace file of one counterexample (`<stem>.<property>.json`).
+
+use super::Checked;
+use crate::check::PropertyOutcome;
+use crate::scenario::Scenario;
+use crate::trace::Trace;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    ok: bool,
+    scenarios: Vec<ScenarioDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct ScenarioDoc<'a> {
+    file: String,
+    name: &'a str,
+    complete: bool,
+    unique_states: usize,
+    max_depth: usize,
+    seconds: f64,
+    properties: Vec<PropertyDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct PropertyDoc<'a> {
+    name: &'a str,
+    expectation: &'a str,
+    verdict: &'a str,
+    expected: &'a str,
+    matches: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a Trace>,
+}
+
+fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
+    PropertyDoc {
+        name: p.name,
+        expectation: p.kind,
+        verdict: p.verdict.as_str(),
+        expected: p.expected.as_str(),
+        matches: p.matches(),
+        trace: p.trace.as_ref(),
+    }
+}
+
+/// The `check --format json` document.
+pub fn json(results: &[Checked]) -> String {
+    let doc = Document {
+        ok: results.iter().all(|r| r.outcome.all_match()),
+        scenarios: results
+            .iter()
+            .map(|r| ScenarioDoc {
+                file: r.file.display().to_string(),
+                name: &r.scenario.name,
+                complete: r.outcome.complete,
+                unique_states: r.outcome.unique_states,
+                max_depth: r.outcome.max_depth,
+                seconds: (r.outcome.seconds * 1000.0).round() / 1000.0,
+                properties: r.outcome.properties.iter().map(property_doc).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("the document has only serializable fields")
+}
+
+#[derive(Serialize)]
+struct TraceFile<'a> {
+    file: String,
+    scenario: &'a str,
+    property: &'a str,
+    verdict: &'a str,
+    expected: &'a str,
+    trace: &'a Trace,
+}
+
+/// The content of a trace file: the trace of one counterexample, without timings.
+pub fn trace_file(file: &Path, scenario: &Scenario, p: &PropertyOutcome, trace: &Trace) -> String {
+    let doc = TraceFile {
+        file: file.display().to_string(),
+        scenario: &scenario.name,
+        property: p.name,
+        verdict: p.verdict.as_str(),
+        expected: p.expected.as_str(),
+        trace,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("the trace has only serializable fields");
+    text.push('\n');
+    text
+}
