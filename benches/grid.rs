@@ -38,6 +38,8 @@ fn main() {
                     strategy,
                     crashes: k,
                     max_poll_records: 1,
+                    commit_every: 1,
+                    group: Default::default(),
                     expect: Default::default(),
                 };
                 let start = Instant::now();

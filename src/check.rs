@@ -9,7 +9,7 @@
 
 use crate::model::{self, KafkaModel, KafkaState};
 use crate::properties;
-use crate::scenario::Scenario;
+use crate::scenario::{Assignment, Scenario};
 use crate::trace::{self, Trace};
 use crate::verdict::Verdict;
 use stateright::{Checker, Model};
@@ -33,13 +33,23 @@ pub struct Options {
     pub threads: usize,
     pub max_depth: Option<usize>,
     pub timeout: Option<Duration>,
+    /// Merge states that differ only in which consumer is which, where that
+    /// is sound (group assignment) and the search supports it (dfs, simulation).
+    pub symmetry: bool,
     /// Where progress lines go on runs longer than a second (stderr in the CLI).
     pub progress: Option<fn(&str)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { search: Search::Bfs, threads: 1, max_depth: None, timeout: None, progress: None }
+        Options {
+            search: Search::Bfs,
+            threads: 1,
+            max_depth: None,
+            timeout: None,
+            symmetry: true,
+            progress: None,
+        }
     }
 }
 
@@ -82,6 +92,11 @@ impl Outcome {
 pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let model = model::build(scenario);
     let mut builder = model.checker().threads(options.threads.max(1));
+    // Stateright applies symmetry in dfs and simulation only; bfs, which
+    // finds the shortest counterexamples, always searches the full space.
+    if options.symmetry && scenario.group.assignment == Assignment::Group {
+        builder = builder.symmetry_fn(model::symmetry::representative);
+    }
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
     }
@@ -119,19 +134,16 @@ fn shortest_counterexample(
     scenario: &Scenario,
     property: &properties::Property,
     options: &Options,
-    start: Instant,
 ) -> Option<KafkaPath> {
     let mut builder = model::build(scenario).only(property).checker();
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
     }
-    // `--timeout` bounds the whole check of a scenario, this search included.
+    // `--timeout` bounds each search, this one included: a simulation
+    // always runs until its timeout, and its counterexample still deserves
+    // its shortest form.
     if let Some(t) = options.timeout {
-        let left = t.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            return None;
-        }
-        builder = builder.timeout(left);
+        builder = builder.timeout(t);
     }
     builder.spawn_bfs().join().discovery(property.name)
 }
@@ -187,7 +199,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                     // DFS paths are not shortest, and a simulation path can
                     // replay wrongly (its action indices skip refused steps).
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
-                    let path = shortest_counterexample(scenario, p, options, start)
+                    let path = shortest_counterexample(scenario, p, options)
                         .or_else(|| replays(found).then(|| found.clone()));
                     let trace = path.map(|path| {
                         let violation = (p.explain)(model, path.last_state());

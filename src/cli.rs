@@ -55,6 +55,10 @@ enum Command {
         /// Write JUnit XML for CI there: a testsuite per scenario file, a testcase per property.
         #[arg(long)]
         junit: Option<PathBuf>,
+        /// Do not merge states that differ only in which consumer is which
+        /// (the reduction applies to dfs and simulation under group assignment).
+        #[arg(long)]
+        no_symmetry: bool,
     },
     /// Serve the Stateright Explorer web UI for one scenario.
     Explore {
@@ -82,12 +86,23 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check { paths, format, threads, search, max_depth, timeout, report_dir, junit } => {
+        Command::Check {
+            paths,
+            format,
+            threads,
+            search,
+            max_depth,
+            timeout,
+            report_dir,
+            junit,
+            no_symmetry,
+        } => {
             let options = Options {
                 search,
                 threads: threads as usize,
                 max_depth: max_depth.map(|d| d as usize),
                 timeout,
+                symmetry: !no_symmetry,
                 progress: Some(progress::show),
             };
             run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref())

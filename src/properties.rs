@@ -2,8 +2,11 @@
 //! returns its evidence: the offending offsets, empty when the property holds
 //! there. A violated property then explains itself with the records involved.
 
-use crate::model::{KafkaModel, KafkaState, View, consumers, in_flight};
+use crate::model::consumer::Phase;
+use crate::model::msg::Msg;
+use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
+use stateright::actor::Id;
 use stateright::{Expectation, Model};
 
 /// A record of the partitioned log.
@@ -30,10 +33,45 @@ pub fn lost_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
 fn is_pending(model: &KafkaModel, state: &KafkaState, p: Partition, o: Offset) -> bool {
     let held = consumers(model).enumerate().any(|(c, consumer)| {
         let (s, alive) = state.consumer(c);
-        alive && consumer.will_process(s, p, o)
+        alive && consumer.will_process(s, p, o) && commit_goes_through(model, state, c)
     });
-    held || in_flight(state)
-        .any(|msg| msg.outputs().is_some_and(|(partition, offsets)| partition == p && offsets.contains(&o)))
+    held || in_flight(state).any(|env| {
+        env.msg.outputs().is_some_and(|(partition, offsets)| partition == p && offsets.contains(&o))
+    })
+}
+
+/// An at-most-once consumer processes its batch only once its commit
+/// succeeds: true unless its commit is on its way to a coordinator that will
+/// reject it (a fenced zombie), or already rejected.
+fn commit_goes_through(model: &KafkaModel, state: &KafkaState, c: usize) -> bool {
+    let (s, _) = state.consumer(c);
+    let Phase::Committing { .. } = s.phase else { return true };
+    let id = Id::from(FIRST_CONSUMER + c);
+    in_flight(state).all(|env| match env.msg {
+        Msg::CommitRejected { incarnation, .. } => env.dst != id || *incarnation != s.incarnation,
+        &Msg::OffsetCommit { incarnation, by, .. } if env.src == id && incarnation == s.incarnation => {
+            state.group().accepts(model.scenario.group.fencing, by)
+        }
+        _ => true,
+    })
+}
+
+/// `single-owner` (always): no partition is owned at the same time by two
+/// live consumers that both hold the coordinator's current generation.
+/// Evidence: each such partition with the consumers (numbers) that own it.
+pub fn shared_partitions(model: &KafkaModel, state: &KafkaState) -> Vec<(Partition, Vec<usize>)> {
+    let generation = state.group().generation;
+    (0..model.scenario.partitions)
+        .filter_map(|p| {
+            let owners: Vec<usize> = (0..model.scenario.consumers as usize)
+                .filter(|&c| {
+                    let (s, alive) = state.consumer(c);
+                    alive && s.generation == generation && s.owned.iter().any(|o| o.partition == p)
+                })
+                .collect();
+            (owners.len() > 1).then_some((p, owners))
+        })
+        .collect()
 }
 
 /// `no-duplicate` (always): no offset has been processed (made visible in
@@ -128,7 +166,7 @@ fn list(records: &[Record]) -> String {
 }
 
 /// Every property, in the order of [`crate::scenario::PROPERTY_NAMES`].
-pub const ALL: [Property; 4] = [
+pub const ALL: [Property; 5] = [
     Property {
         name: "no-loss",
         eventually: false,
@@ -189,6 +227,22 @@ pub const ALL: [Property; 4] = [
             items.join(", ")
         },
     },
+    Property {
+        name: "single-owner",
+        eventually: false,
+        holds: |m, s| shared_partitions(m, s).is_empty(),
+        invariant: |m, s| shared_partitions(m, s).is_empty(),
+        explain: |m, s| {
+            let items: Vec<String> = shared_partitions(m, s)
+                .iter()
+                .map(|(p, owners)| {
+                    let names: Vec<String> = owners.iter().map(|c| format!("consumer-{c}")).collect();
+                    format!("partition {p} is owned by {} in the same generation", names.join(" and "))
+                })
+                .collect();
+            items.join(", ")
+        },
+    },
 ];
 
 #[cfg(test)]
@@ -196,7 +250,7 @@ mod tests {
     use super::*;
     use crate::scenario::PROPERTY_NAMES;
 
-    use crate::model::coordinator::{OffsetRecord, OffsetsLog};
+    use crate::model::coordinator::{CoordinatorState, OffsetRecord, OffsetsLog};
     use crate::model::msg::Msg;
     use crate::model::sink::SinkState;
     use crate::model::{self, COORDINATOR, FIRST_CONSUMER, NodeState, SINK};
@@ -214,6 +268,8 @@ mod tests {
             strategy: Strategy::AtMostOnce,
             crashes: 1,
             max_poll_records: 1,
+            commit_every: 1,
+            group: Default::default(),
             expect: Default::default(),
         })
     }
@@ -222,7 +278,10 @@ mod tests {
     fn state(m: &KafkaModel, commits: &[Offset], applied: &[u8]) -> KafkaState {
         let mut s = m.init_states().remove(0);
         let records = commits.iter().map(|&offset| OffsetRecord { partition: 0, offset }).collect();
-        s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(OffsetsLog { records }));
+        s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(CoordinatorState {
+            log: OffsetsLog { records },
+            group: Default::default(),
+        }));
         s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState { applied: vec![applied.to_vec()] }));
         s
     }

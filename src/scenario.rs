@@ -42,7 +42,66 @@ impl Strategy {
 }
 
 /// The stable property names of DESIGN.md §2, in the order they are reported.
-pub const PROPERTY_NAMES: [&str; 4] = ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"];
+pub const PROPERTY_NAMES: [&str; 5] =
+    ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "single-owner"];
+
+/// Who decides which consumer reads which partition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assignment {
+    /// `assign()`: partition p belongs to consumer p mod C, fixed for the run.
+    #[default]
+    Manual,
+    /// `subscribe()`: the group coordinator's membership protocol assigns
+    /// partitions and rebalances them when members join, leave or time out.
+    Group,
+}
+
+/// How a rebalance hands out partitions (`partition.assignment.strategy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assignor {
+    /// Contiguous ranges of partitions per member, in member-id order; eager.
+    #[default]
+    Range,
+    /// Partitions dealt out one by one in member-id order; eager.
+    RoundRobin,
+    /// KIP-429: members keep what they own; a partition that moves is
+    /// revoked in one rebalance and assigned in the next.
+    CooperativeSticky,
+}
+
+impl Assignor {
+    /// Eager assignors revoke every partition at the start of a rebalance.
+    pub fn is_eager(self) -> bool {
+        self != Assignor::CooperativeSticky
+    }
+}
+
+/// Whether the coordinator rejects commits from members of an old generation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fencing {
+    /// OffsetCommit and transactional commits carry member id and
+    /// generation; a stale one gets ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID.
+    #[default]
+    Generation,
+    /// Commits are accepted from anyone (assign() users sharing a group.id, old clients).
+    None,
+}
+
+/// The consumer-group knobs of a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GroupConfig {
+    pub assignment: Assignment,
+    pub assignor: Assignor,
+    /// Budget of evictions of a live but too slow member (a pause past
+    /// `max.poll.interval.ms` / `session.timeout.ms`) in one run.
+    pub pauses: u8,
+    pub fencing: Fencing,
+    /// Commit processed offsets in `onPartitionsRevoked` before giving partitions up.
+    pub commit_on_revoke: bool,
+}
 
 /// Bounds that keep a scenario's numbers inside the model's small integer
 /// types and its state space inside a 2-core, 24 GiB machine's reach.
@@ -70,6 +129,9 @@ pub struct Scenario {
     /// Total budget of consumer crashes in one run.
     pub crashes: u8,
     pub max_poll_records: u8,
+    /// at-least-once commits after every `commit_every`-th batch (and when idle).
+    pub commit_every: u8,
+    pub group: GroupConfig,
     /// Expected verdict per property; a property not named is expected to hold.
     pub expect: BTreeMap<String, Verdict>,
 }
@@ -94,13 +156,23 @@ struct ScenarioFile {
     strategy: Strategy,
     #[serde(default)]
     crashes: u32,
-    #[serde(default = "default_max_poll_records")]
+    #[serde(default = "one")]
     max_poll_records: u32,
+    #[serde(default = "one")]
+    commit_every: u32,
+    #[serde(default)]
+    assignment: Assignment,
+    assignor: Option<Assignor>,
+    #[serde(default)]
+    pauses: u32,
+    #[serde(default)]
+    fencing: Fencing,
+    commit_on_revoke: Option<bool>,
     #[serde(default)]
     expect: BTreeMap<String, ExpectedVerdict>,
 }
 
-fn default_max_poll_records() -> u32 {
+fn one() -> u32 {
     1
 }
 
@@ -191,6 +263,31 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
     let consumers = in_range("consumers", file.consumers, 1, LIMITS.consumers)?;
     let crashes = in_range("crashes", file.crashes, 0, LIMITS.crashes)?;
     let max_poll_records = in_range("max_poll_records", file.max_poll_records, 1, LIMITS.max_poll_records)?;
+    let commit_every = in_range("commit_every", file.commit_every, 1, LIMITS.max_poll_records)?;
+    if commit_every > 1 && file.strategy != Strategy::AtLeastOnce {
+        return Err(("commit_every", "applies to the at-least-once strategy only".into()));
+    }
+    let pauses = in_range("pauses", file.pauses, 0, LIMITS.crashes)?;
+    if file.assignment == Assignment::Manual {
+        let group_only = [
+            ("assignor", file.assignor.is_some()),
+            ("pauses", pauses > 0),
+            ("commit_on_revoke", file.commit_on_revoke.is_some()),
+        ];
+        if let Some((field, _)) = group_only.iter().find(|(_, set)| *set) {
+            return Err((
+                field,
+                "needs \"assignment\": \"group\" (manual assignment has no rebalances)".into(),
+            ));
+        }
+    }
+    let group = GroupConfig {
+        assignment: file.assignment,
+        assignor: file.assignor.unwrap_or_default(),
+        pauses,
+        fencing: file.fencing,
+        commit_on_revoke: file.commit_on_revoke.unwrap_or(false),
+    };
     let mut expect = BTreeMap::new();
     for (property, verdict) in file.expect {
         if !PROPERTY_NAMES.contains(&property.as_str()) {
@@ -214,6 +311,8 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         strategy: file.strategy,
         crashes,
         max_poll_records,
+        commit_every,
+        group,
         expect,
     })
 }
@@ -284,6 +383,32 @@ mod tests {
         assert!(e.message.contains("no-dupes"), "{e}");
         let e = parse_str(&VALID.replace("\"violated\"", "\"maybe\"")).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("expect.no-duplicate"));
+    }
+
+    #[test]
+    fn group_knobs_need_group_assignment() {
+        let e = parse_str(&VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"pauses\": 1")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("pauses"));
+        let group = VALID.replace(
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"assignment\": \"group\", \"assignor\": \"cooperative-sticky\", \"pauses\": 1",
+        );
+        let s = parse_str(&group).unwrap();
+        assert_eq!(s.group.assignor, Assignor::CooperativeSticky);
+        assert_eq!(
+            (s.group.pauses, s.group.fencing, s.group.commit_on_revoke),
+            (1, Fencing::Generation, false)
+        );
+        let e = parse_str(&group.replace("cooperative-sticky", "sticky")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("assignor"));
+    }
+
+    #[test]
+    fn commit_every_is_for_at_least_once() {
+        let every = VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"commit_every\": 2");
+        assert_eq!(parse_str(&every).unwrap().commit_every, 2);
+        let e = parse_str(&every.replace("at-least-once", "at-most-once")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("commit_every"));
     }
 
     #[test]

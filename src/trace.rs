@@ -4,8 +4,9 @@
 //! One model step may produce several events (a batch of records received at
 //! once); they share the step number.
 
+use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
-use crate::model::{KafkaModel, KafkaState, NodeState, actor_name};
+use crate::model::{FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, NodeState, View, actor_name};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
 use stateright::actor::ActorModelAction;
@@ -33,18 +34,67 @@ pub struct Trace {
     pub violation: String,
 }
 
-type Action = ActorModelAction<Msg, (), ()>;
-
 /// The trace of a path, ending with `violation`, the property's explanation of its last state.
-pub fn trace(model: &KafkaModel, path: &Path<KafkaState, Action>, violation: String) -> Trace {
+pub fn trace(model: &KafkaModel, path: &Path<KafkaState, KafkaAction>, violation: String) -> Trace {
     let mut steps = Vec::new();
     let pairs = path.clone().into_vec();
-    for (i, (state, action)) in pairs.iter().enumerate() {
+    for (i, pair) in pairs.windows(2).enumerate() {
+        let ((before, action), (after, _)) = (&pair[0], &pair[1]);
         if let Some(action) = action {
-            events(model, state, action, i + 1, &mut steps);
+            let start = steps.len();
+            events(model, before, action, i + 1, &mut steps);
+            revocations(model, before, after, i + 1, &mut steps);
+            debug_assert!(steps.len() > start, "every step has an event");
         }
     }
     Trace { steps, violation }
+}
+
+/// Partitions a consumer gave up in a step (at a poll, after the message
+/// that step delivered), as `revoke` events.
+fn revocations(
+    model: &KafkaModel,
+    before: &KafkaState,
+    after: &KafkaState,
+    step: usize,
+    out: &mut Vec<TraceStep>,
+) {
+    for c in 0..model.scenario.consumers as usize {
+        let ((was, _), (now, alive)) = (before.consumer(c), after.consumer(c));
+        if !alive || was.incarnation != now.incarnation {
+            continue;
+        }
+        for o in &was.owned {
+            if !now.owned.iter().any(|n| n.partition == o.partition) {
+                let actor = FIRST_CONSUMER + c;
+                let name = actor_name(actor);
+                let how = if now.member.is_some() && now.generation == 0 {
+                    "lost"
+                } else if o.committed < o.position.unwrap_or(0) {
+                    "revoked without committing what it processed of"
+                } else {
+                    "revoked"
+                };
+                out.push(TraceStep {
+                    step,
+                    actor: name.clone(),
+                    event: "revoke",
+                    partition: Some(o.partition),
+                    offset: o.position,
+                    peer: None,
+                    text: format!(
+                        "{name} {how} partition {} (its position was {})",
+                        o.partition,
+                        position(o.position)
+                    ),
+                });
+            }
+        }
+    }
+}
+
+fn position(p: Option<Offset>) -> String {
+    p.map_or("not yet known".into(), |p| p.to_string())
 }
 
 struct Event {
@@ -73,11 +123,17 @@ impl Event {
     }
 }
 
-fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize, out: &mut Vec<TraceStep>) {
+fn events(
+    model: &KafkaModel,
+    before: &KafkaState,
+    action: &KafkaAction,
+    step: usize,
+    out: &mut Vec<TraceStep>,
+) {
     let mut list = Vec::new();
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
-            delivered(before, usize::from(*src), usize::from(*dst), msg, &mut list)
+            delivered(model, before, usize::from(*src), usize::from(*dst), msg, &mut list)
         }
         ActorModelAction::Crash(id) => {
             let c = usize::from(*id);
@@ -106,6 +162,27 @@ fn events(model: &KafkaModel, before: &KafkaState, action: &Action, step: usize,
                 .with(src),
             );
         }
+        ActorModelAction::Timeout(id, timer) => {
+            let group = before.group();
+            let (member, paused) = match *timer {
+                GroupTimer::SessionTimeout(m) => (m, false),
+                GroupTimer::Pause(m) => (m, true),
+            };
+            let consumer = group.member(member).map_or(0, |m| m.consumer as usize) + FIRST_CONSUMER;
+            let why = if paused {
+                "it is alive but paused past max.poll.interval.ms: a zombie until it learns"
+            } else {
+                "its session timed out after its process died"
+            };
+            list.push(
+                event(
+                    usize::from(*id),
+                    "evict",
+                    format!("coordinator evicted member {member} ({}): {why}", actor_name(consumer)),
+                )
+                .with(consumer),
+            );
+        }
         other => list.push(event(0, "other", model.format_action(other))),
     }
     out.extend(list.into_iter().map(|e| TraceStep {
@@ -132,6 +209,11 @@ fn message_name(msg: &Msg) -> &'static str {
         Msg::TxnCommit { .. } => "a transaction commit",
         Msg::TxnCommitResponse { .. } => "a transaction commit response",
         Msg::TxnOutputs { .. } => "a committed transaction's outputs",
+        Msg::JoinGroup { .. } => "a JoinGroup request",
+        Msg::JoinResponse { .. } => "an assignment",
+        Msg::RebalanceNotice { .. } => "a rebalance notice",
+        Msg::Evicted { .. } => "an eviction notice",
+        Msg::CommitRejected { .. } => "a commit rejection",
     }
 }
 
@@ -142,7 +224,14 @@ fn committed_text(offset: Option<Offset>) -> String {
     }
 }
 
-fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut Vec<Event>) {
+fn delivered(
+    model: &KafkaModel,
+    before: &KafkaState,
+    src: usize,
+    dst: usize,
+    msg: &Msg,
+    list: &mut Vec<Event>,
+) {
     let (s, d) = (actor_name(src), actor_name(dst));
     if let (Some(to), NodeState::Consumer(c)) = (msg.reply_incarnation(), &*before.actor_states[dst])
         && to != c.incarnation
@@ -159,10 +248,7 @@ fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut 
     }
     match msg {
         Msg::OffsetFetch { partitions, .. } => {
-            let log = match &*before.actor_states[dst] {
-                NodeState::Coordinator(log) => log,
-                _ => return,
-            };
+            let log = before.offsets_log();
             for &p in partitions {
                 let committed = log.committed(p);
                 list.push(
@@ -247,14 +333,32 @@ fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut 
                 .at(partition, Some(offset))
                 .with(src),
         ),
+        &Msg::OffsetCommit { partition, offset, by, .. } | &Msg::TxnCommit { partition, to: offset, by, .. }
+            if !before.group().accepts(model.scenario.group.fencing, by) =>
+        {
+            let who = match by.member {
+                Some(m) => format!("member {m} of generation {}", by.generation),
+                None => "a consumer outside the group".into(),
+            };
+            list.push(
+                event(
+                    dst,
+                    "reject-commit",
+                    format!(
+                        "{d} rejected {s}'s commit of offset {offset} for partition {partition}: {who} is not in the current generation {}",
+                        before.group().generation
+                    ),
+                )
+                .at(partition, Some(offset))
+                .with(src),
+            )
+        }
         &Msg::OffsetCommit { partition, offset, .. } => list.push(
             event(dst, "commit", format!("{d} recorded committed offset {offset} for partition {partition} from {s}"))
                 .at(partition, Some(offset))
                 .with(src),
         ),
-        &Msg::TxnCommit {
-            partition, from, to, ..
-        } => list.push(
+        &Msg::TxnCommit { partition, from, to, .. } => list.push(
             event(
                 dst,
                 "commit",
@@ -264,6 +368,41 @@ fn delivered(before: &KafkaState, src: usize, dst: usize, msg: &Msg, list: &mut 
                 ),
             )
             .at(partition, Some(to))
+            .with(src),
+        ),
+        Msg::JoinGroup { member, owned, .. } => {
+            let group = before.group();
+            let known = member.and_then(|m| group.member(m));
+            let who = match known {
+                Some(m) => format!("as member {}", m.id),
+                None => format!("as new member {}", group.next_member),
+            };
+            let keeps = if owned.is_empty() { String::new() } else { format!(", keeping partitions {owned:?}") };
+            list.push(event(dst, "join", format!("{s} joined the group {who}{keeps}")).with(src));
+        }
+        Msg::JoinResponse { member, generation, assignment, .. } => list.push(
+            event(
+                dst,
+                "assign",
+                format!("{d} is member {member} of generation {generation}, assigned partitions {assignment:?}"),
+            )
+            .with(src),
+        ),
+        Msg::RebalanceNotice { .. } => list.push(
+            event(dst, "rebalance", format!("{d} learned a rebalance started and will rejoin at its next poll"))
+                .with(src),
+        ),
+        Msg::Evicted { .. } => list.push(
+            event(dst, "evicted", format!("{d} learned it was evicted from the group; its partitions are lost"))
+                .with(src),
+        ),
+        &Msg::CommitRejected { partition, offset, .. } => list.push(
+            event(
+                dst,
+                "commit-rejected",
+                format!("{d} learned its commit of offset {offset} for partition {partition} failed (CommitFailedException)"),
+            )
+            .at(partition, Some(offset))
             .with(src),
         ),
         &Msg::OffsetCommitResponse { partition, offset, .. } | &Msg::TxnCommitResponse { partition, offset, .. } => {

@@ -1,4 +1,5 @@
-//! A consumer: its poll loop and its delivery strategy (DESIGN.md §1).
+//! A consumer: its poll loop, its delivery strategy (DESIGN.md §1) and its
+//! side of the group protocol.
 //!
 //! The consumer is single-threaded like a `KafkaConsumer` poll loop: it has
 //! at most one request outstanding and waits for each reply (a synchronous
@@ -8,16 +9,26 @@
 //! | strategy        | after a batch `from .. to` is received                        |
 //! |-----------------|---------------------------------------------------------------|
 //! | `at-most-once`  | commit `to`, then process `from`, `from+1`, ... one at a time |
-//! | `at-least-once` | process `from`, `from+1`, ... one at a time, then commit `to` |
+//! | `at-least-once` | process `from`, `from+1`, ... one at a time, then commit `to` (every `commit_every`-th batch) |
 //! | `exactly-once`  | one transaction: outputs of `from .. to` and offset `to`      |
 //!
 //! All of its state is volatile: a crash loses it, and the recovered process
-//! rejoins by fetching its partitions' committed offsets (earliest when there
-//! is none, i.e. `auto.offset.reset=earliest`). Its partitions are fixed:
-//! partition p belongs to consumer p mod C, and waits while its owner is down.
+//! starts over: it fetches the committed offsets of its partitions and
+//! resumes there (earliest when there is none, `auto.offset.reset=earliest`).
+//!
+//! Which partitions it reads: with manual assignment (`assign()`), partition
+//! p belongs to consumer p mod C for the whole run. With group assignment
+//! (`subscribe()`), the coordinator's rebalances decide; as in the Java
+//! client, a rebalance is acted on only at a poll, between batches: an eager
+//! assignor revokes every partition and rejoins, cooperative-sticky rejoins
+//! keeping its partitions and gives up only those the new assignment takes
+//! away (then rejoins again, KIP-429). A revoked partition's position is
+//! forgotten; `commit_on_revoke` commits its processed offsets first. A
+//! consumer that learns it was evicted, or whose commit is rejected, loses its
+//! partitions without committing (`onPartitionsLost`) and rejoins.
 
-use super::msg::{Incarnation, Msg};
-use crate::scenario::{Offset, Partition, Strategy};
+use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
+use crate::scenario::{Assignment, Offset, Partition, Strategy};
 use serde::Serialize;
 
 /// Where a consumer's request goes.
@@ -28,24 +39,49 @@ pub enum To {
     Sink,
 }
 
-/// A consumer's configuration: what it owns and how it delivers.
+/// A consumer's configuration.
 #[derive(Clone, Debug)]
 pub struct Consumer {
-    pub partitions: Vec<Partition>,
+    pub assignment: Assignment,
+    /// With manual assignment: the partitions it reads.
+    pub manual_partitions: Vec<Partition>,
     pub strategy: Strategy,
     pub max_poll_records: Offset,
-    /// The partitions' log end: the consumer stops polling a partition once
+    pub commit_every: u8,
+    pub eager: bool,
+    pub commit_on_revoke: bool,
+    /// The partitions' log end: the consumer stops fetching a partition once
     /// its position reaches it (a real consumer would keep receiving empty
     /// batches, which change nothing).
     pub log_end: Offset,
 }
 
-/// What the consumer is doing; every variant but `Idle` and `Done` waits for one reply.
-/// `slot` indexes [`Consumer::partitions`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+/// A partition the consumer owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Owned {
+    pub partition: Partition,
+    /// Next offset to fetch; None until the committed offset is fetched.
+    pub position: Option<Offset>,
+    /// The committed offset as far as this consumer knows (fetched, or its own last commit).
+    pub committed: Offset,
+    /// To be given up at the next poll.
+    pub revoking: bool,
+}
+
+impl Owned {
+    fn uncommitted(&self) -> bool {
+        self.position.is_some_and(|p| p > self.committed)
+    }
+}
+
+/// What the consumer is doing; every variant but `Idle` and `Done` waits for
+/// one reply. `slot` indexes [`ConsumerState::owned`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Phase {
-    /// Owns no partition.
+    /// Owns no partition and waits for nothing.
     Idle,
+    /// JoinGroup sent; waiting for the assignment.
+    Joining,
     /// OffsetFetch sent; waiting for the committed offsets.
     AwaitingOffsets,
     /// Fetch sent for partition `slot`.
@@ -54,60 +90,115 @@ pub enum Phase {
     Processing { slot: u8, from: Offset, next: Offset, to: Offset },
     /// Holds records `from .. to`; the commit of `to` (or the transaction) is on its way.
     Committing { slot: u8, from: Offset, to: Offset },
-    /// Every owned partition is consumed to its log end.
+    /// Commits `to` for a partition it is giving up (`commit_on_revoke`), or
+    /// for processed records before going idle (`commit_every`).
+    Flushing { slot: u8, to: Offset },
+    /// Every owned partition is consumed to its log end and committed.
     Done,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct ConsumerState {
-    pub incarnation: Incarnation,
-    /// Next offset to fetch, per owned partition (meaningful once the committed offsets arrived).
-    pub positions: Vec<Offset>,
-    pub phase: Phase,
+/// Why the consumer must rejoin at its next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Rejoin {
+    No,
+    /// A rebalance started (or a cooperative revocation needs the next round).
+    Rebalance,
+    /// It was evicted or fenced: its partitions are lost, not revoked.
+    Lost,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ConsumerState {
+    pub incarnation: Incarnation,
+    pub member: Option<MemberId>,
+    pub generation: Generation,
+    pub owned: Vec<Owned>,
+    pub phase: Phase,
+    pub rejoin: Rejoin,
+    /// Batches processed since the last commit (at-least-once with `commit_every`).
+    pub batches_since_commit: u8,
+}
+
+type Out = Vec<(To, Msg)>;
+
 impl Consumer {
-    /// A (re)started process: ask for the committed offsets of the owned partitions.
-    pub fn start(&self, incarnation: Incarnation, out: &mut Vec<(To, Msg)>) -> ConsumerState {
-        let mut state =
-            ConsumerState { incarnation, positions: vec![0; self.partitions.len()], phase: Phase::Idle };
-        if !self.partitions.is_empty() {
-            out.push((
-                To::Coordinator,
-                Msg::OffsetFetch { incarnation, partitions: self.partitions.clone() },
-            ));
-            state.phase = Phase::AwaitingOffsets;
+    /// A (re)started process: join the group, or fetch the committed offsets
+    /// of its manually assigned partitions.
+    pub fn start(&self, incarnation: Incarnation, out: &mut Out) -> ConsumerState {
+        let mut state = ConsumerState {
+            incarnation,
+            member: None,
+            generation: 0,
+            owned: Vec::new(),
+            phase: Phase::Idle,
+            rejoin: Rejoin::No,
+            batches_since_commit: 0,
+        };
+        match self.assignment {
+            Assignment::Manual => {
+                state.owned = self.manual_partitions.iter().map(|&p| owned(p)).collect();
+                self.poll(&mut state, 0, out);
+            }
+            Assignment::Group => {
+                out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: None, owned: vec![] }));
+                state.phase = Phase::Joining;
+            }
         }
         state
     }
 
-    /// Handles a reply. Replies addressed to an earlier incarnation are
-    /// dropped (they belong to connections that died with it).
-    pub fn on_reply(&self, state: &mut ConsumerState, msg: &Msg, out: &mut Vec<(To, Msg)>) {
+    /// Handles a reply or notice. Those addressed to an earlier incarnation
+    /// are dropped (they belong to connections that died with it).
+    pub fn on_reply(&self, state: &mut ConsumerState, msg: &Msg, out: &mut Out) {
         if msg.reply_incarnation() != Some(state.incarnation) {
             return;
         }
         match (state.phase, msg) {
+            // A JoinGroup on its way answers any notice sent before it arrived.
+            (Phase::Joining, Msg::RebalanceNotice { .. } | Msg::Evicted { .. }) => {}
+            (_, Msg::RebalanceNotice { .. }) => {
+                if state.rejoin == Rejoin::No {
+                    state.rejoin = Rejoin::Rebalance;
+                }
+                self.poll_if_waiting(state, out);
+            }
+            (_, Msg::Evicted { .. }) => {
+                state.rejoin = Rejoin::Lost;
+                self.poll_if_waiting(state, out);
+            }
+            (Phase::Joining, &Msg::JoinResponse { member, generation, ref assignment, .. }) => {
+                state.member = Some(member);
+                state.generation = generation;
+                for o in state.owned.iter_mut() {
+                    o.revoking = !assignment.contains(&o.partition);
+                }
+                for &p in assignment {
+                    if !state.owned.iter().any(|o| o.partition == p) {
+                        state.owned.push(owned(p));
+                    }
+                }
+                self.poll(state, 0, out);
+            }
             (Phase::AwaitingOffsets, Msg::OffsetFetchResponse { offsets, .. }) => {
                 for &(partition, committed) in offsets {
-                    if let Some(slot) = self.slot_of(partition) {
-                        state.positions[slot] = committed.unwrap_or(0);
+                    if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+                        o.position = Some(committed.unwrap_or(0));
+                        o.committed = committed.unwrap_or(0);
                     }
                 }
                 self.poll(state, 0, out);
             }
             (Phase::Fetching { slot }, &Msg::FetchResponse { offset, count, .. }) => {
                 let (from, to) = (offset, offset + count);
-                state.positions[slot as usize] = to;
+                state.owned[slot as usize].position = Some(to);
                 match self.strategy {
                     Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
                     Strategy::AtMostOnce => self.commit(state, slot, from, to, out),
                     Strategy::ExactlyOnce => {
-                        let partition = self.partitions[slot as usize];
-                        out.push((
-                            To::Coordinator,
-                            Msg::TxnCommit { incarnation: state.incarnation, partition, from, to },
-                        ));
+                        let partition = state.owned[slot as usize].partition;
+                        let by = committer(state);
+                        let txn = Msg::TxnCommit { incarnation: state.incarnation, partition, from, to, by };
+                        out.push((To::Coordinator, txn));
                         state.phase = Phase::Committing { slot, from, to };
                     }
                 }
@@ -118,7 +209,12 @@ impl Consumer {
                 if next + 1 < to {
                     self.process(state, slot, from, next + 1, to, out);
                 } else if self.strategy == Strategy::AtLeastOnce {
-                    self.commit(state, slot, from, to, out);
+                    state.batches_since_commit += 1;
+                    if state.batches_since_commit >= self.commit_every {
+                        self.commit(state, slot, from, to, out);
+                    } else {
+                        self.poll(state, slot as usize + 1, out);
+                    }
                 } else {
                     self.poll(state, slot as usize + 1, out);
                 }
@@ -127,21 +223,36 @@ impl Consumer {
                 Phase::Committing { slot, from, to },
                 Msg::OffsetCommitResponse { .. } | Msg::TxnCommitResponse { .. },
             ) => {
+                state.owned[slot as usize].committed = to;
+                state.batches_since_commit = 0;
                 if self.strategy == Strategy::AtMostOnce {
                     self.process(state, slot, from, from, to, out);
                 } else {
                     self.poll(state, slot as usize + 1, out);
                 }
             }
+            (Phase::Flushing { slot, to }, Msg::OffsetCommitResponse { .. }) => {
+                state.owned[slot as usize].committed = to;
+                state.batches_since_commit = 0;
+                self.poll(state, 0, out);
+            }
+            // CommitFailedException: the consumer is no longer a member of
+            // the current generation. An at-most-once batch is dropped
+            // unprocessed; a transaction was aborted with its outputs.
+            (Phase::Committing { .. } | Phase::Flushing { .. }, Msg::CommitRejected { .. }) => {
+                state.rejoin = Rejoin::Lost;
+                self.poll(state, 0, out);
+            }
             _ => {}
         }
     }
 
-    /// Whether this consumer, alive, will still apply the side effect of
-    /// `offset` of `partition` from the records it holds.
+    /// Whether this consumer, alive, will apply the side effect of `offset`
+    /// of `partition` from the records it holds, provided its pending commit
+    /// (at-most-once) is accepted.
     pub fn will_process(&self, state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
         let holds = |slot: u8, from: Offset, to: Offset| {
-            self.partitions[slot as usize] == partition && (from..to).contains(&offset)
+            state.owned[slot as usize].partition == partition && (from..to).contains(&offset)
         };
         match state.phase {
             Phase::Processing { slot, next, to, .. } => holds(slot, next, to),
@@ -152,30 +263,66 @@ impl Consumer {
         }
     }
 
-    fn slot_of(&self, partition: Partition) -> Option<usize> {
-        self.partitions.iter().position(|&p| p == partition)
+    /// A rebalance notice or eviction is acted on at once by a consumer
+    /// that is between polls with nothing outstanding.
+    fn poll_if_waiting(&self, state: &mut ConsumerState, out: &mut Out) {
+        if matches!(state.phase, Phase::Idle | Phase::Done) {
+            self.poll(state, 0, out);
+        }
     }
 
-    /// Fetches from the first partition, round-robin from `start`, that is not
-    /// consumed to its end; `Done` when there is none.
-    fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Vec<(To, Msg)>) {
-        let n = self.partitions.len();
-        let next = (0..n).map(|i| (start + i) % n).find(|&slot| state.positions[slot] < self.log_end);
-        state.phase = match next {
-            Some(slot) => {
-                out.push((
-                    To::Broker,
-                    Msg::Fetch {
-                        incarnation: state.incarnation,
-                        partition: self.partitions[slot],
-                        offset: state.positions[slot],
-                        max_records: self.max_poll_records,
-                    },
-                ));
-                Phase::Fetching { slot: slot as u8 }
+    /// One iteration of the poll loop, from partition slot `start` on: act
+    /// on a rebalance, fetch missing committed offsets, fetch records from
+    /// the next partition (round-robin) that has any, or commit what is
+    /// processed and go idle.
+    fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Out) {
+        let incarnation = state.incarnation;
+        match state.rejoin {
+            Rejoin::Lost => {
+                state.owned.clear();
+                state.generation = 0;
             }
-            None => Phase::Done,
-        };
+            Rejoin::Rebalance if self.eager => state.owned.iter_mut().for_each(|o| o.revoking = true),
+            _ => {}
+        }
+        if self.commit_on_revoke
+            && let Some(slot) = state.owned.iter().position(|o| o.revoking && o.uncommitted())
+        {
+            return self.flush(state, slot, out);
+        }
+        if state.owned.iter().any(|o| o.revoking) {
+            state.owned.retain(|o| !o.revoking);
+            state.rejoin = Rejoin::Rebalance;
+        }
+        if state.rejoin != Rejoin::No {
+            state.rejoin = Rejoin::No;
+            state.batches_since_commit = 0;
+            let mut kept: Vec<Partition> = state.owned.iter().map(|o| o.partition).collect();
+            kept.sort_unstable();
+            out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned: kept }));
+            state.phase = Phase::Joining;
+            return;
+        }
+        let unknown: Vec<Partition> =
+            state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
+        if !unknown.is_empty() {
+            out.push((To::Coordinator, Msg::OffsetFetch { incarnation, partitions: unknown }));
+            state.phase = Phase::AwaitingOffsets;
+            return;
+        }
+        let n = state.owned.len();
+        let next = (0..n).map(|i| (start + i) % n).find(|&i| state.owned[i].position < Some(self.log_end));
+        if let Some(slot) = next {
+            let o = state.owned[slot];
+            let offset = o.position.unwrap_or(0);
+            let max_records = self.max_poll_records;
+            out.push((To::Broker, Msg::Fetch { incarnation, partition: o.partition, offset, max_records }));
+            state.phase = Phase::Fetching { slot: slot as u8 };
+        } else if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
+            self.flush(state, slot, out);
+        } else {
+            state.phase = if n == 0 { Phase::Idle } else { Phase::Done };
+        }
     }
 
     fn process(
@@ -185,45 +332,65 @@ impl Consumer {
         from: Offset,
         next: Offset,
         to: Offset,
-        out: &mut Vec<(To, Msg)>,
+        out: &mut Out,
     ) {
-        out.push((
-            To::Sink,
-            Msg::Output {
-                incarnation: state.incarnation,
-                partition: self.partitions[slot as usize],
-                offset: next,
-            },
-        ));
+        let partition = state.owned[slot as usize].partition;
+        out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: next }));
         state.phase = Phase::Processing { slot, from, next, to };
     }
 
-    fn commit(
-        &self,
-        state: &mut ConsumerState,
-        slot: u8,
-        from: Offset,
-        to: Offset,
-        out: &mut Vec<(To, Msg)>,
-    ) {
-        out.push((
-            To::Coordinator,
-            Msg::OffsetCommit {
-                incarnation: state.incarnation,
-                partition: self.partitions[slot as usize],
-                offset: to,
-            },
-        ));
+    fn commit(&self, state: &mut ConsumerState, slot: u8, from: Offset, to: Offset, out: &mut Out) {
+        self.send_commit(state, slot as usize, to, out);
         state.phase = Phase::Committing { slot, from, to };
     }
+
+    /// Commits a partition's processed offsets outside a batch.
+    fn flush(&self, state: &mut ConsumerState, slot: usize, out: &mut Out) {
+        let to = state.owned[slot].position.unwrap_or(0);
+        self.send_commit(state, slot, to, out);
+        state.phase = Phase::Flushing { slot: slot as u8, to };
+    }
+
+    fn send_commit(&self, state: &ConsumerState, slot: usize, offset: Offset, out: &mut Out) {
+        let partition = state.owned[slot].partition;
+        let by = committer(state);
+        out.push((
+            To::Coordinator,
+            Msg::OffsetCommit { incarnation: state.incarnation, partition, offset, by },
+        ));
+    }
+}
+
+fn owned(partition: Partition) -> Owned {
+    Owned { partition, position: None, committed: 0, revoking: false }
+}
+
+/// Who the consumer believes it is, as its commits say.
+pub fn committer(state: &ConsumerState) -> Committer {
+    Committer { member: state.member, generation: state.generation }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const MANUAL: Committer = Committer { member: None, generation: 0 };
+
     fn consumer(strategy: Strategy, max_poll_records: Offset) -> Consumer {
-        Consumer { partitions: vec![0], strategy, max_poll_records, log_end: 3 }
+        Consumer {
+            assignment: Assignment::Manual,
+            manual_partitions: vec![0],
+            strategy,
+            max_poll_records,
+            commit_every: 1,
+            eager: true,
+            commit_on_revoke: false,
+            log_end: 3,
+        }
+    }
+
+    fn group(strategy: Strategy, eager: bool, commit_on_revoke: bool) -> Consumer {
+        Consumer { assignment: Assignment::Group, eager, commit_on_revoke, ..consumer(strategy, 1) }
     }
 
     /// Feeds replies to a consumer and returns the requests it sent, in order.
@@ -238,15 +405,17 @@ mod tests {
     fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
         let mut out = Vec::new();
         let state = c.start(incarnation, &mut out);
-        let fetch = Msg::OffsetFetch { incarnation, partitions: vec![0] };
-        assert_eq!(out, vec![(To::Coordinator, fetch)]);
+        let expected = match c.assignment {
+            Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
+            Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
+        };
+        assert_eq!(out, vec![(To::Coordinator, expected)]);
         state
     }
 
     // Messages of incarnation 0 about partition 0.
     fn offsets(committed: Option<Offset>) -> Msg {
-        let offsets = vec![(0, committed)];
-        Msg::OffsetFetchResponse { incarnation: 0, offsets }
+        Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, committed)] }
     }
     fn records(offset: Offset, count: Offset) -> Msg {
         Msg::FetchResponse { incarnation: 0, partition: 0, offset, count }
@@ -257,11 +426,17 @@ mod tests {
     fn output_ack(offset: Offset) -> Msg {
         Msg::OutputAck { incarnation: 0, partition: 0, offset }
     }
-    fn commit(offset: Offset) -> (To, Msg) {
-        (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset })
+    fn commit(offset: Offset, by: Committer) -> (To, Msg) {
+        (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset, by })
     }
     fn commit_ack(offset: Offset) -> Msg {
         Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset }
+    }
+    fn assigned(generation: Generation, assignment: Vec<Partition>) -> Msg {
+        Msg::JoinResponse { incarnation: 0, member: 7, generation, assignment }
+    }
+    fn fetch(offset: Offset) -> (To, Msg) {
+        (To::Broker, Msg::Fetch { incarnation: 0, partition: 0, offset, max_records: 1 })
     }
 
     #[test]
@@ -280,9 +455,21 @@ mod tests {
         let c = consumer(Strategy::AtLeastOnce, 2);
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2), output_ack(1), output_ack(2)]);
-        assert_eq!(sent[1..], [output(1), output(2), commit(3)]);
+        assert_eq!(sent[1..], [output(1), output(2), commit(3, MANUAL)]);
         assert!(run(&c, &mut s, &[commit_ack(3)]).is_empty());
         assert_eq!(s.phase, Phase::Done);
+    }
+
+    #[test]
+    fn commit_every_leaves_processed_records_uncommitted_until_idle() {
+        let c = Consumer { commit_every: 2, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&c, 0);
+        let sent = run(&c, &mut s, &[offsets(None), records(0, 1), output_ack(0)]);
+        assert_eq!(sent[2], fetch(1), "no commit after the first batch");
+        let sent =
+            run(&c, &mut s, &[records(1, 1), output_ack(1), commit_ack(2), records(2, 1), output_ack(2)]);
+        assert_eq!(sent[1], commit(2, MANUAL));
+        assert_eq!(sent.last(), Some(&commit(3, MANUAL)), "what is left is committed when idle");
     }
 
     #[test]
@@ -290,7 +477,7 @@ mod tests {
         let c = consumer(Strategy::AtMostOnce, 2);
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
-        assert_eq!(sent[1], commit(3));
+        assert_eq!(sent[1], commit(3, MANUAL));
         assert!(c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
         assert_eq!(run(&c, &mut s, &[commit_ack(3)]), vec![output(1)]);
         run(&c, &mut s, &[output_ack(1)]);
@@ -302,7 +489,7 @@ mod tests {
         let c = consumer(Strategy::ExactlyOnce, 2);
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
-        let txn = Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3 };
+        let txn = Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3, by: MANUAL };
         assert_eq!(sent[1], (To::Coordinator, txn));
         assert!(!c.will_process(&s, 0, 1), "the transaction, not the consumer, holds the outputs");
     }
@@ -318,11 +505,64 @@ mod tests {
 
     #[test]
     fn polls_owned_partitions_round_robin() {
-        let c = Consumer { partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
+        let c = Consumer { manual_partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
         let mut out = Vec::new();
         let mut s = c.start(0, &mut out);
         let offsets = vec![(0, Some(3)), (2, None)];
         let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
         assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
+    }
+
+    #[test]
+    fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
+        for commit_on_revoke in [false, true] {
+            let c = Consumer { commit_every: 2, ..group(Strategy::AtLeastOnce, true, commit_on_revoke) };
+            let mut s = started(&c, 0);
+            let by = Committer { member: Some(7), generation: 1 };
+            run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+            let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }, output_ack(0)]);
+            let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+            if commit_on_revoke {
+                assert_eq!(sent, vec![commit(1, by)], "onPartitionsRevoked commits what is processed");
+                assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![join]);
+            } else {
+                assert_eq!(sent, vec![join], "offset 0 is processed but not committed");
+            }
+            assert!(s.owned.is_empty());
+        }
+    }
+
+    #[test]
+    fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
+        let c = group(Strategy::AtLeastOnce, false, false);
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[assigned(1, vec![0, 1])]);
+        let both = vec![(0, None), (1, None)];
+        run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets: both }]);
+        run(&c, &mut s, &[records(0, 1), output_ack(0), commit_ack(1)]);
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+        assert!(sent.is_empty(), "waits for the fetch of partition 1");
+        let sent =
+            run(&c, &mut s, &[Msg::FetchResponse { incarnation: 0, partition: 1, offset: 0, count: 1 }]);
+        assert_eq!(sent.len(), 1);
+        s.phase = Phase::Done;
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+        let keep = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0, 1] };
+        assert_eq!(sent, vec![(To::Coordinator, keep)]);
+        let sent = run(&c, &mut s, &[assigned(2, vec![0])]);
+        let revoked = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0] };
+        assert_eq!(sent, vec![(To::Coordinator, revoked)], "KIP-429: revoke, then rejoin");
+        assert_eq!(s.owned[0].position, Some(1), "partition 0 keeps its position");
+    }
+
+    #[test]
+    fn a_rejected_commit_loses_the_partitions_and_rejoins() {
+        let c = group(Strategy::AtMostOnce, true, true);
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+        let sent = run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 }]);
+        let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
+        assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
+        assert!(s.owned.is_empty() && s.generation == 0);
     }
 }

@@ -11,17 +11,20 @@
 pub mod broker;
 pub mod consumer;
 pub mod coordinator;
+pub mod group;
 pub mod msg;
 pub mod sink;
+pub mod symmetry;
 
 use crate::scenario::{Partition, Scenario};
 use broker::Broker;
 use consumer::{Consumer, ConsumerState, To};
-use coordinator::OffsetsLog;
+use coordinator::{Coordinator, CoordinatorState, OffsetsLog};
+use group::{Effect, Group, GroupRules, GroupTimer};
 use msg::{Incarnation, Msg};
 use serde::Serialize;
 use sink::SinkState;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network, Out};
 use stateright::{Model, Path};
 use std::borrow::Cow;
 
@@ -32,7 +35,7 @@ pub const SINK: usize = 2;
 pub const FIRST_CONSUMER: usize = 3;
 
 pub type KafkaState = ActorModelState<Node, ()>;
-pub type KafkaAction = ActorModelAction<Msg, (), ()>;
+pub type KafkaAction = ActorModelAction<Msg, GroupTimer, ()>;
 
 /// The model of a scenario: Stateright's actor system, narrowed to the steps
 /// the scenario allows.
@@ -63,15 +66,15 @@ pub fn actor_name(index: usize) -> String {
 #[derive(Clone, Debug)]
 pub enum Node {
     Broker(Broker),
-    Coordinator,
+    Coordinator(Coordinator),
     Sink(SinkState),
     Consumer(Consumer),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeState {
     Broker,
-    Coordinator(OffsetsLog),
+    Coordinator(CoordinatorState),
     Sink(SinkState),
     Consumer(ConsumerState),
 }
@@ -79,7 +82,7 @@ pub enum NodeState {
 /// What survives a crash: the offsets log (durable in Kafka), and a
 /// consumer's incarnation, which stands for the fact that a restarted process
 /// has new connections (and counts the crash budget spent).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeStorage {
     OffsetsLog(OffsetsLog),
     Incarnation(Incarnation),
@@ -93,20 +96,35 @@ fn id_of(to: To) -> Id {
     })
 }
 
+/// Carries out what the coordinator's group logic asked for.
+fn apply(effects: Vec<Effect>, o: &mut Out<Node>) {
+    for effect in effects {
+        match effect {
+            Effect::Send(consumer, msg) => o.send(Id::from(FIRST_CONSUMER + consumer as usize), msg),
+            Effect::ToSink(msg) => o.send(Id::from(SINK), msg),
+            Effect::SetTimer(timer) => o.set_timer(timer, stateright::actor::model_timeout()),
+            Effect::CancelTimer(timer) => o.cancel_timer(timer),
+        }
+    }
+}
+
 impl Actor for Node {
     type Msg = Msg;
     type State = NodeState;
-    type Timer = ();
+    type Timer = GroupTimer;
     type Random = ();
     type Storage = NodeStorage;
 
     fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
         match self {
             Node::Broker(_) => NodeState::Broker,
-            Node::Coordinator => match storage {
-                Some(NodeStorage::OffsetsLog(log)) => NodeState::Coordinator(log.clone()),
-                _ => NodeState::Coordinator(OffsetsLog::default()),
-            },
+            Node::Coordinator(_) => {
+                let log = match storage {
+                    Some(NodeStorage::OffsetsLog(log)) => log.clone(),
+                    _ => OffsetsLog::default(),
+                };
+                NodeState::Coordinator(CoordinatorState { log, group: Group::default() })
+            }
             Node::Sink(initial) => NodeState::Sink(initial.clone()),
             Node::Consumer(consumer) => {
                 let incarnation = match storage {
@@ -131,18 +149,15 @@ impl Actor for Node {
                     o.send(src, reply);
                 }
             }
-            (Node::Coordinator, NodeState::Coordinator(log)) => {
-                let records = log.records.len();
-                let (reply, outputs) = log.handle(&msg);
-                if log.records.len() != records {
-                    o.save(NodeStorage::OffsetsLog(log.clone()));
+            (Node::Coordinator(coordinator), NodeState::Coordinator(c)) => {
+                let records = c.log.records.len();
+                let mut effects = Vec::new();
+                let from = usize::from(src).saturating_sub(FIRST_CONSUMER) as u8;
+                coordinator.handle(c, from, &msg, &mut effects);
+                if c.log.records.len() != records {
+                    o.save(NodeStorage::OffsetsLog(c.log.clone()));
                 }
-                if let Some(outputs) = outputs {
-                    o.send(Id::from(SINK), outputs);
-                }
-                if let Some(reply) = reply {
-                    o.send(src, reply);
-                }
+                apply(effects, o);
             }
             (Node::Sink(_), NodeState::Sink(sink)) => {
                 if let Some(reply) = sink.apply(&msg) {
@@ -159,6 +174,14 @@ impl Actor for Node {
             _ => {}
         }
     }
+
+    fn on_timeout(&self, _id: Id, state: &mut Cow<NodeState>, timer: &GroupTimer, o: &mut Out<Self>) {
+        if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
+            let mut effects = Vec::new();
+            coordinator.on_timer(c, *timer, &mut effects);
+            apply(effects, o);
+        }
+    }
 }
 
 /// Builds the model of a scenario: actors, the ordered network, the crash
@@ -168,15 +191,25 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
         let partitions: Vec<Partition> =
             (0..scenario.partitions).filter(|p| p % scenario.consumers == c).collect();
         Node::Consumer(Consumer {
-            partitions,
+            assignment: scenario.group.assignment,
+            manual_partitions: partitions,
             strategy: scenario.strategy,
             max_poll_records: scenario.max_poll_records,
+            commit_every: scenario.commit_every,
+            eager: scenario.group.assignor.is_eager(),
+            commit_on_revoke: scenario.group.commit_on_revoke,
             log_end: scenario.messages,
         })
     });
+    let rules = GroupRules {
+        partitions: scenario.partitions,
+        assignor: scenario.group.assignor,
+        fencing: scenario.group.fencing,
+        pauses: scenario.group.pauses > 0,
+    };
     let system = ActorModel::new((), ())
         .actor(Node::Broker(Broker { log_end: scenario.messages }))
-        .actor(Node::Coordinator)
+        .actor(Node::Coordinator(Coordinator { rules }))
         .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.messages)))
         .actors(consumers)
         .init_network(Network::new_ordered([]))
@@ -201,6 +234,23 @@ impl KafkaModel {
         match action {
             ActorModelAction::Crash(id) => {
                 usize::from(*id) >= FIRST_CONSUMER && crashes_spent(state) < self.scenario.crashes as usize
+            }
+            // A session times out only once the member's process is gone; a
+            // live member is evicted only as one of the scenario's pauses.
+            ActorModelAction::Timeout(_, timer) => {
+                let group = state.group();
+                let member_alive = |id| {
+                    group.member(id).is_some_and(|m| {
+                        let (consumer, alive) = state.consumer(m.consumer as usize);
+                        alive && consumer.incarnation == m.incarnation
+                    })
+                };
+                match *timer {
+                    GroupTimer::SessionTimeout(id) => !member_alive(id),
+                    GroupTimer::Pause(id) => {
+                        member_alive(id) && group.pauses_spent < self.scenario.group.pauses
+                    }
+                }
             }
             _ => true,
         }
@@ -258,8 +308,22 @@ pub fn crashes_spent(state: &KafkaState) -> usize {
 pub trait View {
     fn sink(&self) -> &SinkState;
     fn offsets_log(&self) -> &OffsetsLog;
+    fn group(&self) -> &Group;
     /// Consumer c's state and whether it is alive.
     fn consumer(&self, c: usize) -> (&ConsumerState, bool);
+}
+
+trait CoordinatorView {
+    fn coordinator(&self) -> &CoordinatorState;
+}
+
+impl CoordinatorView for KafkaState {
+    fn coordinator(&self) -> &CoordinatorState {
+        match &*self.actor_states[COORDINATOR] {
+            NodeState::Coordinator(c) => c,
+            other => unreachable!("actor {COORDINATOR} is the coordinator, found {other:?}"),
+        }
+    }
 }
 
 impl View for KafkaState {
@@ -271,10 +335,11 @@ impl View for KafkaState {
     }
 
     fn offsets_log(&self) -> &OffsetsLog {
-        match &*self.actor_states[COORDINATOR] {
-            NodeState::Coordinator(log) => log,
-            other => unreachable!("actor {COORDINATOR} is the coordinator, found {other:?}"),
-        }
+        &self.coordinator().log
+    }
+
+    fn group(&self) -> &Group {
+        &self.coordinator().group
     }
 
     fn consumer(&self, c: usize) -> (&ConsumerState, bool) {
@@ -291,10 +356,14 @@ impl View for KafkaState {
 /// stateright 0.31's `Network::iter_all` never advances within an ordered
 /// channel holding two or more messages (it yields the first forever), so
 /// ordered channels are walked here directly.
-pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = &Msg> + '_> {
+pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = Envelope<&Msg>> + '_> {
     match &state.network {
-        Network::Ordered(channels) => Box::new(channels.values().flatten()),
-        other => Box::new(other.iter_all().map(|env| env.msg)),
+        Network::Ordered(channels) => Box::new(
+            channels
+                .iter()
+                .flat_map(|(&(src, dst), msgs)| msgs.iter().map(move |msg| Envelope { src, dst, msg })),
+        ),
+        other => Box::new(other.iter_all()),
     }
 }
 

@@ -10,6 +10,19 @@ use serde::Serialize;
 
 /// Which start of a consumer process a message belongs to (0 = first start).
 pub type Incarnation = u8;
+/// A group member id, handed out by the coordinator in join order.
+pub type MemberId = u8;
+/// A group generation; 0 before the first rebalance (and always, for manual assignment).
+pub type Generation = u8;
+
+/// Who sends a commit, as OffsetCommit and (KIP-447) TxnOffsetCommit carry
+/// it: the member id and generation the sender believes it has; no member
+/// for manually assigned consumers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Committer {
+    pub member: Option<MemberId>,
+    pub generation: Generation,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
@@ -25,13 +38,34 @@ pub enum Msg {
     Output { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// sink → consumer: the side effect of that record is applied.
     OutputAck { incarnation: Incarnation, partition: Partition, offset: Offset },
+    /// consumer → coordinator: join the group (JoinGroup + SyncGroup in one
+    /// round trip), reporting the partitions it still owns (KIP-429).
+    JoinGroup { incarnation: Incarnation, member: Option<MemberId>, owned: Vec<Partition> },
+    /// coordinator → consumer: the rebalance is complete; this is the
+    /// member's id, the new generation and its assignment.
+    JoinResponse {
+        incarnation: Incarnation,
+        member: MemberId,
+        generation: Generation,
+        assignment: Vec<Partition>,
+    },
+    /// coordinator → consumer: a rebalance started, rejoin (the heartbeat
+    /// response REBALANCE_IN_PROGRESS).
+    RebalanceNotice { incarnation: Incarnation },
+    /// coordinator → consumer: the member was removed from the group (the
+    /// heartbeat response UNKNOWN_MEMBER_ID a paused consumer gets once it runs again).
+    Evicted { incarnation: Incarnation },
+    /// coordinator → consumer: the commit (or transaction) was rejected: the
+    /// sender is not a member of the current generation (ILLEGAL_GENERATION /
+    /// UNKNOWN_MEMBER_ID); a transaction is aborted with its outputs.
+    CommitRejected { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// consumer → coordinator: commit `offset` (the next offset to read).
-    OffsetCommit { incarnation: Incarnation, partition: Partition, offset: Offset },
+    OffsetCommit { incarnation: Incarnation, partition: Partition, offset: Offset, by: Committer },
     /// coordinator → consumer: the commit is recorded.
     OffsetCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// consumer → coordinator: one transaction that publishes the outputs of
     /// records `from .. to` and commits offset `to`, atomically.
-    TxnCommit { incarnation: Incarnation, partition: Partition, from: Offset, to: Offset },
+    TxnCommit { incarnation: Incarnation, partition: Partition, from: Offset, to: Offset, by: Committer },
     /// coordinator → consumer: the transaction is committed.
     TxnCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// coordinator → sink: the outputs of a committed transaction become visible.
@@ -46,7 +80,11 @@ impl Msg {
             | Msg::FetchResponse { incarnation, .. }
             | Msg::OutputAck { incarnation, .. }
             | Msg::OffsetCommitResponse { incarnation, .. }
-            | Msg::TxnCommitResponse { incarnation, .. } => Some(*incarnation),
+            | Msg::TxnCommitResponse { incarnation, .. }
+            | Msg::JoinResponse { incarnation, .. }
+            | Msg::RebalanceNotice { incarnation }
+            | Msg::Evicted { incarnation }
+            | Msg::CommitRejected { incarnation, .. } => Some(*incarnation),
             _ => None,
         }
     }

@@ -7,7 +7,7 @@ use crate::scenario::{Offset, Partition};
 use serde::Serialize;
 
 /// How many times each record's side effect has been applied, by partition then offset.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct SinkState {
     pub applied: Vec<Vec<u8>>,
 }
