@@ -91,7 +91,10 @@ impl Outcome {
 /// Checks one scenario.
 pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let model = model::build(scenario);
-    let mut builder = model.checker().threads(options.threads.max(1));
+    // Stateright's bfs and dfs notice their deadline only when threads share
+    // work, so a search with a timeout runs on at least two threads.
+    let threads = if options.timeout.is_some() { options.threads.max(2) } else { options.threads.max(1) };
+    let mut builder = model.checker().threads(threads);
     // Stateright applies symmetry in dfs and simulation only; bfs, which
     // finds the shortest counterexamples, always searches the full space.
     if options.symmetry && scenario.group.assignment == Assignment::Group {
@@ -130,21 +133,20 @@ type KafkaPath = stateright::Path<KafkaState, <KafkaModel as Model>::Action>;
 /// its first discovery, which breadth-first order makes a shortest one.
 /// Eventually properties are searched in their invariant form, so the first
 /// terminal state that misses the goal is the discovery.
+///
+/// The counterexample the first search found bounds the depth, which bounds
+/// the work: no deeper state needs a visit. One thread keeps the order
+/// strictly breadth-first (and the trace deterministic).
 fn shortest_counterexample(
     scenario: &Scenario,
     property: &properties::Property,
     options: &Options,
+    found: &KafkaPath,
 ) -> Option<KafkaPath> {
-    let mut builder = model::build(scenario).only(property).checker();
-    if let Some(depth) = options.max_depth {
-        builder = builder.target_max_depth(depth);
-    }
-    // `--timeout` bounds each search, this one included: a simulation
-    // always runs until its timeout, and its counterexample still deserves
-    // its shortest form.
-    if let Some(t) = options.timeout {
-        builder = builder.timeout(t);
-    }
+    // Stateright skips states at depth >= the target; the path's last state is at actions + 1.
+    let found_depth = found.clone().into_actions().len() + 2;
+    let depth = options.max_depth.map_or(found_depth, |d| d.min(found_depth));
+    let builder = model::build(scenario).only(property).checker().target_max_depth(depth);
     builder.spawn_bfs().join().discovery(property.name)
 }
 
@@ -199,7 +201,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                     // DFS paths are not shortest, and a simulation path can
                     // replay wrongly (its action indices skip refused steps).
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
-                    let path = shortest_counterexample(scenario, p, options)
+                    let path = shortest_counterexample(scenario, p, options, found)
                         .or_else(|| replays(found).then(|| found.clone()));
                     let trace = path.map(|path| {
                         let violation = (p.explain)(model, path.last_state());

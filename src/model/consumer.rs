@@ -210,7 +210,7 @@ impl Consumer {
                     self.process(state, slot, from, next + 1, to, out);
                 } else if self.strategy == Strategy::AtLeastOnce {
                     state.batches_since_commit += 1;
-                    if state.batches_since_commit >= self.commit_every {
+                    if self.commit_every == 1 {
                         self.commit(state, slot, from, to, out);
                     } else {
                         self.poll(state, slot as usize + 1, out);
@@ -233,7 +233,6 @@ impl Consumer {
             }
             (Phase::Flushing { slot, to }, Msg::OffsetCommitResponse { .. }) => {
                 state.owned[slot as usize].committed = to;
-                state.batches_since_commit = 0;
                 self.poll(state, 0, out);
             }
             // CommitFailedException: the consumer is no longer a member of
@@ -277,13 +276,20 @@ impl Consumer {
     /// processed and go idle.
     fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Out) {
         let incarnation = state.incarnation;
-        match state.rejoin {
-            Rejoin::Lost => {
-                state.owned.clear();
-                state.generation = 0;
+        if state.rejoin == Rejoin::Lost {
+            state.owned.clear();
+            state.generation = 0;
+        }
+        // `commitSync()` every `commit_every` batches commits every owned
+        // partition's position, before the next poll() handles a rebalance.
+        if state.batches_since_commit >= self.commit_every {
+            if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
+                return self.flush(state, slot, out);
             }
-            Rejoin::Rebalance if self.eager => state.owned.iter_mut().for_each(|o| o.revoking = true),
-            _ => {}
+            state.batches_since_commit = 0;
+        }
+        if state.rejoin == Rejoin::Rebalance && self.eager {
+            state.owned.iter_mut().for_each(|o| o.revoking = true);
         }
         if self.commit_on_revoke
             && let Some(slot) = state.owned.iter().position(|o| o.revoking && o.uncommitted())
