@@ -317,6 +317,35 @@ mod tests {
     }
 
     #[test]
+    fn two_consumers_owning_a_partition_in_the_current_generation_share_it() {
+        use crate::model::consumer::{ConsumerState, Owned, Phase, Rejoin};
+        let m = model::build(&Scenario { consumers: 3, ..model().scenario.clone() });
+        let mut s = m.init_states().remove(0);
+        let owning = |generation| {
+            let owned = vec![Owned { partition: 0, position: Some(0), committed: 0, revoking: false }];
+            let (member, phase, rejoin) = (Some(0), Phase::Done, Rejoin::No);
+            let c = ConsumerState {
+                incarnation: 0,
+                member,
+                generation,
+                owned,
+                phase,
+                rejoin,
+                batches_since_commit: 0,
+            };
+            Arc::new(NodeState::Consumer(c))
+        };
+        s.actor_states[FIRST_CONSUMER] = owning(0);
+        s.actor_states[FIRST_CONSUMER + 2] = owning(0);
+        assert_eq!(shared_partitions(&m, &s), vec![(0, vec![0, 2])]);
+        s.actor_states[FIRST_CONSUMER + 2] = owning(7);
+        assert!(shared_partitions(&m, &s).is_empty(), "a zombie of an old generation does not count");
+        s.actor_states[FIRST_CONSUMER + 2] = owning(0);
+        s.crashed[FIRST_CONSUMER + 2] = true;
+        assert!(shared_partitions(&m, &s).is_empty(), "nor does a crashed consumer");
+    }
+
+    #[test]
     fn a_run_can_end_only_when_nothing_is_left_to_do() {
         let m = model();
         let init = m.init_states().remove(0);
