@@ -7,7 +7,7 @@
 //! property has a discovery and also stops at a depth or time limit, so
 //! completeness is tracked here, not assumed from `is_done`.
 
-use crate::model::{self, KafkaModel, KafkaState};
+use crate::model::{self, KafkaAction, KafkaModel, KafkaState};
 use crate::properties;
 use crate::scenario::{Assignment, Scenario};
 use crate::trace::{self, Trace};
@@ -63,6 +63,8 @@ pub struct PropertyOutcome {
     pub verdict: Verdict,
     pub expected: Verdict,
     pub trace: Option<Trace>,
+    /// The steps of the counterexample the trace describes, for replaying it on the model.
+    pub actions: Option<Vec<KafkaAction>>,
 }
 
 impl PropertyOutcome {
@@ -195,7 +197,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
     let properties = properties::ALL
         .iter()
         .map(|p| {
-            let (verdict, trace) = match discoveries.get(p.name) {
+            let (verdict, trace, actions) = match discoveries.get(p.name) {
                 Some(found) => {
                     // The search's own path is a fallback: simulation and
                     // DFS paths are not shortest, and a simulation path can
@@ -203,14 +205,14 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
                     let path = shortest_counterexample(scenario, p, options, found)
                         .or_else(|| replays(found).then(|| found.clone()));
-                    let trace = path.map(|path| {
+                    let trace = path.as_ref().map(|path| {
                         let violation = (p.explain)(model, path.last_state());
-                        trace::trace(model, &path, violation)
+                        trace::trace(model, path, violation)
                     });
-                    (Verdict::Violated, trace)
+                    (Verdict::Violated, trace, path.map(|p| p.into_actions()))
                 }
-                None if complete => (Verdict::Holds, None),
-                None => (Verdict::Unknown, None),
+                None if complete => (Verdict::Holds, None, None),
+                None => (Verdict::Unknown, None, None),
             };
             PropertyOutcome {
                 name: p.name,
@@ -218,6 +220,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                 verdict,
                 expected: scenario.expected(p.name),
                 trace,
+                actions,
             }
         })
         .collect();

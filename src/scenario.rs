@@ -136,6 +136,26 @@ pub struct Scenario {
     pub expect: BTreeMap<String, Verdict>,
 }
 
+impl Default for Scenario {
+    /// One consumer reading one partition of one record, at-least-once, no
+    /// faults: a base for scenarios built in code (`Scenario { .., ..Default::default() }`).
+    fn default() -> Self {
+        Scenario {
+            name: "scenario".into(),
+            description: String::new(),
+            partitions: 1,
+            messages: 1,
+            consumers: 1,
+            strategy: Strategy::AtLeastOnce,
+            crashes: 0,
+            max_poll_records: 1,
+            commit_every: 1,
+            group: GroupConfig::default(),
+            expect: BTreeMap::new(),
+        }
+    }
+}
+
 impl Scenario {
     /// The verdict a property is expected to have (DESIGN.md §3: unnamed means `holds`).
     pub fn expected(&self, property: &str) -> Verdict {
