@@ -31,16 +31,10 @@ fn main() {
             for &k in &ks {
                 let scenario = Scenario {
                     name: format!("{} N={n} K={k}", strategy.name()),
-                    description: String::new(),
-                    partitions: 1,
                     messages: n,
-                    consumers: 1,
                     strategy,
                     crashes: k,
-                    max_poll_records: 1,
-                    commit_every: 1,
-                    group: Default::default(),
-                    expect: Default::default(),
+                    ..Scenario::default()
                 };
                 let start = Instant::now();
                 let outcome = check::check(&scenario, &Options::default());

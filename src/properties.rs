@@ -260,17 +260,10 @@ mod tests {
 
     fn model() -> KafkaModel {
         model::build(&Scenario {
-            name: "t".into(),
-            description: String::new(),
-            partitions: 1,
             messages: 3,
-            consumers: 1,
             strategy: Strategy::AtMostOnce,
             crashes: 1,
-            max_poll_records: 1,
-            commit_every: 1,
-            group: Default::default(),
-            expect: Default::default(),
+            ..Scenario::default()
         })
     }
 

@@ -45,6 +45,17 @@ impl Strategy {
 pub const PROPERTY_NAMES: [&str; 5] =
     ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "single-owner"];
 
+/// Which offset a consumer with parallel workers commits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitPolicy {
+    /// The end of the contiguous completed prefix ([`crate::tracker::OffsetTracker`]).
+    #[default]
+    Contiguous,
+    /// The highest completed offset + 1: passes records other workers still process.
+    HighestCompleted,
+}
+
 /// Who decides which consumer reads which partition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -106,6 +117,9 @@ pub struct GroupConfig {
 /// Bounds that keep a scenario's numbers inside the model's small integer
 /// types and its state space inside a 2-core, 24 GiB machine's reach.
 pub struct Limits {
+    pub workers: u32,
+    /// max_poll_records when workers process a batch in parallel (a batch is a bitmask).
+    pub batch_with_workers: u32,
     pub partitions: u32,
     pub consumers: u32,
     pub messages: u32,
@@ -113,8 +127,15 @@ pub struct Limits {
     pub max_poll_records: u32,
 }
 
-pub const LIMITS: Limits =
-    Limits { partitions: 16, consumers: 16, messages: 200, crashes: 50, max_poll_records: 200 };
+pub const LIMITS: Limits = Limits {
+    workers: 8,
+    batch_with_workers: 16,
+    partitions: 16,
+    consumers: 16,
+    messages: 200,
+    crashes: 50,
+    max_poll_records: 200,
+};
 
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +153,9 @@ pub struct Scenario {
     /// at-least-once commits after every `commit_every`-th batch (and when idle).
     pub commit_every: u8,
     pub group: GroupConfig,
+    /// Worker threads processing one poll's records in parallel (at-least-once).
+    pub workers: u8,
+    pub commit_policy: CommitPolicy,
     /// Expected verdict per property; a property not named is expected to hold.
     pub expect: BTreeMap<String, Verdict>,
 }
@@ -151,6 +175,8 @@ impl Default for Scenario {
             max_poll_records: 1,
             commit_every: 1,
             group: GroupConfig::default(),
+            workers: 1,
+            commit_policy: CommitPolicy::default(),
             expect: BTreeMap::new(),
         }
     }
@@ -180,6 +206,9 @@ struct ScenarioFile {
     max_poll_records: u32,
     #[serde(default = "one")]
     commit_every: u32,
+    #[serde(default = "one")]
+    workers: u32,
+    commit_policy: Option<CommitPolicy>,
     #[serde(default)]
     assignment: Assignment,
     assignor: Option<Assignor>,
@@ -287,6 +316,28 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
     if commit_every > 1 && file.strategy != Strategy::AtLeastOnce {
         return Err(("commit_every", "applies to the at-least-once strategy only".into()));
     }
+    let workers = in_range("workers", file.workers, 1, LIMITS.workers)?;
+    if workers > 1 {
+        let rule = if file.strategy != Strategy::AtLeastOnce {
+            Some("applies to the at-least-once strategy only")
+        } else if file.assignment != Assignment::Manual {
+            Some("needs manual assignment (parallel workers are not modelled across rebalances)")
+        } else if commit_every > 1 {
+            Some("commits follow the commit policy; `commit_every` must be 1")
+        } else if u32::from(max_poll_records) > LIMITS.batch_with_workers {
+            Some("needs max_poll_records of at most 16")
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            return Err(("workers", rule.into()));
+        }
+    } else if file.commit_policy.is_some() {
+        return Err((
+            "commit_policy",
+            "needs \"workers\" of 2 or more (one worker completes in order)".into(),
+        ));
+    }
     let pauses = in_range("pauses", file.pauses, 0, LIMITS.crashes)?;
     if file.assignment == Assignment::Manual {
         let group_only = [
@@ -333,6 +384,8 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         max_poll_records,
         commit_every,
         group,
+        workers,
+        commit_policy: file.commit_policy.unwrap_or_default(),
         expect,
     })
 }
@@ -421,6 +474,20 @@ mod tests {
         );
         let e = parse_str(&group.replace("cooperative-sticky", "sticky")).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("assignor"));
+    }
+
+    #[test]
+    fn workers_need_at_least_once_with_manual_assignment() {
+        let workers = VALID.replace(
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"workers\": 2, \"commit_policy\": \"highest-completed\"",
+        );
+        let s = parse_str(&workers).unwrap();
+        assert_eq!((s.workers, s.commit_policy), (2, CommitPolicy::HighestCompleted));
+        let e = parse_str(&workers.replace("at-least-once", "exactly-once")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("workers"));
+        let e = parse_str(&workers.replace("\"workers\": 2", "\"workers\": 1")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("commit_policy"));
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //! One model step may produce several events (a batch of records received at
 //! once); they share the step number.
 
+use crate::model::consumer::Phase;
 use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, NodeState, View, actor_name};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
+use stateright::Path;
 use stateright::actor::ActorModelAction;
-use stateright::{Model, Path};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceStep {
@@ -183,7 +184,25 @@ fn events(
                 .with(consumer),
             );
         }
-        other => list.push(event(0, "other", model.format_action(other))),
+        &ActorModelAction::SelectRandom { actor, random: offset, .. } => {
+            let c = usize::from(actor);
+            let (consumer, _) = before.consumer(c - FIRST_CONSUMER);
+            let partition = match consumer.phase {
+                Phase::Working { slot, .. } => consumer.owned[slot as usize].partition,
+                _ => 0,
+            };
+            list.push(
+                event(
+                    c,
+                    "worker-done",
+                    format!(
+                        "a worker of {} finished offset {offset} of partition {partition} and sent its side effect to the sink",
+                        actor_name(c)
+                    ),
+                )
+                .at(partition, Some(offset)),
+            );
+        }
     }
     out.extend(list.into_iter().map(|e| TraceStep {
         step,

@@ -28,7 +28,8 @@
 //! partitions without committing (`onPartitionsLost`) and rejoins.
 
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
-use crate::scenario::{Assignment, Offset, Partition, Strategy};
+use crate::scenario::{Assignment, CommitPolicy, Offset, Partition, Strategy};
+use crate::tracker::OffsetTracker;
 use serde::Serialize;
 
 /// Where a consumer's request goes.
@@ -50,6 +51,9 @@ pub struct Consumer {
     pub commit_every: u8,
     pub eager: bool,
     pub commit_on_revoke: bool,
+    /// Worker threads processing a batch in parallel (at-least-once; 1: the poll loop itself).
+    pub workers: u8,
+    pub commit_policy: CommitPolicy,
     /// The partitions' log end: the consumer stops fetching a partition once
     /// its position reaches it (a real consumer would keep receiving empty
     /// batches, which change nothing).
@@ -90,6 +94,19 @@ pub enum Phase {
     Processing { slot: u8, from: Offset, next: Offset, to: Offset },
     /// Holds records `from .. to`; the commit of `to` (or the transaction) is on its way.
     Committing { slot: u8, from: Offset, to: Offset },
+    /// Holds records `from .. to` and hands them to its workers: records
+    /// `from .. next` are dispatched, `running` (bit i: record from+i) are
+    /// being processed by a worker, `done` are processed and acknowledged by
+    /// the sink; `committing` is the offset whose commit is on its way.
+    Working {
+        slot: u8,
+        from: Offset,
+        to: Offset,
+        next: Offset,
+        running: u16,
+        done: u16,
+        committing: Option<Offset>,
+    },
     /// Commits `to` for a partition it is giving up (`commit_on_revoke`), or
     /// for processed records before going idle (`commit_every`).
     Flushing { slot: u8, to: Offset },
@@ -192,6 +209,12 @@ impl Consumer {
                 let (from, to) = (offset, offset + count);
                 state.owned[slot as usize].position = Some(to);
                 match self.strategy {
+                    Strategy::AtLeastOnce if self.workers > 1 => {
+                        let (running, done, committing) = (0, 0, None);
+                        state.phase =
+                            Phase::Working { slot, from, to, next: from, running, done, committing };
+                        self.dispatch(state);
+                    }
                     Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
                     Strategy::AtMostOnce => self.commit(state, slot, from, to, out),
                     Strategy::ExactlyOnce => {
@@ -218,6 +241,22 @@ impl Consumer {
                 } else {
                     self.poll(state, slot as usize + 1, out);
                 }
+            }
+            (Phase::Working { from, to, done, .. }, &Msg::OutputAck { offset, .. })
+                if (from..to).contains(&offset) =>
+            {
+                if let Phase::Working { done: d, .. } = &mut state.phase {
+                    *d = done | bit(from, offset);
+                }
+                self.dispatch(state);
+                self.work_on(state, out);
+            }
+            (Phase::Working { slot, committing: Some(to), .. }, Msg::OffsetCommitResponse { .. }) => {
+                state.owned[slot as usize].committed = to;
+                if let Phase::Working { committing, .. } = &mut state.phase {
+                    *committing = None;
+                }
+                self.work_on(state, out);
             }
             (
                 Phase::Committing { slot, from, to },
@@ -255,10 +294,71 @@ impl Consumer {
         };
         match state.phase {
             Phase::Processing { slot, next, to, .. } => holds(slot, next, to),
+            Phase::Working { slot, from, to, done, .. } => {
+                holds(slot, from, to) && done & bit(from, offset) == 0
+            }
             Phase::Committing { slot, from, to } => {
                 self.strategy == Strategy::AtMostOnce && holds(slot, from, to)
             }
             _ => false,
+        }
+    }
+
+    /// A worker finished processing `offset`: it applies the record's side
+    /// effect (its output goes to the sink). Which running worker finishes
+    /// first is the model checker's choice.
+    pub fn on_worker_done(&self, state: &mut ConsumerState, offset: Offset, out: &mut Out) {
+        let Phase::Working { slot, from, running, .. } = &mut state.phase else { return };
+        if *running & bit(*from, offset) == 0 {
+            return;
+        }
+        *running &= !bit(*from, offset);
+        let partition = state.owned[*slot as usize].partition;
+        out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset }));
+    }
+
+    /// The records its workers are processing now (each may finish next).
+    pub fn running(&self, state: &ConsumerState) -> Vec<Offset> {
+        match state.phase {
+            Phase::Working { from, to, running, .. } => {
+                (from..to).filter(|&o| running & bit(from, o) != 0).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Hands records to idle workers.
+    fn dispatch(&self, state: &mut ConsumerState) {
+        if let Phase::Working { from, to, next, running, .. } = &mut state.phase {
+            while *next < *to && running.count_ones() < u32::from(self.workers) {
+                *running |= bit(*from, *next);
+                *next += 1;
+            }
+        }
+    }
+
+    /// The committer: commits what the policy says is safe once the last
+    /// commit is acknowledged, and polls again when the whole batch is
+    /// processed and committed.
+    fn work_on(&self, state: &mut ConsumerState, out: &mut Out) {
+        let Phase::Working { slot, from, to, next, done, committing, .. } = state.phase else { return };
+        if committing.is_some() {
+            return;
+        }
+        let committed = state.owned[slot as usize].committed;
+        let safe = match self.commit_policy {
+            CommitPolicy::Contiguous => contiguous_safe_offset(from, next, done),
+            CommitPolicy::HighestCompleted => {
+                (from..to).rev().find(|&o| done & bit(from, o) != 0).map_or(from, |o| o + 1)
+            }
+        };
+        if safe > committed {
+            self.send_commit(state, slot as usize, safe, out);
+            if let Phase::Working { committing, .. } = &mut state.phase {
+                *committing = Some(safe);
+            }
+        } else if done.count_ones() == u32::from(to - from) && committed >= to {
+            self.poll(state, slot as usize + 1, out);
         }
     }
 
@@ -367,6 +467,28 @@ impl Consumer {
     }
 }
 
+/// Record `offset`'s bit in a batch starting at `from`.
+fn bit(from: Offset, offset: Offset) -> u16 {
+    1 << (offset - from)
+}
+
+/// The contiguous policy, answered by the shipped [`OffsetTracker`] itself:
+/// records `from .. next` dispatched, those in `done` completed.
+fn contiguous_safe_offset(from: Offset, next: Offset, done: u16) -> Offset {
+    let safe = OffsetTracker::starting_at(&[u64::from(from)], 16).and_then(|tracker| {
+        for o in from..next {
+            tracker.dispatch(0, u64::from(o))?;
+        }
+        for o in (from..next).filter(|&o| done & bit(from, o) != 0) {
+            tracker.complete(0, u64::from(o))?;
+        }
+        tracker.safe_offset(0)
+    });
+    // The batch fits the window (validated) and is dispatched in order, so
+    // the tracker cannot refuse it; if it did, committing nothing new is safe.
+    safe.map_or(from, |s| s as Offset)
+}
+
 fn owned(partition: Partition) -> Owned {
     Owned { partition, position: None, committed: 0, revoking: false }
 }
@@ -391,6 +513,8 @@ mod tests {
             commit_every: 1,
             eager: true,
             commit_on_revoke: false,
+            workers: 1,
+            commit_policy: CommitPolicy::Contiguous,
             log_end: 3,
         }
     }
@@ -570,5 +694,37 @@ mod tests {
         let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
         assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
         assert!(s.owned.is_empty() && s.generation == 0);
+    }
+
+    #[test]
+    fn the_contiguous_policy_is_the_trackers_answer() {
+        // Records 3..6 dispatched; 4 and 5 done, 3 still running.
+        assert_eq!(contiguous_safe_offset(3, 6, 0b110), 3);
+        assert_eq!(contiguous_safe_offset(3, 6, 0b111), 6);
+        assert_eq!(contiguous_safe_offset(3, 6, 0b011), 5);
+        assert_eq!(contiguous_safe_offset(3, 3, 0), 3);
+    }
+
+    #[test]
+    fn workers_finish_in_any_order_and_the_policy_decides_the_commit() {
+        for (policy, expected) in
+            [(CommitPolicy::Contiguous, None), (CommitPolicy::HighestCompleted, Some(2))]
+        {
+            let c = Consumer { workers: 2, commit_policy: policy, ..consumer(Strategy::AtLeastOnce, 3) };
+            let mut s = started(&c, 0);
+            run(&c, &mut s, &[offsets(None), records(0, 3)]);
+            assert_eq!(c.running(&s), vec![0, 1], "two workers, two records at a time");
+            let mut out = Vec::new();
+            c.on_worker_done(&mut s, 1, &mut out);
+            assert_eq!(out, vec![output(1)], "a worker applies its record's side effect");
+            let sent = run(&c, &mut s, &[output_ack(1)]);
+            assert_eq!(c.running(&s), vec![0, 2], "the idle worker takes the next record");
+            let committed = sent.iter().find_map(|(_, m)| match m {
+                Msg::OffsetCommit { offset, .. } => Some(*offset),
+                _ => None,
+            });
+            assert_eq!(committed, expected, "{policy:?}");
+            assert!(c.will_process(&s, 0, 0), "record 0 is still with a worker");
+        }
     }
 }
