@@ -16,7 +16,7 @@ pub mod msg;
 pub mod sink;
 pub mod symmetry;
 
-use crate::scenario::{Partition, Scenario};
+use crate::scenario::{Offset, Partition, Scenario};
 use broker::Broker;
 use consumer::{Consumer, ConsumerState, To};
 use coordinator::{Coordinator, CoordinatorState, OffsetsLog};
@@ -35,7 +35,7 @@ pub const SINK: usize = 2;
 pub const FIRST_CONSUMER: usize = 3;
 
 pub type KafkaState = ActorModelState<Node, ()>;
-pub type KafkaAction = ActorModelAction<Msg, GroupTimer, ()>;
+pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Offset>;
 
 /// The model of a scenario: Stateright's actor system, narrowed to the steps
 /// the scenario allows.
@@ -96,6 +96,20 @@ fn id_of(to: To) -> Id {
     })
 }
 
+/// The key of a consumer's pending choice: which of its workers finishes next.
+const WORKER_DONE: &str = "worker-done";
+
+/// Sends a consumer's requests and offers the checker every running worker
+/// as the next to finish (Stateright explores each choice).
+fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)>, o: &mut Out<Node>) {
+    for (to, msg) in sends {
+        o.send(id_of(to), msg);
+    }
+    if consumer.workers > 1 {
+        o.choose_random(WORKER_DONE, consumer.running(state));
+    }
+}
+
 /// Carries out what the coordinator's group logic asked for.
 fn apply(effects: Vec<Effect>, o: &mut Out<Node>) {
     for effect in effects {
@@ -112,7 +126,8 @@ impl Actor for Node {
     type Msg = Msg;
     type State = NodeState;
     type Timer = GroupTimer;
-    type Random = ();
+    /// A consumer's worker that finishes next: the offset it was processing.
+    type Random = Offset;
     type Storage = NodeStorage;
 
     fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
@@ -134,9 +149,7 @@ impl Actor for Node {
                 o.save(NodeStorage::Incarnation(incarnation));
                 let mut sends = Vec::new();
                 let state = consumer.start(incarnation, &mut sends);
-                for (to, msg) in sends {
-                    o.send(id_of(to), msg);
-                }
+                consumer_out(consumer, &state, sends, o);
                 NodeState::Consumer(state)
             }
         }
@@ -167,11 +180,17 @@ impl Actor for Node {
             (Node::Consumer(consumer), NodeState::Consumer(s)) => {
                 let mut sends = Vec::new();
                 consumer.on_reply(s, &msg, &mut sends);
-                for (to, msg) in sends {
-                    o.send(id_of(to), msg);
-                }
+                consumer_out(consumer, s, sends, o);
             }
             _ => {}
+        }
+    }
+
+    fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, offset: &Offset, o: &mut Out<Self>) {
+        if let (Node::Consumer(consumer), NodeState::Consumer(s)) = (self, state.to_mut()) {
+            let mut sends = Vec::new();
+            consumer.on_worker_done(s, *offset, &mut sends);
+            consumer_out(consumer, s, sends, o);
         }
     }
 
@@ -198,6 +217,8 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
             commit_every: scenario.commit_every,
             eager: scenario.group.assignor.is_eager(),
             commit_on_revoke: scenario.group.commit_on_revoke,
+            workers: scenario.workers,
+            commit_policy: scenario.commit_policy,
             log_end: scenario.messages,
         })
     });
