@@ -39,8 +39,9 @@ enum Command {
         /// Checker threads.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
-        /// bfs gives shortest counterexamples; simulation never proves `holds`.
-        #[arg(long, value_enum, default_value = "bfs")]
+        /// The search that proves properties (counterexamples are always shortest,
+        /// found breadth-first); simulation never proves `holds`.
+        #[arg(long, value_enum, default_value = "dfs")]
         search: Search,
         /// Stop exploring paths at this depth (verdicts not violated become `unknown`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
