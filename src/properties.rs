@@ -15,19 +15,11 @@ pub type Record = (Partition, Offset);
 /// `no-loss` (always): no partition p and offset o with o < committed(p)
 /// where o was never processed and o is not pending: received by a live owner
 /// of p that can still process it, or an output on its way to the sink.
-pub fn lost_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
-    let log = state.offsets_log();
-    let sink = state.sink();
-    let mut lost = Vec::new();
-    for p in 0..model.scenario.partitions {
-        let committed = log.committed(p).unwrap_or(0);
-        for o in 0..committed {
-            if sink.times_applied(p, o) == 0 && !is_pending(model, state, p, o) {
-                lost.push((p, o));
-            }
-        }
-    }
-    lost
+pub fn lost_records<'a>(model: &'a KafkaModel, state: &'a KafkaState) -> impl Iterator<Item = Record> + 'a {
+    let (log, sink) = (state.offsets_log(), state.sink());
+    (0..model.scenario.partitions)
+        .flat_map(move |p| (0..log.committed(p).unwrap_or(0)).map(move |o| (p, o)))
+        .filter(move |&(p, o)| sink.times_applied(p, o) == 0 && !is_pending(model, state, p, o))
 }
 
 fn is_pending(model: &KafkaModel, state: &KafkaState, p: Partition, o: Offset) -> bool {
@@ -76,14 +68,15 @@ pub fn shared_partitions(model: &KafkaModel, state: &KafkaState) -> Vec<(Partiti
 
 /// `no-duplicate` (always): no offset has been processed (made visible in
 /// the sink) more than once. Evidence: each such record with its count.
-pub fn duplicated_records(model: &KafkaModel, state: &KafkaState) -> Vec<(Record, u8)> {
+pub fn duplicated_records<'a>(
+    model: &'a KafkaModel,
+    state: &'a KafkaState,
+) -> impl Iterator<Item = (Record, u8)> + 'a {
     let sink = state.sink();
-    all_records(model)
-        .filter_map(|(p, o)| {
-            let n = sink.times_applied(p, o);
-            (n > 1).then_some(((p, o), n))
-        })
-        .collect()
+    all_records(model).filter_map(move |(p, o)| {
+        let n = sink.times_applied(p, o);
+        (n > 1).then_some(((p, o), n))
+    })
 }
 
 /// `all-processed` (eventually): every run ends with every offset of every
@@ -95,30 +88,24 @@ pub fn duplicated_records(model: &KafkaModel, state: &KafkaState) -> Vec<(Record
 /// the state graph is acyclic (the offsets log and the sink only grow, a
 /// consumer's position only advances within an incarnation, and the crash
 /// budget bounds incarnations), the conditions STATERIGHT-NOTES.md names.
-pub fn unprocessed_records(model: &KafkaModel, state: &KafkaState) -> Vec<Record> {
+pub fn unprocessed_records<'a>(
+    model: &'a KafkaModel,
+    state: &'a KafkaState,
+) -> impl Iterator<Item = Record> + 'a {
     let sink = state.sink();
-    all_records(model).filter(|&(p, o)| sink.times_applied(p, o) == 0).collect()
+    all_records(model).filter(move |&(p, o)| sink.times_applied(p, o) == 0)
 }
 
 /// `committed-monotonic` (always): the committed offset of a partition never
 /// decreases. The offsets log keeps every commit, so the history is in the
 /// state. Evidence: (partition, committed before, committed after) for each
 /// record that moved an offset back.
-pub fn committed_decreases(state: &KafkaState) -> Vec<(Partition, Offset, Offset)> {
-    let mut latest: Vec<(Partition, Offset)> = Vec::new();
-    let mut decreases = Vec::new();
-    for r in &state.offsets_log().records {
-        match latest.iter_mut().find(|(p, _)| *p == r.partition) {
-            Some((_, committed)) => {
-                if r.offset < *committed {
-                    decreases.push((r.partition, *committed, r.offset));
-                }
-                *committed = r.offset;
-            }
-            None => latest.push((r.partition, r.offset)),
-        }
-    }
-    decreases
+pub fn committed_decreases(state: &KafkaState) -> impl Iterator<Item = (Partition, Offset, Offset)> + '_ {
+    let mut latest = [None::<Offset>; crate::scenario::LIMITS.partitions as usize];
+    state.offsets_log().records.iter().filter_map(move |r| {
+        let before = latest[r.partition as usize].replace(r.offset);
+        before.filter(|&b| r.offset < b).map(|b| (r.partition, b, r.offset))
+    })
 }
 
 /// Whether a run can end in `state`: no step leads anywhere (the notion of
@@ -170,10 +157,10 @@ pub const ALL: [Property; 5] = [
     Property {
         name: "no-loss",
         eventually: false,
-        holds: |m, s| lost_records(m, s).is_empty(),
-        invariant: |m, s| lost_records(m, s).is_empty(),
+        holds: |m, s| lost_records(m, s).next().is_none(),
+        invariant: |m, s| lost_records(m, s).next().is_none(),
         explain: |m, s| {
-            let lost = lost_records(m, s);
+            let lost: Vec<Record> = lost_records(m, s).collect();
             if lost.is_empty() {
                 return String::new();
             }
@@ -186,11 +173,10 @@ pub const ALL: [Property; 5] = [
     Property {
         name: "no-duplicate",
         eventually: false,
-        holds: |m, s| duplicated_records(m, s).is_empty(),
-        invariant: |m, s| duplicated_records(m, s).is_empty(),
+        holds: |m, s| duplicated_records(m, s).next().is_none(),
+        invariant: |m, s| duplicated_records(m, s).next().is_none(),
         explain: |m, s| {
             let items: Vec<String> = duplicated_records(m, s)
-                .iter()
                 .map(|((p, o), n)| format!("partition {p} offset {o} processed {n} times"))
                 .collect();
             if items.is_empty() {
@@ -202,10 +188,10 @@ pub const ALL: [Property; 5] = [
     Property {
         name: "all-processed",
         eventually: true,
-        holds: |m, s| unprocessed_records(m, s).is_empty(),
-        invariant: |m, s| unprocessed_records(m, s).is_empty() || !is_terminal(m, s),
+        holds: |m, s| unprocessed_records(m, s).next().is_none(),
+        invariant: |m, s| unprocessed_records(m, s).next().is_none() || !is_terminal(m, s),
         explain: |m, s| {
-            let missing = unprocessed_records(m, s);
+            let missing: Vec<Record> = unprocessed_records(m, s).collect();
             if missing.is_empty() {
                 return String::new();
             }
@@ -215,11 +201,10 @@ pub const ALL: [Property; 5] = [
     Property {
         name: "committed-monotonic",
         eventually: false,
-        holds: |_, s| committed_decreases(s).is_empty(),
-        invariant: |_, s| committed_decreases(s).is_empty(),
+        holds: |_, s| committed_decreases(s).next().is_none(),
+        invariant: |_, s| committed_decreases(s).next().is_none(),
         explain: |_, s| {
             let items: Vec<String> = committed_decreases(s)
-                .iter()
                 .map(|(p, before, after)| {
                     format!("partition {p}: committed offset went back from {before} to {after}")
                 })
@@ -283,30 +268,33 @@ mod tests {
     fn unprocessed_record_below_the_commit_is_lost_only_when_nothing_will_process_it() {
         let m = model();
         let mut s = state(&m, &[2], &[0, 1, 0]);
-        assert_eq!(lost_records(&m, &s), vec![(0, 0)], "the idle consumer holds nothing");
+        assert_eq!(lost_records(&m, &s).collect::<Vec<_>>(), vec![(0, 0)], "the idle consumer holds nothing");
         s.network = Network::new_ordered([Envelope {
             src: Id::from(FIRST_CONSUMER),
             dst: Id::from(SINK),
             msg: Msg::Output { incarnation: 0, partition: 0, offset: 0 },
         }]);
-        assert!(lost_records(&m, &s).is_empty(), "an output on its way is pending");
+        assert!(lost_records(&m, &s).next().is_none(), "an output on its way is pending");
         let s = state(&m, &[1], &[0, 0, 0]);
-        assert_eq!(unprocessed_records(&m, &s), vec![(0, 0), (0, 1), (0, 2)]);
-        assert_eq!(lost_records(&m, &s), vec![(0, 0)]);
+        assert_eq!(unprocessed_records(&m, &s).collect::<Vec<_>>(), vec![(0, 0), (0, 1), (0, 2)]);
+        assert_eq!(lost_records(&m, &s).collect::<Vec<_>>(), vec![(0, 0)]);
     }
 
     #[test]
     fn duplicates_report_how_often() {
         let m = model();
         let s = state(&m, &[], &[1, 3, 0]);
-        assert_eq!(duplicated_records(&m, &s), vec![((0, 1), 3)]);
+        assert_eq!(duplicated_records(&m, &s).collect::<Vec<_>>(), vec![((0, 1), 3)]);
     }
 
     #[test]
     fn a_commit_below_the_previous_one_is_a_decrease() {
         let m = model();
-        assert!(committed_decreases(&state(&m, &[1, 2, 2, 3], &[0, 0, 0])).is_empty());
-        assert_eq!(committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])), vec![(0, 3, 2)]);
+        assert!(committed_decreases(&state(&m, &[1, 2, 2, 3], &[0, 0, 0])).next().is_none());
+        assert_eq!(
+            committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])).collect::<Vec<_>>(),
+            vec![(0, 3, 2)]
+        );
     }
 
     #[test]
