@@ -13,6 +13,7 @@ pub mod consumer;
 pub mod coordinator;
 pub mod group;
 pub mod msg;
+pub mod render;
 pub mod sink;
 pub mod symmetry;
 
@@ -71,7 +72,8 @@ pub enum Node {
     Consumer(Consumer),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// Its `Debug` is written by hand for people (`render.rs`): the Explorer shows it.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeState {
     Broker,
     Coordinator(CoordinatorState),
@@ -295,8 +297,9 @@ impl Model for KafkaModel {
         self.system.next_state(state, action)
     }
 
+    /// A step as the Explorer lists it: `consumer-0 → OffsetCommit p0 @1 → coordinator`.
     fn format_action(&self, action: &KafkaAction) -> String {
-        self.system.format_action(action)
+        render::action(action)
     }
 
     fn format_step(&self, state: &KafkaState, action: KafkaAction) -> Option<String> {

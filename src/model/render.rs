@@ -1,0 +1,597 @@
+//! How states and steps read in Stateright's Explorer (and in any `{:?}`).
+//!
+//! The Explorer shows a state as its `{:#?}` and a step as
+//! [`Model::format_action`](stateright::Model::format_action). Derived
+//! `Debug` output of the actors' states is a dump of nested structs; here each
+//! actor state is a short block in Kafka's words instead:
+//!
+//! ```text
+//! coordinator
+//!     committed: partition 0 @1
+//!     __consumer_offsets: p0 @1
+//!     group: no members, generation 0
+//! ```
+//!
+//! `{:#?}` gives one line per fact under a title line, `{:?}` the same facts
+//! on one line (`title { fact; fact }`). Both are deterministic: they follow
+//! the states' own (ordered) vectors. The inner states are read through
+//! their public fields, never destructured whole, so a field added to them
+//! does not break this module (it is just not shown until added here).
+
+use super::consumer::{ConsumerState, Owned, Phase, Rejoin};
+use super::coordinator::CoordinatorState;
+use super::group::{Group, GroupTimer, Member};
+use super::msg::{Committer, Msg};
+use super::sink::SinkState;
+use super::{KafkaAction, NodeState, actor_name};
+use crate::scenario::{Offset, Partition};
+use stateright::actor::ActorModelAction;
+use std::fmt;
+
+/// A title and the facts under it; a fact may be nested under the one before.
+struct Block {
+    title: String,
+    lines: Vec<(usize, String)>,
+}
+
+impl Block {
+    fn new(title: impl Into<String>) -> Self {
+        Block { title: title.into(), lines: Vec::new() }
+    }
+
+    fn line(&mut self, line: impl Into<String>) {
+        self.lines.push((0, line.into()));
+    }
+
+    fn nested(&mut self, line: impl Into<String>) {
+        self.lines.push((1, line.into()));
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)?;
+        if self.lines.is_empty() {
+            return Ok(());
+        }
+        if f.alternate() {
+            // The caller's pretty printer indents every line we write.
+            f.write_str(" {")?;
+            for (depth, line) in &self.lines {
+                write!(f, "\n    {:width$}{line}", "", width = 2 * depth)?;
+            }
+            f.write_str("\n}")
+        } else {
+            let lines: Vec<&str> = self.lines.iter().map(|(_, line)| line.as_str()).collect();
+            write!(f, " {{ {} }}", lines.join("; "))
+        }
+    }
+}
+
+impl fmt::Debug for NodeState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let block = match self {
+            NodeState::Broker => broker(),
+            NodeState::Coordinator(c) => coordinator(c),
+            NodeState::Sink(s) => sink(s),
+            NodeState::Consumer(c) => consumer(c),
+        };
+        block.write(f)
+    }
+}
+
+fn broker() -> Block {
+    // The log end is the scenario's `messages`, configuration rather than
+    // state; the sink's block shows each partition's offsets.
+    Block::new("broker: serves the immutable partition logs (no state)")
+}
+
+fn coordinator(c: &CoordinatorState) -> Block {
+    let mut block = Block::new("coordinator");
+    let records = &c.log.records;
+    let mut partitions: Vec<Partition> = records.iter().map(|r| r.partition).collect();
+    partitions.sort_unstable();
+    partitions.dedup();
+    let committed: Vec<String> = partitions
+        .iter()
+        .map(|&p| match c.log.committed(p) {
+            Some(o) => format!("partition {p} @{o}"),
+            None => format!("partition {p} none"),
+        })
+        .collect();
+    block.line(if committed.is_empty() {
+        "committed: nothing yet".to_string()
+    } else {
+        format!("committed: {}", committed.join(", "))
+    });
+    let log: Vec<String> = records.iter().map(|r| format!("p{} @{}", r.partition, r.offset)).collect();
+    block.line(if log.is_empty() {
+        "__consumer_offsets: empty".to_string()
+    } else {
+        format!("__consumer_offsets: {}", log.join(", "))
+    });
+    group(&c.group, &mut block);
+    block
+}
+
+fn group(g: &Group, block: &mut Block) {
+    let mut head = if g.members.is_empty() {
+        format!("group: no members, generation {}", g.generation)
+    } else {
+        let state = if g.rebalancing { "rebalancing" } else { "stable" };
+        format!("group: generation {}, {state}", g.generation)
+    };
+    if g.pauses_spent > 0 {
+        head.push_str(&format!(", {} pause(s) spent", g.pauses_spent));
+    }
+    block.line(head);
+    for m in &g.members {
+        block.nested(member(m, g.rebalancing));
+    }
+}
+
+fn member(m: &Member, rebalancing: bool) -> String {
+    let mut text = format!(
+        "member {}: consumer-{} (incarnation {}), joined owning {}",
+        m.id,
+        m.consumer,
+        m.incarnation,
+        partition_list(&m.owned)
+    );
+    if rebalancing {
+        text.push_str(if m.rejoined { ", rejoined" } else { ", not rejoined yet" });
+    }
+    text
+}
+
+fn sink(s: &SinkState) -> Block {
+    let mut block = Block::new("sink: times each record was applied");
+    for (p, counts) in s.applied.iter().enumerate() {
+        block.line(format!("partition {p}: {}", applied(counts)));
+    }
+    block
+}
+
+/// `offset 0 ×2 (duplicate), offsets 1..3 ×0`: runs of equal counts, half-open.
+fn applied(counts: &[u8]) -> String {
+    if counts.is_empty() {
+        return "no records".into();
+    }
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for end in 1..=counts.len() {
+        if end < counts.len() && counts[end] == counts[start] {
+            continue;
+        }
+        let n = counts[start];
+        let offsets =
+            if end - start == 1 { format!("offset {start}") } else { format!("offsets {start}..{end}") };
+        let mark = if n > 1 { " (duplicate)" } else { "" };
+        runs.push(format!("{offsets} ×{n}{mark}"));
+        start = end;
+    }
+    runs.join(", ")
+}
+
+fn consumer(c: &ConsumerState) -> Block {
+    let mut title = format!("consumer, incarnation {}", c.incarnation);
+    if c.incarnation > 0 {
+        title.push_str(&format!(" (restarted {} time(s))", c.incarnation));
+    }
+    match c.member {
+        Some(m) => title.push_str(&format!(", member {m} of generation {}", c.generation)),
+        None if c.generation > 0 => title.push_str(&format!(", generation {}", c.generation)),
+        None => {}
+    }
+    let mut block = Block::new(title);
+    if c.owned.is_empty() {
+        block.line("owns no partition");
+    }
+    for o in &c.owned {
+        block.line(owned(o));
+    }
+    block.line(phase(c));
+    match c.rejoin {
+        Rejoin::No => {}
+        Rejoin::Rebalance => block.line("rejoins at its next poll: a rebalance is under way"),
+        Rejoin::Lost => block.line("rejoins at its next poll: evicted or fenced, its partitions are lost"),
+    }
+    if c.batches_since_commit > 0 {
+        block.line(format!("batches processed since its last commit: {}", c.batches_since_commit));
+    }
+    block
+}
+
+fn owned(o: &Owned) -> String {
+    let position = match o.position {
+        Some(p) => format!("position {p}"),
+        None => "position unknown (committed offset not fetched yet)".into(),
+    };
+    let revoking = if o.revoking { ", to be revoked at the next poll" } else { "" };
+    format!("partition {}: {position}, committed {}{revoking}", o.partition, o.committed)
+}
+
+/// What the consumer is doing, in words.
+fn phase(c: &ConsumerState) -> String {
+    let partition = |slot: u8| match c.owned.get(slot as usize) {
+        Some(o) => format!("partition {}", o.partition),
+        None => format!("partition slot {slot}"),
+    };
+    #[allow(unreachable_patterns)] // phases added later read as their Debug text
+    match c.phase {
+        Phase::Idle => "idle: owns no partition, waits for nothing".into(),
+        Phase::Joining => "joining the group: JoinGroup sent, waiting for its assignment".into(),
+        Phase::AwaitingOffsets => {
+            "fetching its committed offsets: OffsetFetch sent to the coordinator".into()
+        }
+        Phase::Fetching { slot, .. } => {
+            let from = c.owned.get(slot as usize).and_then(|o| o.position);
+            let from = from.map_or(String::new(), |o| format!(" from offset {o}"));
+            format!("polling {}{from}: Fetch sent to the broker", partition(slot))
+        }
+        Phase::Processing { slot, from, next, to, .. } => format!(
+            "processing offset {next} of {} (batch {from}..{to}): Output sent to the sink",
+            partition(slot)
+        ),
+        Phase::Committing { slot, from, to, .. } => format!(
+            "committing offset {to} of {} (batch {from}..{to}): commit or transaction sent to the coordinator",
+            partition(slot)
+        ),
+        Phase::Working { slot, from, to, next, running, done, committing, .. } => {
+            let set = |bits: u16| -> Vec<String> {
+                (from..to)
+                    .filter(|&o| o - from < 16 && bits & (1 << (o - from)) != 0)
+                    .map(|o| o.to_string())
+                    .collect()
+            };
+            let list =
+                |offsets: Vec<String>| if offsets.is_empty() { "none".into() } else { offsets.join(", ") };
+            let mut text = format!(
+                "processing batch {from}..{to} of {} with workers: running offsets {}, output sent {}, done {}",
+                partition(slot),
+                list(set(running)),
+                list(set(!running & !done & ((1u32 << next.saturating_sub(from).min(16)) - 1) as u16)),
+                list(set(done)),
+            );
+            if next < to {
+                text.push_str(&format!(", offsets {next}..{to} not dispatched yet"));
+            }
+            if let Some(offset) = committing {
+                text.push_str(&format!("; OffsetCommit @{offset} sent"));
+            }
+            text
+        }
+        Phase::Flushing { slot, to, .. } => {
+            format!("committing offset {to} of {} outside a batch: OffsetCommit sent", partition(slot))
+        }
+        Phase::Done => "done: every owned partition is read to its end and committed".into(),
+        ref other => format!("{other:?}"),
+    }
+}
+
+fn partition_list(partitions: &[Partition]) -> String {
+    if partitions.is_empty() {
+        return "no partition".into();
+    }
+    let names: Vec<String> = partitions.iter().map(|p| format!("p{p}")).collect();
+    names.join(", ")
+}
+
+fn range(partition: Partition, from: Offset, to: Offset) -> String {
+    match to.saturating_sub(from) {
+        0 => format!("p{partition} no records at @{from}"),
+        1 => format!("p{partition} @{from}"),
+        _ => format!("p{partition} @{from}..{to}"),
+    }
+}
+
+fn by(committer: &Committer) -> String {
+    match committer.member {
+        Some(m) => format!(" by member {m} gen {}", committer.generation),
+        None => String::new(),
+    }
+}
+
+/// A message in a line: `OffsetCommit p0 @1`. Replies name the consumer
+/// incarnation they are addressed to, which decides whether they are dropped.
+pub fn message(msg: &Msg) -> String {
+    let to = |incarnation: &u8| format!(" (to incarnation {incarnation})");
+    #[allow(unreachable_patterns)] // messages added later read as their Debug text
+    match msg {
+        Msg::OffsetFetch { partitions, .. } => format!("OffsetFetch {}", partition_list(partitions)),
+        Msg::OffsetFetchResponse { incarnation, offsets, .. } => {
+            let offsets: Vec<String> = offsets
+                .iter()
+                .map(|(p, o)| match o {
+                    Some(o) => format!("p{p} @{o}"),
+                    None => format!("p{p} none"),
+                })
+                .collect();
+            format!("OffsetFetchResponse {}{}", offsets.join(", "), to(incarnation))
+        }
+        Msg::Fetch { partition, offset, max_records, .. } => {
+            format!("Fetch p{partition} from @{offset}, max {max_records}")
+        }
+        Msg::FetchResponse { incarnation, partition, offset, count, .. } => {
+            format!("FetchResponse {}{}", range(*partition, *offset, offset + count), to(incarnation))
+        }
+        Msg::Output { partition, offset, .. } => format!("Output p{partition} @{offset}"),
+        Msg::OutputAck { incarnation, partition, offset, .. } => {
+            format!("OutputAck p{partition} @{offset}{}", to(incarnation))
+        }
+        Msg::JoinGroup { member, owned, .. } => match member {
+            Some(m) => format!("JoinGroup as member {m}, owns {}", partition_list(owned)),
+            None => format!("JoinGroup as a new member, owns {}", partition_list(owned)),
+        },
+        Msg::JoinResponse { incarnation, member, generation, assignment, .. } => format!(
+            "JoinResponse member {member} gen {generation}, assigned {}{}",
+            partition_list(assignment),
+            to(incarnation)
+        ),
+        Msg::RebalanceNotice { incarnation, .. } => format!("RebalanceNotice{}", to(incarnation)),
+        Msg::Evicted { incarnation, .. } => format!("Evicted{}", to(incarnation)),
+        Msg::CommitRejected { incarnation, partition, offset, .. } => {
+            format!("CommitRejected p{partition} @{offset}{}", to(incarnation))
+        }
+        Msg::OffsetCommit { partition, offset, by: b, .. } => {
+            format!("OffsetCommit p{partition} @{offset}{}", by(b))
+        }
+        Msg::OffsetCommitResponse { incarnation, partition, offset, .. } => {
+            format!("OffsetCommitResponse p{partition} @{offset}{}", to(incarnation))
+        }
+        Msg::TxnCommit { partition, from, to: end, by: b, .. } => {
+            format!("TxnCommit outputs {} + commit @{end}{}", range(*partition, *from, *end), by(b))
+        }
+        Msg::TxnCommitResponse { incarnation, partition, offset, .. } => {
+            format!("TxnCommitResponse p{partition} @{offset}{}", to(incarnation))
+        }
+        Msg::TxnOutputs { partition, from, to: end, .. } => {
+            format!("TxnOutputs {}", range(*partition, *from, *end))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// A step in a line, as the Explorer lists it:
+/// `consumer-0 → OffsetCommit p0 @1 → coordinator`, `crash consumer-0`,
+/// `timeout: coordinator evicts member 1 (pause)`.
+pub fn action(action: &KafkaAction) -> String {
+    let name = |id: &stateright::actor::Id| actor_name(usize::from(*id));
+    match action {
+        ActorModelAction::Deliver { src, dst, msg } => {
+            format!("{} → {} → {}", name(src), message(msg), name(dst))
+        }
+        ActorModelAction::Drop(env) => {
+            format!("drop {} → {} → {}", name(&env.src), message(&env.msg), name(&env.dst))
+        }
+        ActorModelAction::Timeout(id, timer) => {
+            let (member, why) = match timer {
+                GroupTimer::SessionTimeout(m) => (m, "session timed out"),
+                GroupTimer::Pause(m) => (m, "pause"),
+            };
+            format!("timeout: {} evicts member {member} ({why})", name(id))
+        }
+        ActorModelAction::Crash(id) => format!("crash {}", name(id)),
+        ActorModelAction::Recover(id) => format!("recover {}", name(id)),
+        // The model's only random choice: which of a consumer's workers finishes next.
+        ActorModelAction::SelectRandom { actor, random, .. } => {
+            format!("{}: worker finishes offset {random:?}, sends its Output", name(actor))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! States come from the model itself (reached by steps named as the
+    //! Explorer names them), so fields added to the inner states later do
+    //! not break these tests.
+    use super::*;
+    use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, SINK, build};
+    use crate::scenario::{Assignment, Scenario};
+    use stateright::Model;
+
+    /// The state after the steps named `steps`, each of which must be offered.
+    fn walk(model: &KafkaModel, steps: &[&str]) -> KafkaState {
+        let mut state = model.init_states().remove(0);
+        for step in steps {
+            let mut actions = Vec::new();
+            model.actions(&state, &mut actions);
+            let names: Vec<String> = actions.iter().map(action).collect();
+            let i =
+                names.iter().position(|n| n == step).unwrap_or_else(|| panic!("{step:?} not in {names:#?}"));
+            state = model.next_state(&state, actions.swap_remove(i)).expect("the step changes the state");
+        }
+        state
+    }
+
+    fn at_least_once() -> KafkaModel {
+        build(&Scenario { messages: 2, max_poll_records: 2, crashes: 1, ..Default::default() })
+    }
+
+    const TO_THE_FIRST_OUTPUT: [&str; 6] = [
+        "consumer-0 → OffsetFetch p0 → coordinator",
+        "coordinator → OffsetFetchResponse p0 none (to incarnation 0) → consumer-0",
+        "consumer-0 → Fetch p0 from @0, max 2 → broker",
+        "broker → FetchResponse p0 @0..2 (to incarnation 0) → consumer-0",
+        "consumer-0 → Output p0 @0 → sink",
+        "sink → OutputAck p0 @0 (to incarnation 0) → consumer-0",
+    ];
+
+    #[test]
+    fn a_consumer_reads_as_its_partitions_and_what_it_does() {
+        let state = walk(&at_least_once(), &TO_THE_FIRST_OUTPUT);
+        let consumer = &state.actor_states[FIRST_CONSUMER];
+        assert_eq!(
+            format!("{consumer:#?}"),
+            "consumer, incarnation 0 {\n    \
+             partition 0: position 2, committed 0\n    \
+             processing offset 1 of partition 0 (batch 0..2): Output sent to the sink\n}"
+        );
+        assert_eq!(
+            format!("{consumer:?}"),
+            "consumer, incarnation 0 { partition 0: position 2, committed 0; \
+             processing offset 1 of partition 0 (batch 0..2): Output sent to the sink }"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_shows_in_the_sink_after_a_crash() {
+        let mut steps = TO_THE_FIRST_OUTPUT.to_vec();
+        steps.extend([
+            "crash consumer-0",
+            "recover consumer-0",
+            "consumer-0 → OffsetFetch p0 → coordinator",
+            "coordinator → OffsetFetchResponse p0 none (to incarnation 1) → consumer-0",
+            "consumer-0 → Fetch p0 from @0, max 2 → broker",
+            "broker → FetchResponse p0 @0..2 (to incarnation 1) → consumer-0",
+        ]);
+        let state = walk(&at_least_once(), &steps);
+        assert_eq!(
+            format!("{:#?}", state.actor_states[FIRST_CONSUMER]),
+            "consumer, incarnation 1 (restarted 1 time(s)) {\n    \
+             partition 0: position 2, committed 0\n    \
+             processing offset 0 of partition 0 (batch 0..2): Output sent to the sink\n}"
+        );
+        // The output of offset 1 sent before the crash is still on its way, ahead of the new one.
+        steps.extend(["consumer-0 → Output p0 @1 → sink", "consumer-0 → Output p0 @0 → sink"]);
+        let state = walk(&at_least_once(), &steps);
+        assert_eq!(
+            format!("{:#?}", state.actor_states[SINK]),
+            "sink: times each record was applied {\n    partition 0: offset 0 ×2 (duplicate), offset 1 ×1\n}"
+        );
+    }
+
+    #[test]
+    fn the_coordinator_shows_committed_offsets_and_its_log() {
+        let mut steps = TO_THE_FIRST_OUTPUT.to_vec();
+        steps.extend([
+            "consumer-0 → Output p0 @1 → sink",
+            "sink → OutputAck p0 @1 (to incarnation 0) → consumer-0",
+            "consumer-0 → OffsetCommit p0 @2 → coordinator",
+        ]);
+        let state = walk(&at_least_once(), &steps);
+        assert_eq!(
+            format!("{:#?}", state.actor_states[crate::model::COORDINATOR]),
+            "coordinator {\n    \
+             committed: partition 0 @2\n    \
+             __consumer_offsets: p0 @2\n    \
+             group: no members, generation 0\n}"
+        );
+        assert_eq!(
+            format!("{:#?}", state.actor_states[SINK]),
+            "sink: times each record was applied {\n    partition 0: offsets 0..2 ×1\n}"
+        );
+    }
+
+    #[test]
+    fn the_group_shows_its_members_and_rebalances() {
+        let mut scenario = Scenario { partitions: 2, consumers: 2, ..Default::default() };
+        scenario.group.assignment = Assignment::Group;
+        scenario.group.pauses = 1;
+        let model = build(&scenario);
+        let state = walk(
+            &model,
+            &[
+                "consumer-0 → JoinGroup as a new member, owns no partition → coordinator",
+                "consumer-1 → JoinGroup as a new member, owns no partition → coordinator",
+            ],
+        );
+        assert_eq!(
+            format!("{:?}", state.actor_states[crate::model::COORDINATOR]),
+            "coordinator { committed: nothing yet; __consumer_offsets: empty; group: generation 1, rebalancing; \
+             member 0: consumer-0 (incarnation 0), joined owning no partition, not rejoined yet; \
+             member 1: consumer-1 (incarnation 0), joined owning no partition, rejoined }"
+        );
+        assert_eq!(
+            format!("{:#?}", state.actor_states[crate::model::COORDINATOR]),
+            "coordinator {\n    \
+             committed: nothing yet\n    \
+             __consumer_offsets: empty\n    \
+             group: generation 1, rebalancing\n      \
+             member 0: consumer-0 (incarnation 0), joined owning no partition, not rejoined yet\n      \
+             member 1: consumer-1 (incarnation 0), joined owning no partition, rejoined\n}"
+        );
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        let names: Vec<String> = actions.iter().map(action).collect();
+        assert!(names.contains(&"timeout: coordinator evicts member 0 (pause)".to_string()), "{names:#?}");
+        let state = walk(
+            &model,
+            &[
+                "consumer-0 → JoinGroup as a new member, owns no partition → coordinator",
+                "coordinator → JoinResponse member 0 gen 1, assigned p0, p1 (to incarnation 0) → consumer-0",
+            ],
+        );
+        assert_eq!(
+            format!("{:?}", state.actor_states[FIRST_CONSUMER]),
+            "consumer, incarnation 0, member 0 of generation 1 { partition 0: position unknown (committed offset \
+             not fetched yet), committed 0; partition 1: position unknown (committed offset not fetched yet), \
+             committed 0; fetching its committed offsets: OffsetFetch sent to the coordinator }"
+        );
+    }
+
+    #[test]
+    fn workers_show_which_offsets_run_and_which_are_done() {
+        let scenario = Scenario { messages: 3, max_poll_records: 3, workers: 2, ..Default::default() };
+        let state = walk(
+            &build(&scenario),
+            &[
+                "consumer-0 → OffsetFetch p0 → coordinator",
+                "coordinator → OffsetFetchResponse p0 none (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @0, max 3 → broker",
+                "broker → FetchResponse p0 @0..3 (to incarnation 0) → consumer-0",
+                "consumer-0: worker finishes offset 1, sends its Output",
+            ],
+        );
+        assert_eq!(
+            format!("{:?}", state.actor_states[FIRST_CONSUMER]),
+            "consumer, incarnation 0 { partition 0: position 3, committed 0; processing batch 0..3 of partition 0 \
+             with workers: running offsets 0, output sent 1, done none, offsets 2..3 not dispatched yet }"
+        );
+    }
+
+    #[test]
+    fn pretty_printed_inside_a_list_every_line_is_indented() {
+        let mut sink = SinkState::new(1, 1);
+        sink.applied[0][0] = 1;
+        let states = vec![NodeState::Broker, NodeState::Sink(sink)];
+        assert_eq!(
+            format!("{states:#?}"),
+            "[\n    broker: serves the immutable partition logs (no state),\n    \
+             sink: times each record was applied {\n        partition 0: offset 0 ×1\n    },\n]"
+        );
+    }
+
+    #[test]
+    fn runs_of_equal_counts_are_half_open_ranges() {
+        assert_eq!(
+            applied(&[0, 0, 2, 1, 1, 3]),
+            "offsets 0..2 ×0, offset 2 ×2 (duplicate), offsets 3..5 ×1, offset 5 ×3 (duplicate)"
+        );
+        assert_eq!(applied(&[]), "no records");
+    }
+
+    #[test]
+    fn a_transaction_and_a_dropped_message_read_as_steps() {
+        use stateright::actor::Envelope;
+        let scenario = Scenario { strategy: crate::scenario::Strategy::ExactlyOnce, ..Default::default() };
+        let state = walk(
+            &build(&scenario),
+            &[
+                "consumer-0 → OffsetFetch p0 → coordinator",
+                "coordinator → OffsetFetchResponse p0 none (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @0, max 1 → broker",
+                "broker → FetchResponse p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → TxnCommit outputs p0 @0 + commit @1 → coordinator",
+            ],
+        );
+        let sent: Vec<String> = crate::model::in_flight(&state).map(|e| message(e.msg)).collect();
+        assert_eq!(sent, ["TxnOutputs p0 @0", "TxnCommitResponse p0 @1 (to incarnation 0)"]);
+        let envelope = crate::model::in_flight(&state).next().unwrap().to_cloned_msg();
+        assert_eq!(
+            action(&ActorModelAction::Drop(Envelope { ..envelope })),
+            "drop coordinator → TxnOutputs p0 @0 → sink"
+        );
+        let timeout =
+            ActorModelAction::Timeout(stateright::actor::Id::from(1), GroupTimer::SessionTimeout(4));
+        assert_eq!(action(&timeout), "timeout: coordinator evicts member 4 (session timed out)");
+    }
+}
