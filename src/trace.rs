@@ -8,7 +8,7 @@ use crate::model::consumer::Phase;
 use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, NodeState, View, actor_name};
-use crate::scenario::{Offset, Partition};
+use crate::scenario::{Assignment, Offset, Partition};
 use serde::Serialize;
 use stateright::Path;
 use stateright::actor::ActorModelAction;
@@ -149,7 +149,17 @@ fn events(
             list.push(event(
                 c,
                 "recover",
-                format!("{} restarted and asked the coordinator for its committed offsets", actor_name(c)),
+                match model.scenario.group.assignment {
+                    Assignment::Manual => {
+                        format!(
+                            "{} restarted and asked the coordinator for its committed offsets",
+                            actor_name(c)
+                        )
+                    }
+                    Assignment::Group => {
+                        format!("{} restarted and joins the group as a new member", actor_name(c))
+                    }
+                },
             ));
         }
         ActorModelAction::Drop(env) => {

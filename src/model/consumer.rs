@@ -43,6 +43,8 @@ pub enum To {
 /// A consumer's configuration.
 #[derive(Clone, Debug)]
 pub struct Consumer {
+    /// Which consumer this is (its trace name is `consumer-N`).
+    pub number: u8,
     pub assignment: Assignment,
     /// With manual assignment: the partitions it reads.
     pub manual_partitions: Vec<Partition>,
@@ -506,6 +508,7 @@ mod tests {
 
     fn consumer(strategy: Strategy, max_poll_records: Offset) -> Consumer {
         Consumer {
+            number: 0,
             assignment: Assignment::Manual,
             manual_partitions: vec![0],
             strategy,

@@ -132,6 +132,16 @@ impl Actor for Node {
     type Random = Offset;
     type Storage = NodeStorage;
 
+    /// The lifeline names of Stateright's sequence diagrams (the Explorer's).
+    fn name(&self) -> String {
+        match self {
+            Node::Broker(_) => "broker".into(),
+            Node::Coordinator(_) => "coordinator".into(),
+            Node::Sink(_) => "sink".into(),
+            Node::Consumer(c) => format!("consumer-{}", c.number),
+        }
+    }
+
     fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
         match self {
             Node::Broker(_) => NodeState::Broker,
@@ -212,6 +222,7 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
         let partitions: Vec<Partition> =
             (0..scenario.partitions).filter(|p| p % scenario.consumers == c).collect();
         Node::Consumer(Consumer {
+            number: c,
             assignment: scenario.group.assignment,
             manual_partitions: partitions,
             strategy: scenario.strategy,
