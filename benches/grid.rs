@@ -1,6 +1,6 @@
 //! Time to verdict on the single-consumer grid: for each strategy, messages
 //! N ∈ {2,3,4,6,8} × crash budget K ∈ {0,1,2,3}, one partition, one consumer,
-//! breadth-first search on one thread (the CLI's defaults).
+//! the CLI's defaults (depth-first proof, breadth-first counterexamples, one thread).
 //!
 //! `cargo bench --bench grid` prints one row per configuration: unique
 //! states, states/second, the verdicts and the wall time to all verdicts
@@ -23,7 +23,7 @@ fn main() {
     let ns = grid("GRID_N", &[2, 3, 4, 6, 8]);
     let ks = grid("GRID_K", &[0, 1, 2, 3]);
     println!(
-        "{:<14} {:>3} {:>2} {:>10} {:>12} {:>10}  verdicts (loss dup all mono)",
+        "{:<14} {:>3} {:>2} {:>10} {:>12} {:>10}  verdicts (loss dup all mono owner)",
         "strategy", "N", "K", "states", "states/s", "seconds"
     );
     for strategy in Strategy::ALL {
