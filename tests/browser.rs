@@ -11,99 +11,21 @@
 
 use kafkacheck::cli::scenario_files;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const DEADLINE: Duration = Duration::from_secs(90);
-
-/// One Chromium at a time: the machine may have two cores.
-static BROWSER: Mutex<()> = Mutex::new(());
-
-/// Whether to run: Chromium is there; or, when it is not, `false` outside CI
-/// (with a message) and a failure in CI.
-fn chromium_available() -> bool {
-    if Path::new(CHROMIUM).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {CHROMIUM} is missing: install Debian's `chromium` package (.ci/run does)"
-    );
-    println!(
-        "SKIPPED: {CHROMIUM} not found and CI is not set; install Debian's `chromium` to run the browser tests"
-    );
-    false
+mod common {
+    pub mod chromium;
 }
-
-fn artifacts() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("browser-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::chromium::{self, artifact};
 
 fn file_url(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     format!("file://{}", abs.display())
 }
 
-/// Runs headless Chromium with `args` and returns its stdout; kills it by
-/// its pid (its whole process group) when it overruns `DEADLINE`.
-fn chromium(args: &[String]) -> String {
-    use std::os::unix::process::CommandExt;
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let profile = tempfile::tempdir().unwrap();
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let err = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out.reopen().unwrap())
-        .stderr(err.reopen().unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let pid = child.id();
-            // The negative pid names the process group Chromium leads, so its helpers go too.
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium {args:?} (pid {pid}) overran {DEADLINE:?} and was killed");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stderr = std::fs::read_to_string(err.path()).unwrap_or_default();
-    assert!(status.success(), "chromium {args:?}: {status}\n{stderr}");
-    std::fs::read_to_string(out.path()).unwrap()
-}
-
 /// Renders `url` to `png` at `width`×`height` and checks the file is a PNG of that size.
 fn screenshot(url: &str, png: &Path, width: u32, height: u32) {
     let _ = std::fs::remove_file(png);
-    chromium(&[
+    chromium::run(&[
         format!("--screenshot={}", png.display()),
         format!("--window-size={width},{height}"),
         url.into(),
@@ -116,17 +38,17 @@ fn screenshot(url: &str, png: &Path, width: u32, height: u32) {
 }
 
 fn dump_dom(url: &str) -> String {
-    chromium(&["--dump-dom".into(), url.into()])
+    chromium::run(&["--dump-dom".into(), url.into()])
 }
 
 #[test]
 fn the_verdict_matrix_renders_every_model_file() {
-    if !chromium_available() {
+    if !chromium::available() {
         return;
     }
     let index = Path::new("reports/index.html");
     let url = file_url(index);
-    screenshot(&url, &artifacts().join("index.png"), 1400, 1200);
+    screenshot(&url, &artifact("index.png"), 1400, 1200);
     let dom = dump_dom(&url);
     assert!(dom.contains("<table class=\"matrix\">"), "no matrix in the rendered page:\n{dom}");
     for file in scenario_files(&[PathBuf::from("models")]).unwrap() {
@@ -139,7 +61,7 @@ fn the_verdict_matrix_renders_every_model_file() {
 
 #[test]
 fn a_sequence_diagram_renders_its_lifelines_and_crash() {
-    if !chromium_available() {
+    if !chromium::available() {
         return;
     }
     // The first counterexample whose trace has a crash.
@@ -164,7 +86,7 @@ fn a_sequence_diagram_renders_its_lifelines_and_crash() {
         source[at..].split('"').next().unwrap().parse().unwrap()
     };
     let url = file_url(&svg);
-    let png = artifacts().join(svg.with_extension("png").file_name().unwrap());
+    let png = artifact(&svg.with_extension("png").file_name().unwrap().to_string_lossy());
     screenshot(&url, &png, attribute("width"), attribute("height"));
     let dom = dump_dom(&url);
     assert!(dom.contains("<svg"), "{} did not render as SVG:\n{dom}", svg.display());

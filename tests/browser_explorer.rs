@@ -14,13 +14,15 @@
 use kafkacheck::properties::ALL;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// How long one Chromium run may take.
-const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
+mod common {
+    pub mod chromium;
+}
+use common::chromium::{self, artifact, kill_group};
+
 /// How long the explorer may take to listen, and then to finish its search.
 const EXPLORER_DEADLINE: Duration = Duration::from_secs(60);
 /// Virtual time Chromium gives the page's scripts to fetch and render the steps.
@@ -28,35 +30,6 @@ const RENDER_BUDGET_MS: u32 = 20_000;
 
 /// The second delivery of offset 0's output: the duplicate.
 const OUTPUT_0: &str = "consumer-0 → Output p0 @0 → sink";
-
-fn chromium_available() -> bool {
-    if Path::new(CHROMIUM).exists() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("CI is set but {CHROMIUM} is missing: install Debian's `chromium` package (.ci/run does)");
-    }
-    println!("SKIPPED: {CHROMIUM} not found and CI is not set; install Debian's `chromium` to run this test");
-    false
-}
-
-fn artifact(name: &str) -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-    };
-    let dir = target.join("browser-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-/// Kills a process group led by `child` (by its pid), then reaps the child.
-fn kill_group(child: &mut Child) {
-    let pid = child.id();
-    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
-    let _ = child.kill();
-    let _ = child.wait();
-}
 
 /// `kafkacheck explore`, killed by its pid when dropped.
 struct Explorer {
@@ -140,51 +113,13 @@ impl Explorer {
     }
 }
 
-/// Runs headless Chromium on `url` with `args`; returns its stdout. Killed by
-/// its pid, with its helper processes, when it overruns its deadline.
+/// Runs headless Chromium on `url` with `args`, giving the page's scripts
+/// virtual time to fetch and render the steps; returns its stdout.
 fn chromium(url: &str, args: &[String]) -> String {
-    use std::os::unix::process::CommandExt;
-    let profile = tempfile::tempdir().unwrap();
-    let stdout = tempfile::NamedTempFile::new().unwrap();
-    let stderr = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--virtual-time-budget={RENDER_BUDGET_MS}"))
-        .args(args)
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(stdout.reopen().unwrap())
-        .stderr(stderr.reopen().unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
-    let deadline = Instant::now() + BROWSER_DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let pid = child.id();
-            kill_group(&mut child);
-            panic!("chromium on {url} (pid {pid}) overran {BROWSER_DEADLINE:?} and was killed");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let errors = std::fs::read_to_string(stderr.path()).unwrap_or_default();
-    assert!(status.success(), "chromium on {url}: {status}\n{errors}");
-    std::fs::read_to_string(stdout.path()).unwrap()
+    let budget = format!("--virtual-time-budget={RENDER_BUDGET_MS}");
+    let all: Vec<String> =
+        std::iter::once(budget).chain(args.iter().cloned()).chain([url.to_string()]).collect();
+    chromium::run(&all)
 }
 
 /// The text of an HTML fragment: tags removed, the entities knockout's
@@ -224,7 +159,7 @@ fn current_state(dom: &str) -> String {
 
 #[test]
 fn the_explorer_shows_the_crash_and_the_duplicate_of_the_no_duplicate_counterexample() {
-    if !chromium_available() {
+    if !chromium::available() {
         return;
     }
     let explorer = Explorer::start("models/at-least-once.json");
