@@ -1,7 +1,7 @@
 //! `index.html`: the verdict matrix as a standalone page (inline style, no
 //! scripts, no external resources), linking each counterexample's files.
 
-use super::{Checked, counterexample_name, property_names, url_escape, xml_escape as esc};
+use super::{Checked, counterexample_name, property_names, tally, url_escape, xml_escape as esc};
 use crate::check::PropertyOutcome;
 use std::fmt::Write as _;
 
@@ -64,9 +64,7 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
 /// `index.html`: the same matrix as `index.md`, styled.
 pub fn index(results: &[Checked]) -> String {
     let names = property_names(results);
-    let unmet: usize =
-        results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
-    let verdicts: usize = results.iter().map(|r| r.outcome.properties.len()).sum();
+    let (unmet, verdicts) = tally(results);
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

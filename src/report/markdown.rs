@@ -1,7 +1,7 @@
 //! The Markdown report: the verdict matrix (`index.md`) and each
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
-use super::{Checked, counterexample_name, meaning, property_names, url_escape};
+use super::{Checked, counterexample_name, meaning, property_names, tally, url_escape};
 use crate::check::PropertyOutcome;
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
@@ -45,9 +45,7 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
 /// `index.md`: the verdict matrix and the list of counterexamples.
 pub fn index(results: &[Checked]) -> String {
     let names = property_names(results);
-    let unmet: usize =
-        results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
-    let verdicts: usize = results.iter().map(|r| r.outcome.properties.len()).sum();
+    let (unmet, verdicts) = tally(results);
     let mut out = String::from("# kafkacheck report\n\n");
     let _ = writeln!(
         out,

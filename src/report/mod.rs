@@ -188,6 +188,13 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
 }
 
 /// The matrix's property columns: every property of the results, in the order first seen.
+/// (verdicts that miss their expectation, all verdicts), for a matrix's summary line.
+fn tally(results: &[Checked]) -> (usize, usize) {
+    let unmet = results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
+    let verdicts = results.iter().map(|r| r.outcome.properties.len()).sum();
+    (unmet, verdicts)
+}
+
 fn property_names(results: &[Checked]) -> Vec<&'static str> {
     let mut names = Vec::new();
     for r in results {
