@@ -145,13 +145,38 @@ fn shortest_counterexample(
     scenario: &Scenario,
     property: &properties::Property,
     options: &Options,
-    found: &KafkaPath,
+    found: Option<&KafkaPath>,
 ) -> Option<KafkaPath> {
     // Stateright skips states at depth >= the target; the path's last state is at actions + 1.
-    let found_depth = found.clone().into_actions().len() + 2;
-    let depth = options.max_depth.map_or(found_depth, |d| d.min(found_depth));
-    let builder = model::build(scenario).only(property).checker().target_max_depth(depth);
+    let found_depth = found.map(|path| path.clone().into_actions().len() + 2);
+    let depth = match (options.max_depth, found_depth) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let mut builder = model::build(scenario).only(property).checker();
+    if let Some(depth) = depth {
+        builder = builder.target_max_depth(depth);
+    }
     builder.spawn_bfs().join().discovery(property.name)
+}
+
+/// A property's discovery: `None` if there is none, `Some(None)` if there is
+/// one whose path cannot be rebuilt. Stateright's simulation records action
+/// indices that skip the steps it refused, and rebuilding such a path
+/// panics inside Stateright; the discovery itself (a violating state was
+/// seen) stands, and the shortest counterexample comes from a search of its own.
+fn simulation_discovery<C: Checker<KafkaModel>>(
+    checker: &C,
+    name: &'static str,
+) -> Option<Option<KafkaPath>> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.discovery(name)));
+    std::panic::set_hook(quiet);
+    match found {
+        Ok(path) => path.map(Some),
+        Err(_) => Some(None),
+    }
 }
 
 fn finish<C: Checker<KafkaModel> + Sync>(
@@ -191,22 +216,29 @@ fn finish<C: Checker<KafkaModel> + Sync>(
     });
     let seconds = start.elapsed().as_secs_f64();
     let model = checker.model();
-    let discoveries = checker.discoveries();
+    let discoveries: Vec<_> = properties::ALL
+        .iter()
+        .map(|p| match options.search {
+            Search::Simulation => simulation_discovery(&checker, p.name),
+            Search::Bfs | Search::Dfs => checker.discovery(p.name).map(Some),
+        })
+        .collect();
     let timed_out = timeout.is_some_and(|t| start.elapsed() >= t);
     let depth_cut = options.max_depth.is_some_and(|d| checker.max_depth() >= d);
-    let stopped_early = discoveries.len() == model.properties().len();
+    let stopped_early = discoveries.iter().all(Option::is_some);
     let complete = options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
     let properties = properties::ALL
         .iter()
-        .map(|p| {
-            let (verdict, trace, actions) = match discoveries.get(p.name) {
+        .zip(discoveries)
+        .map(|(p, discovered)| {
+            let (verdict, trace, actions) = match discovered {
                 Some(found) => {
                     // The search's own path is a fallback: simulation and
                     // DFS paths are not shortest, and a simulation path can
                     // replay wrongly (its action indices skip refused steps).
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
-                    let path = shortest_counterexample(scenario, p, options, found)
-                        .or_else(|| replays(found).then(|| found.clone()));
+                    let path = shortest_counterexample(scenario, p, options, found.as_ref())
+                        .or_else(|| found.filter(replays));
                     let trace = path.as_ref().map(|path| {
                         let violation = (p.explain)(model, path.last_state());
                         trace::trace(model, path, violation)

@@ -454,15 +454,11 @@ proptest! {
     /// A simulation's random walks visit only reachable states, so what they
     /// violate a breadth-first search of the same scenario violates too.
     ///
-    /// Ignored while a known bug stands: a simulation often panics in
-    /// Stateright's `Path` reconstruction ("Unable to reconstruct a `Path`
-    /// based on action indices"), with or without parallel workers, also
-    /// from the CLI (3 runs in 10 of `kafkacheck check --search simulation
-    /// --timeout 0.3` on 1 partition, 2 messages, 1 consumer, at-least-once,
-    /// 2 crashes, max_poll_records 2). Run it with
-    /// `cargo test --test laws -- --ignored`.
+    /// A simulation's own paths may not rebuild (Stateright's simulation
+    /// records action indices that skip refused steps); `check` then keeps
+    /// the discovery and finds its shortest counterexample itself, which this
+    /// law exercises.
     #[test]
-    #[ignore = "a simulation panics reconstructing its paths (stateright checker/path.rs:61)"]
     fn simulation_violations_are_found_by_bfs(k in knobs(0)) {
         let scenario = k.scenario();
         let text = k.json();

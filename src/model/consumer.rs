@@ -173,7 +173,8 @@ impl Consumer {
             return;
         }
         match (state.phase, msg) {
-            // A JoinGroup on its way answers any notice sent before it arrived.
+            // A JoinGroup on its way answers any notice sent before it
+            // arrived; an eviction shows in its answer's new member id.
             (Phase::Joining, Msg::RebalanceNotice { .. } | Msg::Evicted { .. }) => {}
             (_, Msg::RebalanceNotice { .. }) => {
                 if state.rejoin == Rejoin::No {
@@ -186,6 +187,11 @@ impl Consumer {
                 self.poll_if_waiting(state, out);
             }
             (Phase::Joining, &Msg::JoinResponse { member, generation, ref assignment, .. }) => {
+                // A new member id means the old one was gone (UNKNOWN_MEMBER_ID):
+                // what it owned is lost (`onPartitionsLost`), positions and all.
+                if state.member.is_some_and(|old| old != member) {
+                    state.owned.clear();
+                }
                 state.member = Some(member);
                 state.generation = generation;
                 for o in state.owned.iter_mut() {
@@ -729,5 +735,20 @@ mod tests {
             assert_eq!(committed, expected, "{policy:?}");
             assert!(c.will_process(&s, 0, 0), "record 0 is still with a worker");
         }
+    }
+
+    #[test]
+    fn a_new_member_id_means_the_partitions_were_lost() {
+        let c = group(Strategy::AtMostOnce, false, false);
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+        s.phase = Phase::Done;
+        run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+        assert_eq!(s.phase, Phase::Joining, "cooperative: rejoins keeping partition 0");
+        let as_new_member =
+            Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![0] };
+        let sent = run(&c, &mut s, &[as_new_member]);
+        let refetch = Msg::OffsetFetch { incarnation: 0, partitions: vec![0] };
+        assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
     }
 }

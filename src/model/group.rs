@@ -96,13 +96,8 @@ impl Group {
             None => {
                 let id = self.next_member;
                 self.next_member += 1;
-                self.members.push(Member {
-                    id,
-                    consumer,
-                    incarnation,
-                    rejoined: true,
-                    owned: owned.to_vec(),
-                });
+                // An unknown member's claims are not trusted: it joins owning nothing.
+                self.members.push(Member { id, consumer, incarnation, rejoined: true, owned: Vec::new() });
                 out.push(Effect::SetTimer(GroupTimer::SessionTimeout(id)));
                 if rules.pauses {
                     out.push(Effect::SetTimer(GroupTimer::Pause(id)));
