@@ -958,7 +958,7 @@ verdicts on the same question (N messages, K crashes, strategy SEM; one partitio
         "BENCH_N=\"4 8\" BENCH_K=\"1\" BENCH_SEM=0 cargo bench --bench spin   # a narrowed, quick run\n\n",
     );
     md.push_str("# kafkacheck, one child process per configuration (wall time and peak RSS from wait4):\n");
-    md.push_str("kafkacheck check <scenario>.json --format json     # single consumer: bfs, 1 thread (the defaults)\n");
+    md.push_str("kafkacheck check <scenario>.json --format json     # single consumer: the defaults (dfs proof, bfs counterexamples, 1 thread)\n");
     md.push_str("kafkacheck check <scenario>.json --format json --search dfs   # groups\n\n");
     md.push_str("# SPIN, in a scratch copy of shared/peers/spin/consumer.pml under <target>/spin-bench/:\n");
     let _ = writeln!(
