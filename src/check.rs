@@ -13,6 +13,7 @@ use crate::scenario::{Assignment, Scenario};
 use crate::trace::{self, Trace};
 use crate::verdict::Verdict;
 use stateright::{Checker, Model};
+use std::collections::HashMap;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
@@ -160,23 +161,16 @@ fn shortest_counterexample(
     builder.spawn_bfs().join().discovery(property.name)
 }
 
-/// A property's discovery: `None` if there is none, `Some(None)` if there is
-/// one whose path cannot be rebuilt. Stateright's simulation records action
-/// indices that skip the steps it refused, and rebuilding such a path
-/// panics inside Stateright; the discovery itself (a violating state was
-/// seen) stands, and the shortest counterexample comes from a search of its own.
-fn simulation_discovery<C: Checker<KafkaModel>>(
-    checker: &C,
-    name: &'static str,
-) -> Option<Option<KafkaPath>> {
+/// A simulation's discoveries, with their paths. Rebuilding a simulation's
+/// path replays the action indices it recorded; should that fail (it
+/// panics inside Stateright), no discovery can be trusted to name its
+/// property, so none is reported: a simulation claims nothing it cannot show.
+fn simulation_discoveries<C: Checker<KafkaModel>>(checker: &C) -> HashMap<&'static str, KafkaPath> {
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.discovery(name)));
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.discoveries()));
     std::panic::set_hook(quiet);
-    match found {
-        Ok(path) => path.map(Some),
-        Err(_) => Some(None),
-    }
+    found.unwrap_or_default()
 }
 
 fn finish<C: Checker<KafkaModel> + Sync>(
@@ -216,29 +210,25 @@ fn finish<C: Checker<KafkaModel> + Sync>(
     });
     let seconds = start.elapsed().as_secs_f64();
     let model = checker.model();
-    let discoveries: Vec<_> = properties::ALL
-        .iter()
-        .map(|p| match options.search {
-            Search::Simulation => simulation_discovery(&checker, p.name),
-            Search::Bfs | Search::Dfs => checker.discovery(p.name).map(Some),
-        })
-        .collect();
+    let discoveries = match options.search {
+        Search::Simulation => simulation_discoveries(&checker),
+        Search::Bfs | Search::Dfs => checker.discoveries(),
+    };
     let timed_out = timeout.is_some_and(|t| start.elapsed() >= t);
     let depth_cut = options.max_depth.is_some_and(|d| checker.max_depth() >= d);
-    let stopped_early = discoveries.iter().all(Option::is_some);
+    let stopped_early = discoveries.len() == properties::ALL.len();
     let complete = options.search != Search::Simulation && !timed_out && !depth_cut && !stopped_early;
     let properties = properties::ALL
         .iter()
-        .zip(discoveries)
-        .map(|(p, discovered)| {
-            let (verdict, trace, actions) = match discovered {
+        .map(|p| {
+            let (verdict, trace, actions) = match discoveries.get(p.name) {
                 Some(found) => {
                     // The search's own path is a fallback: simulation and
                     // DFS paths are not shortest, and a simulation path can
                     // replay wrongly (its action indices skip refused steps).
                     let replays = |path: &KafkaPath| !(p.invariant)(model, path.last_state());
-                    let path = shortest_counterexample(scenario, p, options, found.as_ref())
-                        .or_else(|| found.filter(replays));
+                    let path = shortest_counterexample(scenario, p, options, Some(found))
+                        .or_else(|| replays(found).then(|| found.clone()));
                     let trace = path.as_ref().map(|path| {
                         let violation = (p.explain)(model, path.last_state());
                         trace::trace(model, path, violation)

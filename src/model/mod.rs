@@ -263,9 +263,14 @@ impl KafkaModel {
         self
     }
 
-    /// Whether the scenario allows a step Stateright offers.
+    /// Whether the scenario allows a step Stateright offers, and the step can happen.
     fn allows(&self, state: &KafkaState, action: &KafkaAction) -> bool {
         match action {
+            // A message to a consumer that is down waits for its recovery.
+            // Stateright offers its delivery and then refuses it; offering
+            // only steps that happen keeps simulations' recorded paths
+            // replayable (they count refused steps in their action indices).
+            ActorModelAction::Deliver { dst, .. } => !state.crashed[usize::from(*dst)],
             ActorModelAction::Crash(id) => {
                 usize::from(*id) >= FIRST_CONSUMER && crashes_spent(state) < self.scenario.crashes as usize
             }
