@@ -45,6 +45,30 @@ impl Strategy {
 pub const PROPERTY_NAMES: [&str; 5] =
     ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "single-owner"];
 
+/// Which offset an at-least-once consumer commits (the `commit.offset` field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitOffset {
+    /// The last processed offset + 1, after the batch: correct.
+    #[default]
+    Next,
+    /// The last processed offset: off by one low, the last record is read
+    /// again after every restart or rebalance.
+    Last,
+    /// The consumer's position (the batch's end), committed after each
+    /// record while later records of the batch are unprocessed: off by one
+    /// high, a crash skips them.
+    Position,
+}
+
+/// The `commit` object of a scenario file.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitFile {
+    #[serde(default)]
+    offset: CommitOffset,
+}
+
 /// Which offset a consumer with parallel workers commits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -153,6 +177,7 @@ pub struct Scenario {
     /// at-least-once commits after every `commit_every`-th batch (and when idle).
     pub commit_every: u8,
     pub group: GroupConfig,
+    pub commit_offset: CommitOffset,
     /// Worker threads processing one poll's records in parallel (at-least-once).
     pub workers: u8,
     pub commit_policy: CommitPolicy,
@@ -175,6 +200,7 @@ impl Default for Scenario {
             max_poll_records: 1,
             commit_every: 1,
             group: GroupConfig::default(),
+            commit_offset: CommitOffset::default(),
             workers: 1,
             commit_policy: CommitPolicy::default(),
             expect: BTreeMap::new(),
@@ -206,6 +232,7 @@ struct ScenarioFile {
     max_poll_records: u32,
     #[serde(default = "one")]
     commit_every: u32,
+    commit: Option<CommitFile>,
     #[serde(default = "one")]
     workers: u32,
     commit_policy: Option<CommitPolicy>,
@@ -338,6 +365,19 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
             "needs \"workers\" of 2 or more (one worker completes in order)".into(),
         ));
     }
+    let commit_offset = file.commit.unwrap_or_default().offset;
+    if commit_offset != CommitOffset::Next {
+        let rule = if file.strategy != Strategy::AtLeastOnce {
+            Some("applies to the at-least-once strategy only")
+        } else if commit_every > 1 || workers > 1 {
+            Some("needs `commit_every` 1 and one worker")
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            return Err(("commit.offset", rule.into()));
+        }
+    }
     let pauses = in_range("pauses", file.pauses, 0, LIMITS.crashes)?;
     if file.assignment == Assignment::Manual {
         let group_only = [
@@ -384,6 +424,7 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         max_poll_records,
         commit_every,
         group,
+        commit_offset,
         workers,
         commit_policy: file.commit_policy.unwrap_or_default(),
         expect,

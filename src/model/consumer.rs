@@ -28,7 +28,7 @@
 //! partitions without committing (`onPartitionsLost`) and rejoins.
 
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
-use crate::scenario::{Assignment, CommitPolicy, Offset, Partition, Strategy};
+use crate::scenario::{Assignment, CommitOffset, CommitPolicy, Offset, Partition, Strategy};
 use crate::tracker::OffsetTracker;
 use serde::Serialize;
 
@@ -53,6 +53,8 @@ pub struct Consumer {
     pub commit_every: u8,
     pub eager: bool,
     pub commit_on_revoke: bool,
+    /// Which offset an at-least-once commit names.
+    pub commit_offset: CommitOffset,
     /// Worker threads processing a batch in parallel (at-least-once; 1: the poll loop itself).
     pub workers: u8,
     pub commit_policy: CommitPolicy,
@@ -94,7 +96,9 @@ pub enum Phase {
     Fetching { slot: u8 },
     /// Holds records `from .. to`; the Output of `next` is on its way to the sink.
     Processing { slot: u8, from: Offset, next: Offset, to: Offset },
-    /// Holds records `from .. to`; the commit of `to` (or the transaction) is on its way.
+    /// The commit (or the transaction) of the batch `.. to` is on its way;
+    /// records `from .. to` are still to be processed once it succeeds
+    /// (at-most-once; at-least-once committing its position mid-batch).
     Committing { slot: u8, from: Offset, to: Offset },
     /// Holds records `from .. to` and hands them to its workers: records
     /// `from .. next` are dispatched, `running` (bit i: record from+i) are
@@ -237,12 +241,21 @@ impl Consumer {
             (Phase::Processing { slot, from, next, to }, &Msg::OutputAck { offset, .. })
                 if offset == next =>
             {
-                if next + 1 < to {
+                let at_least_once = self.strategy == Strategy::AtLeastOnce;
+                if at_least_once && self.commit_offset == CommitOffset::Position {
+                    // commitSync() inside the record loop: the consumer's
+                    // position is the batch's end, past records not yet processed.
+                    state.batches_since_commit += u8::from(next + 1 == to);
+                    self.send_commit(state, slot as usize, to, out);
+                    state.phase = Phase::Committing { slot, from: next + 1, to };
+                } else if next + 1 < to {
                     self.process(state, slot, from, next + 1, to, out);
-                } else if self.strategy == Strategy::AtLeastOnce {
+                } else if at_least_once {
                     state.batches_since_commit += 1;
                     if self.commit_every == 1 {
-                        self.commit(state, slot, from, to, out);
+                        let offset = if self.commit_offset == CommitOffset::Last { to - 1 } else { to };
+                        self.send_commit(state, slot as usize, offset, out);
+                        state.phase = Phase::Committing { slot, from: to, to };
                     } else {
                         self.poll(state, slot as usize + 1, out);
                     }
@@ -268,13 +281,13 @@ impl Consumer {
             }
             (
                 Phase::Committing { slot, from, to },
-                Msg::OffsetCommitResponse { .. } | Msg::TxnCommitResponse { .. },
+                &Msg::OffsetCommitResponse { offset, .. } | &Msg::TxnCommitResponse { offset, .. },
             ) => {
-                state.owned[slot as usize].committed = to;
-                state.batches_since_commit = 0;
-                if self.strategy == Strategy::AtMostOnce {
+                state.owned[slot as usize].committed = offset;
+                if self.strategy != Strategy::ExactlyOnce && from < to {
                     self.process(state, slot, from, from, to, out);
                 } else {
+                    state.batches_since_commit = 0;
                     self.poll(state, slot as usize + 1, out);
                 }
             }
@@ -306,7 +319,7 @@ impl Consumer {
                 holds(slot, from, to) && done & bit(from, offset) == 0
             }
             Phase::Committing { slot, from, to } => {
-                self.strategy == Strategy::AtMostOnce && holds(slot, from, to)
+                self.strategy != Strategy::ExactlyOnce && holds(slot, from, to)
             }
             _ => false,
         }
@@ -522,6 +535,7 @@ mod tests {
             commit_every: 1,
             eager: true,
             commit_on_revoke: false,
+            commit_offset: CommitOffset::Next,
             workers: 1,
             commit_policy: CommitPolicy::Contiguous,
             log_end: 3,
@@ -750,5 +764,21 @@ mod tests {
         let sent = run(&c, &mut s, &[as_new_member]);
         let refetch = Msg::OffsetFetch { incarnation: 0, partitions: vec![0] };
         assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
+    }
+
+    #[test]
+    fn commit_offset_last_is_one_low_and_position_is_the_batch_end_mid_batch() {
+        let last = Consumer { commit_offset: CommitOffset::Last, ..consumer(Strategy::AtLeastOnce, 2) };
+        let mut s = started(&last, 0);
+        let sent = run(&last, &mut s, &[offsets(None), records(0, 2), output_ack(0), output_ack(1)]);
+        assert_eq!(sent.last(), Some(&commit(1, MANUAL)), "offset 1 is processed; 1 is committed");
+
+        let position =
+            Consumer { commit_offset: CommitOffset::Position, ..consumer(Strategy::AtLeastOnce, 2) };
+        let mut s = started(&position, 0);
+        let sent = run(&position, &mut s, &[offsets(None), records(0, 2), output_ack(0)]);
+        assert_eq!(sent.last(), Some(&commit(2, MANUAL)), "the position passes offset 1, unprocessed");
+        assert!(position.will_process(&s, 0, 1), "offset 1 is processed once the commit succeeds");
+        assert_eq!(run(&position, &mut s, &[commit_ack(2)]), vec![output(1)]);
     }
 }

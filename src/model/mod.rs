@@ -230,6 +230,7 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
             commit_every: scenario.commit_every,
             eager: scenario.group.assignor.is_eager(),
             commit_on_revoke: scenario.group.commit_on_revoke,
+            commit_offset: scenario.commit_offset,
             workers: scenario.workers,
             commit_policy: scenario.commit_policy,
             log_end: scenario.messages,
