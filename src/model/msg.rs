@@ -12,8 +12,9 @@ use serde::Serialize;
 pub type Incarnation = u8;
 /// A group member id, handed out by the coordinator in join order.
 pub type MemberId = u8;
-/// A group generation; 0 before the first rebalance (and always, for manual assignment).
-pub type Generation = u8;
+/// A group generation; 0 before the first rebalance (and always, for manual
+/// assignment). Wider than the other counters: every rebalance round adds one.
+pub type Generation = u16;
 
 /// Who sends a commit, as OffsetCommit and (KIP-447) TxnOffsetCommit carry
 /// it: the member id and generation the sender believes it has; no member
