@@ -3,6 +3,7 @@
 //! there. A violated property then explains itself with the records involved.
 
 use crate::model::consumer::Phase;
+use crate::model::coordinator::Acked;
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
@@ -108,6 +109,20 @@ pub fn committed_decreases(state: &KafkaState) -> impl Iterator<Item = (Partitio
     })
 }
 
+/// `acked-commit-durable` (always): after the coordinator acknowledged the
+/// commit of offset v for partition p (sent OffsetCommitResponse or
+/// TxnCommitResponse), the committed offset of p is v or a commit accepted
+/// after it. The history is the coordinator's durable record of the last
+/// acknowledged commit per partition with its place in the log (index and
+/// leader epoch, [`crate::model::coordinator::Acked`]): the property holds
+/// while the leader's log still has that very record there, so the latest
+/// record of p is it or a later one. Evidence: each lost acknowledged commit
+/// with the committed offset of its partition now.
+pub fn lost_acked_commits(state: &KafkaState) -> impl Iterator<Item = (Acked, Option<Offset>)> + '_ {
+    let topic = state.offsets_topic();
+    topic.lost_acks().map(move |a| (*a, topic.log.committed(a.partition)))
+}
+
 /// Whether a run can end in `state`: no step leads anywhere (the notion of
 /// terminal Stateright's search uses).
 pub fn is_terminal(model: &KafkaModel, state: &KafkaState) -> bool {
@@ -153,7 +168,7 @@ fn list(records: &[Record]) -> String {
 }
 
 /// Every property, in the order of [`crate::scenario::PROPERTY_NAMES`].
-pub const ALL: [Property; 5] = [
+pub const ALL: [Property; 6] = [
     Property {
         name: "no-loss",
         eventually: false,
@@ -228,6 +243,30 @@ pub const ALL: [Property; 5] = [
             items.join(", ")
         },
     },
+    Property {
+        name: "acked-commit-durable",
+        eventually: false,
+        holds: |_, s| lost_acked_commits(s).next().is_none(),
+        invariant: |_, s| lost_acked_commits(s).next().is_none(),
+        explain: |_, s| {
+            let leader = &s.offsets_topic().replication;
+            let items: Vec<String> = lost_acked_commits(s)
+                .map(|(a, now)| {
+                    let now = match now {
+                        Some(o) => format!("its committed offset is now {o}"),
+                        None => "it has no committed offset now".into(),
+                    };
+                    format!(
+                        "the acknowledged commit of offset {} for partition {} (record {} of __consumer_offsets, \
+                         leader epoch {}) is lost: the log of replica {}, leader in epoch {}, does not have it, \
+                         and {now}",
+                        a.offset, a.partition, a.index, a.epoch, leader.leader, leader.epoch
+                    )
+                })
+                .collect();
+            items.join("; ")
+        },
+    },
 ];
 
 #[cfg(test)]
@@ -235,7 +274,7 @@ mod tests {
     use super::*;
     use crate::scenario::PROPERTY_NAMES;
 
-    use crate::model::coordinator::{CoordinatorState, OffsetRecord, OffsetsLog};
+    use crate::model::coordinator::{CoordinatorState, OffsetRecord, OffsetsLog, OffsetsTopic};
     use crate::model::msg::Msg;
     use crate::model::sink::SinkState;
     use crate::model::{self, COORDINATOR, FIRST_CONSUMER, NodeState, SINK};
@@ -255,10 +294,10 @@ mod tests {
     /// The initial state with `commits` in the offsets log and `applied` counts in the sink.
     fn state(m: &KafkaModel, commits: &[Offset], applied: &[u8]) -> KafkaState {
         let mut s = m.init_states().remove(0);
-        let records = commits.iter().map(|&offset| OffsetRecord { partition: 0, offset }).collect();
+        let records = commits.iter().map(|&offset| OffsetRecord { partition: 0, offset, epoch: 0 }).collect();
         s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(CoordinatorState {
-            log: OffsetsLog { records },
-            group: Default::default(),
+            topic: OffsetsTopic { log: OffsetsLog { records }, ..Default::default() },
+            ..Default::default()
         }));
         s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState { applied: vec![applied.to_vec()] }));
         s
@@ -324,6 +363,38 @@ mod tests {
         s.actor_states[FIRST_CONSUMER + 2] = owning(0);
         s.crashed[FIRST_CONSUMER + 2] = true;
         assert!(shared_partitions(&m, &s).is_empty(), "nor does a crashed consumer");
+    }
+
+    #[test]
+    fn an_acknowledged_commit_is_lost_once_its_record_is_gone_or_replaced() {
+        use crate::model::coordinator::Acked;
+        let m = model();
+        let mut s = state(&m, &[1, 2], &[0, 0, 0]);
+        let acked = |s: &mut KafkaState, epoch: u8, log_epochs: &[u8]| {
+            let NodeState::Coordinator(c) = &*s.actor_states[COORDINATOR] else { unreachable!() };
+            let mut c = c.clone();
+            c.topic.acked = vec![Acked { partition: 0, offset: 2, index: 1, epoch }];
+            c.topic.log.records.truncate(log_epochs.len());
+            for (r, &e) in c.topic.log.records.iter_mut().zip(log_epochs) {
+                r.epoch = e;
+            }
+            s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(c));
+        };
+        acked(&mut s, 0, &[0, 0]);
+        assert!(lost_acked_commits(&s).next().is_none(), "the acknowledged record is in the log");
+        acked(&mut s, 0, &[0]);
+        let lost: Vec<_> = lost_acked_commits(&s).map(|(a, now)| (a.offset, now)).collect();
+        assert_eq!(lost, vec![(2, Some(1))], "truncated by an election");
+        let mut s = state(&m, &[1, 1], &[0, 0, 0]);
+        acked(&mut s, 0, &[0, 1]);
+        assert_eq!(
+            lost_acked_commits(&s).count(),
+            1,
+            "a later leader's record at its index is another commit"
+        );
+        let explain = (ALL[5].explain)(&m, &s);
+        assert!(explain.contains("commit of offset 2 for partition 0"), "{explain}");
+        assert!(explain.contains("committed offset is now 1"), "{explain}");
     }
 
     #[test]

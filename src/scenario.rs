@@ -42,8 +42,14 @@ impl Strategy {
 }
 
 /// The stable property names of DESIGN.md §2, in the order they are reported.
-pub const PROPERTY_NAMES: [&str; 5] =
-    ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "single-owner"];
+pub const PROPERTY_NAMES: [&str; 6] = [
+    "no-loss",
+    "no-duplicate",
+    "all-processed",
+    "committed-monotonic",
+    "single-owner",
+    "acked-commit-durable",
+];
 
 /// Which offset an at-least-once consumer commits (the `commit.offset` field).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
@@ -138,6 +144,40 @@ pub struct GroupConfig {
     pub commit_on_revoke: bool,
 }
 
+/// When the leader of `__consumer_offsets` acknowledges a commit
+/// (`offsets.commit.required.acks`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Acks {
+    /// Once the leader has appended it (acks=1): followers catch up later.
+    Leader,
+    /// Once every in-sync replica has it (acks=-1, Kafka's default for the offsets topic).
+    #[default]
+    All,
+}
+
+/// The replication of `__consumer_offsets` and the coordinator failovers
+/// of a scenario (`offsets_topic` and `coordinator_failovers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OffsetsTopicConfig {
+    /// Replicas of the offsets partition, 1–3 (`offsets.topic.replication.factor`).
+    pub replicas: u8,
+    pub acks: Acks,
+    /// `unclean.leader.election.enable`: with no in-sync replica left, elect one that is not.
+    pub unclean_election: bool,
+    /// Budget of coordinator failovers (the offsets partition's leader fails) in one run.
+    pub failovers: u8,
+}
+
+impl Default for OffsetsTopicConfig {
+    fn default() -> Self {
+        OffsetsTopicConfig { replicas: 1, acks: Acks::All, unclean_election: false, failovers: 0 }
+    }
+}
+
+/// The most replicas of `__consumer_offsets` a scenario may have.
+pub const MAX_OFFSETS_REPLICAS: u32 = 3;
+
 /// Bounds that keep a scenario's numbers inside the model's small integer
 /// types and its state space inside a 2-core, 24 GiB machine's reach.
 pub struct Limits {
@@ -181,6 +221,8 @@ pub struct Scenario {
     /// Worker threads processing one poll's records in parallel (at-least-once).
     pub workers: u8,
     pub commit_policy: CommitPolicy,
+    /// Replication of the offsets topic and coordinator failovers.
+    pub offsets_topic: OffsetsTopicConfig,
     /// Expected verdict per property; a property not named is expected to hold.
     pub expect: BTreeMap<String, Verdict>,
 }
@@ -203,6 +245,7 @@ impl Default for Scenario {
             commit_offset: CommitOffset::default(),
             workers: 1,
             commit_policy: CommitPolicy::default(),
+            offsets_topic: OffsetsTopicConfig::default(),
             expect: BTreeMap::new(),
         }
     }
@@ -244,8 +287,23 @@ struct ScenarioFile {
     #[serde(default)]
     fencing: Fencing,
     commit_on_revoke: Option<bool>,
+    offsets_topic: Option<OffsetsTopicFile>,
+    #[serde(default)]
+    coordinator_failovers: u32,
     #[serde(default)]
     expect: BTreeMap<String, ExpectedVerdict>,
+}
+
+/// `offsets_topic` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffsetsTopicFile {
+    #[serde(default = "one")]
+    replicas: u32,
+    #[serde(default)]
+    acks: Acks,
+    #[serde(default)]
+    unclean_election: bool,
 }
 
 fn one() -> u32 {
@@ -399,6 +457,7 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         fencing: file.fencing,
         commit_on_revoke: file.commit_on_revoke.unwrap_or(false),
     };
+    let offsets_topic = offsets_topic(file.offsets_topic, file.coordinator_failovers, file.assignment)?;
     let mut expect = BTreeMap::new();
     for (property, verdict) in file.expect {
         if !PROPERTY_NAMES.contains(&property.as_str()) {
@@ -427,8 +486,28 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         commit_offset,
         workers,
         commit_policy: file.commit_policy.unwrap_or_default(),
+        offsets_topic,
         expect,
     })
+}
+
+fn offsets_topic(
+    topic: Option<OffsetsTopicFile>,
+    failovers: u32,
+    assignment: Assignment,
+) -> Result<OffsetsTopicConfig, (&'static str, String)> {
+    let defaults = OffsetsTopicConfig::default();
+    let failovers = in_range("coordinator_failovers", failovers, 0, LIMITS.crashes)?;
+    if failovers > 0 && assignment != Assignment::Manual {
+        return Err((
+            "coordinator_failovers",
+            "needs \"assignment\": \"manual\" (the group membership is not persisted, so it cannot fail over)"
+                .into(),
+        ));
+    }
+    let Some(topic) = topic else { return Ok(OffsetsTopicConfig { failovers, ..defaults }) };
+    let replicas = in_range("offsets_topic.replicas", topic.replicas, 1, MAX_OFFSETS_REPLICAS)?;
+    Ok(OffsetsTopicConfig { replicas, acks: topic.acks, unclean_election: topic.unclean_election, failovers })
 }
 
 fn in_range(field: &'static str, value: u32, min: u32, max: u32) -> Result<u8, (&'static str, String)> {
@@ -537,6 +616,38 @@ mod tests {
         assert_eq!(parse_str(&every).unwrap().commit_every, 2);
         let e = parse_str(&every.replace("at-least-once", "at-most-once")).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("commit_every"));
+    }
+
+    #[test]
+    fn offsets_topic_and_failovers_are_validated() {
+        let s = parse_str(VALID).unwrap();
+        assert_eq!(s.offsets_topic, OffsetsTopicConfig::default());
+        let topic = VALID.replace(
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"coordinator_failovers\": 1, \"offsets_topic\": { \"replicas\": 3, \"acks\": \"leader\" }",
+        );
+        let t = parse_str(&topic).unwrap().offsets_topic;
+        assert_eq!(
+            t,
+            OffsetsTopicConfig { replicas: 3, acks: Acks::Leader, unclean_election: false, failovers: 1 }
+        );
+        let e = parse_str(&topic.replace("\"leader\"", "\"one\"")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offsets_topic.acks"));
+        assert!(e.message.contains("`leader`") && e.message.contains("`all`"), "{e}");
+        let e = parse_str(&topic.replace("\"replicas\": 3", "\"replicas\": 4")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offsets_topic.replicas"));
+        assert!(e.message.contains("between 1 and 3"), "{e}");
+        let e = parse_str(&topic.replace("\"replicas\"", "\"replica\"")).unwrap_err();
+        assert!(e.message.contains("unknown field `replica`"), "{e}");
+        let e =
+            parse_str(&topic.replace("\"leader\" }", "\"leader\", \"unclean_election\": 1 }")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offsets_topic.unclean_election"));
+        let e = parse_str(&topic.replace("\"coordinator_failovers\": 1", "\"coordinator_failovers\": 51"))
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("coordinator_failovers"));
+        let group = topic.replace("\"crashes\": 1", "\"crashes\": 1, \"assignment\": \"group\"");
+        let e = parse_str(&group).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("coordinator_failovers"));
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! once); they share the step number.
 
 use crate::model::consumer::Phase;
+use crate::model::coordinator::{Coordinator, OffsetsTopic};
 use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
-use crate::model::{FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, NodeState, View, actor_name};
+use crate::model::replication::{Election, Replica, Step};
+use crate::model::{
+    COORDINATOR, FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, Node, NodeState, View, actor_name,
+};
 use crate::scenario::{Assignment, Offset, Partition};
 use serde::Serialize;
 use stateright::Path;
@@ -136,6 +140,13 @@ fn events(
         ActorModelAction::Deliver { src, dst, msg } => {
             delivered(model, before, usize::from(*src), usize::from(*dst), msg, &mut list)
         }
+        ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => list.push(failover(before)),
+        ActorModelAction::Recover(id) if usize::from(*id) == COORDINATOR => {
+            list.push(election(model, before))
+        }
+        &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) == COORDINATOR => {
+            list.push(coordinator_step(model, before, Step::decode(random)))
+        }
         ActorModelAction::Crash(id) => {
             let c = usize::from(*id);
             list.push(event(
@@ -223,6 +234,172 @@ fn events(
         peer: e.peer.map(actor_name),
         text: e.text,
     }));
+}
+
+fn coordinator_config(model: &KafkaModel) -> &Coordinator {
+    match &model.system.actors[COORDINATOR] {
+        Node::Coordinator(c) => c,
+        other => unreachable!("actor {COORDINATOR} is the coordinator, found {other:?}"),
+    }
+}
+
+fn records(n: usize) -> String {
+    if n == 1 { "1 record".into() } else { format!("{n} records") }
+}
+
+fn replicas(rs: &[Replica]) -> String {
+    let names: Vec<String> = rs.iter().map(|r| format!("replica {r}")).collect();
+    names.join(", ")
+}
+
+fn in_sync(topic: &OffsetsTopic) -> Vec<Replica> {
+    let r = &topic.replication;
+    (0..r.replicas()).filter(|&i| r.in_sync(i)).collect()
+}
+
+/// The coordinator crashed: the broker leading the offsets partition failed.
+fn failover(before: &KafkaState) -> Event {
+    let r = &before.offsets_topic().replication;
+    event(
+        COORDINATOR,
+        "failover",
+        format!(
+            "the broker leading __consumer_offsets (replica {}, leader epoch {}) failed: the coordinator is gone \
+             until a new leader is elected; requests to it wait, replies it already sent are still delivered",
+            r.leader, r.epoch
+        ),
+    )
+}
+
+/// The coordinator restarts after a failover: the election begins, or is
+/// decided at once when there is one candidate.
+fn election(model: &KafkaModel, before: &KafkaState) -> Event {
+    let coordinator = coordinator_config(model);
+    let topic = before.offsets_topic();
+    let (candidates, how) = coordinator.election(topic);
+    if let [only] = candidates[..] {
+        return elected(topic, topic.replication.epoch + 1, only, how);
+    }
+    let end = topic.log.records.len();
+    let described: Vec<String> = candidates
+        .iter()
+        .map(|&c| {
+            let held = topic.replication.leo[c as usize];
+            let sync = if topic.replication.in_sync(c) { "in sync" } else { "out of sync" };
+            format!("replica {c} ({} of the failed leader's {end}, {sync})", records(held))
+        })
+        .collect();
+    let kind = if how == Election::Unclean {
+        "no replica but the failed leader was in sync: unclean.leader.election.enable lets it elect one that is not"
+    } else {
+        "a clean election among the in-sync replicas"
+    };
+    event(
+        COORDINATOR,
+        "election",
+        format!(
+            "the controller elects a new leader for __consumer_offsets in epoch {} ({kind}): {}",
+            topic.replication.epoch + 1,
+            described.join(", ")
+        ),
+    )
+}
+
+/// Replica `r` became the leader in `epoch`; `topic` is the offsets topic before.
+fn elected(topic: &OffsetsTopic, epoch: u8, r: Replica, how: Election) -> Event {
+    let kept = topic.replication.leo[r as usize];
+    let lost: Vec<String> = topic.log.records[kept.min(topic.log.records.len())..]
+        .iter()
+        .map(|x| format!("p{} @{}", x.partition, x.offset))
+        .collect();
+    let how = match how {
+        Election::Clean => "a clean election: it was in sync",
+        Election::LeaderReturns => {
+            "the failed leader, back: no other replica was in sync, so the partition waited for it"
+        }
+        Election::Unclean => "an unclean election: it was out of sync",
+    };
+    let loaded = if lost.is_empty() {
+        format!("its log has all {} of the failed leader's", records(kept))
+    } else {
+        format!(
+            "its log has {} of the failed leader's {}: the other replicas are truncated to it and {} is gone",
+            records(kept),
+            topic.log.records.len(),
+            lost.join(", ")
+        )
+    };
+    event(
+        COORDINATOR,
+        "elect",
+        format!(
+            "replica {r} became the leader of __consumer_offsets in epoch {epoch} ({how}); the new coordinator loads its log: {loaded}"
+        ),
+    )
+}
+
+fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Step) -> Event {
+    let topic = before.offsets_topic();
+    let r = &topic.replication;
+    match step {
+        Step::Replicate(f) => {
+            let (from, to) = (r.leo[f as usize], r.leo[r.leader as usize]);
+            let fetched: Vec<String> = topic.log.records[from..to]
+                .iter()
+                .map(|x| format!("p{} @{}", x.partition, x.offset))
+                .collect();
+            let mut e = event(
+                COORDINATOR,
+                "replicate",
+                format!(
+                    "replica {f} of __consumer_offsets fetched {} from the leader (replica {}) and caught up to its {}",
+                    fetched.join(", "),
+                    r.leader,
+                    records(to)
+                ),
+            );
+            if let Some(last) = topic.log.records[from..to].last() {
+                e = e.at(last.partition, Some(last.offset));
+            }
+            e
+        }
+        Step::Leave(f) => {
+            let mut after = topic.clone();
+            after.replication.leave(f);
+            event(
+                COORDINATOR,
+                "leave-isr",
+                format!(
+                    "replica {f} of __consumer_offsets fell out of the ISR: it stopped fetching for replica.lag.time.max.ms \
+                     with {} of the leader's {}; in sync now: {}",
+                    records(r.leo[f as usize]),
+                    topic.log.records.len(),
+                    replicas(&in_sync(&after))
+                ),
+            )
+        }
+        Step::Elect(c) => {
+            let how = coordinator_config(model).election(topic).1;
+            elected(topic, r.epoch, c, how)
+        }
+    }
+}
+
+/// How a commit is acknowledged, for scenarios with a replicated offsets topic.
+fn acknowledged(model: &KafkaModel, before: &KafkaState) -> String {
+    let topic = before.offsets_topic();
+    if topic.replication.replicas() < 2 {
+        return String::new();
+    }
+    match model.scenario.offsets_topic.acks {
+        crate::scenario::Acks::Leader => format!(
+            "; acks=leader: acknowledged with only the leader (replica {}) holding it",
+            topic.replication.leader
+        ),
+        crate::scenario::Acks::All => {
+            format!("; acks=all: acknowledged once the in-sync {} hold it", replicas(&in_sync(topic)))
+        }
+    }
 }
 
 fn message_name(msg: &Msg) -> &'static str {
@@ -383,7 +560,14 @@ fn delivered(
             )
         }
         &Msg::OffsetCommit { partition, offset, .. } => list.push(
-            event(dst, "commit", format!("{d} recorded committed offset {offset} for partition {partition} from {s}"))
+            event(
+                dst,
+                "commit",
+                format!(
+                    "{d} recorded committed offset {offset} for partition {partition} from {s}{}",
+                    acknowledged(model, before)
+                ),
+            )
                 .at(partition, Some(offset))
                 .with(src),
         ),
@@ -392,8 +576,9 @@ fn delivered(
                 dst,
                 "commit",
                 format!(
-                    "{d} committed {s}'s transaction: outputs of offsets {from}..{} and committed offset {to} for partition {partition}",
-                    to.saturating_sub(1)
+                    "{d} committed {s}'s transaction: outputs of offsets {from}..{} and committed offset {to} for partition {partition}{}",
+                    to.saturating_sub(1),
+                    acknowledged(model, before)
                 ),
             )
             .at(partition, Some(to))

@@ -7,9 +7,17 @@
 //! an offset back. The scenario has one group and one topic, so the key is the
 //! partition. The log is durable: it is saved to the coordinator's storage on
 //! every append and reloaded on start. Membership is in [`super::group`].
+//!
+//! The log is the leader's copy of a replicated partition
+//! ([`super::replication`]): a failover makes the coordinator start again
+//! from the copy of the replica elected next. To tell whether an
+//! acknowledged commit survived, the coordinator keeps a history record
+//! (`acked`, durable with the log but no part of Kafka's state): per
+//! partition, the last commit it acknowledged and where in the log it was.
 
 use super::group::{Effect, Group, GroupRules, GroupTimer};
 use super::msg::Msg;
+use super::replication::{Election, Replica, Replication, Step, TopicRules};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
 
@@ -18,6 +26,8 @@ use serde::Serialize;
 pub struct OffsetRecord {
     pub partition: Partition,
     pub offset: Offset,
+    /// The leader epoch it was appended in (record batches carry it, KIP-101).
+    pub epoch: u8,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -31,30 +41,136 @@ impl OffsetsLog {
         self.records.iter().rev().find(|r| r.partition == partition).map(|r| r.offset)
     }
 
-    fn append(&mut self, partition: Partition, offset: Offset) {
-        self.records.push(OffsetRecord { partition, offset });
+    /// Whether the record at `index` is the one appended in `epoch` (not
+    /// truncated away, nor replaced by a later leader's record).
+    pub fn holds(&self, index: usize, epoch: u8) -> bool {
+        self.records.get(index).is_some_and(|r| r.epoch == epoch)
+    }
+}
+
+/// A commit the coordinator acknowledged (OffsetCommitResponse or
+/// TxnCommitResponse sent), and where its record was in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Acked {
+    pub partition: Partition,
+    pub offset: Offset,
+    pub index: usize,
+    pub epoch: u8,
+}
+
+/// What survives a failover: the offsets partition on its replicas, and the
+/// history of acknowledged commits the `acked-commit-durable` property reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OffsetsTopic {
+    /// The leader's log: the committed offsets the coordinator serves.
+    pub log: OffsetsLog,
+    pub replication: Replication,
+    /// Per partition (in partition order), the last commit acknowledged.
+    pub acked: Vec<Acked>,
+}
+
+impl OffsetsTopic {
+    pub fn new(replicas: u8) -> Self {
+        OffsetsTopic { replication: Replication::new(replicas), ..OffsetsTopic::default() }
+    }
+
+    /// Acknowledged commits whose record is no longer in the leader's log.
+    pub fn lost_acks(&self) -> impl Iterator<Item = &Acked> {
+        self.acked.iter().filter(|a| !self.log.holds(a.index, a.epoch))
+    }
+
+    /// The leader appends a commit: to the ISR too with `acks: all`.
+    fn append(&mut self, acks: crate::scenario::Acks, partition: Partition, offset: Offset) {
+        let epoch = self.replication.epoch;
+        self.log.records.push(OffsetRecord { partition, offset, epoch });
+        self.replication.appended(acks, self.log.records.len());
+    }
+
+    /// The commit just appended is acknowledged.
+    fn acknowledge(&mut self, partition: Partition, offset: Offset) {
+        let index = self.log.records.len() - 1;
+        let acked = Acked { partition, offset, index, epoch: self.replication.epoch };
+        match self.acked.binary_search_by_key(&partition, |a| a.partition) {
+            Ok(i) => self.acked[i] = acked,
+            Err(i) => self.acked.insert(i, acked),
+        }
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct CoordinatorState {
-    pub log: OffsetsLog,
+    pub topic: OffsetsTopic,
     pub group: Group,
+    /// After a failover, until the controller elects the new leader: the
+    /// candidates. Requests wait meanwhile.
+    pub electing: Option<Vec<Replica>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Coordinator {
     pub rules: GroupRules,
+    pub topic: TopicRules,
+    /// Whether the scenario has coordinator failovers in its budget.
+    pub failovers: bool,
 }
 
 impl Coordinator {
+    /// The coordinator's state at a start: the first (`durable` is None),
+    /// or after a failover, which begins the next leader epoch and elects
+    /// the new leader at once when there is one candidate only.
+    pub fn start(&self, durable: Option<&OffsetsTopic>) -> CoordinatorState {
+        let Some(topic) = durable else {
+            return CoordinatorState { topic: OffsetsTopic::new(self.topic.replicas), ..Default::default() };
+        };
+        let mut state = CoordinatorState { topic: topic.clone(), ..Default::default() };
+        state.topic.replication.epoch += 1;
+        match self.election(&state.topic) {
+            (candidates, _) if candidates.len() == 1 => self.elect(&mut state, candidates[0]),
+            (candidates, _) => state.electing = Some(candidates),
+        }
+        state
+    }
+
+    /// The replicas that may lead after the current leader failed, and how they are chosen.
+    pub fn election(&self, topic: &OffsetsTopic) -> (Vec<Replica>, Election) {
+        topic.replication.candidates(self.topic.unclean_election)
+    }
+
+    fn elect(&self, state: &mut CoordinatorState, r: Replica) {
+        let kept = state.topic.replication.elect(r);
+        state.topic.log.records.truncate(kept);
+        state.electing = None;
+    }
+
+    /// The steps the checker may choose next, by kind (the order of [`super::replication::KEYS`]).
+    pub fn choices(&self, state: &CoordinatorState) -> [Vec<u8>; 3] {
+        let encode =
+            |step: fn(Replica) -> Step, rs: Vec<Replica>| rs.into_iter().map(|r| step(r).encode()).collect();
+        match &state.electing {
+            Some(candidates) => [Vec::new(), Vec::new(), encode(Step::Elect, candidates.clone())],
+            None => {
+                let r = &state.topic.replication;
+                [encode(Step::Replicate, r.lagging()), encode(Step::Leave, r.may_leave()), Vec::new()]
+            }
+        }
+    }
+
+    /// A step the checker chose.
+    pub fn on_step(&self, state: &mut CoordinatorState, step: Step) {
+        match step {
+            Step::Replicate(r) => state.topic.replication.replicate(r),
+            Step::Leave(r) => state.topic.replication.leave(r),
+            Step::Elect(r) => self.elect(state, r),
+        }
+    }
+
     /// Handles a request from consumer number `from`. The log changes only
     /// through accepted OffsetCommit and TxnCommit.
     pub fn handle(&self, state: &mut CoordinatorState, from: u8, msg: &Msg, out: &mut Vec<Effect>) {
         let reply = |msg| Effect::Send(from, msg);
         match msg {
             Msg::OffsetFetch { incarnation, partitions } => {
-                let offsets = partitions.iter().map(|&p| (p, state.log.committed(p))).collect();
+                let offsets = partitions.iter().map(|&p| (p, state.topic.log.committed(p))).collect();
                 out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, offsets }));
             }
             Msg::JoinGroup { incarnation, member, owned } => {
@@ -65,7 +181,8 @@ impl Coordinator {
                     out.push(reply(Msg::CommitRejected { incarnation, partition, offset }));
                     return;
                 }
-                state.log.append(partition, offset);
+                state.topic.append(self.topic.acks, partition, offset);
+                state.topic.acknowledge(partition, offset);
                 out.push(reply(Msg::OffsetCommitResponse { incarnation, partition, offset }));
             }
             // The transaction's offset record and its outputs' commit marker
@@ -77,7 +194,8 @@ impl Coordinator {
                     out.push(reply(Msg::CommitRejected { incarnation, partition, offset: to }));
                     return;
                 }
-                state.log.append(partition, to);
+                state.topic.append(self.topic.acks, partition, to);
+                state.topic.acknowledge(partition, to);
                 out.push(Effect::ToSink(Msg::TxnOutputs { partition, from: first, to }));
                 out.push(reply(Msg::TxnCommitResponse { incarnation, partition, offset: to }));
             }
@@ -103,7 +221,11 @@ mod tests {
     const MANUAL: Committer = Committer { member: None, generation: 0 };
 
     fn coordinator(fencing: Fencing) -> Coordinator {
-        Coordinator { rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false } }
+        Coordinator {
+            rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false },
+            topic: TopicRules::default(),
+            failovers: false,
+        }
     }
 
     fn commit(partition: Partition, offset: Offset, by: Committer) -> Msg {
@@ -114,14 +236,14 @@ mod tests {
     fn committed_is_the_latest_record_per_partition() {
         let c = coordinator(Fencing::Generation);
         let mut s = CoordinatorState::default();
-        assert_eq!(s.log.committed(0), None);
+        assert_eq!(s.topic.log.committed(0), None);
         let mut out = Vec::new();
         for (p, o) in [(0, 2), (1, 5), (0, 1)] {
             c.handle(&mut s, 0, &commit(p, o, MANUAL), &mut out);
         }
-        assert_eq!(s.log.committed(0), Some(1));
-        assert_eq!(s.log.committed(1), Some(5));
-        assert_eq!(s.log.records.len(), 3, "the log is append-only");
+        assert_eq!(s.topic.log.committed(0), Some(1));
+        assert_eq!(s.topic.log.committed(1), Some(5));
+        assert_eq!(s.topic.log.records.len(), 3, "the log is append-only");
     }
 
     #[test]
@@ -147,13 +269,54 @@ mod tests {
             &Msg::TxnCommit { incarnation: 0, partition: 0, from: 0, to: 2, by: MANUAL },
             &mut out,
         );
-        assert_eq!(s.log.committed(0), Some(2));
+        assert_eq!(s.topic.log.committed(0), Some(2));
         assert_eq!(
             out,
             vec![
                 Effect::ToSink(Msg::TxnOutputs { partition: 0, from: 0, to: 2 }),
                 Effect::Send(0, Msg::TxnCommitResponse { incarnation: 0, partition: 0, offset: 2 }),
             ]
+        );
+    }
+
+    #[test]
+    fn a_failover_loads_the_elected_replicas_log() {
+        use crate::scenario::Acks;
+        let mut c = coordinator(Fencing::Generation);
+        c.topic = TopicRules { replicas: 3, acks: Acks::Leader, unclean_election: false };
+        let mut s = c.start(None);
+        assert_eq!((s.topic.replication.leo.clone(), s.electing.clone()), (vec![0, 0, 0], None));
+        let mut out = Vec::new();
+        c.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out);
+        c.on_step(&mut s, Step::Replicate(1));
+        c.handle(&mut s, 0, &commit(0, 2, MANUAL), &mut out);
+        assert_eq!(s.topic.acked, vec![Acked { partition: 0, offset: 2, index: 1, epoch: 0 }]);
+        assert_eq!(
+            c.choices(&s),
+            [
+                vec![Step::Replicate(1).encode(), Step::Replicate(2).encode()],
+                vec![Step::Leave(1).encode(), Step::Leave(2).encode()],
+                vec![]
+            ]
+        );
+        // The leader fails: replicas 1 (offset 1) and 2 (nothing) are in sync.
+        let mut next = c.start(Some(&s.topic));
+        assert_eq!((next.topic.replication.epoch, next.electing.clone()), (1, Some(vec![1, 2])));
+        assert_eq!(c.choices(&next)[2], vec![Step::Elect(1).encode(), Step::Elect(2).encode()]);
+        c.on_step(&mut next, Step::Elect(1));
+        assert_eq!((next.topic.log.committed(0), next.electing.clone()), (Some(1), None));
+        assert_eq!(next.topic.lost_acks().count(), 1, "the acknowledged commit of 2 is gone");
+        c.handle(&mut next, 0, &commit(0, 3, MANUAL), &mut out);
+        assert_eq!(next.topic.log.records[1], OffsetRecord { partition: 0, offset: 3, epoch: 1 });
+        assert_eq!(next.topic.lost_acks().count(), 0, "a later commit was acknowledged");
+        // With a single replica the returning leader is elected at once, its log intact.
+        let single = coordinator(Fencing::Generation);
+        let mut s = single.start(None);
+        single.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out);
+        let back = single.start(Some(&s.topic));
+        assert_eq!(
+            (back.electing, back.topic.log.committed(0), back.topic.replication.epoch),
+            (None, Some(1), 1)
         );
     }
 
@@ -167,7 +330,7 @@ mod tests {
             c.handle(&mut s, 0, &Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] }, &mut out);
             out.clear();
             c.handle(&mut s, 0, &commit(0, 1, stale), &mut out);
-            assert_eq!(s.log.committed(0).is_some(), accepted, "{fencing:?}");
+            assert_eq!(s.topic.log.committed(0).is_some(), accepted, "{fencing:?}");
             let rejected = matches!(out[0], Effect::Send(0, Msg::CommitRejected { .. }));
             assert_eq!(rejected, !accepted);
         }

@@ -14,13 +14,14 @@ pub mod coordinator;
 pub mod group;
 pub mod msg;
 pub mod render;
+pub mod replication;
 pub mod sink;
 pub mod symmetry;
 
 use crate::scenario::{Offset, Partition, Scenario};
 use broker::Broker;
 use consumer::{Consumer, ConsumerState, To};
-use coordinator::{Coordinator, CoordinatorState, OffsetsLog};
+use coordinator::{Coordinator, CoordinatorState, OffsetsLog, OffsetsTopic};
 use group::{Effect, Group, GroupRules, GroupTimer};
 use msg::{Incarnation, Msg};
 use serde::Serialize;
@@ -81,12 +82,13 @@ pub enum NodeState {
     Consumer(ConsumerState),
 }
 
-/// What survives a crash: the offsets log (durable in Kafka), and a
+/// What survives a crash: the offsets topic (durable in Kafka: the log on
+/// each replica, the leader epoch, which counts the failovers spent), and a
 /// consumer's incarnation, which stands for the fact that a restarted process
 /// has new connections (and counts the crash budget spent).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeStorage {
-    OffsetsLog(OffsetsLog),
+    OffsetsTopic(OffsetsTopic),
     Incarnation(Incarnation),
 }
 
@@ -109,6 +111,17 @@ fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)
     }
     if consumer.workers > 1 {
         o.choose_random(WORKER_DONE, consumer.running(state));
+    }
+}
+
+/// Offers the checker the coordinator's next replication steps or its
+/// election (Stateright explores each choice); nothing without replicas
+/// or a failover.
+fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut Out<Node>) {
+    if coordinator.topic.replicas > 1 || state.topic.replication.epoch > 0 {
+        for (key, choices) in replication::KEYS.into_iter().zip(coordinator.choices(state)) {
+            o.choose_random(key, choices);
+        }
     }
 }
 
@@ -145,12 +158,19 @@ impl Actor for Node {
     fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
         match self {
             Node::Broker(_) => NodeState::Broker,
-            Node::Coordinator(_) => {
-                let log = match storage {
-                    Some(NodeStorage::OffsetsLog(log)) => log.clone(),
-                    _ => OffsetsLog::default(),
+            Node::Coordinator(coordinator) => {
+                let durable = match storage {
+                    Some(NodeStorage::OffsetsTopic(topic)) => Some(topic),
+                    _ => None,
                 };
-                NodeState::Coordinator(CoordinatorState { log, group: Group::default() })
+                let state = coordinator.start(durable);
+                // A restart must know it is a failover: with failovers in
+                // the budget the topic is saved from the start.
+                if durable.is_some() || coordinator.failovers {
+                    o.save(NodeStorage::OffsetsTopic(state.topic.clone()));
+                }
+                coordinator_out(coordinator, &state, o);
+                NodeState::Coordinator(state)
             }
             Node::Sink(initial) => NodeState::Sink(initial.clone()),
             Node::Consumer(consumer) => {
@@ -175,12 +195,13 @@ impl Actor for Node {
                 }
             }
             (Node::Coordinator(coordinator), NodeState::Coordinator(c)) => {
-                let records = c.log.records.len();
+                let records = c.topic.log.records.len();
                 let mut effects = Vec::new();
                 let from = usize::from(src).saturating_sub(FIRST_CONSUMER) as u8;
                 coordinator.handle(c, from, &msg, &mut effects);
-                if c.log.records.len() != records {
-                    o.save(NodeStorage::OffsetsLog(c.log.clone()));
+                if c.topic.log.records.len() != records {
+                    o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                    coordinator_out(coordinator, c, o);
                 }
                 apply(effects, o);
             }
@@ -199,6 +220,13 @@ impl Actor for Node {
     }
 
     fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, offset: &Offset, o: &mut Out<Self>) {
+        // The coordinator's random value is a replication step or an election.
+        if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
+            coordinator.on_step(c, replication::Step::decode(*offset));
+            o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+            coordinator_out(coordinator, c, o);
+            return;
+        }
         if let (Node::Consumer(consumer), NodeState::Consumer(s)) = (self, state.to_mut()) {
             let mut sends = Vec::new();
             consumer.on_worker_done(s, *offset, &mut sends);
@@ -242,13 +270,24 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
         fencing: scenario.group.fencing,
         pauses: scenario.group.pauses > 0,
     };
+    let topic = replication::TopicRules {
+        replicas: scenario.offsets_topic.replicas,
+        acks: scenario.offsets_topic.acks,
+        unclean_election: scenario.offsets_topic.unclean_election,
+    };
+    // Consumers may be down together up to their budget, and the coordinator with them.
+    let down = scenario.crashes.min(scenario.consumers) + u8::from(scenario.offsets_topic.failovers > 0);
     let system = ActorModel::new((), ())
         .actor(Node::Broker(Broker { log_end: scenario.messages }))
-        .actor(Node::Coordinator(Coordinator { rules }))
+        .actor(Node::Coordinator(Coordinator {
+            rules,
+            topic,
+            failovers: scenario.offsets_topic.failovers > 0,
+        }))
         .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.messages)))
         .actors(consumers)
         .init_network(Network::new_ordered([]))
-        .max_crashes(scenario.crashes.min(scenario.consumers) as usize);
+        .max_crashes(down as usize);
     let properties = crate::properties::ALL
         .iter()
         .map(|p| stateright::Property { expectation: p.expectation(), name: p.name, condition: p.holds })
@@ -271,7 +310,15 @@ impl KafkaModel {
             // Stateright offers its delivery and then refuses it; offering
             // only steps that happen keeps simulations' recorded paths
             // replayable (they count refused steps in their action indices).
-            ActorModelAction::Deliver { dst, .. } => !state.crashed[usize::from(*dst)],
+            // Requests to a coordinator whose leader is not elected yet wait too.
+            ActorModelAction::Deliver { dst, .. } => {
+                !state.crashed[usize::from(*dst)]
+                    && (usize::from(*dst) != COORDINATOR || state.coordinator().electing.is_none())
+            }
+            // The coordinator fails over within its own budget.
+            ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => {
+                failovers_spent(state) < self.scenario.offsets_topic.failovers as usize
+            }
             ActorModelAction::Crash(id) => {
                 usize::from(*id) >= FIRST_CONSUMER && crashes_spent(state) < self.scenario.crashes as usize
             }
@@ -345,16 +392,28 @@ pub fn crashes_spent(state: &KafkaState) -> usize {
         .sum()
 }
 
+/// Coordinator failovers so far in the run that led to `state`: the leader
+/// epoch (durable, one more per failover), plus one while the coordinator is down.
+pub fn failovers_spent(state: &KafkaState) -> usize {
+    let epoch = match &state.actor_storages[COORDINATOR] {
+        Some(NodeStorage::OffsetsTopic(topic)) => topic.replication.epoch as usize,
+        _ => 0,
+    };
+    epoch + state.crashed[COORDINATOR] as usize
+}
+
 /// Read access to the parts of a model state the properties and traces need.
 pub trait View {
     fn sink(&self) -> &SinkState;
     fn offsets_log(&self) -> &OffsetsLog;
+    /// The offsets topic: the leader's log, its replicas, the acknowledged commits.
+    fn offsets_topic(&self) -> &OffsetsTopic;
     fn group(&self) -> &Group;
     /// Consumer c's state and whether it is alive.
     fn consumer(&self, c: usize) -> (&ConsumerState, bool);
 }
 
-trait CoordinatorView {
+pub trait CoordinatorView {
     fn coordinator(&self) -> &CoordinatorState;
 }
 
@@ -376,7 +435,11 @@ impl View for KafkaState {
     }
 
     fn offsets_log(&self) -> &OffsetsLog {
-        &self.coordinator().log
+        &self.coordinator().topic.log
+    }
+
+    fn offsets_topic(&self) -> &OffsetsTopic {
+        &self.coordinator().topic
     }
 
     fn group(&self) -> &Group {

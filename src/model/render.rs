@@ -19,11 +19,12 @@
 //! does not break this module (it is just not shown until added here).
 
 use super::consumer::{ConsumerState, Owned, Phase, Rejoin};
-use super::coordinator::CoordinatorState;
+use super::coordinator::{CoordinatorState, OffsetRecord};
 use super::group::{Group, GroupTimer, Member};
 use super::msg::{Committer, Msg};
+use super::replication::Step;
 use super::sink::SinkState;
-use super::{KafkaAction, NodeState, actor_name};
+use super::{COORDINATOR, KafkaAction, NodeState, actor_name};
 use crate::scenario::{Offset, Partition};
 use stateright::actor::ActorModelAction;
 use std::fmt;
@@ -86,13 +87,13 @@ fn broker() -> Block {
 
 fn coordinator(c: &CoordinatorState) -> Block {
     let mut block = Block::new("coordinator");
-    let records = &c.log.records;
+    let records = &c.topic.log.records;
     let mut partitions: Vec<Partition> = records.iter().map(|r| r.partition).collect();
     partitions.sort_unstable();
     partitions.dedup();
     let committed: Vec<String> = partitions
         .iter()
-        .map(|&p| match c.log.committed(p) {
+        .map(|&p| match c.topic.log.committed(p) {
             Some(o) => format!("partition {p} @{o}"),
             None => format!("partition {p} none"),
         })
@@ -102,14 +103,61 @@ fn coordinator(c: &CoordinatorState) -> Block {
     } else {
         format!("committed: {}", committed.join(", "))
     });
-    let log: Vec<String> = records.iter().map(|r| format!("p{} @{}", r.partition, r.offset)).collect();
+    let log: Vec<String> = records.iter().map(record).collect();
     block.line(if log.is_empty() {
         "__consumer_offsets: empty".to_string()
     } else {
         format!("__consumer_offsets: {}", log.join(", "))
     });
+    replication(c, &mut block);
     group(&c.group, &mut block);
     block
+}
+
+/// `p0 @1`, and the leader epoch it was appended in once there was a failover: `p0 @1 (epoch 1)`.
+fn record(r: &OffsetRecord) -> String {
+    if r.epoch == 0 {
+        format!("p{} @{}", r.partition, r.offset)
+    } else {
+        format!("p{} @{} (epoch {})", r.partition, r.offset, r.epoch)
+    }
+}
+
+/// The replicas of the offsets partition, the acknowledged commits and an
+/// election under way; nothing for a single replica that never failed over.
+fn replication(c: &CoordinatorState, block: &mut Block) {
+    let (topic, r) = (&c.topic, &c.topic.replication);
+    if r.replicas() < 2 && r.epoch == 0 {
+        return;
+    }
+    block.line(format!("leader: replica {} in leader epoch {}", r.leader, r.epoch));
+    for i in 0..r.replicas() {
+        let held = r.leo[i as usize];
+        let role = if i == r.leader {
+            "leader".to_string()
+        } else {
+            let lag = topic.log.records.len().saturating_sub(held);
+            let lag = if lag == 0 { "caught up".to_string() } else { format!("lags {lag}") };
+            format!("{}, {lag}", if r.in_sync(i) { "in sync" } else { "out of sync" })
+        };
+        let n = if held == 1 { "1 record".to_string() } else { format!("{held} records") };
+        block.nested(format!("replica {i}: {n} ({role})"));
+    }
+    let acked: Vec<String> = topic
+        .acked
+        .iter()
+        .map(|a| {
+            let lost = if topic.log.holds(a.index, a.epoch) { "" } else { ", LOST" };
+            format!("p{} @{} (record {}, epoch {}{lost})", a.partition, a.offset, a.index, a.epoch)
+        })
+        .collect();
+    if !acked.is_empty() {
+        block.line(format!("last acknowledged commits: {}", acked.join(", ")));
+    }
+    if let Some(candidates) = &c.electing {
+        let names: Vec<String> = candidates.iter().map(|r| format!("replica {r}")).collect();
+        block.line(format!("electing the new leader among {}: requests wait", names.join(", ")));
+    }
 }
 
 fn group(g: &Group, block: &mut Block) {
@@ -371,7 +419,15 @@ pub fn action(action: &KafkaAction) -> String {
         }
         ActorModelAction::Crash(id) => format!("crash {}", name(id)),
         ActorModelAction::Recover(id) => format!("recover {}", name(id)),
-        // The model's only random choice: which of a consumer's workers finishes next.
+        // The coordinator's random choices: replication steps and elections.
+        ActorModelAction::SelectRandom { actor, random, .. } if usize::from(*actor) == COORDINATOR => {
+            match Step::decode(*random) {
+                Step::Replicate(r) => format!("coordinator: replica {r} fetches up to the leader's log end"),
+                Step::Leave(r) => format!("coordinator: replica {r} falls out of the ISR"),
+                Step::Elect(r) => format!("coordinator: the controller elects replica {r} leader"),
+            }
+        }
+        // A consumer's random choice: which of its workers finishes next.
         ActorModelAction::SelectRandom { actor, random, .. } => {
             format!("{}: worker finishes offset {random:?}, sends its Output", name(actor))
         }
@@ -456,6 +512,61 @@ mod tests {
         assert_eq!(
             format!("{:#?}", state.actor_states[SINK]),
             "sink: times each record was applied {\n    partition 0: offset 0 ×2 (duplicate), offset 1 ×1\n}"
+        );
+    }
+
+    #[test]
+    fn the_coordinator_shows_its_replicas_and_the_election() {
+        use crate::scenario::{Acks, OffsetsTopicConfig};
+        let model = build(&Scenario {
+            messages: 2,
+            max_poll_records: 2,
+            offsets_topic: OffsetsTopicConfig {
+                replicas: 3,
+                acks: Acks::Leader,
+                unclean_election: false,
+                failovers: 1,
+            },
+            ..Default::default()
+        });
+        let mut steps = TO_THE_FIRST_OUTPUT.to_vec();
+        steps.extend([
+            "consumer-0 → Output p0 @1 → sink",
+            "sink → OutputAck p0 @1 (to incarnation 0) → consumer-0",
+            "consumer-0 → OffsetCommit p0 @2 → coordinator",
+            "coordinator: replica 2 fetches up to the leader's log end",
+            "crash coordinator",
+            "recover coordinator",
+        ]);
+        let coordinator =
+            |state: &KafkaState| format!("{:#?}", state.actor_states[crate::model::COORDINATOR]);
+        let electing = walk(&model, &steps);
+        assert_eq!(
+            coordinator(&electing),
+            "coordinator {\n    \
+             committed: partition 0 @2\n    \
+             __consumer_offsets: p0 @2\n    \
+             leader: replica 0 in leader epoch 1\n      \
+             replica 0: 1 record (leader)\n      \
+             replica 1: 0 records (in sync, lags 1)\n      \
+             replica 2: 1 record (in sync, caught up)\n    \
+             last acknowledged commits: p0 @2 (record 0, epoch 0)\n    \
+             electing the new leader among replica 1, replica 2: requests wait\n    \
+             group: no members, generation 0\n}"
+        );
+        steps.push("coordinator: the controller elects replica 1 leader");
+        let elected = walk(&model, &steps);
+        assert_eq!(
+            coordinator(&elected),
+            "coordinator {\n    \
+             committed: nothing yet\n    \
+             __consumer_offsets: empty\n    \
+             leader: replica 1 in leader epoch 1\n      \
+             replica 0: 0 records (in sync, caught up)\n      \
+             replica 1: 0 records (leader)\n      \
+             replica 2: 0 records (in sync, caught up)\n    \
+             last acknowledged commits: p0 @2 (record 0, epoch 0, LOST)\n    \
+             group: no members, generation 0\n}"
         );
     }
 

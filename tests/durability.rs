@@ -1,0 +1,100 @@
+//! Offsets-topic durability and coordinator failover: what the
+//! counterexamples of `acked-commit-durable` must show a reader, and what
+//! keeps an acknowledged commit.
+
+use kafkacheck::check::{self, Options, Outcome};
+use kafkacheck::scenario::{self, Acks, OffsetsTopicConfig, Scenario};
+use kafkacheck::trace::{Trace, TraceStep};
+use kafkacheck::verdict::Verdict;
+use std::path::Path;
+
+const PROPERTY: &str = "acked-commit-durable";
+
+fn check_model(file: &str) -> Outcome {
+    let s = scenario::load(Path::new(file)).unwrap_or_else(|e| panic!("{e}"));
+    check::check(&s, &Options::default())
+}
+
+fn verdict(outcome: &Outcome, property: &str) -> Verdict {
+    outcome.properties.iter().find(|p| p.name == property).unwrap().verdict
+}
+
+fn trace_of(outcome: &Outcome) -> &Trace {
+    let p = outcome.properties.iter().find(|p| p.name == PROPERTY).unwrap();
+    assert_eq!(p.verdict, Verdict::Violated);
+    p.trace.as_ref().unwrap()
+}
+
+fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
+    steps.iter().skip(from).position(f).map(|i| i + from)
+}
+
+/// The replica an `elect` step names: "replica N became the leader ...".
+fn elected_replica(step: &TraceStep) -> String {
+    let rest = step.text.strip_prefix("replica ").expect("an election names the replica first");
+    rest.split(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn acks_leader_loses_the_acknowledged_commit_at_the_failover() {
+    let outcome = check_model("models/offsets-acks-leader-failover.json");
+    let t = trace_of(&outcome);
+    let commit = find(&t.steps, 0, |s| s.actor == "coordinator" && s.event == "commit").expect("a commit");
+    let acked = t.steps[commit].offset.expect("the commit names its offset");
+    assert!(t.steps[commit].text.contains("acks=leader"), "{}", t.steps[commit].text);
+    let failover = find(&t.steps, commit, |s| s.event == "failover").expect("the failover after the commit");
+    let elect = find(&t.steps, failover, |s| s.event == "elect").expect("an election after the failover");
+    assert_eq!(elect, t.steps.len() - 1, "the election is the last step");
+    let replica = elected_replica(&t.steps[elect]);
+    assert_ne!(replica, "0", "the failed leader is not re-elected while a follower is in sync");
+    let fetched = t.steps[commit..failover]
+        .iter()
+        .any(|s| s.event == "replicate" && s.text.starts_with(&format!("replica {replica} ")));
+    assert!(!fetched, "the elected replica never fetched the commit");
+    assert!(t.steps[elect].text.contains(&format!("p0 @{acked} is gone")), "{}", t.steps[elect].text);
+    assert!(
+        t.violation.contains(&format!("commit of offset {acked} for partition 0")),
+        "the violation names the lost commit: {}",
+        t.violation
+    );
+    for other in ["no-loss", "no-duplicate", "all-processed"] {
+        assert_eq!(verdict(&outcome, other), Verdict::Holds, "{other}");
+    }
+}
+
+#[test]
+fn acks_all_with_clean_elections_keeps_every_acknowledged_commit() {
+    let outcome = check_model("models/offsets-acks-all-failover.json");
+    assert!(outcome.complete);
+    assert_eq!(verdict(&outcome, PROPERTY), Verdict::Holds);
+}
+
+#[test]
+fn an_unclean_election_elects_a_replica_that_left_the_isr_before_the_commit() {
+    let t = trace_of(&check_model("models/offsets-acks-all-unclean-failover.json")).clone();
+    let elect = find(&t.steps, 0, |s| s.event == "elect").expect("an election");
+    assert!(t.steps[elect].text.contains("unclean"), "{}", t.steps[elect].text);
+    let replica = elected_replica(&t.steps[elect]);
+    let left =
+        find(&t.steps, 0, |s| s.event == "leave-isr" && s.text.starts_with(&format!("replica {replica} ")))
+            .expect("the elected replica fell out of the ISR");
+    let commit = find(&t.steps, 0, |s| s.actor == "coordinator" && s.event == "commit").expect("a commit");
+    assert!(left < commit, "it left before the commit it lacks");
+    assert!(t.steps[commit].text.contains("acks=all"), "{}", t.steps[commit].text);
+}
+
+/// Replication alone loses nothing: without a failover in the budget the
+/// coordinator never crashes, whatever `acks` is.
+#[test]
+fn no_failover_no_lost_commit() {
+    for acks in [Acks::Leader, Acks::All] {
+        let s = Scenario {
+            messages: 2,
+            offsets_topic: OffsetsTopicConfig { replicas: 3, acks, unclean_election: true, failovers: 0 },
+            ..Scenario::default()
+        };
+        let outcome = check::check(&s, &Options::default());
+        assert!(outcome.complete);
+        assert_eq!(verdict(&outcome, PROPERTY), Verdict::Holds, "{acks:?}");
+    }
+}
