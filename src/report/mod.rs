@@ -142,6 +142,14 @@ pub fn meaning(property: &str) -> &'static str {
             "A partition's committed offset never moves backwards: a later commit never records a smaller \
              offset than an earlier one, which would make a restarting consumer read records again."
         }
+        "single-owner" => {
+            "No partition is owned by two live consumers of the coordinator's current generation at once: \
+             a rebalance hands a partition over only after its previous owner gave it up."
+        }
+        "acked-commit-durable" => {
+            "A commit the coordinator acknowledged stays committed (or is followed by a later commit): a \
+             failover of the coordinator must not lose it, whichever replica of __consumer_offsets is elected."
+        }
         _ => "See the property table in the README for its definition.",
     }
 }
