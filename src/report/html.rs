@@ -1,7 +1,7 @@
 //! `index.html`: the verdict matrix as a standalone page (inline style, no
 //! scripts, no external resources), linking each counterexample's files.
 
-use super::{Checked, counterexample_name, property_names, tally, url_escape, xml_escape as esc};
+use super::{Checked, counterexample_name, property_names, summary, url_escape, xml_escape as esc};
 use crate::check::PropertyOutcome;
 use std::fmt::Write as _;
 
@@ -64,7 +64,6 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
 /// `index.html`: the same matrix as `index.md`, styled.
 pub fn index(results: &[Checked]) -> String {
     let names = property_names(results);
-    let (unmet, verdicts) = tally(results);
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -72,17 +71,8 @@ pub fn index(results: &[Checked]) -> String {
     );
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n<body>\n<h1>kafkacheck report</h1>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"summary{}\">{} scenario file(s), {verdicts} verdict(s): {}.</p>",
-        if unmet == 0 { "" } else { " unmet" },
-        results.len(),
-        if unmet == 0 {
-            "every expectation met".to_string()
-        } else {
-            format!("{unmet} expectation(s) NOT met")
-        }
-    );
+    let (line, met) = summary(results);
+    let _ = writeln!(out, "<p class=\"summary{}\">{line}</p>", if met { "" } else { " unmet" });
     out.push_str(
         "<p>Each cell gives the verdict, ✓ when it meets the expectation (✗ when not) and the expected verdict. \
          A violated property links to its shortest counterexample: the story step by step, the sequence \

@@ -1,7 +1,7 @@
 //! The Markdown report: the verdict matrix (`index.md`) and each
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
-use super::{Checked, counterexample_name, meaning, property_names, tally, url_escape};
+use super::{Checked, counterexample_name, meaning, property_names, summary, url_escape};
 use crate::check::PropertyOutcome;
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
@@ -45,18 +45,8 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
 /// `index.md`: the verdict matrix and the list of counterexamples.
 pub fn index(results: &[Checked]) -> String {
     let names = property_names(results);
-    let (unmet, verdicts) = tally(results);
     let mut out = String::from("# kafkacheck report\n\n");
-    let _ = writeln!(
-        out,
-        "{} scenario file(s), {verdicts} verdict(s): {}.\n",
-        results.len(),
-        if unmet == 0 {
-            "every expectation met".to_string()
-        } else {
-            format!("{unmet} expectation(s) NOT met")
-        }
-    );
+    let _ = writeln!(out, "{}\n", summary(results).0);
     out.push_str(
         "Each cell gives the verdict, the expected verdict, and ✓ when they agree (✗ when not). \
          A violated property links to its shortest counterexample: the story step by step, \

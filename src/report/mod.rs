@@ -196,11 +196,17 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
 }
 
 /// The matrix's property columns: every property of the results, in the order first seen.
-/// (verdicts that miss their expectation, all verdicts), for a matrix's summary line.
-fn tally(results: &[Checked]) -> (usize, usize) {
-    let unmet = results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
-    let verdicts = results.iter().map(|r| r.outcome.properties.len()).sum();
-    (unmet, verdicts)
+/// A matrix's summary line (without markup) and whether every expectation was met.
+fn summary(results: &[Checked]) -> (String, bool) {
+    let unmet: usize =
+        results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
+    let verdicts: usize = results.iter().map(|r| r.outcome.properties.len()).sum();
+    let how = if unmet == 0 {
+        "every expectation met".to_string()
+    } else {
+        format!("{unmet} expectation(s) NOT met")
+    };
+    (format!("{} scenario file(s), {verdicts} verdict(s): {how}.", results.len()), unmet == 0)
 }
 
 fn property_names(results: &[Checked]) -> Vec<&'static str> {
