@@ -3,7 +3,7 @@
 //! there. A violated property then explains itself with the records involved.
 
 use crate::model::consumer::Phase;
-use crate::model::coordinator::Acked;
+use crate::model::coordinator::{Acked, TOMBSTONE};
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
@@ -100,10 +100,15 @@ pub fn unprocessed_records<'a>(
 /// `committed-monotonic` (always): the committed offset of a partition never
 /// decreases. The offsets log keeps every commit, so the history is in the
 /// state. Evidence: (partition, committed before, committed after) for each
-/// record that moved an offset back.
+/// record that moved an offset back. An expiry's tombstone removes the
+/// committed offset: the next commit has nothing to go back from.
 pub fn committed_decreases(state: &KafkaState) -> impl Iterator<Item = (Partition, Offset, Offset)> + '_ {
     let mut latest = [None::<Offset>; crate::scenario::LIMITS.partitions as usize];
     state.offsets_log().records.iter().filter_map(move |r| {
+        if r.offset == TOMBSTONE {
+            latest[r.partition as usize] = None;
+            return None;
+        }
         let before = latest[r.partition as usize].replace(r.offset);
         before.filter(|&b| r.offset < b).map(|b| (r.partition, b, r.offset))
     })
@@ -131,8 +136,9 @@ pub fn is_terminal(model: &KafkaModel, state: &KafkaState) -> bool {
     actions.into_iter().all(|action| model.next_state(state, action).is_none())
 }
 
+/// Every record of every partition, the producer's included (`messages + produce` per partition).
 fn all_records(model: &KafkaModel) -> impl Iterator<Item = Record> + '_ {
-    (0..model.scenario.partitions).flat_map(move |p| (0..model.scenario.messages).map(move |o| (p, o)))
+    (0..model.scenario.partitions).flat_map(move |p| (0..model.scenario.log_end()).map(move |o| (p, o)))
 }
 
 /// A property as the checker and the reports see it.
@@ -334,6 +340,14 @@ mod tests {
             committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])).collect::<Vec<_>>(),
             vec![(0, 3, 2)]
         );
+        let expired = state(&m, &[3, TOMBSTONE, 1], &[0, 0, 0]);
+        assert!(
+            committed_decreases(&expired).next().is_none(),
+            "an expiry removes the offset, then 1 is new"
+        );
+        assert_eq!(expired.offsets_log().committed(0), Some(1));
+        let s = state(&m, &[2, TOMBSTONE], &[0, 0, 0]);
+        assert!(lost_records(&m, &s).next().is_none(), "an expired commit is no loss by itself");
     }
 
     #[test]
@@ -352,6 +366,10 @@ mod tests {
                 phase,
                 rejoin,
                 batches_since_commit: 0,
+                pending_commits: Vec::new(),
+                commit_seq: 0,
+                auto_commit_due: false,
+                worker: None,
             };
             Arc::new(NodeState::Consumer(c))
         };

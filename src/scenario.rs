@@ -73,6 +73,95 @@ pub enum CommitOffset {
 struct CommitFile {
     #[serde(default)]
     offset: CommitOffset,
+    #[serde(default)]
+    mode: CommitMode,
+    retries: Option<u32>,
+    guard: Option<CommitGuard>,
+    processing: Option<AutoProcessing>,
+}
+
+/// How the consumer commits (the `commit.mode` field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitMode {
+    /// `commitSync()`: the poll loop waits for the commit's response.
+    #[default]
+    Sync,
+    /// `commitAsync()`: the poll loop goes on; a failed commit is retried
+    /// up to `commit.retries` times by its callback.
+    Async,
+    /// `enable.auto.commit`: each poll commits the positions the earlier
+    /// polls returned, once `auto.commit.interval.ms` has elapsed.
+    Auto,
+}
+
+/// When the callback of a failed `commitAsync()` retries it (`commit.guard`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitGuard {
+    /// Always, within `commit.retries`: an older commit can land after a newer one.
+    #[default]
+    None,
+    /// Only if no newer commit was issued since (the sequence number the
+    /// KafkaConsumer javadoc suggests).
+    Sequence,
+}
+
+/// Where an auto-committing consumer processes its records (`commit.processing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoProcessing {
+    /// Inside the poll loop: a poll returns only after the previous poll's records are processed.
+    #[default]
+    InPoll,
+    /// Handed to a worker thread: the poll loop goes on fetching while the worker processes its queue.
+    Worker,
+}
+
+/// The commit knobs beyond `commit.offset`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CommitConfig {
+    pub mode: CommitMode,
+    /// async: how many times a failed commit is retried.
+    pub retries: u8,
+    pub guard: CommitGuard,
+    pub processing: AutoProcessing,
+}
+
+/// The network between the actors (the `network` field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkKind {
+    /// Per-connection FIFO, reliable (TCP-like).
+    #[default]
+    Ordered,
+    /// Messages race one another, none is lost or repeated.
+    Unordered,
+    /// Ordered per connection, but up to `losses` messages to or from consumers are lost.
+    Lossy,
+    /// Unordered, and up to `duplicates` messages are delivered a second time.
+    Duplicating,
+}
+
+impl NetworkKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NetworkKind::Ordered => "ordered",
+            NetworkKind::Unordered => "unordered",
+            NetworkKind::Lossy => "lossy",
+            NetworkKind::Duplicating => "duplicating",
+        }
+    }
+}
+
+/// The network of a scenario and its fault budgets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NetworkConfig {
+    pub kind: NetworkKind,
+    /// lossy: messages lost in one run.
+    pub losses: u8,
+    /// duplicating: extra deliveries in one run.
+    pub duplicates: u8,
 }
 
 /// Which offset a consumer with parallel workers commits.
@@ -175,6 +264,56 @@ impl Default for OffsetsTopicConfig {
     }
 }
 
+/// When the coordinator removes a group's committed offsets (`offsets.retention.minutes` passed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Retention {
+    /// Committed offsets never expire within a run.
+    #[default]
+    Never,
+    /// KIP-211 (Kafka 2.1+): only while nobody consumes the partition. With
+    /// group assignment: while the group has no member (every member left
+    /// or was evicted after its session timed out). With manual
+    /// assignment: while the partition's consumer (p mod C) is down.
+    WhenEmpty,
+    /// Before KIP-211 (KAFKA-4682): retention counts from the last commit,
+    /// so an active consumer's offset can expire at any time.
+    WhileActive,
+}
+
+/// What a consumer does for a partition with no committed offset (`auto.offset.reset`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reset {
+    /// Start at offset 0 (the log start).
+    #[default]
+    Earliest,
+    /// Start at the partition's log end, asked of the broker (ListOffsets).
+    Latest,
+    /// Fail (NoOffsetForPartitionException): the consumer reads nothing more of the partition.
+    None,
+}
+
+/// The offset lifecycle of a scenario (the `offsets` object).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetsConfig {
+    #[serde(default)]
+    pub retention: Retention,
+    #[serde(default)]
+    pub reset: Reset,
+}
+
+impl OffsetsConfig {
+    /// Whether the scenario models the lifecycle at all. Then the group
+    /// starts with committed offset 0 on every partition (it existed
+    /// before the run and has read nothing yet), so `reset` decides only
+    /// for an offset that expired, not at the group's very first start.
+    pub fn lifecycle(&self) -> bool {
+        *self != OffsetsConfig::default()
+    }
+}
+
 /// The most replicas of `__consumer_offsets` a scenario may have.
 pub const MAX_OFFSETS_REPLICAS: u32 = 3;
 
@@ -218,11 +357,19 @@ pub struct Scenario {
     pub commit_every: u8,
     pub group: GroupConfig,
     pub commit_offset: CommitOffset,
+    /// `commit.mode` and its knobs.
+    pub commit: CommitConfig,
+    /// The network kind and its fault budgets.
+    pub network: NetworkConfig,
     /// Worker threads processing one poll's records in parallel (at-least-once).
     pub workers: u8,
     pub commit_policy: CommitPolicy,
     /// Replication of the offsets topic and coordinator failovers.
     pub offsets_topic: OffsetsTopicConfig,
+    /// Records per partition a producer appends while the consumers run.
+    pub produce: Offset,
+    /// Expiry of committed offsets and `auto.offset.reset`.
+    pub offsets: OffsetsConfig,
     /// Expected verdict per property; a property not named is expected to hold.
     pub expect: BTreeMap<String, Verdict>,
 }
@@ -243,9 +390,13 @@ impl Default for Scenario {
             commit_every: 1,
             group: GroupConfig::default(),
             commit_offset: CommitOffset::default(),
+            commit: CommitConfig::default(),
+            network: NetworkConfig::default(),
             workers: 1,
             commit_policy: CommitPolicy::default(),
             offsets_topic: OffsetsTopicConfig::default(),
+            produce: 0,
+            offsets: OffsetsConfig::default(),
             expect: BTreeMap::new(),
         }
     }
@@ -255,6 +406,11 @@ impl Scenario {
     /// The verdict a property is expected to have (DESIGN.md §3: unnamed means `holds`).
     pub fn expected(&self, property: &str) -> Verdict {
         self.expect.get(property).copied().unwrap_or(Verdict::Holds)
+    }
+
+    /// Every partition's log end once the producer is done: `messages + produce`.
+    pub fn log_end(&self) -> Offset {
+        self.messages + self.produce
     }
 }
 
@@ -276,6 +432,10 @@ struct ScenarioFile {
     #[serde(default = "one")]
     commit_every: u32,
     commit: Option<CommitFile>,
+    #[serde(default)]
+    network: NetworkKind,
+    losses: Option<u32>,
+    duplicates: Option<u32>,
     #[serde(default = "one")]
     workers: u32,
     commit_policy: Option<CommitPolicy>,
@@ -290,6 +450,9 @@ struct ScenarioFile {
     offsets_topic: Option<OffsetsTopicFile>,
     #[serde(default)]
     coordinator_failovers: u32,
+    #[serde(default)]
+    produce: u32,
+    offsets: Option<OffsetsConfig>,
     #[serde(default)]
     expect: BTreeMap<String, ExpectedVerdict>,
 }
@@ -423,7 +586,8 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
             "needs \"workers\" of 2 or more (one worker completes in order)".into(),
         ));
     }
-    let commit_offset = file.commit.unwrap_or_default().offset;
+    let commit_file = file.commit.unwrap_or_default();
+    let commit_offset = commit_file.offset;
     if commit_offset != CommitOffset::Next {
         let rule = if file.strategy != Strategy::AtLeastOnce {
             Some("applies to the at-least-once strategy only")
@@ -457,7 +621,20 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         fencing: file.fencing,
         commit_on_revoke: file.commit_on_revoke.unwrap_or(false),
     };
+    let commit = commit_config(&commit_file, &file, workers, commit_every, messages, partitions)?;
+    let network = network_config(&file, workers)?;
     let offsets_topic = offsets_topic(file.offsets_topic, file.coordinator_failovers, file.assignment)?;
+    let produce = in_range("produce", file.produce, 0, LIMITS.messages - u32::from(messages))?;
+    if produce > 0 && (file.assignment != Assignment::Manual || partitions > consumers) {
+        // A consumer fetches one partition at a time; a fetch the broker
+        // holds until a record arrives would stall its other partitions.
+        return Err((
+            "produce",
+            "needs \"assignment\": \"manual\" and at most one partition per consumer (partitions <= consumers): \
+             a caught-up fetch waits for the next record and would stall a consumer's other partitions"
+                .into(),
+        ));
+    }
     let mut expect = BTreeMap::new();
     for (property, verdict) in file.expect {
         if !PROPERTY_NAMES.contains(&property.as_str()) {
@@ -484,9 +661,13 @@ fn validate(file: ScenarioFile) -> Result<Scenario, (&'static str, String)> {
         commit_every,
         group,
         commit_offset,
+        commit,
+        network,
         workers,
         commit_policy: file.commit_policy.unwrap_or_default(),
         offsets_topic,
+        produce,
+        offsets: file.offsets.unwrap_or_default(),
         expect,
     })
 }
@@ -508,6 +689,96 @@ fn offsets_topic(
     let Some(topic) = topic else { return Ok(OffsetsTopicConfig { failovers, ..defaults }) };
     let replicas = in_range("offsets_topic.replicas", topic.replicas, 1, MAX_OFFSETS_REPLICAS)?;
     Ok(OffsetsTopicConfig { replicas, acks: topic.acks, unclean_election: topic.unclean_election, failovers })
+}
+
+/// The most async commits a consumer can have outstanding (its random step
+/// values 201..=253 name them, [`crate::model::consumer::Step`]).
+pub const MAX_ASYNC_COMMITS: u32 = 53;
+
+fn commit_config(
+    commit: &CommitFile,
+    file: &ScenarioFile,
+    workers: u8,
+    commit_every: u8,
+    messages: u8,
+    partitions: u8,
+) -> Result<CommitConfig, (&'static str, String)> {
+    let mode = commit.mode;
+    if mode != CommitMode::Async && (commit.retries.is_some() || commit.guard.is_some()) {
+        let field = if commit.retries.is_some() { "commit.retries" } else { "commit.guard" };
+        return Err((field, "needs \"mode\": \"async\" (only commitAsync()'s callback retries)".into()));
+    }
+    if mode != CommitMode::Auto && commit.processing.is_some() {
+        return Err(("commit.processing", "needs \"mode\": \"auto\"".into()));
+    }
+    if mode != CommitMode::Sync {
+        let rule = if file.strategy != Strategy::AtLeastOnce {
+            Some(
+                "applies to the at-least-once strategy only (at-most-once must await its commit before processing; exactly-once commits in its transaction)",
+            )
+        } else if file.assignment != Assignment::Manual {
+            Some("needs manual assignment")
+        } else if workers > 1 || commit_every > 1 || commit.offset != CommitOffset::Next {
+            Some("needs one worker, `commit_every` 1 and `commit.offset` next")
+        } else if u32::from(messages) * u32::from(partitions) > MAX_ASYNC_COMMITS {
+            Some("needs partitions × messages of at most 53")
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            return Err(("commit.mode", rule.into()));
+        }
+    }
+    let retries = in_range("commit.retries", commit.retries.unwrap_or(0), 0, LIMITS.crashes)?;
+    Ok(CommitConfig {
+        mode,
+        retries,
+        guard: commit.guard.unwrap_or_default(),
+        processing: commit.processing.unwrap_or_default(),
+    })
+}
+
+fn network_config(file: &ScenarioFile, workers: u8) -> Result<NetworkConfig, (&'static str, String)> {
+    let kind = file.network;
+    if kind != NetworkKind::Lossy && file.losses.is_some() {
+        return Err(("losses", "needs \"network\": \"lossy\"".into()));
+    }
+    if kind != NetworkKind::Duplicating && file.duplicates.is_some() {
+        return Err(("duplicates", "needs \"network\": \"duplicating\"".into()));
+    }
+    if kind != NetworkKind::Ordered {
+        let rule = if file.strategy == Strategy::ExactlyOnce {
+            Some(
+                "exactly-once is not modelled over a faulty network (its transactional retries are idempotent in Kafka)",
+            )
+        } else if file.assignment != Assignment::Manual {
+            Some("needs manual assignment (the group protocol's retries are not modelled)")
+        } else if workers > 1 {
+            Some("needs one worker")
+        } else if kind == NetworkKind::Lossy
+            && file.commit.is_some_and(|c| c.processing == Some(AutoProcessing::Worker))
+        {
+            Some(
+                "a lossy network is not modelled with an auto-commit worker thread (two requests outstanding)",
+            )
+        } else if file.coordinator_failovers > 0 {
+            Some("needs `coordinator_failovers` 0")
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            return Err(("network", rule.into()));
+        }
+    }
+    let losses = match kind {
+        NetworkKind::Lossy => in_range("losses", file.losses.unwrap_or(1), 1, LIMITS.crashes)?,
+        _ => 0,
+    };
+    let duplicates = match kind {
+        NetworkKind::Duplicating => in_range("duplicates", file.duplicates.unwrap_or(1), 1, LIMITS.crashes)?,
+        _ => 0,
+    };
+    Ok(NetworkConfig { kind, losses, duplicates })
 }
 
 fn in_range(field: &'static str, value: u32, min: u32, max: u32) -> Result<u8, (&'static str, String)> {
@@ -648,6 +919,86 @@ mod tests {
         let group = topic.replace("\"crashes\": 1", "\"crashes\": 1, \"assignment\": \"group\"");
         let e = parse_str(&group).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("coordinator_failovers"));
+    }
+
+    #[test]
+    fn produce_and_offsets_are_validated() {
+        let s = parse_str(VALID).unwrap();
+        assert_eq!((s.produce, s.offsets, s.log_end()), (0, OffsetsConfig::default(), 3));
+        assert!(!s.offsets.lifecycle());
+        let both = VALID.replace(
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"produce\": 2, \"offsets\": { \"retention\": \"while-active\", \"reset\": \"latest\" }",
+        );
+        let s = parse_str(&both).unwrap();
+        assert_eq!(s.log_end(), 5);
+        assert_eq!(s.offsets, OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest });
+        assert!(s.offsets.lifecycle());
+        let e = parse_str(&both.replace("while-active", "always")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offsets.retention"));
+        assert!(e.message.contains("`when-empty`") && e.message.contains("`never`"), "{e}");
+        let e = parse_str(&both.replace("\"latest\"", "\"largest\"")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offsets.reset"));
+        assert!(e.message.contains("`earliest`") && e.message.contains("`none`"), "{e}");
+        let e = parse_str(&both.replace("\"reset\"", "\"auto_reset\"")).unwrap_err();
+        assert!(e.message.contains("unknown field `auto_reset`"), "{e}");
+        let e = parse_str(&both.replace("\"produce\": 2", "\"produce\": 198")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("produce"));
+        assert!(e.message.contains("between 0 and 197"), "{e}");
+        let e = parse_str(&both.replace("\"partitions\": 1", "\"partitions\": 2")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("produce"));
+        assert!(e.message.contains("one partition per consumer"), "{e}");
+        let group = both.replace("\"crashes\": 1", "\"crashes\": 1, \"assignment\": \"group\"");
+        assert_eq!(parse_str(&group).unwrap_err().field.as_deref(), Some("produce"));
+    }
+
+    #[test]
+    fn commit_modes_and_networks_are_validated() {
+        let s = parse_str(VALID).unwrap();
+        assert_eq!((s.commit, s.network), (CommitConfig::default(), NetworkConfig::default()));
+        let with = |extra: &str| VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, {extra}"));
+        let s = parse_str(&with(
+            r#""commit": { "mode": "async", "retries": 2, "guard": "sequence" }, "network": "lossy""#,
+        ))
+        .unwrap();
+        assert_eq!(
+            s.commit,
+            CommitConfig {
+                mode: CommitMode::Async,
+                retries: 2,
+                guard: CommitGuard::Sequence,
+                ..Default::default()
+            }
+        );
+        assert_eq!(s.network, NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 });
+        let s = parse_str(&with(r#""network": "duplicating", "duplicates": 2"#)).unwrap();
+        assert_eq!(s.network.duplicates, 2);
+        let e = parse_str(&with(r#""commit": { "mode": "later" }"#)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("commit.mode"));
+        assert!(e.message.contains("`sync`") && e.message.contains("`auto`"), "{e}");
+        let e = parse_str(&with(r#""network": "tcp""#)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("network"));
+        assert!(e.message.contains("`lossy`") && e.message.contains("`duplicating`"), "{e}");
+        for (extra, field) in [
+            (r#""commit": { "retries": 1 }"#, "commit.retries"),
+            (r#""commit": { "mode": "auto", "guard": "sequence" }"#, "commit.guard"),
+            (r#""commit": { "mode": "async", "processing": "worker" }"#, "commit.processing"),
+            (r#""commit": { "mode": "auto", "offset": "last" }"#, "commit.mode"),
+            (r#""losses": 1"#, "losses"),
+            (r#""network": "unordered", "duplicates": 1"#, "duplicates"),
+            (r#""network": "lossy", "losses": 0"#, "losses"),
+            (r#""network": "lossy", "assignment": "group""#, "network"),
+            (r#""network": "lossy", "commit": { "mode": "auto", "processing": "worker" }"#, "network"),
+        ] {
+            let e = parse_str(&with(extra)).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{extra}: {e}");
+        }
+        let e = parse_str(&with(r#""commit": { "mode": "async" }"#).replace("at-least-once", "at-most-once"))
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("commit.mode"));
+        let e =
+            parse_str(&with(r#""network": "lossy""#).replace("at-least-once", "exactly-once")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("network"));
     }
 
     #[test]

@@ -4,15 +4,16 @@
 //! One model step may produce several events (a batch of records received at
 //! once); they share the step number.
 
-use crate::model::consumer::Phase;
-use crate::model::coordinator::{Coordinator, OffsetsTopic};
+use crate::model::consumer::{Phase, Step as ConsumerStep};
+use crate::model::coordinator::{Coordinator, CoordinatorStep, OffsetsTopic};
 use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
 use crate::model::replication::{Election, Replica, Step};
 use crate::model::{
-    COORDINATOR, FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, Node, NodeState, View, actor_name,
+    BROKER, COORDINATOR, FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, Node, NodeState, View,
+    actor_name,
 };
-use crate::scenario::{Assignment, Offset, Partition};
+use crate::scenario::{Assignment, Offset, Partition, Reset, Retention};
 use serde::Serialize;
 use stateright::Path;
 use stateright::actor::ActorModelAction;
@@ -69,7 +70,13 @@ fn revocations(
         if !alive || was.incarnation != now.incarnation {
             continue;
         }
+        // A partition with no committed offset and `reset: none` is dropped
+        // with a `reset-error`, not revoked.
+        let reset_error = model.scenario.offsets.reset == Reset::None && was.phase == Phase::AwaitingOffsets;
         for o in &was.owned {
+            if reset_error && o.position.is_none() {
+                continue;
+            }
             if !now.owned.iter().any(|n| n.partition == o.partition) {
                 let actor = FIRST_CONSUMER + c;
                 let name = actor_name(actor);
@@ -138,14 +145,32 @@ fn events(
     let mut list = Vec::new();
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
+            if crate::model::redelivery(before, stateright::actor::Envelope { src: *src, dst: *dst, msg }) {
+                let (s, d) = (usize::from(*src), usize::from(*dst));
+                list.push(event(
+                    d,
+                    "duplicate",
+                    format!(
+                        "the network delivered {} from {} to {} a second time",
+                        message_name(msg),
+                        actor_name(s),
+                        actor_name(d)
+                    ),
+                ));
+            }
             delivered(model, before, usize::from(*src), usize::from(*dst), msg, &mut list)
         }
         ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => list.push(failover(before)),
         ActorModelAction::Recover(id) if usize::from(*id) == COORDINATOR => {
             list.push(election(model, before))
         }
-        &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) == COORDINATOR => {
-            list.push(coordinator_step(model, before, Step::decode(random)))
+        &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) == COORDINATOR => list
+            .push(match CoordinatorStep::decode(random) {
+                CoordinatorStep::Replication(step) => coordinator_step(model, before, step),
+                CoordinatorStep::Expire(p) => expiry(model, before, p),
+            }),
+        &ActorModelAction::SelectRandom { actor, random: partition, .. } if usize::from(actor) == BROKER => {
+            list.push(produced(before, partition))
         }
         ActorModelAction::Crash(id) => {
             let c = usize::from(*id);
@@ -205,6 +230,11 @@ fn events(
                 .with(consumer),
             );
         }
+        &ActorModelAction::SelectRandom { actor, random, .. }
+            if !matches!(ConsumerStep::decode(random), ConsumerStep::WorkerDone(_)) =>
+        {
+            list.push(consumer_step(model, before, usize::from(actor), ConsumerStep::decode(random)))
+        }
         &ActorModelAction::SelectRandom { actor, random: offset, .. } => {
             let c = usize::from(actor);
             let (consumer, _) = before.consumer(c - FIRST_CONSUMER);
@@ -234,6 +264,93 @@ fn events(
         peer: e.peer.map(actor_name),
         text: e.text,
     }));
+}
+
+/// A consumer's own step: a timeout, an async commit's callback, the auto-commit interval.
+fn consumer_step(model: &KafkaModel, before: &KafkaState, c: usize, step: ConsumerStep) -> Event {
+    let name = actor_name(c);
+    let (state, _) = before.consumer(c - FIRST_CONSUMER);
+    match step {
+        ConsumerStep::Timeout => {
+            let request =
+                crate::model::consumers(model).nth(c - FIRST_CONSUMER).and_then(|k| k.request(state));
+            let (what, at) = match &request {
+                Some((_, msg)) => (message_name(msg), request_at(msg)),
+                None => ("its request", None),
+            };
+            let mut e = event(
+                c,
+                "timeout",
+                format!(
+                    "{name} timed out waiting for the reply to {what} (request.timeout.ms): neither the request nor its reply is on the network any more, so it sends the request again"
+                ),
+            );
+            if let Some((p, o)) = at {
+                e = e.at(p, o);
+            }
+            e
+        }
+        ConsumerStep::CommitTimeout(i) => {
+            let Some(p) = state.pending_commits.get(i as usize) else {
+                return event(c, "commit-failed", format!("{name}'s pending commit failed"));
+            };
+            let newer = p.seq != state.commit_seq;
+            let guarded = model.scenario.commit.guard == crate::scenario::CommitGuard::Sequence && newer;
+            let failed = format!(
+                "{name}'s commitAsync of offset {} for partition {} failed (its request or its response was lost: no reply within request.timeout.ms)",
+                p.offset, p.partition
+            );
+            if p.retries_left > 0 && !guarded {
+                let since = if newer {
+                    format!(
+                        "although a newer commit (sequence {}) was issued since its own (sequence {}): this older offset will land after it",
+                        state.commit_seq, p.seq
+                    )
+                } else {
+                    format!("no newer commit was issued since (sequence {})", p.seq)
+                };
+                event(
+                    c,
+                    "retry",
+                    format!(
+                        "{failed}; its callback commits it again ({} retries left before this one), {since}",
+                        p.retries_left
+                    ),
+                )
+                .at(p.partition, Some(p.offset))
+            } else {
+                let why = if guarded {
+                    format!(
+                        "the sequence guard: a newer commit (sequence {}) was issued since this one (sequence {})",
+                        state.commit_seq, p.seq
+                    )
+                } else {
+                    "no retries left".into()
+                };
+                event(c, "commit-failed", format!("{failed}; its callback does not retry it: {why}"))
+                    .at(p.partition, Some(p.offset))
+            }
+        }
+        ConsumerStep::AutoCommitDue => event(
+            c,
+            "auto-commit",
+            format!(
+                "auto.commit.interval.ms elapsed for {name}: its next poll (now, if it is waiting at the log end) commits the position of every partition, the end of what earlier polls returned"
+            ),
+        ),
+        ConsumerStep::WorkerDone(_) => event(c, "worker-done", format!("a worker of {name} finished")),
+    }
+}
+
+/// The partition and offset a consumer's request is about.
+fn request_at(msg: &Msg) -> Option<(Partition, Option<Offset>)> {
+    match *msg {
+        Msg::Fetch { partition, offset, .. }
+        | Msg::Output { partition, offset, .. }
+        | Msg::OffsetCommit { partition, offset, .. }
+        | Msg::TxnCommit { partition, to: offset, .. } => Some((partition, Some(offset))),
+        _ => None,
+    }
 }
 
 fn coordinator_config(model: &KafkaModel) -> &Coordinator {
@@ -385,6 +502,55 @@ fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Step) -> Even
     }
 }
 
+/// The committed offset of partition `p` expired (`offsets.retention`).
+fn expiry(model: &KafkaModel, before: &KafkaState, p: Partition) -> Event {
+    let committed = before.offsets_log().committed(p);
+    let owner = FIRST_CONSUMER + (p % model.scenario.consumers) as usize;
+    let why = match (model.scenario.offsets.retention, model.scenario.group.assignment) {
+        (Retention::WhileActive, _) => {
+            "offsets.retention.minutes passed since the last commit, though the group is active (KAFKA-4682, before KIP-211)"
+                .to_string()
+        }
+        (_, Assignment::Group) => {
+            "the group has been empty for offsets.retention.minutes (KIP-211)".to_string()
+        }
+        (_, Assignment::Manual) => format!(
+            "{} has been down for offsets.retention.minutes, nobody consumes the partition (KIP-211)",
+            actor_name(owner)
+        ),
+    };
+    event(
+        COORDINATOR,
+        "expire",
+        format!(
+            "coordinator expired the {} of partition {p}: {why}; a tombstone in __consumer_offsets removes it",
+            committed_text(committed)
+        ),
+    )
+    .at(p, committed)
+}
+
+/// The producer appended a record; held fetches of that partition are answered.
+fn produced(before: &KafkaState, p: Partition) -> Event {
+    let NodeState::Broker(b) = &*before.actor_states[BROKER] else {
+        unreachable!("actor {BROKER} is the broker")
+    };
+    let offset = b.ends[p as usize];
+    let woken: Vec<String> = b
+        .parked
+        .iter()
+        .filter(|f| f.partition == p)
+        .map(|f| actor_name(FIRST_CONSUMER + f.consumer as usize))
+        .collect();
+    let answered = if woken.is_empty() {
+        String::new()
+    } else {
+        format!("; the broker answers the fetch it held for {}", woken.join(", "))
+    };
+    event(BROKER, "produce", format!("a producer appended offset {offset} to partition {p}{answered}"))
+        .at(p, Some(offset))
+}
+
 /// How a commit is acknowledged, for scenarios with a replicated offsets topic.
 fn acknowledged(model: &KafkaModel, before: &KafkaState) -> String {
     let topic = before.offsets_topic();
@@ -408,6 +574,8 @@ fn message_name(msg: &Msg) -> &'static str {
         Msg::OffsetFetchResponse { .. } => "an OffsetFetch response",
         Msg::Fetch { .. } => "a Fetch request",
         Msg::FetchResponse { .. } => "a Fetch response",
+        Msg::ListOffsets { .. } => "a ListOffsets request",
+        Msg::ListOffsetsResponse { .. } => "a ListOffsets response",
         Msg::Output { .. } => "an output",
         Msg::OutputAck { .. } => "an output acknowledgement",
         Msg::OffsetCommit { .. } => "an OffsetCommit request",
@@ -421,6 +589,13 @@ fn message_name(msg: &Msg) -> &'static str {
         Msg::Evicted { .. } => "an eviction notice",
         Msg::CommitRejected { .. } => "a commit rejection",
     }
+}
+
+/// Whether the broker holds a Fetch from `offset` (a long poll) rather than answering it.
+fn held(model: &KafkaModel, before: &KafkaState, partition: Partition, offset: Offset) -> bool {
+    let NodeState::Broker(b) = &*before.actor_states[BROKER] else { return false };
+    let end = b.ends[partition as usize];
+    offset >= end && end < model.scenario.log_end()
 }
 
 fn committed_text(offset: Option<Offset>) -> String {
@@ -470,6 +645,39 @@ fn delivered(
         }
         Msg::OffsetFetchResponse { offsets, .. } => {
             for &(p, committed) in offsets {
+                match (committed, model.scenario.offsets.reset) {
+                    (None, Reset::Latest) => {
+                        list.push(
+                            event(
+                                dst,
+                                "reset",
+                                format!(
+                                    "{d} has no committed offset for partition {p}: auto.offset.reset=latest, \
+                                     it asks the broker where the log ends (ListOffsets)"
+                                ),
+                            )
+                            .at(p, None)
+                            .with(src),
+                        );
+                        continue;
+                    }
+                    (None, Reset::None) => {
+                        list.push(
+                            event(
+                                dst,
+                                "reset-error",
+                                format!(
+                                    "{d} has no committed offset for partition {p}: auto.offset.reset=none, \
+                                     poll() throws NoOffsetForPartitionException and it reads nothing more of partition {p}"
+                                ),
+                            )
+                            .at(p, None)
+                            .with(src),
+                        );
+                        continue;
+                    }
+                    _ => {}
+                }
                 let from = committed.unwrap_or(0);
                 let why = match committed {
                     Some(_) => "its committed offset",
@@ -479,6 +687,50 @@ fn delivered(
                     event(dst, "position", format!("{d} resumes partition {p} at offset {from}, {why}"))
                         .at(p, Some(from))
                         .with(src),
+                );
+            }
+        }
+        &Msg::Fetch { partition, offset, .. } if held(model, before, partition, offset) => list.push(
+            event(
+                dst,
+                "fetch",
+                format!(
+                    "{d} holds {s}'s fetch of partition {partition} from offset {offset}: nothing is there yet, \
+                     it answers once the producer appends a record (long poll)"
+                ),
+            )
+            .at(partition, Some(offset))
+            .with(src),
+        ),
+        Msg::ListOffsets { partitions, .. } => {
+            let NodeState::Broker(b) = &*before.actor_states[BROKER] else { return };
+            for &p in partitions {
+                let end = b.ends[p as usize];
+                list.push(
+                    event(dst, "list-offsets", format!("{d} told {s} partition {p} ends at offset {end}"))
+                        .at(p, Some(end))
+                        .with(src),
+                );
+            }
+        }
+        Msg::ListOffsetsResponse { offsets, .. } => {
+            let sink = before.sink();
+            for &(p, end) in offsets {
+                let skipped: Vec<String> =
+                    (0..end).filter(|&o| sink.times_applied(p, o) == 0).map(|o| o.to_string()).collect();
+                let skips = if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(": unprocessed offset(s) {} are skipped", skipped.join(", "))
+                };
+                list.push(
+                    event(
+                        dst,
+                        "reset",
+                        format!("{d} resumes partition {p} at offset {end}, the log end (auto.offset.reset=latest){skips}"),
+                    )
+                    .at(p, Some(end))
+                    .with(src),
                 );
             }
         }

@@ -26,14 +26,26 @@
 //! forgotten; `commit_on_revoke` commits its processed offsets first. A
 //! consumer that learns it was evicted, or whose commit is rejected, loses its
 //! partitions without committing (`onPartitionsLost`) and rejoins.
+//!
+//! `commit.mode` changes the at-least-once commit: `async` sends the batch's
+//! commit without waiting (it is pending until its response; a failure runs
+//! its callback, which retries it within `retries`, and with the sequence
+//! guard only if no newer commit was issued since); `auto` commits at a poll
+//! once the auto-commit interval has elapsed (a step of its own), either
+//! processing in the poll loop or queueing records for a worker thread. On a
+//! lossy network a request whose exchange is gone times out and is sent
+//! again as it was ([`Consumer::request`]).
 
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
-use crate::scenario::{Assignment, CommitOffset, CommitPolicy, Offset, Partition, Strategy};
+use crate::scenario::{
+    Assignment, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, Offset,
+    Partition, Reset, Strategy,
+};
 use crate::tracker::OffsetTracker;
 use serde::Serialize;
 
 /// Where a consumer's request goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum To {
     Broker,
     Coordinator,
@@ -58,10 +70,17 @@ pub struct Consumer {
     /// Worker threads processing a batch in parallel (at-least-once; 1: the poll loop itself).
     pub workers: u8,
     pub commit_policy: CommitPolicy,
+    /// `commit.mode` (sync, async, auto) and its knobs.
+    pub commit: CommitConfig,
+    /// Whether requests and replies can be lost (a lossy network): a
+    /// request whose exchange is gone times out and is sent again.
+    pub timeouts: bool,
     /// The partitions' log end: the consumer stops fetching a partition once
     /// its position reaches it (a real consumer would keep receiving empty
     /// batches, which change nothing).
     pub log_end: Offset,
+    /// `auto.offset.reset`: where a partition with no committed offset starts.
+    pub reset: Reset,
 }
 
 /// A partition the consumer owns.
@@ -140,6 +159,70 @@ pub struct ConsumerState {
     pub rejoin: Rejoin,
     /// Batches processed since the last commit (at-least-once with `commit_every`).
     pub batches_since_commit: u8,
+    /// Async and auto commits sent and not answered yet, oldest first.
+    pub pending_commits: Vec<PendingCommit>,
+    /// The sequence number of the latest commit issued (async and auto
+    /// modes): what `"guard": "sequence"` compares a failed commit's with.
+    pub commit_seq: u8,
+    /// auto: `auto.commit.interval.ms` has elapsed; the next poll commits.
+    pub auto_commit_due: bool,
+    /// auto with a worker thread: the records it has queued.
+    pub worker: Option<Queued>,
+}
+
+/// A `commitAsync()` (or auto-commit) on its way: its callback learns the
+/// outcome. `seq` is the consumer's commit sequence number when it was issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PendingCommit {
+    pub partition: Partition,
+    pub offset: Offset,
+    /// How many more times a failure is retried.
+    pub retries_left: u8,
+    pub seq: u8,
+}
+
+/// Records of partition slot `slot` handed to the worker thread: `next .. to`
+/// are still to be processed, the Output of `next` is on its way to the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Queued {
+    pub slot: u8,
+    pub next: Offset,
+    pub to: Offset,
+}
+
+/// A consumer's own nondeterministic step (a Stateright random choice; the
+/// model's one random value type is a `u8`, so each is packed into it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A worker (parallel workers) finished this offset: 0..=200.
+    WorkerDone(Offset),
+    /// The pending async or auto commit at this index failed (its request
+    /// or its response was lost): 201..=253.
+    CommitTimeout(u8),
+    /// `auto.commit.interval.ms` elapsed: 254.
+    AutoCommitDue,
+    /// The outstanding request timed out (`request.timeout.ms`): 255.
+    Timeout,
+}
+
+impl Step {
+    pub fn encode(self) -> u8 {
+        match self {
+            Step::WorkerDone(o) => o,
+            Step::CommitTimeout(i) => 201 + i,
+            Step::AutoCommitDue => 254,
+            Step::Timeout => 255,
+        }
+    }
+
+    pub fn decode(value: u8) -> Step {
+        match value {
+            255 => Step::Timeout,
+            254 => Step::AutoCommitDue,
+            201..=253 => Step::CommitTimeout(value - 201),
+            o => Step::WorkerDone(o),
+        }
+    }
 }
 
 type Out = Vec<(To, Msg)>;
@@ -156,6 +239,10 @@ impl Consumer {
             phase: Phase::Idle,
             rejoin: Rejoin::No,
             batches_since_commit: 0,
+            pending_commits: Vec::new(),
+            commit_seq: 0,
+            auto_commit_due: false,
+            worker: None,
         };
         match self.assignment {
             Assignment::Manual => {
@@ -177,6 +264,25 @@ impl Consumer {
             return;
         }
         match (state.phase, msg) {
+            // The response to an async or auto commit reaches its callback,
+            // whatever the poll loop is doing.
+            (_, &Msg::OffsetCommitResponse { partition, offset, .. })
+                if state.pending_commits.iter().any(|c| (c.partition, c.offset) == (partition, offset)) =>
+            {
+                state.pending_commits.retain(|c| (c.partition, c.offset) != (partition, offset));
+                if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+                    o.committed = o.committed.max(offset);
+                }
+            }
+            // The worker thread (auto-commit with a worker) processed a record.
+            (_, &Msg::OutputAck { partition, offset, .. })
+                if state.worker.is_some_and(|w| {
+                    w.next == offset
+                        && state.owned.get(w.slot as usize).is_some_and(|o| o.partition == partition)
+                }) =>
+            {
+                self.worker_next(state, out);
+            }
             // A JoinGroup on its way answers any notice sent before it
             // arrived; an eviction shows in its answer's new member id.
             (Phase::Joining, Msg::RebalanceNotice { .. } | Msg::Evicted { .. }) => {}
@@ -209,15 +315,39 @@ impl Consumer {
                 self.poll(state, 0, out);
             }
             (Phase::AwaitingOffsets, Msg::OffsetFetchResponse { offsets, .. }) => {
+                let (mut latest, mut failed) = (Vec::new(), Vec::new());
                 for &(partition, committed) in offsets {
                     if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
-                        o.position = Some(committed.unwrap_or(0));
+                        match (committed, self.reset) {
+                            (None, Reset::Latest) => latest.push(partition),
+                            (None, Reset::None) => failed.push(partition),
+                            _ => o.position = Some(committed.unwrap_or(0)),
+                        }
                         o.committed = committed.unwrap_or(0);
+                    }
+                }
+                // NoOffsetForPartitionException: the consumer reads nothing
+                // more of these partitions.
+                state.owned.retain(|o| !failed.contains(&o.partition));
+                if latest.is_empty() {
+                    self.poll(state, 0, out);
+                } else {
+                    // auto.offset.reset=latest: ask the broker where the logs end now.
+                    let incarnation = state.incarnation;
+                    out.push((To::Broker, Msg::ListOffsets { incarnation, partitions: latest }));
+                }
+            }
+            (Phase::AwaitingOffsets, Msg::ListOffsetsResponse { offsets, .. }) => {
+                for &(partition, end) in offsets {
+                    if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+                        o.position = Some(end);
                     }
                 }
                 self.poll(state, 0, out);
             }
-            (Phase::Fetching { slot }, &Msg::FetchResponse { offset, count, .. }) => {
+            (Phase::Fetching { slot }, &Msg::FetchResponse { offset, count, .. })
+                if self.answers(state, msg) =>
+            {
                 let (from, to) = (offset, offset + count);
                 state.owned[slot as usize].position = Some(to);
                 match self.strategy {
@@ -226,6 +356,9 @@ impl Consumer {
                         state.phase =
                             Phase::Working { slot, from, to, next: from, running, done, committing };
                         self.dispatch(state);
+                    }
+                    Strategy::AtLeastOnce if self.commit.processing == AutoProcessing::Worker => {
+                        self.enqueue(state, slot, from, to, out)
                     }
                     Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
                     Strategy::AtMostOnce => self.commit(state, slot, from, to, out),
@@ -250,6 +383,13 @@ impl Consumer {
                     state.phase = Phase::Committing { slot, from: next + 1, to };
                 } else if next + 1 < to {
                     self.process(state, slot, from, next + 1, to, out);
+                } else if at_least_once && self.commit.mode != CommitMode::Sync {
+                    // commitAsync() and poll on (the callback learns the
+                    // outcome later); auto-commit: the next poll commits.
+                    if self.commit.mode == CommitMode::Async {
+                        self.commit_async(state, slot, to, out);
+                    }
+                    self.poll(state, slot as usize + 1, out);
                 } else if at_least_once {
                     state.batches_since_commit += 1;
                     if self.commit_every == 1 {
@@ -282,7 +422,7 @@ impl Consumer {
             (
                 Phase::Committing { slot, from, to },
                 &Msg::OffsetCommitResponse { offset, .. } | &Msg::TxnCommitResponse { offset, .. },
-            ) => {
+            ) if self.answers(state, msg) => {
                 state.owned[slot as usize].committed = offset;
                 if self.strategy != Strategy::ExactlyOnce && from < to {
                     self.process(state, slot, from, from, to, out);
@@ -291,7 +431,7 @@ impl Consumer {
                     self.poll(state, slot as usize + 1, out);
                 }
             }
-            (Phase::Flushing { slot, to }, Msg::OffsetCommitResponse { .. }) => {
+            (Phase::Flushing { slot, to }, Msg::OffsetCommitResponse { .. }) if self.answers(state, msg) => {
                 state.owned[slot as usize].committed = to;
                 self.poll(state, 0, out);
             }
@@ -313,6 +453,9 @@ impl Consumer {
         let holds = |slot: u8, from: Offset, to: Offset| {
             state.owned[slot as usize].partition == partition && (from..to).contains(&offset)
         };
+        if state.worker.is_some_and(|w| holds(w.slot, w.next, w.to)) {
+            return true;
+        }
         match state.phase {
             Phase::Processing { slot, next, to, .. } => holds(slot, next, to),
             Phase::Working { slot, from, to, done, .. } => {
@@ -401,6 +544,9 @@ impl Consumer {
             state.owned.clear();
             state.generation = 0;
         }
+        if state.auto_commit_due {
+            self.auto_commit(state, out);
+        }
         // `commitSync()` every `commit_every` batches commits every owned
         // partition's position, before the next poll() handles a rebalance.
         if state.batches_since_commit >= self.commit_every {
@@ -474,6 +620,10 @@ impl Consumer {
     /// Commits a partition's processed offsets outside a batch.
     fn flush(&self, state: &mut ConsumerState, slot: usize, out: &mut Out) {
         let to = state.owned[slot].position.unwrap_or(0);
+        if self.commit.mode != CommitMode::Sync {
+            // commitSync() on close: a newer commit than every async one.
+            state.commit_seq = state.commit_seq.wrapping_add(1);
+        }
         self.send_commit(state, slot, to, out);
         state.phase = Phase::Flushing { slot: slot as u8, to };
     }
@@ -486,6 +636,186 @@ impl Consumer {
             Msg::OffsetCommit { incarnation: state.incarnation, partition, offset, by },
         ));
     }
+
+    /// `commitAsync(offset)`, or an auto-commit (never retried): sent and
+    /// not awaited; its callback handles the response or the failure.
+    fn commit_async(&self, state: &mut ConsumerState, slot: u8, offset: Offset, out: &mut Out) {
+        let retries_left = if self.commit.mode == CommitMode::Async { self.commit.retries } else { 0 };
+        state.commit_seq = state.commit_seq.wrapping_add(1);
+        let partition = state.owned[slot as usize].partition;
+        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq: state.commit_seq });
+        self.send_commit(state, slot as usize, offset, out);
+    }
+
+    /// enable.auto.commit: the poll commits the position of every owned
+    /// partition (the end of what earlier polls returned), asynchronously.
+    fn auto_commit(&self, state: &mut ConsumerState, out: &mut Out) {
+        state.auto_commit_due = false;
+        let due: Vec<(usize, Offset)> = uncommitted_positions(state).collect();
+        for (slot, position) in due {
+            self.commit_async(state, slot as u8, position, out);
+        }
+    }
+
+    /// auto with a worker: the poll loop hands records `from .. to` to the
+    /// worker thread's queue and polls on.
+    fn enqueue(&self, state: &mut ConsumerState, slot: u8, from: Offset, to: Offset, out: &mut Out) {
+        match &mut state.worker {
+            Some(w) if w.slot == slot && w.to == from => w.to = to,
+            _ => {
+                state.worker = Some(Queued { slot, next: from, to });
+                let partition = state.owned[slot as usize].partition;
+                out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: from }));
+            }
+        }
+        if state.owned.iter().all(|o| o.position >= Some(self.log_end)) {
+            // Everything is fetched: the loop closes (commits) once the worker is done.
+            state.phase = Phase::Done;
+        } else {
+            self.poll(state, slot as usize + 1, out);
+        }
+    }
+
+    /// The worker thread finished its record: it takes the next queued one,
+    /// or, with the queue empty and everything fetched, the loop closes.
+    fn worker_next(&self, state: &mut ConsumerState, out: &mut Out) {
+        let Some(w) = state.worker.as_mut() else { return };
+        w.next += 1;
+        if w.next < w.to {
+            let partition = state.owned[w.slot as usize].partition;
+            out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: w.next }));
+            return;
+        }
+        state.worker = None;
+        if state.phase == Phase::Done {
+            self.poll(state, 0, out);
+        }
+    }
+
+    /// The consumer's own steps it offers the checker now: timeouts of its
+    /// request and of each pending commit (with a lossy network; which of
+    /// them can happen is [`crate::model::KafkaModel`]'s to say: only those
+    /// whose request and reply are both gone), and the auto-commit interval elapsing.
+    pub fn steps(&self, state: &ConsumerState) -> Vec<u8> {
+        let mut steps = Vec::new();
+        if self.timeouts {
+            steps.push(Step::Timeout.encode());
+            steps.extend((0..state.pending_commits.len() as u8).map(|i| Step::CommitTimeout(i).encode()));
+        }
+        if self.commit.mode == CommitMode::Auto
+            && !state.auto_commit_due
+            && uncommitted_positions(state).next().is_some()
+        {
+            steps.push(Step::AutoCommitDue.encode());
+        }
+        steps
+    }
+
+    /// Whether the consumer offers steps of its own beyond its workers'.
+    pub fn has_steps(&self) -> bool {
+        self.timeouts || self.commit.mode == CommitMode::Auto
+    }
+
+    /// Takes one of its own steps.
+    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out) {
+        match step {
+            Step::WorkerDone(offset) => self.on_worker_done(state, offset, out),
+            // request.timeout.ms: the request is sent again.
+            Step::Timeout => out.extend(self.request(state)),
+            Step::CommitTimeout(i) => {
+                let Some(&c) = state.pending_commits.get(i as usize) else { return };
+                let newer = c.seq != state.commit_seq;
+                let guarded = self.commit.guard == CommitGuard::Sequence && newer;
+                if c.retries_left > 0 && !guarded {
+                    // The callback calls commitAsync(offset) again.
+                    state.pending_commits[i as usize].retries_left -= 1;
+                    let by = committer(state);
+                    let (incarnation, partition, offset) = (state.incarnation, c.partition, c.offset);
+                    out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
+                } else {
+                    state.pending_commits.remove(i as usize);
+                }
+            }
+            Step::AutoCommitDue => {
+                state.auto_commit_due = true;
+                // A loop at the log end keeps polling (empty polls), so it commits now.
+                if matches!(state.phase, Phase::Idle | Phase::Done) {
+                    self.auto_commit(state, out);
+                }
+            }
+        }
+    }
+
+    /// Whether a reply answers the request the poll loop waits on (a
+    /// duplicating network can deliver an old response again; Kafka's
+    /// correlation ids tell them apart).
+    fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
+        match (self.request(state), reply) {
+            (
+                Some((_, Msg::Fetch { partition: p, offset: o, .. })),
+                &Msg::FetchResponse { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
+            (
+                Some((_, Msg::OffsetCommit { partition: p, offset: o, .. })),
+                &Msg::OffsetCommitResponse { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
+            _ => true,
+        }
+    }
+
+    /// The request the poll loop waits on the reply to, as it was sent.
+    pub fn request(&self, state: &ConsumerState) -> Option<(To, Msg)> {
+        let incarnation = state.incarnation;
+        let partition = |slot: u8| state.owned[slot as usize].partition;
+        let commit = |slot: u8, offset| {
+            let by = committer(state);
+            (To::Coordinator, Msg::OffsetCommit { incarnation, partition: partition(slot), offset, by })
+        };
+        match state.phase {
+            Phase::AwaitingOffsets => {
+                let partitions =
+                    state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
+                Some((To::Coordinator, Msg::OffsetFetch { incarnation, partitions }))
+            }
+            Phase::Fetching { slot } => {
+                let offset = state.owned[slot as usize].position.unwrap_or(0);
+                let max_records = self.max_poll_records;
+                Some((
+                    To::Broker,
+                    Msg::Fetch { incarnation, partition: partition(slot), offset, max_records },
+                ))
+            }
+            Phase::Processing { slot, next, .. } => {
+                Some((To::Sink, Msg::Output { incarnation, partition: partition(slot), offset: next }))
+            }
+            Phase::Committing { slot, from, to } => match self.strategy {
+                Strategy::ExactlyOnce => {
+                    let by = committer(state);
+                    Some((
+                        To::Coordinator,
+                        Msg::TxnCommit { incarnation, partition: partition(slot), from, to, by },
+                    ))
+                }
+                Strategy::AtLeastOnce if self.commit_offset == CommitOffset::Last => {
+                    Some(commit(slot, to - 1))
+                }
+                _ => Some(commit(slot, to)),
+            },
+            Phase::Flushing { slot, to } => Some(commit(slot, to)),
+            _ => None,
+        }
+    }
+}
+
+/// The owned partitions (slots) whose position is past the committed offset
+/// the consumer knows and not already on its way as a commit: what an
+/// auto-commit commits. The interval elapsing is offered only while there
+/// is some, so it never loops back to the same state.
+fn uncommitted_positions(state: &ConsumerState) -> impl Iterator<Item = (usize, Offset)> + '_ {
+    state.owned.iter().enumerate().filter_map(|(slot, o)| {
+        let issued = |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
+        o.position.filter(|&p| p > o.committed && !issued(p)).map(|p| (slot, p))
+    })
 }
 
 /// Record `offset`'s bit in a batch starting at `from`.
@@ -539,6 +869,9 @@ mod tests {
             workers: 1,
             commit_policy: CommitPolicy::Contiguous,
             log_end: 3,
+            reset: Reset::Earliest,
+            commit: CommitConfig::default(),
+            timeouts: false,
         }
     }
 
@@ -717,6 +1050,128 @@ mod tests {
         let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
         assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
         assert!(s.owned.is_empty() && s.generation == 0);
+    }
+
+    #[test]
+    fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
+        let earliest = consumer(Strategy::AtLeastOnce, 1);
+        let mut s = started(&earliest, 0);
+        assert_eq!(run(&earliest, &mut s, &[offsets(None)]), vec![fetch(0)]);
+
+        let latest = Consumer { reset: Reset::Latest, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&latest, 0);
+        let sent = run(&latest, &mut s, &[offsets(None)]);
+        let list = Msg::ListOffsets { incarnation: 0, partitions: vec![0] };
+        assert_eq!(sent, vec![(To::Broker, list)], "asks where the log ends");
+        assert_eq!((s.phase, s.owned[0].position), (Phase::AwaitingOffsets, None));
+        let end = Msg::ListOffsetsResponse { incarnation: 0, offsets: vec![(0, 2)] };
+        let sent = run(&latest, &mut s, &[end]);
+        assert_eq!(sent, vec![fetch(2)], "resumes at the log end, past offsets 0 and 1");
+        let mut s = started(&latest, 0);
+        assert_eq!(run(&latest, &mut s, &[offsets(Some(1))]), vec![fetch(1)], "a commit wins");
+
+        let none = Consumer { reset: Reset::None, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&none, 0);
+        assert!(run(&none, &mut s, &[offsets(None)]).is_empty(), "NoOffsetForPartitionException");
+        assert!(s.owned.is_empty());
+        assert_eq!(s.phase, Phase::Idle);
+    }
+
+    fn async_consumer(retries: u8, guard: CommitGuard) -> Consumer {
+        let commit = CommitConfig { mode: CommitMode::Async, retries, guard, ..CommitConfig::default() };
+        Consumer { commit, timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) }
+    }
+
+    #[test]
+    fn commit_async_does_not_wait_and_a_failed_older_commit_is_retried_unless_guarded() {
+        for guard in [CommitGuard::None, CommitGuard::Sequence] {
+            let c = async_consumer(1, guard);
+            let mut s = started(&c, 0);
+            let sent = run(&c, &mut s, &[offsets(None), records(0, 1), output_ack(0)]);
+            assert_eq!(sent[2..], [commit(1, MANUAL), fetch(1)], "commitAsync, then the next poll at once");
+            let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
+            assert_eq!(sent[1..], [commit(2, MANUAL), fetch(2)]);
+            assert_eq!(
+                s.pending_commits.iter().map(|p| (p.offset, p.seq)).collect::<Vec<_>>(),
+                [(1, 1), (2, 2)]
+            );
+            // Commit 1's request was lost: its callback runs.
+            let mut out = Vec::new();
+            c.on_step(&mut s, Step::CommitTimeout(0), &mut out);
+            match guard {
+                CommitGuard::None => {
+                    assert_eq!(out, vec![commit(1, MANUAL)], "the older offset is committed again");
+                    assert_eq!(s.pending_commits[0].retries_left, 0);
+                    let mut out = Vec::new();
+                    c.on_step(&mut s, Step::CommitTimeout(0), &mut out);
+                    assert!(out.is_empty(), "no retries left");
+                }
+                CommitGuard::Sequence => assert!(out.is_empty(), "commit 2 was issued since: no retry"),
+            }
+            assert_eq!(s.pending_commits.len(), 1);
+            run(&c, &mut s, &[commit_ack(2)]);
+            assert!(s.pending_commits.is_empty() && s.owned[0].committed == 2);
+        }
+    }
+
+    #[test]
+    fn a_timed_out_request_is_sent_again_as_it_was() {
+        let c = Consumer { timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&c, 0);
+        let mut out = Vec::new();
+        c.on_step(&mut s, Step::Timeout, &mut out);
+        assert_eq!(out, vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, partitions: vec![0] })]);
+        run(&c, &mut s, &[offsets(None), records(0, 1)]);
+        assert_eq!(c.request(&s), Some(output(0)), "the Output whose acknowledgement it waits for");
+        run(&c, &mut s, &[output_ack(0)]);
+        assert_eq!(c.request(&s), Some(commit(1, MANUAL)));
+        assert!(
+            run(&c, &mut s, &[commit_ack(0)]).is_empty(),
+            "a duplicate of another response answers nothing"
+        );
+        assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![fetch(1)]);
+    }
+
+    #[test]
+    fn consumer_steps_round_trip_through_the_random_value() {
+        for step in [
+            Step::WorkerDone(0),
+            Step::WorkerDone(200),
+            Step::CommitTimeout(0),
+            Step::CommitTimeout(52),
+            Step::AutoCommitDue,
+            Step::Timeout,
+        ] {
+            assert_eq!(Step::decode(step.encode()), step);
+        }
+    }
+
+    #[test]
+    fn auto_commit_commits_the_positions_earlier_polls_returned() {
+        let auto = CommitConfig { mode: CommitMode::Auto, ..CommitConfig::default() };
+        let c = Consumer { commit: auto, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[offsets(None), records(0, 1)]);
+        let mut out = Vec::new();
+        c.on_step(&mut s, Step::AutoCommitDue, &mut out);
+        assert!(out.is_empty() && s.auto_commit_due, "waits for the next poll");
+        let sent = run(&c, &mut s, &[output_ack(0)]);
+        assert_eq!(
+            sent,
+            vec![commit(1, MANUAL), fetch(1)],
+            "in-poll: offset 0 is processed when the poll commits 1"
+        );
+
+        let worker = CommitConfig { processing: AutoProcessing::Worker, ..auto };
+        let c = Consumer { commit: worker, ..consumer(Strategy::AtLeastOnce, 1) };
+        let mut s = started(&c, 0);
+        let sent = run(&c, &mut s, &[offsets(None), records(0, 1)]);
+        assert_eq!(sent[1..], [output(0), fetch(1)], "the worker processes while the loop polls on");
+        c.on_step(&mut s, Step::AutoCommitDue, &mut Vec::new());
+        let sent = run(&c, &mut s, &[records(1, 1)]);
+        assert_eq!(sent, vec![commit(2, MANUAL), fetch(2)], "the poll commits past queued offsets 0 and 1");
+        assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 1), "the worker still holds them");
+        assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![output(1)]);
     }
 
     #[test]

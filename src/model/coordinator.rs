@@ -14,12 +14,47 @@
 //! acknowledged commit survived, the coordinator keeps a history record
 //! (`acked`, durable with the log but no part of Kafka's state): per
 //! partition, the last commit it acknowledged and where in the log it was.
+//!
+//! Offsets expire (`offsets.retention`): an expiry is a step the checker
+//! chooses (a Stateright random choice of the partition, offered for every
+//! partition that has a committed offset; `KafkaModel::allows` keeps the
+//! ones the retention policy permits in that state). It appends a tombstone
+//! for the partition, so the log stays append-only and the partition has no
+//! committed offset until the next commit. Each expiry removes an existing
+//! commit, so expiries are bounded by commits and the state space stays finite.
 
 use super::group::{Effect, Group, GroupRules, GroupTimer};
 use super::msg::Msg;
 use super::replication::{Election, Replica, Replication, Step, TopicRules};
-use crate::scenario::{Offset, Partition};
+use crate::scenario::{Offset, OffsetsConfig, Partition, Retention};
 use serde::Serialize;
+
+/// The offset of a tombstone: the partition's committed offset expired.
+/// Never a record's offset (logs end at 200 at most).
+pub const TOMBSTONE: Offset = Offset::MAX;
+
+/// The random value of the expiry of partition p is `EXPIRE + p`: above
+/// every replication step's encoding ([`Step::encode`], below 3 × 64).
+pub const EXPIRE: u8 = 192;
+
+/// The key of the coordinator's choice of the next offset to expire.
+pub const EXPIRE_KEY: &str = "expire";
+
+/// A coordinator step the checker chose: a replication step or an expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoordinatorStep {
+    Replication(Step),
+    Expire(Partition),
+}
+
+impl CoordinatorStep {
+    pub fn decode(value: u8) -> Self {
+        match value.checked_sub(EXPIRE) {
+            Some(p) => CoordinatorStep::Expire(p),
+            None => CoordinatorStep::Replication(Step::decode(value)),
+        }
+    }
+}
 
 /// One record of `__consumer_offsets`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -36,9 +71,15 @@ pub struct OffsetsLog {
 }
 
 impl OffsetsLog {
-    /// The committed offset of a partition: its latest record, if any.
+    /// The committed offset of a partition: its latest record, if any and
+    /// not a tombstone.
     pub fn committed(&self, partition: Partition) -> Option<Offset> {
-        self.records.iter().rev().find(|r| r.partition == partition).map(|r| r.offset)
+        self.records
+            .iter()
+            .rev()
+            .find(|r| r.partition == partition)
+            .map(|r| r.offset)
+            .filter(|&o| o != TOMBSTONE)
     }
 
     /// Whether the record at `index` is the one appended in `epoch` (not
@@ -112,6 +153,8 @@ pub struct Coordinator {
     pub topic: TopicRules,
     /// Whether the scenario has coordinator failovers in its budget.
     pub failovers: bool,
+    /// Expiry of committed offsets, and whether the group starts with offset 0 committed.
+    pub offsets: OffsetsConfig,
 }
 
 impl Coordinator {
@@ -120,7 +163,15 @@ impl Coordinator {
     /// the new leader at once when there is one candidate only.
     pub fn start(&self, durable: Option<&OffsetsTopic>) -> CoordinatorState {
         let Some(topic) = durable else {
-            return CoordinatorState { topic: OffsetsTopic::new(self.topic.replicas), ..Default::default() };
+            let mut topic = OffsetsTopic::new(self.topic.replicas);
+            // The group existed before the run: offset 0 committed everywhere,
+            // on every replica (not acknowledged to anyone in the run).
+            if self.offsets.lifecycle() {
+                for p in 0..self.rules.partitions {
+                    topic.append(crate::scenario::Acks::All, p, 0);
+                }
+            }
+            return CoordinatorState { topic, ..Default::default() };
         };
         let mut state = CoordinatorState { topic: topic.clone(), ..Default::default() };
         state.topic.replication.epoch += 1;
@@ -152,6 +203,38 @@ impl Coordinator {
                 let r = &state.topic.replication;
                 [encode(Step::Replicate, r.lagging()), encode(Step::Leave, r.may_leave()), Vec::new()]
             }
+        }
+    }
+
+    /// The partitions whose committed offset may expire next, as random
+    /// values ([`EXPIRE`] + p): every partition whose committed offset was
+    /// committed in the run, unless offsets never expire or the leader is
+    /// being elected. Whether the retention policy permits it in a state is
+    /// `KafkaModel::allows`'s to say.
+    pub fn expirable(&self, state: &CoordinatorState) -> Vec<u8> {
+        if self.offsets.retention == Retention::Never || state.electing.is_some() {
+            return Vec::new();
+        }
+        (0..self.rules.partitions)
+            .filter(|&p| self.may_expire(&state.topic.log, p))
+            .map(|p| EXPIRE + p)
+            .collect()
+    }
+
+    /// Whether partition p has a committed offset that was committed in the
+    /// run: the group's starting offset 0 (the first record of each
+    /// partition, [`Coordinator::start`]) stands for where the group was
+    /// when the run began, and does not expire.
+    fn may_expire(&self, log: &OffsetsLog, p: Partition) -> bool {
+        let seeds = if self.offsets.lifecycle() { self.rules.partitions as usize } else { 0 };
+        let latest = log.records.iter().rposition(|r| r.partition == p);
+        log.committed(p).is_some() && latest.is_some_and(|i| i >= seeds)
+    }
+
+    /// The committed offset of `partition` expires: a tombstone is appended.
+    pub fn expire(&self, state: &mut CoordinatorState, partition: Partition) {
+        if self.may_expire(&state.topic.log, partition) {
+            state.topic.append(self.topic.acks, partition, TOMBSTONE);
         }
     }
 
@@ -225,7 +308,36 @@ mod tests {
             rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false },
             topic: TopicRules::default(),
             failovers: false,
+            offsets: OffsetsConfig::default(),
         }
+    }
+
+    #[test]
+    fn an_expiry_appends_a_tombstone_and_only_removes_an_existing_commit() {
+        let mut c = coordinator(Fencing::Generation);
+        assert!(c.start(None).topic.log.records.is_empty(), "no lifecycle: nothing committed at the start");
+        assert!(c.expirable(&c.start(None)).is_empty());
+        c.offsets = OffsetsConfig { retention: Retention::WhileActive, ..OffsetsConfig::default() };
+        let mut s = c.start(None);
+        assert_eq!((s.topic.log.committed(0), s.topic.log.committed(1)), (Some(0), Some(0)));
+        assert!(c.expirable(&s).is_empty(), "the group's starting offsets do not expire");
+        let mut out = Vec::new();
+        c.handle(&mut s, 0, &commit(1, 2, MANUAL), &mut out);
+        assert_eq!(c.expirable(&s), vec![EXPIRE + 1]);
+        c.expire(&mut s, 1);
+        assert_eq!(s.topic.log.committed(1), None);
+        assert_eq!(s.topic.log.records.len(), 4, "the log is append-only: the tombstone is a record");
+        assert!(c.expirable(&s).is_empty());
+        c.expire(&mut s, 1);
+        assert_eq!(s.topic.log.records.len(), 4, "nothing left to expire");
+        c.handle(&mut s, 0, &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] }, &mut out);
+        let none = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(1, None)] };
+        assert_eq!(out.last(), Some(&Effect::Send(0, none)));
+        c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out);
+        assert_eq!(s.topic.log.committed(1), Some(1));
+        assert_eq!(CoordinatorStep::decode(EXPIRE + 1), CoordinatorStep::Expire(1));
+        let elect = Step::Elect(2);
+        assert_eq!(CoordinatorStep::decode(elect.encode()), CoordinatorStep::Replication(elect));
     }
 
     fn commit(partition: Partition, offset: Offset, by: Committer) -> Msg {

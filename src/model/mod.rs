@@ -1,7 +1,8 @@
 //! The Stateright actor model of a consumer group reading a partitioned log
 //! (DESIGN.md §1): one broker, one group coordinator, one sink and the
 //! scenario's consumers, talking over an ordered (per-connection FIFO,
-//! TCP-like) network.
+//! TCP-like) network, or the unordered, lossy or duplicating one a scenario
+//! asks for (`network`, with its fault budgets counted in [`NetworkFaults`]).
 //!
 //! Each actor's logic lives in its own module and is plain code over its own
 //! state; [`Node`] only routes Stateright's callbacks to it. Every step is
@@ -18,15 +19,17 @@ pub mod replication;
 pub mod sink;
 pub mod symmetry;
 
-use crate::scenario::{Offset, Partition, Scenario};
-use broker::Broker;
+use crate::scenario::{NetworkKind, Offset, Partition, Scenario};
+use broker::{Broker, BrokerState};
 use consumer::{Consumer, ConsumerState, To};
 use coordinator::{Coordinator, CoordinatorState, OffsetsLog, OffsetsTopic};
 use group::{Effect, Group, GroupRules, GroupTimer};
 use msg::{Incarnation, Msg};
 use serde::Serialize;
 use sink::SinkState;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network, Out};
+use stateright::actor::{
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
+};
 use stateright::{Model, Path};
 use std::borrow::Cow;
 
@@ -36,7 +39,7 @@ pub const SINK: usize = 2;
 /// Actor index of consumer 0; consumer c is `FIRST_CONSUMER + c`.
 pub const FIRST_CONSUMER: usize = 3;
 
-pub type KafkaState = ActorModelState<Node, ()>;
+pub type KafkaState = ActorModelState<Node, NetworkFaults>;
 pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Offset>;
 
 /// The model of a scenario: Stateright's actor system, narrowed to the steps
@@ -50,7 +53,7 @@ pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Offset>;
 #[derive(Clone)]
 pub struct KafkaModel {
     pub scenario: Scenario,
-    pub system: ActorModel<Node, (), ()>,
+    pub system: ActorModel<Node, (), NetworkFaults>,
     /// The properties the search checks (all of them, unless narrowed with [`KafkaModel::only`]).
     pub properties: Vec<stateright::Property<KafkaModel>>,
 }
@@ -76,7 +79,7 @@ pub enum Node {
 /// Its `Debug` is written by hand for people (`render.rs`): the Explorer shows it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeState {
-    Broker,
+    Broker(BrokerState),
     Coordinator(CoordinatorState),
     Sink(SinkState),
     Consumer(ConsumerState),
@@ -102,6 +105,23 @@ fn id_of(to: To) -> Id {
 
 /// The key of a consumer's pending choice: which of its workers finishes next.
 const WORKER_DONE: &str = "worker-done";
+/// The key of a consumer's own steps: timeouts, the auto-commit interval ([`consumer::Step`]).
+const CONSUMER_STEP: &str = "consumer-step";
+
+/// The network faults spent so far in a run, kept in the state's history
+/// (Stateright's slot for what the actors do not hold): every lost message
+/// counts one, and each redelivery one duplicate. A budget on them is what
+/// keeps the state space finite: a loss leads to a timeout and a resend,
+/// and without a bound that cycle would go on. On a reliable network they
+/// stay 0, so its states are exactly those of the model without faults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct NetworkFaults {
+    pub losses: u8,
+    pub duplicates: u8,
+    /// duplicating: the envelopes delivered at least once and still on the
+    /// network (Stateright's duplicating network keeps every message).
+    pub delivered: Vec<Envelope<Msg>>,
+}
 
 /// Sends a consumer's requests and offers the checker every running worker
 /// as the next to finish (Stateright explores each choice).
@@ -112,16 +132,33 @@ fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)
     if consumer.workers > 1 {
         o.choose_random(WORKER_DONE, consumer.running(state));
     }
+    if consumer.has_steps() {
+        o.choose_random(CONSUMER_STEP, consumer.steps(state));
+    }
 }
 
 /// Offers the checker the coordinator's next replication steps or its
 /// election (Stateright explores each choice); nothing without replicas
-/// or a failover.
+/// or a failover. With offsets that can expire, also the expiry of each
+/// committed offset (which of them the retention permits is [`KafkaModel::allows`]'s to say).
 fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut Out<Node>) {
     if coordinator.topic.replicas > 1 || state.topic.replication.epoch > 0 {
         for (key, choices) in replication::KEYS.into_iter().zip(coordinator.choices(state)) {
             o.choose_random(key, choices);
         }
+    }
+    if coordinator.offsets.retention != crate::scenario::Retention::Never {
+        o.choose_random(coordinator::EXPIRE_KEY, coordinator.expirable(state));
+    }
+}
+
+/// The key of the broker's choice of the partition the producer appends to next.
+const PRODUCE: &str = "produce";
+
+/// Offers the checker the producer's next append (nothing without a producer).
+fn broker_out(broker: &Broker, state: &BrokerState, o: &mut Out<Node>) {
+    if broker.final_end > broker.messages {
+        o.choose_random(PRODUCE, broker.producible(state));
     }
 }
 
@@ -141,7 +178,9 @@ impl Actor for Node {
     type Msg = Msg;
     type State = NodeState;
     type Timer = GroupTimer;
-    /// A consumer's worker that finishes next: the offset it was processing.
+    /// A consumer's worker that finishes next: the offset it was processing;
+    /// the coordinator's step ([`coordinator::CoordinatorStep`]); the
+    /// partition the producer appends to.
     type Random = Offset;
     type Storage = NodeStorage;
 
@@ -157,7 +196,11 @@ impl Actor for Node {
 
     fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
         match self {
-            Node::Broker(_) => NodeState::Broker,
+            Node::Broker(broker) => {
+                let state = broker.start();
+                broker_out(broker, &state, o);
+                NodeState::Broker(state)
+            }
             Node::Coordinator(coordinator) => {
                 let durable = match storage {
                     Some(NodeStorage::OffsetsTopic(topic)) => Some(topic),
@@ -189,8 +232,9 @@ impl Actor for Node {
 
     fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         match (self, state.to_mut()) {
-            (Node::Broker(broker), _) => {
-                if let Some(reply) = broker.handle(&msg) {
+            (Node::Broker(broker), NodeState::Broker(b)) => {
+                let from = usize::from(src).saturating_sub(FIRST_CONSUMER) as u8;
+                if let Some(reply) = broker.handle(b, from, &msg) {
                     o.send(src, reply);
                 }
             }
@@ -220,16 +264,27 @@ impl Actor for Node {
     }
 
     fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, offset: &Offset, o: &mut Out<Self>) {
-        // The coordinator's random value is a replication step or an election.
+        // The producer appends a record; held fetches it answers are sent.
+        if let (Node::Broker(broker), NodeState::Broker(b)) = (self, state.to_mut()) {
+            for (consumer, reply) in broker.produce(b, *offset) {
+                o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
+            }
+            broker_out(broker, b, o);
+            return;
+        }
+        // The coordinator's random value is a replication step, an election or an expiry.
         if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
-            coordinator.on_step(c, replication::Step::decode(*offset));
+            match coordinator::CoordinatorStep::decode(*offset) {
+                coordinator::CoordinatorStep::Replication(step) => coordinator.on_step(c, step),
+                coordinator::CoordinatorStep::Expire(p) => coordinator.expire(c, p),
+            }
             o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
             coordinator_out(coordinator, c, o);
             return;
         }
         if let (Node::Consumer(consumer), NodeState::Consumer(s)) = (self, state.to_mut()) {
             let mut sends = Vec::new();
-            consumer.on_worker_done(s, *offset, &mut sends);
+            consumer.on_step(s, consumer::Step::decode(*offset), &mut sends);
             consumer_out(consumer, s, sends, o);
         }
     }
@@ -240,6 +295,16 @@ impl Actor for Node {
             coordinator.on_timer(c, *timer, &mut effects);
             apply(effects, o);
         }
+    }
+}
+
+/// The scenario's network: Stateright's ordered one (also for `lossy`, whose
+/// losses are Stateright's Drop steps), or its unordered ones.
+fn network(scenario: &Scenario) -> Network<Msg> {
+    match scenario.network.kind {
+        NetworkKind::Ordered | NetworkKind::Lossy => Network::new_ordered([]),
+        NetworkKind::Unordered => Network::new_unordered_nonduplicating([]),
+        NetworkKind::Duplicating => Network::new_unordered_duplicating([]),
     }
 }
 
@@ -261,7 +326,10 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
             commit_offset: scenario.commit_offset,
             workers: scenario.workers,
             commit_policy: scenario.commit_policy,
-            log_end: scenario.messages,
+            commit: scenario.commit,
+            timeouts: scenario.network.kind == crate::scenario::NetworkKind::Lossy,
+            log_end: scenario.log_end(),
+            reset: scenario.offsets.reset,
         })
     });
     let rules = GroupRules {
@@ -277,16 +345,26 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
     };
     // Consumers may be down together up to their budget, and the coordinator with them.
     let down = scenario.crashes.min(scenario.consumers) + u8::from(scenario.offsets_topic.failovers > 0);
-    let system = ActorModel::new((), ())
-        .actor(Node::Broker(Broker { log_end: scenario.messages }))
+    let system = ActorModel::new((), NetworkFaults::default())
+        .actor(Node::Broker(Broker {
+            messages: scenario.messages,
+            final_end: scenario.log_end(),
+            partitions: scenario.partitions,
+        }))
         .actor(Node::Coordinator(Coordinator {
             rules,
             topic,
             failovers: scenario.offsets_topic.failovers > 0,
+            offsets: scenario.offsets,
         }))
-        .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.messages)))
+        .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.log_end())))
         .actors(consumers)
-        .init_network(Network::new_ordered([]))
+        .init_network(network(scenario))
+        .lossy_network(if scenario.network.kind == NetworkKind::Lossy {
+            LossyNetwork::Yes
+        } else {
+            LossyNetwork::No
+        })
         .max_crashes(down as usize);
     let properties = crate::properties::ALL
         .iter()
@@ -311,9 +389,19 @@ impl KafkaModel {
             // only steps that happen keeps simulations' recorded paths
             // replayable (they count refused steps in their action indices).
             // Requests to a coordinator whose leader is not elected yet wait too.
-            ActorModelAction::Deliver { dst, .. } => {
+            ActorModelAction::Deliver { src, dst, msg } => {
                 !state.crashed[usize::from(*dst)]
+                    && (!redelivery(state, Envelope { src: *src, dst: *dst, msg })
+                        || state.history.duplicates < self.scenario.network.duplicates)
                     && (usize::from(*dst) != COORDINATOR || state.coordinator().electing.is_none())
+            }
+            // An offset expires only when the retention policy permits.
+            &ActorModelAction::SelectRandom { actor, random, .. }
+                if usize::from(actor) == COORDINATOR
+                    && let coordinator::CoordinatorStep::Expire(p) =
+                        coordinator::CoordinatorStep::decode(random) =>
+            {
+                self.may_expire(state, p)
             }
             // The coordinator fails over within its own budget.
             ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => {
@@ -339,7 +427,87 @@ impl KafkaModel {
                     }
                 }
             }
+            // A message to or from a consumer is lost within the budget.
+            ActorModelAction::Drop(env) => {
+                state.history.losses < self.scenario.network.losses
+                    && (usize::from(env.src) >= FIRST_CONSUMER || usize::from(env.dst) >= FIRST_CONSUMER)
+            }
+            &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) >= FIRST_CONSUMER => {
+                let c = usize::from(actor) - FIRST_CONSUMER;
+                match consumer::Step::decode(random) {
+                    consumer::Step::Timeout => self.request_lost(state, c),
+                    consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i as usize),
+                    _ => true,
+                }
+            }
             _ => true,
+        }
+    }
+
+    /// Whether consumer c waits for a reply that will never come: it waits
+    /// on a request, and no message from it or to it is on the network. A
+    /// timeout is offered only then: never while the request or its reply
+    /// can still arrive (no spurious timeouts, so no request is ever
+    /// outstanding twice), and always once both are gone (every message on
+    /// the network is delivered or lost eventually). Its pending async
+    /// commits' messages count too, so the poll loop's request times out
+    /// only once they are settled: a commitSync of the same offset as an
+    /// async commit cannot be told apart from it on the wire.
+    fn request_lost(&self, state: &KafkaState, c: usize) -> bool {
+        let Some(consumer) = consumers(self).nth(c) else { return false };
+        let (s, alive) = state.consumer(c);
+        let id = Id::from(FIRST_CONSUMER + c);
+        // A Fetch the broker holds until the producer appends (a long poll)
+        // is not lost either.
+        let parked = match &*state.actor_states[BROKER] {
+            NodeState::Broker(b) => b.parked.iter().any(|f| usize::from(f.consumer) == c),
+            _ => false,
+        };
+        alive
+            && !parked
+            && consumer.request(s).is_some()
+            && !in_flight(state).any(|env| env.src == id || env.dst == id)
+    }
+
+    /// Whether consumer c's pending async commit `i` failed: neither its
+    /// OffsetCommit nor its response is on the network any more.
+    fn commit_lost(&self, state: &KafkaState, c: usize, i: usize) -> bool {
+        let (s, alive) = state.consumer(c);
+        let Some(p) = s.pending_commits.get(i) else { return false };
+        let id = Id::from(FIRST_CONSUMER + c);
+        alive
+            && !in_flight(state).any(|env| match *env.msg {
+                Msg::OffsetCommit { partition, offset, .. } => {
+                    env.src == id && (partition, offset) == (p.partition, p.offset)
+                }
+                Msg::OffsetCommitResponse { partition, offset, .. } => {
+                    env.dst == id && (partition, offset) == (p.partition, p.offset)
+                }
+                _ => false,
+            })
+    }
+}
+
+impl KafkaModel {
+    /// Whether the committed offset of partition `p` may expire in `state`
+    /// (`offsets.retention`): never; when the group is empty (KIP-211): with
+    /// group assignment while the group has no member and no consumer
+    /// process runs (every member's session timed out, none has restarted
+    /// yet: retention is far longer than a restart), with manual assignment
+    /// while the consumer that reads p is down; while active (KAFKA-4682):
+    /// at any time.
+    pub fn may_expire(&self, state: &KafkaState, p: Partition) -> bool {
+        use crate::scenario::{Assignment, Retention};
+        match self.scenario.offsets.retention {
+            Retention::Never => false,
+            Retention::WhileActive => true,
+            Retention::WhenEmpty => match self.scenario.group.assignment {
+                Assignment::Group => {
+                    state.group().members.is_empty()
+                        && (FIRST_CONSUMER..state.crashed.len()).all(|i| state.crashed[i])
+                }
+                Assignment::Manual => state.crashed[FIRST_CONSUMER + (p % self.scenario.consumers) as usize],
+            },
         }
     }
 }
@@ -358,7 +526,26 @@ impl Model for KafkaModel {
     }
 
     fn next_state(&self, state: &KafkaState, action: KafkaAction) -> Option<KafkaState> {
-        self.system.next_state(state, action)
+        let lost = matches!(action, ActorModelAction::Drop(_));
+        let delivered = match (&action, &state.network) {
+            (ActorModelAction::Deliver { src, dst, msg }, Network::UnorderedDuplicating(..)) => {
+                Some(Envelope { src: *src, dst: *dst, msg: msg.clone() })
+            }
+            _ => None,
+        };
+        let mut next = self.system.next_state(state, action)?;
+        if lost {
+            next.history.losses += 1;
+        }
+        // A duplicating network keeps what it delivered: a later delivery
+        // of the same message is a duplicate (within the budget).
+        if let Some(env) = delivered {
+            match next.history.delivered.binary_search(&env) {
+                Ok(_) => next.history.duplicates += 1,
+                Err(i) => next.history.delivered.insert(i, env),
+            }
+        }
+        Some(next)
     }
 
     /// A step as the Explorer lists it: `consumer-0 → OffsetCommit p0 @1 → coordinator`.
@@ -455,7 +642,15 @@ impl View for KafkaState {
     }
 }
 
-/// Every message on the network, in any order.
+/// Whether delivering `env` would deliver a message a second time (a
+/// duplicating network keeps every message it delivered).
+pub fn redelivery(state: &KafkaState, env: Envelope<&Msg>) -> bool {
+    !state.history.delivered.is_empty()
+        && state.history.delivered.iter().any(|d| d.src == env.src && d.dst == env.dst && &d.msg == env.msg)
+}
+
+/// Every message on the network, in any order: on a duplicating network,
+/// those not delivered yet (a delivered one could only come again as a duplicate).
 ///
 /// stateright 0.31's `Network::iter_all` never advances within an ordered
 /// channel holding two or more messages (it yields the first forever), so
@@ -467,7 +662,7 @@ pub fn in_flight(state: &KafkaState) -> Box<dyn Iterator<Item = Envelope<&Msg>> 
                 .iter()
                 .flat_map(|(&(src, dst), msgs)| msgs.iter().map(move |msg| Envelope { src, dst, msg })),
         ),
-        other => Box::new(other.iter_all()),
+        other => Box::new(other.iter_all().filter(|env| !redelivery(state, *env))),
     }
 }
 

@@ -35,6 +35,11 @@ pub enum Msg {
     Fetch { incarnation: Incarnation, partition: Partition, offset: Offset, max_records: Offset },
     /// broker → consumer: the records at offsets `offset .. offset + count`.
     FetchResponse { incarnation: Incarnation, partition: Partition, offset: Offset, count: Offset },
+    /// consumer → broker: the log end of each partition (ListOffsets with
+    /// the latest timestamp), for `auto.offset.reset=latest`.
+    ListOffsets { incarnation: Incarnation, partitions: Vec<Partition> },
+    /// broker → consumer: per partition, its log end offset now.
+    ListOffsetsResponse { incarnation: Incarnation, offsets: Vec<(Partition, Offset)> },
     /// consumer → sink: apply the side effect of one record.
     Output { incarnation: Incarnation, partition: Partition, offset: Offset },
     /// sink → consumer: the side effect of that record is applied.
@@ -79,6 +84,7 @@ impl Msg {
         match self {
             Msg::OffsetFetchResponse { incarnation, .. }
             | Msg::FetchResponse { incarnation, .. }
+            | Msg::ListOffsetsResponse { incarnation, .. }
             | Msg::OutputAck { incarnation, .. }
             | Msg::OffsetCommitResponse { incarnation, .. }
             | Msg::TxnCommitResponse { incarnation, .. }

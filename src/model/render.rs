@@ -18,13 +18,14 @@
 //! their public fields, never destructured whole, so a field added to them
 //! does not break this module (it is just not shown until added here).
 
-use super::consumer::{ConsumerState, Owned, Phase, Rejoin};
-use super::coordinator::{CoordinatorState, OffsetRecord};
+use super::broker::BrokerState;
+use super::consumer::{ConsumerState, Owned, Phase, Rejoin, Step as ConsumerStep};
+use super::coordinator::{CoordinatorState, CoordinatorStep, OffsetRecord, TOMBSTONE};
 use super::group::{Group, GroupTimer, Member};
 use super::msg::{Committer, Msg};
 use super::replication::Step;
 use super::sink::SinkState;
-use super::{COORDINATOR, KafkaAction, NodeState, actor_name};
+use super::{BROKER, COORDINATOR, KafkaAction, NodeState, actor_name};
 use crate::scenario::{Offset, Partition};
 use stateright::actor::ActorModelAction;
 use std::fmt;
@@ -70,7 +71,7 @@ impl Block {
 impl fmt::Debug for NodeState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let block = match self {
-            NodeState::Broker => broker(),
+            NodeState::Broker(b) => broker(b),
             NodeState::Coordinator(c) => coordinator(c),
             NodeState::Sink(s) => sink(s),
             NodeState::Consumer(c) => consumer(c),
@@ -79,10 +80,27 @@ impl fmt::Debug for NodeState {
     }
 }
 
-fn broker() -> Block {
-    // The log end is the scenario's `messages`, configuration rather than
-    // state; the sink's block shows each partition's offsets.
-    Block::new("broker: serves the immutable partition logs (no state)")
+fn broker(b: &BrokerState) -> Block {
+    // Without a producer the logs never change: their end is the scenario's
+    // `messages`, configuration rather than state; the sink's block shows
+    // each partition's offsets.
+    if b.parked.is_empty() && b.ends.iter().all(|&e| Some(&e) == b.ends.first()) {
+        let mut block = Block::new("broker: serves the partition logs");
+        if let Some(end) = b.ends.first() {
+            block.line(format!("every partition's log ends at @{end}"));
+        }
+        return block;
+    }
+    let mut block = Block::new("broker: serves the partition logs a producer appends to");
+    let ends: Vec<String> = b.ends.iter().enumerate().map(|(p, e)| format!("p{p} @{e}")).collect();
+    block.line(format!("log ends: {}", ends.join(", ")));
+    for f in &b.parked {
+        block.line(format!(
+            "holds consumer-{}'s Fetch p{} from @{} until a record arrives (incarnation {})",
+            f.consumer, f.partition, f.offset, f.incarnation
+        ));
+    }
+    block
 }
 
 fn coordinator(c: &CoordinatorState) -> Block {
@@ -116,6 +134,9 @@ fn coordinator(c: &CoordinatorState) -> Block {
 
 /// `p0 @1`, and the leader epoch it was appended in once there was a failover: `p0 @1 (epoch 1)`.
 fn record(r: &OffsetRecord) -> String {
+    if r.offset == TOMBSTONE {
+        return format!("p{} expired", r.partition);
+    }
     if r.epoch == 0 {
         format!("p{} @{}", r.partition, r.offset)
     } else {
@@ -245,6 +266,24 @@ fn consumer(c: &ConsumerState) -> Block {
     if c.batches_since_commit > 0 {
         block.line(format!("batches processed since its last commit: {}", c.batches_since_commit));
     }
+    for (i, p) in c.pending_commits.iter().enumerate() {
+        let latest =
+            if p.seq == c.commit_seq { "the latest commit" } else { "a newer commit was issued since" };
+        block.line(format!(
+            "pending commit #{i}: offset {} of partition {} (sequence {}, {latest}), {} retries left",
+            p.offset, p.partition, p.seq, p.retries_left
+        ));
+    }
+    if c.auto_commit_due {
+        block.line("auto.commit.interval.ms elapsed: its next poll commits its positions");
+    }
+    if let Some(w) = c.worker {
+        let partition = c.owned.get(w.slot as usize).map_or(w.slot, |o| o.partition);
+        block.line(format!(
+            "worker thread: processing offset {} of partition {partition}, queued up to {} (offsets {}..{})",
+            w.next, w.to, w.next, w.to
+        ));
+    }
     block
 }
 
@@ -361,6 +400,11 @@ pub fn message(msg: &Msg) -> String {
         Msg::FetchResponse { incarnation, partition, offset, count, .. } => {
             format!("FetchResponse {}{}", range(*partition, *offset, offset + count), to(incarnation))
         }
+        Msg::ListOffsets { partitions, .. } => format!("ListOffsets (latest) {}", partition_list(partitions)),
+        Msg::ListOffsetsResponse { incarnation, offsets, .. } => {
+            let ends: Vec<String> = offsets.iter().map(|(p, o)| format!("p{p} ends @{o}")).collect();
+            format!("ListOffsetsResponse {}{}", ends.join(", "), to(incarnation))
+        }
         Msg::Output { partition, offset, .. } => format!("Output p{partition} @{offset}"),
         Msg::OutputAck { incarnation, partition, offset, .. } => {
             format!("OutputAck p{partition} @{offset}{}", to(incarnation))
@@ -419,18 +463,48 @@ pub fn action(action: &KafkaAction) -> String {
         }
         ActorModelAction::Crash(id) => format!("crash {}", name(id)),
         ActorModelAction::Recover(id) => format!("recover {}", name(id)),
-        // The coordinator's random choices: replication steps and elections.
+        // The coordinator's random choices: replication steps, elections and expiries.
         ActorModelAction::SelectRandom { actor, random, .. } if usize::from(*actor) == COORDINATOR => {
-            match Step::decode(*random) {
-                Step::Replicate(r) => format!("coordinator: replica {r} fetches up to the leader's log end"),
-                Step::Leave(r) => format!("coordinator: replica {r} falls out of the ISR"),
-                Step::Elect(r) => format!("coordinator: the controller elects replica {r} leader"),
+            match CoordinatorStep::decode(*random) {
+                CoordinatorStep::Replication(Step::Replicate(r)) => {
+                    format!("coordinator: replica {r} fetches up to the leader's log end")
+                }
+                CoordinatorStep::Replication(Step::Leave(r)) => {
+                    format!("coordinator: replica {r} falls out of the ISR")
+                }
+                CoordinatorStep::Replication(Step::Elect(r)) => {
+                    format!("coordinator: the controller elects replica {r} leader")
+                }
+                CoordinatorStep::Expire(p) => {
+                    format!("coordinator: the committed offset of p{p} expires (tombstone)")
+                }
             }
         }
-        // A consumer's random choice: which of its workers finishes next.
-        ActorModelAction::SelectRandom { actor, random, .. } => {
-            format!("{}: worker finishes offset {random:?}, sends its Output", name(actor))
+        // The broker's random choice: the partition the producer appends to.
+        ActorModelAction::SelectRandom { actor, random, .. } if usize::from(*actor) == BROKER => {
+            format!("producer appends a record to p{random}")
         }
+        // A consumer's own step: which of its workers finishes next, a timeout, the auto-commit interval.
+        ActorModelAction::SelectRandom { actor, random, .. } => match ConsumerStep::decode(*random) {
+            ConsumerStep::WorkerDone(offset) => {
+                format!("{}: worker finishes offset {offset}, sends its Output", name(actor))
+            }
+            ConsumerStep::Timeout => {
+                format!(
+                    "{}: request timed out (no request or reply left on the network), sends it again",
+                    name(actor)
+                )
+            }
+            ConsumerStep::CommitTimeout(i) => {
+                format!(
+                    "{}: pending commit #{i} failed (request or response lost), its callback runs",
+                    name(actor)
+                )
+            }
+            ConsumerStep::AutoCommitDue => {
+                format!("{}: auto.commit.interval.ms elapsed, the next poll commits", name(actor))
+            }
+        },
     }
 }
 
@@ -571,6 +645,42 @@ mod tests {
     }
 
     #[test]
+    fn the_broker_shows_held_fetches_and_the_coordinator_expiries() {
+        use crate::model::BROKER;
+        use crate::scenario::{OffsetsConfig, Reset, Retention};
+        let offsets = OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest };
+        let m = build(&Scenario { messages: 1, produce: 1, offsets, ..Default::default() });
+        let state = walk(
+            &m,
+            &[
+                "consumer-0 → OffsetFetch p0 → coordinator",
+                "coordinator → OffsetFetchResponse p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @0, max 1 → broker",
+                "broker → FetchResponse p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → Output p0 @0 → sink",
+                "sink → OutputAck p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → OffsetCommit p0 @1 → coordinator",
+                "coordinator: the committed offset of p0 expires (tombstone)",
+                "coordinator → OffsetCommitResponse p0 @1 (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @1, max 1 → broker",
+            ],
+        );
+        assert_eq!(
+            format!("{:?}", state.actor_states[BROKER]),
+            "broker: serves the partition logs a producer appends to { log ends: p0 @1; \
+             holds consumer-0's Fetch p0 from @1 until a record arrives (incarnation 0) }"
+        );
+        let coordinator = format!("{:?}", state.actor_states[COORDINATOR]);
+        assert!(coordinator.contains("committed: partition 0 none"), "{coordinator}");
+        assert!(coordinator.contains("__consumer_offsets: p0 @0, p0 @1, p0 expired"), "{coordinator}");
+        let state = walk(&m, &["producer appends a record to p0"]);
+        assert_eq!(
+            format!("{:?}", state.actor_states[BROKER]),
+            "broker: serves the partition logs { every partition's log ends at @2 }"
+        );
+    }
+
+    #[test]
     fn the_coordinator_shows_committed_offsets_and_its_log() {
         let mut steps = TO_THE_FIRST_OUTPUT.to_vec();
         steps.extend([
@@ -663,10 +773,11 @@ mod tests {
     fn pretty_printed_inside_a_list_every_line_is_indented() {
         let mut sink = SinkState::new(1, 1);
         sink.applied[0][0] = 1;
-        let states = vec![NodeState::Broker, NodeState::Sink(sink)];
+        let broker = BrokerState { ends: vec![1], parked: Vec::new() };
+        let states = vec![NodeState::Broker(broker), NodeState::Sink(sink)];
         assert_eq!(
             format!("{states:#?}"),
-            "[\n    broker: serves the immutable partition logs (no state),\n    \
+            "[\n    broker: serves the partition logs {\n        every partition's log ends at @1\n    },\n    \
              sink: times each record was applied {\n        partition 0: offset 0 ×1\n    },\n]"
         );
     }
@@ -704,5 +815,49 @@ mod tests {
         let timeout =
             ActorModelAction::Timeout(stateright::actor::Id::from(1), GroupTimer::SessionTimeout(4));
         assert_eq!(action(&timeout), "timeout: coordinator evicts member 4 (session timed out)");
+    }
+
+    #[test]
+    fn a_lost_commit_its_timeout_and_the_pending_async_commit_read_as_words() {
+        use crate::scenario::{CommitConfig, CommitMode, NetworkConfig, NetworkKind};
+        let scenario = Scenario {
+            messages: 2,
+            commit: CommitConfig { mode: CommitMode::Async, retries: 1, ..Default::default() },
+            network: NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 },
+            ..Default::default()
+        };
+        let model = build(&scenario);
+        let state = walk(
+            &model,
+            &[
+                "consumer-0 → OffsetFetch p0 → coordinator",
+                "coordinator → OffsetFetchResponse p0 none (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @0, max 1 → broker",
+                "broker → FetchResponse p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → Output p0 @0 → sink",
+                "sink → OutputAck p0 @0 (to incarnation 0) → consumer-0",
+                "drop consumer-0 → OffsetCommit p0 @1 → coordinator",
+            ],
+        );
+        let text = format!("{:?}", state.actor_states[FIRST_CONSUMER]);
+        assert!(
+            text.contains(
+                "pending commit #0: offset 1 of partition 0 (sequence 1, the latest commit), 1 retries left"
+            ),
+            "{text}"
+        );
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        let names: Vec<String> = actions.iter().map(action).collect();
+        assert!(
+            names.contains(
+                &"consumer-0: pending commit #0 failed (request or response lost), its callback runs".into()
+            ),
+            "{names:#?}"
+        );
+        assert!(
+            !names.iter().any(|n| n.contains("request timed out")),
+            "the Fetch of offset 1 is on the network: no timeout of it"
+        );
     }
 }
