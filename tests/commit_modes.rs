@@ -2,34 +2,12 @@
 //! the culprit step (the retried stale commit, the auto-commit past queued
 //! records, the lost message and its timeout) must be visible in the trace.
 
-use kafkacheck::check::{self, Options, Outcome};
-use kafkacheck::scenario;
-use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
-use std::path::Path;
 
-fn check_model(file: &str) -> Outcome {
-    let s = scenario::load(Path::new(file)).unwrap_or_else(|e| panic!("{e}"));
-    check::check(&s, &Options::default())
+mod common {
+    pub mod outcomes;
 }
-
-fn verdict(outcome: &Outcome, property: &str) -> Verdict {
-    outcome.properties.iter().find(|p| p.name == property).unwrap().verdict
-}
-
-fn trace_of<'a>(outcome: &'a Outcome, property: &str) -> &'a Trace {
-    let p = outcome.properties.iter().find(|p| p.name == property).unwrap();
-    assert_eq!(p.verdict, Verdict::Violated, "{property}");
-    p.trace.as_ref().unwrap()
-}
-
-fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
-    steps.iter().skip(from).position(f).map(|i| i + from)
-}
-
-fn is(step: &TraceStep, actor: &str, event: &str, offset: Option<u8>) -> bool {
-    step.actor == actor && step.event == event && (offset.is_none() || step.offset == offset)
-}
+use common::outcomes::*;
 
 /// commitAsync without a guard: commit(1) is lost, commit(2) is recorded,
 /// then commit(1)'s callback retries it and it lands after commit(2).

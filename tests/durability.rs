@@ -3,30 +3,21 @@
 //! keeps an acknowledged commit.
 
 use kafkacheck::check::{self, Options, Outcome};
-use kafkacheck::scenario::{self, Acks, OffsetsTopicConfig, Scenario};
+use kafkacheck::scenario::{Acks, OffsetsTopicConfig, Scenario};
 use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
-use std::path::Path;
+
+mod common {
+    pub mod outcomes;
+}
+use common::outcomes::*;
 
 const PROPERTY: &str = "acked-commit-durable";
-
-fn check_model(file: &str) -> Outcome {
-    let s = scenario::load(Path::new(file)).unwrap_or_else(|e| panic!("{e}"));
-    check::check(&s, &Options::default())
-}
-
-fn verdict(outcome: &Outcome, property: &str) -> Verdict {
-    outcome.properties.iter().find(|p| p.name == property).unwrap().verdict
-}
 
 fn trace_of(outcome: &Outcome) -> &Trace {
     let p = outcome.properties.iter().find(|p| p.name == PROPERTY).unwrap();
     assert_eq!(p.verdict, Verdict::Violated);
     p.trace.as_ref().unwrap()
-}
-
-fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
-    steps.iter().skip(from).position(f).map(|i| i + from)
 }
 
 /// The replica an `elect` step names: "replica N became the leader ...".

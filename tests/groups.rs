@@ -1,33 +1,21 @@
 //! Consumer groups: what the group scenarios' counterexamples must show, and
 //! that symmetry reduction changes the number of states, never a verdict.
 
-use kafkacheck::check::{self, Options, Outcome, Search};
+use kafkacheck::check::{Options, Outcome, Search};
 use kafkacheck::cli::scenario_files;
 use kafkacheck::scenario::{self, Assignment};
-use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn check_model(file: &str, options: &Options) -> Outcome {
-    check::check(&scenario::load(Path::new(file)).unwrap(), options)
+mod common {
+    pub mod outcomes;
 }
-
-fn trace_of(outcome: &Outcome, property: &str) -> Trace {
-    let p = outcome.properties.iter().find(|p| p.name == property).unwrap();
-    assert_eq!(p.verdict, Verdict::Violated, "{property}");
-    p.trace.clone().unwrap()
-}
-
-fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
-    steps.iter().skip(from).position(f).map(|i| i + from)
-}
+use common::outcomes::*;
 
 #[test]
 fn the_unfenced_zombie_trace_shows_its_stale_commit_moving_the_offset_back() {
-    let t = trace_of(
-        &check_model("models/group-zombie-unfenced.json", &Options::default()),
-        "committed-monotonic",
-    );
+    let outcome = check_model("models/group-zombie-unfenced.json");
+    let t = trace_of(&outcome, "committed-monotonic");
     let evict = find(&t.steps, 0, |s| s.event == "evict").expect("the coordinator evicts the paused member");
     let zombie = t.steps[evict].peer.clone().unwrap();
     let last = t.steps.last().unwrap();
@@ -45,7 +33,7 @@ fn the_unfenced_zombie_trace_shows_its_stale_commit_moving_the_offset_back() {
 
 #[test]
 fn the_eager_rebalance_duplicate_is_a_revocation_without_commit() {
-    let outcome = check_model("models/group-eager-rebalance-periodic-commit.json", &Options::default());
+    let outcome = check_model("models/group-eager-rebalance-periodic-commit.json");
     let t = trace_of(&outcome, "no-duplicate");
     let first = find(&t.steps, 0, |s| s.event == "process" && s.offset == Some(0)).unwrap();
     let revoke = find(&t.steps, first, |s| s.event == "revoke").expect("the partition is revoked");
@@ -59,7 +47,7 @@ fn the_eager_rebalance_duplicate_is_a_revocation_without_commit() {
 #[test]
 fn a_fenced_zombie_never_moves_the_committed_offset_back() {
     for file in ["models/group-zombie-fenced.json", "models/group-exactly-once-zombie-fenced.json"] {
-        let outcome = check_model(file, &Options::default());
+        let outcome = check_model(file);
         assert!(outcome.complete, "{file}");
         let mono = outcome.properties.iter().find(|p| p.name == "committed-monotonic").unwrap();
         assert_eq!(mono.verdict, Verdict::Holds, "{file}");
@@ -82,8 +70,9 @@ fn symmetry_reduction_keeps_every_verdict_and_visits_fewer_states() {
     assert!(files.len() >= 8);
     for file in files {
         let file = file.to_str().unwrap();
-        let dfs =
-            |symmetry| check_model(file, &Options { search: Search::Dfs, symmetry, ..Options::default() });
+        let dfs = |symmetry| {
+            check_model_with(file, &Options { search: Search::Dfs, symmetry, ..Options::default() })
+        };
         let (reduced, full) = (dfs(true), dfs(false));
         let verdicts = |o: &Outcome| o.properties.iter().map(|p| p.verdict).collect::<Vec<_>>();
         assert_eq!(verdicts(&reduced), verdicts(&full), "{file}");

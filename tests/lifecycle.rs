@@ -1,36 +1,17 @@
 //! Offset lifecycle (retention, auto.offset.reset) and the producer: what
 //! the counterexamples must show a reader, and what keeps records safe.
 
-use kafkacheck::check::{self, Options, Outcome};
+use kafkacheck::check::{self, Options};
 use kafkacheck::model::{self, KafkaAction, KafkaModel, KafkaState, View, in_flight};
 use kafkacheck::scenario::{self, Retention, Scenario};
-use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
 use stateright::Model;
 use std::path::Path;
 
-fn check_model(file: &str) -> Outcome {
-    let s = scenario::load(Path::new(file)).unwrap_or_else(|e| panic!("{e}"));
-    check::check(&s, &Options::default())
+mod common {
+    pub mod outcomes;
 }
-
-fn verdict(outcome: &Outcome, property: &str) -> Verdict {
-    outcome.properties.iter().find(|p| p.name == property).unwrap().verdict
-}
-
-fn trace_of<'a>(outcome: &'a Outcome, property: &str) -> &'a Trace {
-    let p = outcome.properties.iter().find(|p| p.name == property).unwrap();
-    assert_eq!(p.verdict, Verdict::Violated, "{property}");
-    p.trace.as_ref().unwrap()
-}
-
-fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
-    steps.iter().skip(from).position(f).map(|i| i + from)
-}
-
-fn is(step: &TraceStep, actor: &str, event: &str, offset: Option<u8>) -> bool {
-    step.actor == actor && step.event == event && (offset.is_none() || step.offset == offset)
-}
+use common::outcomes::*;
 
 #[test]
 fn while_active_expiry_with_latest_skips_the_record_after_the_commit() {

@@ -1,37 +1,22 @@
 //! The shape of the shortest counterexamples: what a person reading a trace
 //! must be able to see, and the search sizes that a model change would move.
 
-use kafkacheck::check::{self, Options, Outcome};
+use kafkacheck::check::{self, Options};
 use kafkacheck::scenario::{self, Strategy};
-use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
 use std::path::Path;
 
-fn check_model(file: &str) -> Outcome {
-    let s = scenario::load(Path::new(file)).unwrap();
-    check::check(&s, &Options::default())
+mod common {
+    pub mod outcomes;
 }
-
-fn trace_of<'a>(outcome: &'a Outcome, property: &str) -> &'a Trace {
-    let p = outcome.properties.iter().find(|p| p.name == property).unwrap();
-    assert_eq!(p.verdict, Verdict::Violated, "{property}");
-    p.trace.as_ref().unwrap()
-}
-
-fn position(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) -> Option<usize> {
-    steps.iter().skip(from).position(f).map(|i| i + from)
-}
-
-fn is(step: &TraceStep, actor: &str, event: &str, offset: Option<u8>) -> bool {
-    step.actor == actor && step.event == event && (offset.is_none() || step.offset == offset)
-}
+use common::outcomes::*;
 
 #[test]
 fn at_most_once_loss_is_commit_then_crash_before_process() {
     let outcome = check_model("models/at-most-once.json");
     let t = trace_of(&outcome, "no-loss");
-    let commit = position(&t.steps, 0, |s| is(s, "coordinator", "commit", Some(1))).expect("commit of o+1");
-    let crash = position(&t.steps, commit, |s| is(s, "consumer-0", "crash", None)).expect("crash after it");
+    let commit = find(&t.steps, 0, |s| is(s, "coordinator", "commit", Some(1))).expect("commit of o+1");
+    let crash = find(&t.steps, commit, |s| is(s, "consumer-0", "crash", None)).expect("crash after it");
     assert!(t.steps.iter().all(|s| !is(s, "sink", "process", Some(0))), "offset 0 is never processed");
     assert_eq!(crash, t.steps.len() - 1, "the crash is the last step");
     assert_eq!(t.steps.last().unwrap().step, 6, "shortest counterexample length");
@@ -42,9 +27,9 @@ fn at_most_once_loss_is_commit_then_crash_before_process() {
 fn at_least_once_duplicate_is_process_crash_process() {
     let outcome = check_model("models/at-least-once.json");
     let t = trace_of(&outcome, "no-duplicate");
-    let first = position(&t.steps, 0, |s| is(s, "sink", "process", Some(0))).expect("process of o");
-    let crash = position(&t.steps, first, |s| is(s, "consumer-0", "crash", None)).expect("crash after it");
-    let again = position(&t.steps, crash, |s| is(s, "sink", "process", Some(0))).expect("process again");
+    let first = find(&t.steps, 0, |s| is(s, "sink", "process", Some(0))).expect("process of o");
+    let crash = find(&t.steps, first, |s| is(s, "consumer-0", "crash", None)).expect("crash after it");
+    let again = find(&t.steps, crash, |s| is(s, "sink", "process", Some(0))).expect("process again");
     assert!(
         t.steps[first..crash].iter().all(|s| s.event != "commit"),
         "no commit between processing and the crash"
