@@ -178,12 +178,7 @@ fn run_check(
         outcomes.push(check::check(s, options));
         progress::clear();
     }
-    let results: Vec<Checked> = files
-        .iter()
-        .zip(&scenarios)
-        .zip(&outcomes)
-        .map(|((file, scenario), outcome)| Checked { file, scenario, outcome })
-        .collect();
+    let results: Vec<Checked> = report::checked(&files, &scenarios, &outcomes);
     match format {
         Format::Text => print!("{}", report::text(&results)),
         Format::Json => println!("{}", report::json(&results)),

@@ -3,7 +3,7 @@
 
 use kafkacheck::check::{self, Options};
 use kafkacheck::cli::scenario_files;
-use kafkacheck::report::{Checked, report_files};
+use kafkacheck::report::{Checked, checked, report_files};
 use kafkacheck::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,12 +37,7 @@ fn every_model_file_meets_its_expectations_and_its_reports_are_current() {
         }
     }
     // Every report file, regenerated in memory, against the directory.
-    let results: Vec<Checked> = files
-        .iter()
-        .zip(&scenarios)
-        .zip(&outcomes)
-        .map(|((file, scenario), outcome)| Checked { file, scenario, outcome })
-        .collect();
+    let results: Vec<Checked> = checked(&files, &scenarios, &outcomes);
     let expected: BTreeMap<String, String> =
         report_files(&results).into_iter().map(|f| (f.name, f.content)).collect();
     for (name, content) in &expected {

@@ -34,6 +34,20 @@ pub struct Checked<'a> {
     pub outcome: &'a Outcome,
 }
 
+/// Pairs each checked file with its scenario and outcome (the three lists are parallel).
+pub fn checked<'a>(
+    files: &'a [PathBuf],
+    scenarios: &'a [Scenario],
+    outcomes: &'a [Outcome],
+) -> Vec<Checked<'a>> {
+    files
+        .iter()
+        .zip(scenarios)
+        .zip(outcomes)
+        .map(|((file, scenario), outcome)| Checked { file, scenario, outcome })
+        .collect()
+}
+
 /// One file of a report directory: its name there and its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportFile {
