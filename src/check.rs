@@ -68,6 +68,9 @@ pub struct PropertyOutcome {
     pub trace: Option<Trace>,
     /// The steps of the counterexample the trace describes, for replaying it on the model.
     pub actions: Option<Vec<KafkaAction>>,
+    /// `check --live`: whether replaying the trace on a real broker showed the
+    /// same anomaly, with what showed it (`None`: not replayed).
+    pub on_broker: Option<(bool, String)>,
 }
 
 impl PropertyOutcome {
@@ -245,6 +248,7 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                 expected: scenario.expected(p.name),
                 trace,
                 actions,
+                on_broker: None,
             }
         })
         .collect();

@@ -60,6 +60,47 @@ enum Command {
         /// (the reduction applies to dfs and simulation under group assignment).
         #[arg(long)]
         no_symmetry: bool,
+        /// Replay every counterexample on a real broker (see `live`) and record
+        /// whether it reproduced there.
+        #[arg(long)]
+        live: bool,
+        /// With --live: your Kafka cluster instead of the private nisshi broker.
+        #[arg(long, requires = "live")]
+        bootstrap: Option<String>,
+    },
+    /// Run scenarios on a real Kafka-protocol broker with real consumers, inject
+    /// their crashes and pauses, and check the properties on what happened.
+    Live {
+        /// Scenario files, or directories whose *.json files are run.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Your Kafka cluster (HOST:PORT,...); without it the installed nisshi
+        /// broker is started on a free loopback port and stopped afterwards.
+        #[arg(long)]
+        bootstrap: Option<String>,
+        /// Seeded random fault schedules per scenario (run i uses seed S + i).
+        #[arg(long, default_value_t = 2)]
+        runs: u32,
+        #[arg(long, default_value_t = crate::live::DEFAULT_SEED)]
+        seed: u64,
+        /// Replay this model trace's crashes and pauses (a trace JSON file that
+        /// `check --report-dir` wrote) instead of the model's own counterexamples.
+        #[arg(long)]
+        replay: Option<PathBuf>,
+        /// Do not replay the model's counterexamples (only the seeded runs).
+        #[arg(long)]
+        no_model_traces: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// The consumers' session.timeout.ms: how long a paused consumer stays a member.
+        #[arg(long, default_value_t = 6000)]
+        session_timeout_ms: u32,
+        /// Stop a run that is still busy after this many seconds (reported incomplete).
+        #[arg(long, value_parser = parse_seconds, default_value = "90")]
+        run_timeout: Duration,
+        /// Where each run's files go (sink, consumer logs); default a new temporary directory.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
     },
     /// Serve the Stateright Explorer web UI for one scenario.
     Explore {
@@ -97,6 +138,8 @@ pub fn main() -> i32 {
             report_dir,
             junit,
             no_symmetry,
+            live,
+            bootstrap,
         } => {
             let options = Options {
                 search,
@@ -106,9 +149,48 @@ pub fn main() -> i32 {
                 symmetry: !no_symmetry,
                 progress: Some(progress::show),
             };
-            run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref())
+            let live = live.then(|| crate::live::LiveOptions {
+                bootstrap,
+                runs: 0,
+                seed: crate::live::DEFAULT_SEED,
+                replays: Vec::new(),
+                consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
+                work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
+                session_timeout_ms: 6000,
+                run_deadline: Duration::from_secs(90),
+            });
+            run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
+        Command::Live {
+            paths,
+            bootstrap,
+            runs,
+            seed,
+            replay,
+            no_model_traces,
+            format,
+            session_timeout_ms,
+            run_timeout,
+            work_dir,
+        } => {
+            let work_dir = work_dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id()))
+            });
+            let options = crate::live::LiveOptions {
+                bootstrap,
+                runs,
+                seed,
+                replays: Vec::new(),
+                consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
+                work_dir,
+                session_timeout_ms,
+                run_deadline: run_timeout,
+            };
+            let traces = if no_model_traces { Traces::None } else { Traces::Model };
+            let traces = replay.map_or(traces, Traces::File);
+            run_live(&paths, &options, &traces, format)
+        }
     }
 }
 
@@ -155,6 +237,7 @@ fn run_check(
     options: &Options,
     report_dir: Option<&Path>,
     junit: Option<&Path>,
+    live: Option<&crate::live::LiveOptions>,
 ) -> i32 {
     let files = match scenario_files(paths) {
         Ok(f) => f,
@@ -178,6 +261,14 @@ fn run_check(
         outcomes.push(check::check(s, options));
         progress::clear();
     }
+    if let Some(live) = live {
+        for ((file, s), outcome) in files.iter().zip(&scenarios).zip(&mut outcomes) {
+            if let Err(e) = replay_on_broker(file, s, outcome, live) {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
     let results: Vec<Checked> = report::checked(&files, &scenarios, &outcomes);
     match format {
         Format::Text => print!("{}", report::text(&results)),
@@ -200,6 +291,146 @@ fn run_check(
         eprintln!("wrote JUnit XML to {}", file.display());
     }
     if results.iter().all(|r| r.outcome.all_match()) { EXIT_OK } else { EXIT_UNMET }
+}
+
+/// `check --live`: replays each counterexample of one checked scenario on the
+/// broker and records in the outcome whether the anomaly showed there.
+fn replay_on_broker(
+    file: &Path,
+    scenario: &Scenario,
+    outcome: &mut check::Outcome,
+    live: &crate::live::LiveOptions,
+) -> Result<(), String> {
+    use crate::live::schedule::Schedule;
+    let mut replays = Vec::new();
+    for p in &outcome.properties {
+        if let Some(trace) = &p.trace {
+            let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
+            replays.push((p.name.to_string(), Schedule::from_trace(steps.as_array().map_or(&[], |v| v))?));
+        }
+    }
+    if replays.is_empty() {
+        return Ok(());
+    }
+    let why = crate::live::unsupported(scenario);
+    if !why.is_empty() {
+        eprintln!("not replayed on the broker: {}: {}", file.display(), why.join("; "));
+        return Ok(());
+    }
+    let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
+    let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
+    let report = crate::live::live(scenario, &file.display().to_string(), &options)?;
+    for (name, run) in names.iter().zip(&report.runs) {
+        let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
+        let hit = run.anomalies.iter().find(|a| a.property == p.name);
+        let how = match hit {
+            Some(a) => a.evidence.clone(),
+            None => format!("the replayed run ({}) showed no {} anomaly", run.schedule, p.name),
+        };
+        p.on_broker = Some((hit.is_some(), format!("{how}; run files in {}", run.dir.display())));
+    }
+    Ok(())
+}
+
+/// Which model traces `live` replays before its seeded runs.
+pub enum Traces {
+    None,
+    /// The scenario's own counterexamples, found by checking it first.
+    Model,
+    /// One trace file.
+    File(PathBuf),
+}
+
+/// The replays of one scenario: (a name for the run's directory, its schedule).
+fn replays(
+    scenario: &Scenario,
+    traces: &Traces,
+) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
+    use crate::live::schedule::Schedule;
+    match traces {
+        Traces::None => Ok(Vec::new()),
+        Traces::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+            let steps = doc
+                .pointer("/trace/steps")
+                .or_else(|| doc.pointer("/steps"))
+                .and_then(|s| s.as_array())
+                .ok_or_else(|| format!("{}: field `trace.steps`: not a trace document", path.display()))?;
+            let schedule = Schedule::from_trace(steps).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(vec![("trace".into(), schedule)])
+        }
+        Traces::Model => {
+            let outcome = check::check(scenario, &Options::default());
+            let mut found = Vec::new();
+            for p in &outcome.properties {
+                if let Some(trace) = &p.trace {
+                    let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
+                    let steps = steps.as_array().cloned().unwrap_or_default();
+                    found.push((p.name.to_string(), Schedule::from_trace(&steps)?));
+                }
+            }
+            Ok(found)
+        }
+    }
+}
+
+fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
+    let files = match scenario_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let scenarios = match load_all(&files) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return EXIT_BAD_INPUT;
+        }
+    };
+    eprintln!("live runs write their files under {}", options.work_dir.display());
+    let mut reports = Vec::new();
+    let mut skipped = 0;
+    for (file, scenario) in files.iter().zip(&scenarios) {
+        let why = crate::live::unsupported(scenario);
+        if !why.is_empty() {
+            eprintln!("skipped {}: cannot run live: {}", file.display(), why.join("; "));
+            skipped += 1;
+            continue;
+        }
+        let result = replays(scenario, traces).and_then(|replays| {
+            let options = crate::live::LiveOptions { replays, ..options.clone() };
+            crate::live::live(scenario, &file.display().to_string(), &options)
+        });
+        match result {
+            Ok(report) => {
+                if let Format::Text = format {
+                    print!("{}", report.text());
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    if let Format::Json = format {
+        let doc = serde_json::json!({
+            "ok": reports.iter().all(|r| r.agrees_with_holds()),
+            "scenarios": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    if reports.is_empty() && skipped > 0 {
+        return EXIT_BAD_INPUT;
+    }
+    if reports.iter().all(|r| r.agrees_with_holds()) { EXIT_OK } else { EXIT_UNMET }
 }
 
 /// The progress line of long checks on stderr: rewritten in place on a

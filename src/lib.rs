@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod live;
 pub mod model;
 pub mod properties;
 pub mod report;

@@ -7,7 +7,7 @@
 //! serde_path_to_error, and the semantic checks below are plain comparisons.
 
 use crate::verdict::Verdict;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ pub const PROPERTY_NAMES: [&str; 6] = [
 ];
 
 /// Which offset an at-least-once consumer commits (the `commit.offset` field).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CommitOffset {
     /// The last processed offset + 1, after the batch: correct.
@@ -188,7 +188,7 @@ pub enum Assignment {
 }
 
 /// How a rebalance hands out partitions (`partition.assignment.strategy`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Assignor {
     /// Contiguous ranges of partitions per member, in member-id order; eager.

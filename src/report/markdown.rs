@@ -130,6 +130,10 @@ pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String
     };
     let _ = writeln!(out, "\n**Verdict:** {}, {expectation}.\n", p.verdict);
     let _ = writeln!(out, "**What {} means:** {}\n", escape(p.name), meaning(p.name));
+    if let Some((reproduced, how)) = &p.on_broker {
+        let yes = if *reproduced { "yes" } else { "no" };
+        let _ = writeln!(out, "**Reproduced on broker:** {yes}: {}\n", escape(how));
+    }
     let _ = writeln!(
         out,
         "This is a shortest run that breaks it. Sequence diagram: {}; the same trace as data: {}.\n",

@@ -1,0 +1,129 @@
+//! What the harness asks of a Kafka cluster around a run: a fresh topic
+//! filled with the scenario's records, the committed offsets read back
+//! (OffsetFetch) afterwards, and the topic and group deleted again, so that
+//! runs against a user's own cluster (`--bootstrap`) leave nothing behind.
+
+use futures_executor::block_on;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct Cluster {
+    bootstrap: String,
+    admin: AdminClient<DefaultClientContext>,
+}
+
+fn config(bootstrap: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", bootstrap).set_log_level(RDKafkaLogLevel::Error);
+    c
+}
+
+impl Cluster {
+    pub fn connect(bootstrap: &str) -> Result<Cluster, String> {
+        let admin = config(bootstrap).create().map_err(|e| format!("cannot create an admin client: {e}"))?;
+        Ok(Cluster { bootstrap: bootstrap.to_string(), admin })
+    }
+
+    /// Creates `topic` with `partitions` partitions (replication 1 on the
+    /// private broker; the cluster's default with `--bootstrap`).
+    pub fn create_topic(&self, topic: &str, partitions: i32, replication: Option<i32>) -> Result<(), String> {
+        let replication = replication.map_or(TopicReplication::Fixed(-1), TopicReplication::Fixed);
+        let new = NewTopic::new(topic, partitions, replication);
+        let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));
+        let results = block_on(self.admin.create_topics([&new], &opts))
+            .map_err(|e| format!("cannot create topic {topic}: {e}"))?;
+        for r in results {
+            r.map_err(|(t, e)| format!("cannot create topic {t}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Appends `messages` records to every partition and waits for every
+    /// acknowledgement; a fresh topic's records then sit at offsets 0..messages.
+    pub fn produce(&self, topic: &str, partitions: i32, messages: i64) -> Result<(), String> {
+        let producer: ThreadedProducer<DefaultProducerContext> = config(&self.bootstrap)
+            .set("acks", "all")
+            .set("enable.idempotence", "false")
+            .set("linger.ms", "0")
+            .create()
+            .map_err(|e| format!("cannot create a producer: {e}"))?;
+        for p in 0..partitions {
+            for o in 0..messages {
+                let payload = format!("partition {p} record {o}");
+                let key = format!("{p}:{o}");
+                producer
+                    .send(BaseRecord::to(topic).partition(p).key(&key).payload(&payload))
+                    .map_err(|(e, _)| format!("cannot produce to {topic}/{p}: {e}"))?;
+            }
+            // One partition at a time keeps each partition's offsets in produce order.
+            producer.flush(TIMEOUT).map_err(|e| format!("producing to {topic}/{p} did not finish: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The offsets committed for `group` (OffsetFetch), per partition; a
+    /// partition without a committed offset is absent.
+    pub fn committed(&self, topic: &str, group: &str, partitions: i32) -> Result<BTreeMap<i32, i64>, String> {
+        let consumer: BaseConsumer = config(&self.bootstrap)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .create()
+            .map_err(|e| format!("cannot create a consumer: {e}"))?;
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..partitions {
+            tpl.add_partition(topic, p);
+        }
+        let fetched =
+            consumer.committed_offsets(tpl, TIMEOUT).map_err(|e| format!("OffsetFetch for {group}: {e}"))?;
+        Ok(fetched
+            .elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(o) => Some((e.partition(), o)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Deletes the run's topic and group; failures are returned for the run's
+    /// notes, never fatal (the run's results stand). Killed consumers stay
+    /// members until their session times out, so a group still busy is
+    /// tried again once after `session`.
+    pub fn clean_up(&self, topic: &str, group: &str, session: Duration) -> Vec<String> {
+        let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));
+        let mut problems = Vec::new();
+        match block_on(self.admin.delete_topics(&[topic], &opts)) {
+            Ok(rs) => problems
+                .extend(rs.into_iter().filter_map(|r| r.err()).map(|(t, e)| format!("topic {t}: {e}"))),
+            Err(e) => problems.push(format!("topic {topic}: {e}")),
+        }
+        for attempt in 0..2 {
+            let outcome = match block_on(self.admin.delete_groups(&[group], &opts)) {
+                Ok(rs) => rs.into_iter().find_map(|r| r.err()).map(|(_, e)| e),
+                Err(KafkaError::AdminOp(e)) => Some(e),
+                Err(e) => {
+                    problems.push(format!("group {group}: {e}"));
+                    break;
+                }
+            };
+            match outcome {
+                None => break,
+                Some(RDKafkaErrorCode::NonEmptyGroup) if attempt == 0 => std::thread::sleep(session),
+                Some(e) => {
+                    problems.push(format!("group {group}: {e}"));
+                    break;
+                }
+            }
+        }
+        problems
+    }
+}

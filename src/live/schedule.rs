@@ -1,0 +1,233 @@
+//! Fault schedules: which consumer is killed or paused at which step.
+//!
+//! A schedule comes from one of two places: a seed ([`Schedule::random`],
+//! Jepsen-style, so that a run that found an anomaly can be repeated
+//! exactly), or a model counterexample ([`Schedule::from_trace`]), whose
+//! crash and pause points become halts of the real consumers.
+
+use super::wire::{Halt, Point};
+use crate::scenario::{Assignment, Scenario, Strategy};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// SIGKILL, then start the consumer again.
+    Crash,
+    /// SIGSTOP past the session timeout (the group evicts it), then SIGCONT: a zombie.
+    Pause,
+}
+
+/// One fault: `action` on `consumer` when it reaches `at` in its
+/// `incarnation` (1 for the first process of that consumer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub consumer: usize,
+    pub incarnation: u32,
+    pub at: Halt,
+    pub action: Action,
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let action = match self.action {
+            Action::Crash => "crash",
+            Action::Pause => "pause",
+        };
+        let Halt { point, count } = self.at;
+        write!(f, "{action} consumer-{} (start {}) ", self.consumer, self.incarnation)?;
+        if count == 0 { write!(f, "at start-up") } else { write!(f, "after {point} #{count}") }
+    }
+}
+
+impl Serialize for Fault {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Schedule {
+    pub faults: Vec<Fault>,
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.faults.is_empty() {
+            return write!(f, "no faults");
+        }
+        let parts: Vec<String> = self.faults.iter().map(Fault::to_string).collect();
+        write!(f, "{}", parts.join("; "))
+    }
+}
+
+impl Schedule {
+    /// The halts one start of a consumer must make.
+    pub fn halts(&self, consumer: usize, incarnation: u32) -> Vec<Halt> {
+        self.faults
+            .iter()
+            .filter(|f| f.consumer == consumer && f.incarnation == incarnation)
+            .map(|f| f.at)
+            .collect()
+    }
+
+    /// The fault a consumer's halt stands for.
+    pub fn fault_at(&self, consumer: usize, incarnation: u32, at: Halt) -> Option<Fault> {
+        self.faults
+            .iter()
+            .find(|f| f.consumer == consumer && f.incarnation == incarnation && f.at == at)
+            .copied()
+    }
+
+    /// A seeded schedule within the scenario's budgets: every crash and pause
+    /// the scenario allows, each on a consumer, step kind and count drawn
+    /// from `seed` (counts up to the records a consumer handles).
+    pub fn random(scenario: &Scenario, seed: u64) -> Schedule {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let points: &[Point] = match scenario.strategy {
+            Strategy::ExactlyOnce => &[Point::Receive, Point::Process],
+            _ => &Point::ALL,
+        };
+        let consumers = usize::from(scenario.consumers.max(1));
+        let records = u32::from(scenario.partitions) * u32::from(scenario.messages);
+        let per_consumer = records.div_ceil(consumers as u32).max(1);
+        let pauses = if scenario.group.assignment == Assignment::Group { scenario.group.pauses } else { 0 };
+        let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(scenario.crashes))
+            .chain(std::iter::repeat_n(Action::Pause, usize::from(pauses)))
+            .collect();
+        rng.shuffle(&mut actions);
+        let mut incarnation = vec![1u32; consumers];
+        let mut faults: Vec<Fault> = Vec::new();
+        for action in actions {
+            let consumer = rng.usize(..consumers);
+            let at = loop {
+                let at = Halt { point: points[rng.usize(..points.len())], count: rng.u32(1..=per_consumer) };
+                let taken = faults
+                    .iter()
+                    .any(|f| f.consumer == consumer && f.incarnation == incarnation[consumer] && f.at == at);
+                if !taken || per_consumer * points.len() as u32 <= 1 {
+                    break at;
+                }
+            };
+            faults.push(Fault { consumer, incarnation: incarnation[consumer], at, action });
+            if action == Action::Crash {
+                incarnation[consumer] += 1;
+            }
+        }
+        Schedule { faults }
+    }
+
+    /// The crash and pause points of a model trace (the `steps` of a trace
+    /// document), as halts of the real consumers: a consumer is stopped after
+    /// the same count of receives, side effects or commits of its current
+    /// start as in the trace. A pause is the model's eviction of a live
+    /// member (`evict` while the consumer is up).
+    pub fn from_trace(steps: &[serde_json::Value]) -> Result<Schedule, String> {
+        #[derive(Default, Clone)]
+        struct Track {
+            incarnation: u32,
+            down: bool,
+            counts: [u32; 3],
+            last: Option<Point>,
+        }
+        let consumer_of = |v: Option<&serde_json::Value>| -> Option<usize> {
+            v?.as_str()?.strip_prefix("consumer-")?.parse().ok()
+        };
+        let mut tracks: Vec<Track> = Vec::new();
+        let mut faults = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let event =
+                step.get("event").and_then(|e| e.as_str()).ok_or(format!("step {} has no event", i + 1))?;
+            let actor = step.get("actor");
+            let peer = step.get("peer");
+            let (who, point) = match event {
+                "receive" => (consumer_of(actor), Some(Point::Receive)),
+                "process" => (consumer_of(peer), Some(Point::Process)),
+                "commit" => (consumer_of(peer), Some(Point::Commit)),
+                "crash" | "recover" => (consumer_of(actor), None),
+                "evict" => (consumer_of(peer), None),
+                _ => continue,
+            };
+            let Some(c) = who else { continue };
+            if tracks.len() <= c {
+                tracks.resize(c + 1, Track { incarnation: 1, ..Track::default() });
+            }
+            let t = &mut tracks[c];
+            let at = t.last.map_or(Halt { point: Point::Receive, count: 0 }, |p| Halt {
+                point: p,
+                count: t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)],
+            });
+            match (event, point) {
+                (_, Some(p)) => {
+                    t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)] += 1;
+                    t.last = Some(p);
+                }
+                ("crash", _) => {
+                    faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action: Action::Crash });
+                    *t = Track { incarnation: t.incarnation + 1, down: true, ..Track::default() };
+                }
+                ("recover", _) => t.down = false,
+                ("evict", _) if !t.down => {
+                    faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action: Action::Pause })
+                }
+                _ => {}
+            }
+        }
+        Ok(Schedule { faults })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn halt(point: Point, count: u32) -> Halt {
+        Halt { point, count }
+    }
+
+    #[test]
+    fn a_crash_after_processing_becomes_a_halt_after_that_side_effect() {
+        let steps = vec![
+            json!({"actor": "consumer-0", "event": "receive"}),
+            json!({"actor": "sink", "event": "process", "peer": "consumer-0"}),
+            json!({"actor": "consumer-0", "event": "crash"}),
+            json!({"actor": "consumer-0", "event": "recover"}),
+            json!({"actor": "consumer-0", "event": "receive"}),
+            json!({"actor": "coordinator", "event": "commit", "peer": "consumer-0"}),
+            json!({"actor": "consumer-0", "event": "crash"}),
+        ];
+        let s = Schedule::from_trace(&steps).unwrap();
+        assert_eq!(s.halts(0, 1), vec![halt(Point::Process, 1)]);
+        assert_eq!(s.halts(0, 2), vec![halt(Point::Commit, 1)]);
+        assert_eq!(s.faults[1].to_string(), "crash consumer-0 (start 2) after commit #1");
+    }
+
+    #[test]
+    fn an_eviction_of_a_live_member_is_a_pause_and_of_a_crashed_one_nothing() {
+        let steps = vec![
+            json!({"actor": "consumer-1", "event": "crash"}),
+            json!({"actor": "coordinator", "event": "evict", "peer": "consumer-1"}),
+            json!({"actor": "consumer-0", "event": "receive"}),
+            json!({"actor": "coordinator", "event": "evict", "peer": "consumer-0"}),
+        ];
+        let s = Schedule::from_trace(&steps).unwrap();
+        assert_eq!(s.faults.len(), 2);
+        assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
+        assert_eq!(s.fault_at(0, 1, halt(Point::Receive, 1)).map(|f| f.action), Some(Action::Pause));
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_schedule_within_the_budgets() {
+        let scenario = Scenario { consumers: 2, messages: 3, crashes: 2, ..Scenario::default() };
+        for seed in 0..50 {
+            let s = Schedule::random(&scenario, seed);
+            assert_eq!(s, Schedule::random(&scenario, seed));
+            assert_eq!(s.faults.len(), 2, "pauses need group assignment");
+            assert!(s.faults.iter().all(|f| f.at.count >= 1 && f.consumer < 2));
+        }
+        assert_ne!(Schedule::random(&scenario, 1), Schedule::random(&scenario, 2));
+    }
+}
