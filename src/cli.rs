@@ -92,9 +92,11 @@ enum Command {
         no_model_traces: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// The consumers' session.timeout.ms: how long a paused consumer stays a member.
-        #[arg(long, default_value_t = 6000)]
-        session_timeout_ms: u32,
+        /// The consumers' session.timeout.ms: how long a paused consumer stays a
+        /// member [default: 2000 on the private broker, 6000 (Kafka's
+        /// group.min.session.timeout.ms) with --bootstrap].
+        #[arg(long)]
+        session_timeout_ms: Option<u32>,
         /// Stop a run that is still busy after this many seconds (reported incomplete).
         #[arg(long, value_parser = parse_seconds, default_value = "90")]
         run_timeout: Duration,
@@ -150,13 +152,13 @@ pub fn main() -> i32 {
                 progress: Some(progress::show),
             };
             let live = live.then(|| crate::live::LiveOptions {
-                bootstrap,
+                bootstrap: bootstrap.clone(),
                 runs: 0,
                 seed: crate::live::DEFAULT_SEED,
                 replays: Vec::new(),
                 consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
                 work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
-                session_timeout_ms: 6000,
+                session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
                 run_deadline: Duration::from_secs(90),
             });
             run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
@@ -178,13 +180,14 @@ pub fn main() -> i32 {
                 std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id()))
             });
             let options = crate::live::LiveOptions {
-                bootstrap,
+                bootstrap: bootstrap.clone(),
                 runs,
                 seed,
                 replays: Vec::new(),
                 consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
                 work_dir,
-                session_timeout_ms,
+                session_timeout_ms: session_timeout_ms
+                    .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),
                 run_deadline: run_timeout,
             };
             let traces = if no_model_traces { Traces::None } else { Traces::Model };

@@ -91,6 +91,12 @@ pub fn assignor_name(a: Assignor) -> &'static str {
     }
 }
 
+/// The consumers' `heartbeat.interval.ms`: short, so that a member learns of
+/// a rebalance (or of its eviction) soon after the harness causes one.
+pub fn heartbeat_ms(session_timeout_ms: u32) -> u32 {
+    (session_timeout_ms / 10).clamp(100, 1000)
+}
+
 /// Writes one report line; a harness that went away ends the process.
 fn emit(report: Report) {
     let mut out = std::io::stdout().lock();
@@ -244,7 +250,7 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "true")
         .set("session.timeout.ms", session.to_string())
-        .set("heartbeat.interval.ms", (session / 4).max(100).to_string())
+        .set("heartbeat.interval.ms", heartbeat_ms(session).to_string())
         .set("partition.assignment.strategy", assignor_name(args.assignor))
         .set("fetch.wait.max.ms", "50")
         .set("reconnect.backoff.ms", "20")
@@ -312,11 +318,13 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
         };
         match args.strategy {
             Strategy::AtMostOnce => {
+                // A failed commitSync() throws (CommitFailedException in Java):
+                // the batch is not processed, and the next poll rejoins.
                 if commit(&consumer, &args.topic, &[(partition, last + 1)]) {
                     halts.step(Point::Commit);
-                }
-                for &(p, o) in &batch {
-                    process(p, o, &mut halts)?;
+                    for &(p, o) in &batch {
+                        process(p, o, &mut halts)?;
+                    }
                 }
             }
             Strategy::AtLeastOnce => {

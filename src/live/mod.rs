@@ -232,5 +232,12 @@ impl LiveReport {
     }
 }
 
+/// The consumers' default `session.timeout.ms`: short on the private broker
+/// (a pause costs little), Kafka's minimum (`group.min.session.timeout.ms`)
+/// on a user's cluster, which refuses shorter ones.
+pub fn default_session_timeout_ms(own_cluster: bool) -> u32 {
+    if own_cluster { 6000 } else { 2000 }
+}
+
 /// The default seed of `--seed`.
 pub const DEFAULT_SEED: u64 = 1;

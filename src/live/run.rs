@@ -10,9 +10,10 @@
 
 use super::cluster::Cluster;
 use super::history::{Anomaly, History, Recorded};
+use super::consumer::heartbeat_ms;
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
-use super::wire::Report;
+use super::wire::{Halt, Report};
 use crate::scenario::{Assignment, Scenario, Strategy};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
@@ -68,12 +69,16 @@ enum Line {
     Closed { consumer: usize, incarnation: u32 },
 }
 
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 enum State {
     Busy,
     Idle,
-    /// Stopped by SIGSTOP since then.
-    Paused(Instant),
+    /// Stopped by SIGSTOP since then; `moved_on` once another consumer
+    /// was given a new assignment (the group evicted this one).
+    Paused { since: Instant, moved_on: bool },
+    /// Halted while a late consumer joins: held until that consumer is
+    /// ready and the group has had a heartbeat to tell this one (or 10 s).
+    Held { since: Instant, late: usize, ready: Option<Instant> },
 }
 
 struct Process {
@@ -124,32 +129,32 @@ impl RunSetup<'_> {
         let sink_path = dir.join("sink.log");
         let _ = std::fs::remove_file(&sink_path);
 
-        let start = Instant::now();
         let (tx, rx) = mpsc::channel();
-        let names = Names { topic: &topic, group: &group, sink: &sink_path, dir };
-        let mut processes = Vec::new();
-        for c in 0..usize::from(s.consumers) {
-            processes.push(self.spawn(c, 1, schedule, &names, &tx)?);
-        }
-        let mut history =
-            History { partitions, messages: i64::from(s.messages), complete: false, ..History::default() };
-        let mut injected = Vec::new();
-        let mut notes = Vec::new();
-        let outcome = self.drive(
-            &mut processes,
+        let history = History { partitions, messages: i64::from(s.messages), ..History::default() };
+        let mut driver = Driver {
+            setup: self,
             schedule,
-            &names,
-            &tx,
-            &rx,
-            start,
-            &mut history,
-            &mut injected,
-            &mut notes,
-        );
-        for p in &mut processes {
+            names: Names { topic: &topic, group: &group, sink: &sink_path, dir },
+            tx,
+            start: Instant::now(),
+            processes: (0..usize::from(s.consumers)).map(|_| None).collect(),
+            history,
+            injected: Vec::new(),
+            notes: Vec::new(),
+            last_report: Instant::now(),
+        };
+        let mut outcome = Ok(());
+        for c in 0..usize::from(s.consumers) {
+            if !schedule.late(c) {
+                outcome = outcome.and_then(|()| driver.spawn(c, 1));
+            }
+        }
+        let outcome = outcome.and_then(|()| driver.drive(&rx));
+        for p in driver.processes.iter_mut().flatten() {
             p.stop();
         }
         outcome?;
+        let Driver { mut history, injected, mut notes, start, .. } = driver;
         // Reports written before the processes stopped are still in the pipe.
         while let Ok(Line::Report { consumer, incarnation, report }) =
             rx.recv_timeout(Duration::from_millis(50))
@@ -236,51 +241,130 @@ impl RunSetup<'_> {
         });
         Ok(Process { child, stdin, incarnation, state: State::Busy })
     }
+}
+
+/// The state of a run's event loop.
+struct Driver<'a> {
+    setup: &'a RunSetup<'a>,
+    schedule: &'a Schedule,
+    names: Names<'a>,
+    tx: Sender<Line>,
+    start: Instant,
+    /// One slot per consumer; `None` for a late consumer not started yet.
+    processes: Vec<Option<Process>>,
+    history: History,
+    injected: Vec<String>,
+    notes: Vec<String>,
+    last_report: Instant,
+}
+
+impl Driver<'_> {
+    fn spawn(&mut self, consumer: usize, incarnation: u32) -> Result<(), String> {
+        let p = self.setup.spawn(consumer, incarnation, self.schedule, &self.names, &self.tx)?;
+        self.processes[consumer] = Some(p);
+        Ok(())
+    }
+
+    /// Nothing reported for a while and every consumer but `except` idle.
+    fn settled(&self, except: usize) -> bool {
+        self.last_report.elapsed() >= QUIET
+            && self
+                .processes
+                .iter()
+                .enumerate()
+                .all(|(i, p)| i == except || p.as_ref().is_some_and(|p| p.state == State::Idle))
+    }
+
+    /// Resumes paused and held consumers whose time has come; starts late
+    /// consumers whose trigger never came once everyone else is idle.
+    fn wake(&mut self) -> Result<(), String> {
+        let session = Duration::from_millis(u64::from(self.setup.session_timeout_ms));
+        let hold = Duration::from_millis(u64::from(heartbeat_ms(self.setup.session_timeout_ms))) + QUIET;
+        for i in 0..self.processes.len() {
+            let settled = self.settled(i);
+            // Alone in the group, nobody is there to take over.
+            let alone = self.processes.iter().enumerate().all(|(j, q)| j == i || q.is_none());
+            let Some(p) = self.processes[i].as_mut() else { continue };
+            match p.state {
+                State::Paused { since, moved_on } => {
+                    let waited = since.elapsed();
+                    let moved_on = moved_on || alone && waited >= session + Duration::from_secs(1);
+                    if waited >= session && moved_on && settled || waited >= session + PAUSE_SLACK {
+                        p.signal(libc::SIGCONT);
+                        p.go();
+                        self.injected.push(format!("resumed consumer-{i} after {} ms", waited.as_millis()));
+                        self.last_report = Instant::now();
+                    }
+                }
+                State::Held { since, ready, .. } => {
+                    if ready.is_some_and(|r| r.elapsed() >= hold) || since.elapsed() >= Duration::from_secs(10) {
+                        p.go();
+                    }
+                }
+                State::Busy | State::Idle => {}
+            }
+        }
+        let started_idle = self.processes.iter().flatten().all(|p| p.state == State::Idle);
+        if started_idle && self.last_report.elapsed() >= QUIET {
+            for c in 0..self.processes.len() {
+                if self.processes[c].is_none() {
+                    self.notes.push(format!("consumer-{c} started at the end: the step that was to start it never came"));
+                    self.spawn(c, 1)?;
+                    self.last_report = Instant::now();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Acts on a consumer's halt: the faults the schedule puts there.
+    fn halted(&mut self, consumer: usize, incarnation: u32, at: Halt) -> Result<(), String> {
+        let mut state = None;
+        for fault in self.schedule.faults_at(consumer, incarnation, at) {
+            self.injected.push(fault.to_string());
+            match fault.action {
+                Action::Crash => {
+                    if let Some(p) = self.processes[consumer].as_mut() {
+                        p.stop();
+                    }
+                    return self.spawn(consumer, incarnation + 1);
+                }
+                Action::Start(late) => {
+                    if self.processes[late].is_none() {
+                        self.spawn(late, 1)?;
+                    }
+                    if state.is_none() {
+                        state = Some(State::Held { since: Instant::now(), late, ready: None });
+                    }
+                }
+                Action::Pause => state = Some(State::Paused { since: Instant::now(), moved_on: false }),
+            }
+        }
+        let Some(p) = self.processes[consumer].as_mut() else { return Ok(()) };
+        match state {
+            Some(paused @ State::Paused { .. }) => {
+                p.signal(libc::SIGSTOP);
+                p.state = paused;
+            }
+            Some(held) => p.state = held,
+            None => p.go(),
+        }
+        Ok(())
+    }
 
     /// The event loop of a run: records reports, injects faults, resumes
     /// paused consumers, and ends at quiescence or the deadline.
-    #[allow(clippy::too_many_arguments)]
-    fn drive(
-        &self,
-        processes: &mut [Process],
-        schedule: &Schedule,
-        names: &Names,
-        tx: &Sender<Line>,
-        rx: &Receiver<Line>,
-        start: Instant,
-        history: &mut History,
-        injected: &mut Vec<String>,
-        notes: &mut Vec<String>,
-    ) -> Result<(), String> {
-        let session = Duration::from_millis(u64::from(self.session_timeout_ms));
-        let mut last_report = Instant::now();
+    fn drive(&mut self, rx: &Receiver<Line>) -> Result<(), String> {
         loop {
-            if start.elapsed() > self.deadline {
-                notes.push(format!(
-                    "stopped at the {} s deadline before every consumer was idle",
-                    self.deadline.as_secs()
-                ));
+            if self.start.elapsed() > self.setup.deadline {
+                let secs = self.setup.deadline.as_secs();
+                self.notes.push(format!("stopped at the {secs} s deadline before every consumer was idle"));
                 return Ok(());
             }
-            let others_settled = |me: usize, ps: &[Process]| {
-                ps.iter().enumerate().all(|(i, p)| i == me || p.state == State::Idle)
-            };
-            for i in 0..processes.len() {
-                if let State::Paused(since) = processes[i].state {
-                    let waited = since.elapsed();
-                    let settled = others_settled(i, processes) && last_report.elapsed() >= QUIET;
-                    if waited >= session + Duration::from_secs(1) && settled
-                        || waited >= session + PAUSE_SLACK
-                    {
-                        processes[i].signal(libc::SIGCONT);
-                        processes[i].go();
-                        injected.push(format!("resumed consumer-{i} after {} ms", waited.as_millis()));
-                        last_report = Instant::now();
-                    }
-                }
-            }
-            if processes.iter().all(|p| p.state == State::Idle) && last_report.elapsed() >= QUIET {
-                history.complete = true;
+            self.wake()?;
+            let all_idle = self.processes.iter().all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle));
+            if all_idle && self.last_report.elapsed() >= QUIET {
+                self.history.complete = true;
                 return Ok(());
             }
             let line = match rx.recv_timeout(Duration::from_millis(50)) {
@@ -290,43 +374,57 @@ impl RunSetup<'_> {
             };
             match line {
                 Line::Closed { consumer, incarnation } => {
-                    let p = &mut processes[consumer];
+                    let Some(p) = self.processes[consumer].as_mut() else { continue };
                     if p.incarnation == incarnation {
                         let status = p.child.wait().map_or("?".into(), |s| s.to_string());
+                        let log = self.names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr"));
                         return Err(format!(
                             "consumer-{consumer} (start {incarnation}) exited on its own ({status}); see {}",
-                            names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr")).display()
+                            log.display()
                         ));
                     }
                 }
-                Line::Report { consumer, incarnation, report } => {
-                    last_report = Instant::now();
-                    let at_ms = start.elapsed().as_millis() as u64;
-                    history.reports.push(Recorded { at_ms, consumer, incarnation, report: report.clone() });
-                    let p = &mut processes[consumer];
-                    if p.incarnation != incarnation {
-                        continue; // the last words of a killed start
-                    }
-                    match report {
-                        Report::Idle => p.state = State::Idle,
-                        Report::Halted(at) => match schedule.fault_at(consumer, incarnation, at) {
-                            Some(fault) if fault.action == Action::Crash => {
-                                p.stop();
-                                injected.push(fault.to_string());
-                                *p = self.spawn(consumer, incarnation + 1, schedule, names, tx)?;
-                            }
-                            Some(fault) => {
-                                p.signal(libc::SIGSTOP);
-                                p.state = State::Paused(Instant::now());
-                                injected.push(fault.to_string());
-                            }
-                            None => p.go(),
-                        },
-                        _ => p.state = State::Busy,
-                    }
+                Line::Report { consumer, incarnation, report } => self.reported(consumer, incarnation, report)?,
+            }
+        }
+    }
+
+    fn reported(&mut self, consumer: usize, incarnation: u32, report: Report) -> Result<(), String> {
+        self.last_report = Instant::now();
+        let at_ms = self.start.elapsed().as_millis() as u64;
+        self.history.reports.push(Recorded { at_ms, consumer, incarnation, report: report.clone() });
+        if let Report::Assigned(_) = report {
+            for (i, p) in self.processes.iter_mut().enumerate() {
+                if let Some(Process { state: State::Paused { moved_on, .. }, .. }) = p
+                    && i != consumer
+                {
+                    *moved_on = true;
                 }
             }
         }
+        if report == Report::Ready {
+            for p in self.processes.iter_mut().flatten() {
+                if let State::Held { late, ready: ready @ None, .. } = &mut p.state
+                    && *late == consumer
+                {
+                    *ready = Some(Instant::now());
+                }
+            }
+        }
+        let Some(p) = self.processes[consumer].as_mut() else { return Ok(()) };
+        if p.incarnation != incarnation {
+            return Ok(()); // the last words of a killed start
+        }
+        match report {
+            Report::Idle => p.state = State::Idle,
+            Report::Halted(at) => self.halted(consumer, incarnation, at)?,
+            _ => {
+                if matches!(p.state, State::Idle) {
+                    p.state = State::Busy;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,13 +10,16 @@ use crate::scenario::{Assignment, Scenario, Strategy};
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// SIGKILL, then start the consumer again.
     Crash,
     /// SIGSTOP past the session timeout (the group evicts it), then SIGCONT: a zombie.
     Pause,
+    /// Start this other consumer only now (it joins the group late, which
+    /// starts a rebalance), and hold the halted one until the group has
+    /// told it so.
+    Start(usize),
 }
 
 /// One fault: `action` on `consumer` when it reaches `at` in its
@@ -31,12 +34,14 @@ pub struct Fault {
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let action = match self.action {
-            Action::Crash => "crash",
-            Action::Pause => "pause",
-        };
         let Halt { point, count } = self.at;
-        write!(f, "{action} consumer-{} (start {}) ", self.consumer, self.incarnation)?;
+        match self.action {
+            Action::Crash => write!(f, "crash consumer-{} (start {}) ", self.consumer, self.incarnation)?,
+            Action::Pause => write!(f, "pause consumer-{} (start {}) ", self.consumer, self.incarnation)?,
+            Action::Start(late) => {
+                write!(f, "start consumer-{late} when consumer-{} (start {}) is ", self.consumer, self.incarnation)?
+            }
+        }
         if count == 0 { write!(f, "at start-up") } else { write!(f, "after {point} #{count}") }
     }
 }
@@ -73,12 +78,18 @@ impl Schedule {
             .collect()
     }
 
-    /// The fault a consumer's halt stands for.
-    pub fn fault_at(&self, consumer: usize, incarnation: u32, at: Halt) -> Option<Fault> {
+    /// Consumers that start only when a `Start` fault starts them.
+    pub fn late(&self, consumer: usize) -> bool {
+        self.faults.iter().any(|f| f.action == Action::Start(consumer))
+    }
+
+    /// The faults a consumer's halt stands for, in schedule order.
+    pub fn faults_at(&self, consumer: usize, incarnation: u32, at: Halt) -> Vec<Fault> {
         self.faults
             .iter()
-            .find(|f| f.consumer == consumer && f.incarnation == incarnation && f.at == at)
+            .filter(|f| f.consumer == consumer && f.incarnation == incarnation && f.at == at)
             .copied()
+            .collect()
     }
 
     /// A seeded schedule within the scenario's budgets: every crash and pause
@@ -100,6 +111,19 @@ impl Schedule {
         rng.shuffle(&mut actions);
         let mut incarnation = vec![1u32; consumers];
         let mut faults: Vec<Fault> = Vec::new();
+        // Under group assignment a member that joins late starts a rebalance:
+        // each consumer but the first does so in half the schedules, when
+        // consumer 0 reaches a random step.
+        if scenario.group.assignment == Assignment::Group {
+            for late in 1..consumers {
+                if rng.bool() {
+                    let at = Halt { point: points[rng.usize(..points.len())], count: rng.u32(1..=per_consumer) };
+                    if !faults.iter().any(|f| f.consumer == 0 && f.at == at) {
+                        faults.push(Fault { consumer: 0, incarnation: 1, at, action: Action::Start(late) });
+                    }
+                }
+            }
+        }
         for action in actions {
             let consumer = rng.usize(..consumers);
             let at = loop {
@@ -132,6 +156,13 @@ impl Schedule {
             counts: [u32; 3],
             last: Option<Point>,
         }
+        impl Track {
+            fn count_of_last(&self) -> u32 {
+                self.last.map_or(0, |p| self.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)])
+            }
+        }
+        let mut joined = std::collections::BTreeSet::new();
+        let mut last_busy: Option<usize> = None;
         let consumer_of = |v: Option<&serde_json::Value>| -> Option<usize> {
             v?.as_str()?.strip_prefix("consumer-")?.parse().ok()
         };
@@ -148,21 +179,34 @@ impl Schedule {
                 "commit" => (consumer_of(peer), Some(Point::Commit)),
                 "crash" | "recover" => (consumer_of(actor), None),
                 "evict" => (consumer_of(peer), None),
+                "join" => {
+                    // A consumer's first join after another consumer has
+                    // worked is a late start, at that consumer's last step.
+                    let Some(c) = consumer_of(peer) else { continue };
+                    if joined.insert(c)
+                        && let Some(busy) = last_busy
+                        && busy != c
+                    {
+                        let t = &tracks[busy];
+                        let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+                        faults.push(Fault { consumer: busy, incarnation: t.incarnation, at, action: Action::Start(c) });
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             let Some(c) = who else { continue };
             if tracks.len() <= c {
                 tracks.resize(c + 1, Track { incarnation: 1, ..Track::default() });
             }
+            joined.insert(c);
             let t = &mut tracks[c];
-            let at = t.last.map_or(Halt { point: Point::Receive, count: 0 }, |p| Halt {
-                point: p,
-                count: t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)],
-            });
+            let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
             match (event, point) {
                 (_, Some(p)) => {
                     t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)] += 1;
                     t.last = Some(p);
+                    last_busy = Some(c);
                 }
                 ("crash", _) => {
                     faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action: Action::Crash });
@@ -216,7 +260,7 @@ mod tests {
         let s = Schedule::from_trace(&steps).unwrap();
         assert_eq!(s.faults.len(), 2);
         assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
-        assert_eq!(s.fault_at(0, 1, halt(Point::Receive, 1)).map(|f| f.action), Some(Action::Pause));
+        assert_eq!(s.faults_at(0, 1, halt(Point::Receive, 1))[0].action, Action::Pause);
     }
 
     #[test]
