@@ -104,6 +104,9 @@ enum Command {
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },
+    /// One consumer process of `live` (started by it; not for direct use).
+    #[command(hide = true)]
+    Consumer(crate::live::consumer::ConsumerArgs),
     /// Serve the Stateright Explorer web UI for one scenario.
     Explore {
         file: PathBuf,
@@ -156,7 +159,7 @@ pub fn main() -> i32 {
                 runs: 0,
                 seed: crate::live::DEFAULT_SEED,
                 replays: Vec::new(),
-                consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
+                consumer_exe: crate::live::LiveOptions::consumer_is_me(),
                 work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
                 session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
                 run_deadline: Duration::from_secs(90),
@@ -164,6 +167,13 @@ pub fn main() -> i32 {
             run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
+        Command::Consumer(args) => match crate::live::consumer::run(&args) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("kafkacheck consumer: {e}");
+                EXIT_BAD_INPUT
+            }
+        },
         Command::Live {
             paths,
             bootstrap,
@@ -184,7 +194,7 @@ pub fn main() -> i32 {
                 runs,
                 seed,
                 replays: Vec::new(),
-                consumer_exe: crate::live::LiveOptions::consumer_next_to_me(),
+                consumer_exe: crate::live::LiveOptions::consumer_is_me(),
                 work_dir,
                 session_timeout_ms: session_timeout_ms
                     .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),

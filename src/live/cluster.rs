@@ -94,6 +94,13 @@ impl Cluster {
             .collect())
     }
 
+    /// The names of the cluster's topics (Metadata).
+    pub fn topics(&self) -> Result<Vec<String>, String> {
+        let metadata =
+            self.admin.inner().fetch_metadata(None, TIMEOUT).map_err(|e| format!("Metadata: {e}"))?;
+        Ok(metadata.topics().iter().map(|t| t.name().to_string()).collect())
+    }
+
     /// Deletes the run's topic and group; failures are returned for the run's
     /// notes, never fatal (the run's results stand). Killed consumers stay
     /// members until their session times out, so a group still busy is

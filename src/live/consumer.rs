@@ -1,5 +1,6 @@
 //! The real consumer the live harness runs: one process per consumer of a
-//! scenario (`kafkacheck-consumer`), an rdkafka `BaseConsumer` in a poll loop
+//! scenario (the hidden `kafkacheck consumer` subcommand, so that the one
+//! binary `cargo run` or `cargo install` builds is all it takes), an rdkafka `BaseConsumer` in a poll loop
 //! that follows the scenario's delivery strategy as the model's consumer does.
 //!
 //! | strategy | one batch |
@@ -17,7 +18,7 @@
 use super::sink::{SinkLog, SinkWriter};
 use super::wire::{Halt, Point, Report};
 use crate::scenario::{Assignor, CommitOffset, Strategy};
-use clap::Parser;
+use clap::Args;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
@@ -31,11 +32,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The consumer process's command line; the harness builds it (see `run.rs`).
-#[derive(Parser, Debug, Clone)]
-#[command(
-    name = "kafkacheck-consumer",
-    about = "A consumer process of `kafkacheck live` (not for direct use)"
-)]
+#[derive(Args, Debug, Clone)]
 pub struct ConsumerArgs {
     #[arg(long)]
     pub bootstrap: String,

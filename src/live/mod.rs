@@ -36,7 +36,7 @@ pub struct LiveOptions {
     pub seed: u64,
     /// Schedules replayed from model traces, each run once before the random ones.
     pub replays: Vec<(String, Schedule)>,
-    /// The `kafkacheck-consumer` binary.
+    /// The `kafkacheck` binary, whose hidden `consumer` subcommand is a consumer process.
     pub consumer_exe: PathBuf,
     /// Each run's files (sink, reports, consumers' stderr) go under it.
     pub work_dir: PathBuf,
@@ -45,10 +45,9 @@ pub struct LiveOptions {
 }
 
 impl LiveOptions {
-    /// The consumer binary installed next to the running executable.
-    pub fn consumer_next_to_me() -> PathBuf {
-        let me = std::env::current_exe().unwrap_or_default();
-        me.with_file_name(format!("kafkacheck-consumer{}", std::env::consts::EXE_SUFFIX))
+    /// The running `kafkacheck` binary, which runs the consumers too.
+    pub fn consumer_is_me() -> PathBuf {
+        std::env::current_exe().unwrap_or_default()
     }
 }
 
@@ -116,7 +115,7 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
     }
     if !options.consumer_exe.is_file() {
         return Err(format!(
-            "the consumer binary {} is missing (it is built with kafkacheck: `cargo build --release`)",
+            "the kafkacheck binary {} that runs the consumers is missing",
             options.consumer_exe.display()
         ));
     }

@@ -9,8 +9,8 @@
 //! from where it stopped. Every process is stopped by its id at the end.
 
 use super::cluster::Cluster;
-use super::history::{Anomaly, History, Recorded};
 use super::consumer::heartbeat_ms;
+use super::history::{Anomaly, History, Recorded};
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
 use super::wire::{Halt, Report};
@@ -32,7 +32,7 @@ pub struct RunSetup<'a> {
     pub scenario: &'a Scenario,
     pub cluster: &'a Cluster,
     pub bootstrap: &'a str,
-    /// The `kafkacheck-consumer` binary.
+    /// The `kafkacheck` binary (its hidden `consumer` subcommand).
     pub consumer_exe: &'a Path,
     pub session_timeout_ms: u32,
     /// A run still busy after this long is stopped and reported incomplete.
@@ -75,10 +75,17 @@ enum State {
     Idle,
     /// Stopped by SIGSTOP since then; `moved_on` once another consumer
     /// was given a new assignment (the group evicted this one).
-    Paused { since: Instant, moved_on: bool },
+    Paused {
+        since: Instant,
+        moved_on: bool,
+    },
     /// Halted while a late consumer joins: held until that consumer is
     /// ready and the group has had a heartbeat to tell this one (or 10 s).
-    Held { since: Instant, late: usize, ready: Option<Instant> },
+    Held {
+        since: Instant,
+        late: usize,
+        ready: Option<Instant>,
+    },
 }
 
 struct Process {
@@ -202,7 +209,8 @@ impl RunSetup<'_> {
             std::fs::File::create(names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr")))
                 .map_err(|e| format!("{}: {e}", names.dir.display()))?;
         let mut cmd = Command::new(self.consumer_exe);
-        cmd.args(["--bootstrap", self.bootstrap, "--topic", names.topic, "--group", names.group])
+        cmd.arg("consumer")
+            .args(["--bootstrap", self.bootstrap, "--topic", names.topic, "--group", names.group])
             .args(["--index", &consumer.to_string(), "--incarnation", &incarnation.to_string()])
             .args(["--consumers", &s.consumers.to_string(), "--partitions", &s.partitions.to_string()])
             .args(["--strategy", s.strategy.name(), "--max-poll-records", &s.max_poll_records.to_string()])
@@ -297,7 +305,9 @@ impl Driver<'_> {
                     }
                 }
                 State::Held { since, ready, .. } => {
-                    if ready.is_some_and(|r| r.elapsed() >= hold) || since.elapsed() >= Duration::from_secs(10) {
+                    if ready.is_some_and(|r| r.elapsed() >= hold)
+                        || since.elapsed() >= Duration::from_secs(10)
+                    {
                         p.go();
                     }
                 }
@@ -308,7 +318,9 @@ impl Driver<'_> {
         if started_idle && self.last_report.elapsed() >= QUIET {
             for c in 0..self.processes.len() {
                 if self.processes[c].is_none() {
-                    self.notes.push(format!("consumer-{c} started at the end: the step that was to start it never came"));
+                    self.notes.push(format!(
+                        "consumer-{c} started at the end: the step that was to start it never came"
+                    ));
                     self.spawn(c, 1)?;
                     self.last_report = Instant::now();
                 }
@@ -384,7 +396,9 @@ impl Driver<'_> {
                         ));
                     }
                 }
-                Line::Report { consumer, incarnation, report } => self.reported(consumer, incarnation, report)?,
+                Line::Report { consumer, incarnation, report } => {
+                    self.reported(consumer, incarnation, report)?
+                }
             }
         }
     }

@@ -38,9 +38,11 @@ impl fmt::Display for Fault {
         match self.action {
             Action::Crash => write!(f, "crash consumer-{} (start {}) ", self.consumer, self.incarnation)?,
             Action::Pause => write!(f, "pause consumer-{} (start {}) ", self.consumer, self.incarnation)?,
-            Action::Start(late) => {
-                write!(f, "start consumer-{late} when consumer-{} (start {}) is ", self.consumer, self.incarnation)?
-            }
+            Action::Start(late) => write!(
+                f,
+                "start consumer-{late} when consumer-{} (start {}) is ",
+                self.consumer, self.incarnation
+            )?,
         }
         if count == 0 { write!(f, "at start-up") } else { write!(f, "after {point} #{count}") }
     }
@@ -117,7 +119,8 @@ impl Schedule {
         if scenario.group.assignment == Assignment::Group {
             for late in 1..consumers {
                 if rng.bool() {
-                    let at = Halt { point: points[rng.usize(..points.len())], count: rng.u32(1..=per_consumer) };
+                    let at =
+                        Halt { point: points[rng.usize(..points.len())], count: rng.u32(1..=per_consumer) };
                     if !faults.iter().any(|f| f.consumer == 0 && f.at == at) {
                         faults.push(Fault { consumer: 0, incarnation: 1, at, action: Action::Start(late) });
                     }
@@ -189,7 +192,12 @@ impl Schedule {
                     {
                         let t = &tracks[busy];
                         let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
-                        faults.push(Fault { consumer: busy, incarnation: t.incarnation, at, action: Action::Start(c) });
+                        faults.push(Fault {
+                            consumer: busy,
+                            incarnation: t.incarnation,
+                            at,
+                            action: Action::Start(c),
+                        });
                     }
                     continue;
                 }

@@ -1,6 +1,6 @@
 //! The line protocol between the live harness and its consumer processes.
 //!
-//! A consumer process (`kafkacheck-consumer`) writes one [`Report`] per line
+//! A consumer process (`kafkacheck consumer`) writes one [`Report`] per line
 //! on its stdout as things happen, and at a fault point it writes `halt` and
 //! blocks reading stdin until the harness answers `go` (or kills it). Plain
 //! text lines keep the process's output readable in a terminal and need no
