@@ -231,6 +231,21 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The scenario files named by the paths, loaded; `None` after printing
+/// every error (a bad path, or every bad file, not just the first).
+fn load_paths(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
+    let files = scenario_files(paths).map_err(|e| eprintln!("error: {e}")).ok()?;
+    match load_all(&files) {
+        Ok(scenarios) => Some((files, scenarios)),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            None
+        }
+    }
+}
+
 /// Loads every file, reporting every bad one (not just the first).
 fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
     let mut scenarios = Vec::new();
@@ -252,22 +267,7 @@ fn run_check(
     junit: Option<&Path>,
     live: Option<&crate::live::LiveOptions>,
 ) -> i32 {
-    let files = match scenario_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let scenarios = match load_all(&files) {
-        Ok(s) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("error: {e}");
-            }
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
     let mut outcomes = Vec::new();
     for (file, s) in files.iter().zip(&scenarios) {
         eprintln!("checking {} ...", file.display());
@@ -318,8 +318,7 @@ fn replay_on_broker(
     let mut replays = Vec::new();
     for p in &outcome.properties {
         if let Some(trace) = &p.trace {
-            let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
-            replays.push((p.name.to_string(), Schedule::from_trace(steps.as_array().map_or(&[], |v| v))?));
+            replays.push((p.name.to_string(), Schedule::from_model(trace)?));
         }
     }
     if replays.is_empty() {
@@ -379,9 +378,7 @@ fn replays(
             let mut found = Vec::new();
             for p in &outcome.properties {
                 if let Some(trace) = &p.trace {
-                    let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
-                    let steps = steps.as_array().cloned().unwrap_or_default();
-                    found.push((p.name.to_string(), Schedule::from_trace(&steps)?));
+                    found.push((p.name.to_string(), Schedule::from_model(trace)?));
                 }
             }
             Ok(found)
@@ -390,22 +387,7 @@ fn replays(
 }
 
 fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
-    let files = match scenario_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let scenarios = match load_all(&files) {
-        Ok(s) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("error: {e}");
-            }
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;

@@ -188,7 +188,7 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
 /// How to name a run so that it can be repeated.
 fn r_label(r: &RunResult) -> String {
     match r.seed {
-        Some(seed) => format!("run {}, --runs 1 --seed {seed}", r.run + 1),
+        Some(seed) => format!("run {}, repeat: --runs 1 --seed {seed} --no-model-traces", r.run + 1),
         None => format!("run {}, a replayed trace", r.run + 1),
     }
 }

@@ -146,6 +146,12 @@ impl Schedule {
         Schedule { faults }
     }
 
+    /// [`Schedule::from_trace`] of a trace the checker just found.
+    pub fn from_model(trace: &crate::trace::Trace) -> Result<Schedule, String> {
+        let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
+        Schedule::from_trace(steps.as_array().map_or(&[], |v| v))
+    }
+
     /// The crash and pause points of a model trace (the `steps` of a trace
     /// document), as halts of the real consumers: a consumer is stopped after
     /// the same count of receives, side effects or commits of its current
