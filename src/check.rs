@@ -68,9 +68,38 @@ pub struct PropertyOutcome {
     pub trace: Option<Trace>,
     /// The steps of the counterexample the trace describes, for replaying it on the model.
     pub actions: Option<Vec<KafkaAction>>,
-    /// `check --live`: whether replaying the trace on a real broker showed the
-    /// same anomaly, with what showed it (`None`: not replayed).
-    pub on_broker: Option<(bool, String)>,
+    /// `check --live`: what replaying the trace on a real broker showed
+    /// (`None`: no `--live`, or no trace).
+    pub on_broker: Option<OnBroker>,
+}
+
+/// The outcome of replaying a counterexample on a real broker, each with
+/// what shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnBroker {
+    /// The real run showed the same anomaly.
+    Reproduced(String),
+    /// The real run did not.
+    NotReproduced(String),
+    /// The broker cannot run the scenario (why).
+    NotRun(String),
+}
+
+impl OnBroker {
+    /// `yes`, `no` or `not-run`: the `reproduced_on_broker` value of the JSON document.
+    pub fn answer(&self) -> &'static str {
+        match self {
+            OnBroker::Reproduced(_) => "yes",
+            OnBroker::NotReproduced(_) => "no",
+            OnBroker::NotRun(_) => "not-run",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            OnBroker::Reproduced(s) | OnBroker::NotReproduced(s) | OnBroker::NotRun(s) => s,
+        }
+    }
 }
 
 impl PropertyOutcome {

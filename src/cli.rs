@@ -3,7 +3,7 @@
 //! Exit status: 0 every expectation met; 1 some expectation not met; 2 bad
 //! input or usage. Results go to stdout, progress and errors to stderr.
 
-use crate::check::{self, Options, Search};
+use crate::check::{self, OnBroker, Options, Search};
 use crate::report::{self, Checked};
 use crate::scenario::{self, Scenario};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -326,7 +326,10 @@ fn replay_on_broker(
     }
     let why = crate::live::unsupported(scenario);
     if !why.is_empty() {
-        eprintln!("not replayed on the broker: {}: {}", file.display(), why.join("; "));
+        let why = format!("the broker cannot run this scenario: {}", why.join("; "));
+        for p in outcome.properties.iter_mut().filter(|p| p.trace.is_some()) {
+            p.on_broker = Some(OnBroker::NotRun(why.clone()));
+        }
         return Ok(());
     }
     let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
@@ -334,12 +337,14 @@ fn replay_on_broker(
     let report = crate::live::live(scenario, &file.display().to_string(), &options)?;
     for (name, run) in names.iter().zip(&report.runs) {
         let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
-        let hit = run.anomalies.iter().find(|a| a.property == p.name);
-        let how = match hit {
-            Some(a) => a.evidence.clone(),
-            None => format!("the replayed run ({}) showed no {} anomaly", run.schedule, p.name),
-        };
-        p.on_broker = Some((hit.is_some(), format!("{how}; run files in {}", run.dir.display())));
+        let files = format!("run files in {}", run.dir.display());
+        p.on_broker = Some(match run.anomalies.iter().find(|a| a.property == p.name) {
+            Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
+            None => OnBroker::NotReproduced(format!(
+                "the replayed run ({}) showed no {} anomaly; {files}",
+                run.schedule, p.name
+            )),
+        });
     }
     Ok(())
 }

@@ -27,6 +27,36 @@ fn config(bootstrap: &str) -> ClientConfig {
     c
 }
 
+/// Appends `messages` records to every partition, each acknowledged before
+/// the next (`gap` apart: a producer running while consumers read), so each
+/// partition's offsets follow produce order.
+pub fn produce(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    messages: i64,
+    gap: Duration,
+) -> Result<(), String> {
+    let producer: ThreadedProducer<DefaultProducerContext> = config(bootstrap)
+        .set("acks", "all")
+        .set("enable.idempotence", "false")
+        .set("linger.ms", "0")
+        .create()
+        .map_err(|e| format!("cannot create a producer: {e}"))?;
+    for o in 0..messages {
+        for p in 0..partitions {
+            let payload = format!("partition {p} record {o}");
+            let key = format!("{p}:{o}");
+            producer
+                .send(BaseRecord::to(topic).partition(p).key(&key).payload(&payload))
+                .map_err(|(e, _)| format!("cannot produce to {topic}/{p}: {e}"))?;
+        }
+        producer.flush(TIMEOUT).map_err(|e| format!("producing to {topic} did not finish: {e}"))?;
+        std::thread::sleep(gap);
+    }
+    Ok(())
+}
+
 impl Cluster {
     pub fn connect(bootstrap: &str) -> Result<Cluster, String> {
         let admin = config(bootstrap).create().map_err(|e| format!("cannot create an admin client: {e}"))?;
@@ -47,27 +77,10 @@ impl Cluster {
         Ok(())
     }
 
-    /// Appends `messages` records to every partition and waits for every
-    /// acknowledgement; a fresh topic's records then sit at offsets 0..messages.
+    /// Appends `messages` records to every partition at once; a fresh
+    /// topic's records then sit at offsets 0..messages.
     pub fn produce(&self, topic: &str, partitions: i32, messages: i64) -> Result<(), String> {
-        let producer: ThreadedProducer<DefaultProducerContext> = config(&self.bootstrap)
-            .set("acks", "all")
-            .set("enable.idempotence", "false")
-            .set("linger.ms", "0")
-            .create()
-            .map_err(|e| format!("cannot create a producer: {e}"))?;
-        for p in 0..partitions {
-            for o in 0..messages {
-                let payload = format!("partition {p} record {o}");
-                let key = format!("{p}:{o}");
-                producer
-                    .send(BaseRecord::to(topic).partition(p).key(&key).payload(&payload))
-                    .map_err(|(e, _)| format!("cannot produce to {topic}/{p}: {e}"))?;
-            }
-            // One partition at a time keeps each partition's offsets in produce order.
-            producer.flush(TIMEOUT).map_err(|e| format!("producing to {topic}/{p} did not finish: {e}"))?;
-        }
-        Ok(())
+        produce(&self.bootstrap, topic, partitions, messages, Duration::ZERO)
     }
 
     /// The offsets committed for `group` (OffsetFetch), per partition; a

@@ -64,7 +64,6 @@ pub fn unsupported(s: &Scenario) -> Vec<String> {
     no(s.workers > 1, "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)");
     no(s.commit != d.commit, "commit.mode, retries, guard, processing: only commitSync is run live");
     no(s.network != d.network, "network: the harness injects process faults, not network faults");
-    no(s.produce > 0, "produce: records are produced before the consumers start");
     no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock");
     no(
         s.offsets_topic != d.offsets_topic,

@@ -137,7 +137,8 @@ impl RunSetup<'_> {
         let _ = std::fs::remove_file(&sink_path);
 
         let (tx, rx) = mpsc::channel();
-        let history = History { partitions, messages: i64::from(s.messages), ..History::default() };
+        let total = i64::from(s.messages) + i64::from(s.produce);
+        let history = History { partitions, messages: total, ..History::default() };
         let mut driver = Driver {
             setup: self,
             schedule,
@@ -146,6 +147,7 @@ impl RunSetup<'_> {
             start: Instant::now(),
             processes: (0..usize::from(s.consumers)).map(|_| None).collect(),
             history,
+            producer: if s.produce > 0 { Producer::Waiting } else { Producer::Done },
             injected: Vec::new(),
             notes: Vec::new(),
             last_report: Instant::now(),
@@ -251,6 +253,15 @@ impl RunSetup<'_> {
     }
 }
 
+enum Producer {
+    Waiting,
+    Running(std::thread::JoinHandle<Result<(), String>>),
+    Done,
+}
+
+/// The time between two produced records: enough for consumers to read in between.
+const PRODUCE_GAP: Duration = Duration::from_millis(30);
+
 /// The state of a run's event loop.
 struct Driver<'a> {
     setup: &'a RunSetup<'a>,
@@ -261,6 +272,9 @@ struct Driver<'a> {
     /// One slot per consumer; `None` for a late consumer not started yet.
     processes: Vec<Option<Process>>,
     history: History,
+    /// `produce`: the producer appending records while the consumers run,
+    /// started once every first consumer is ready.
+    producer: Producer,
     injected: Vec<String>,
     notes: Vec<String>,
     last_report: Instant,
@@ -329,6 +343,30 @@ impl Driver<'_> {
         Ok(())
     }
 
+    /// Starts the producer once every started consumer has reported ready,
+    /// and notes when it is done.
+    fn produce(&mut self) -> Result<(), String> {
+        if matches!(&self.producer, Producer::Running(h) if h.is_finished())
+            && let Producer::Running(handle) = std::mem::replace(&mut self.producer, Producer::Done)
+        {
+            handle.join().map_err(|_| "the producer thread panicked".to_string())??;
+            self.injected.push(format!("produced {} record(s) per partition", self.setup.scenario.produce));
+            self.last_report = Instant::now();
+        }
+        let ready =
+            |c: usize| self.history.reports.iter().any(|r| r.consumer == c && r.report == Report::Ready);
+        let all_ready = (0..self.processes.len()).all(|c| self.processes[c].is_none() || ready(c));
+        if matches!(self.producer, Producer::Waiting) && all_ready {
+            let (bootstrap, topic) = (self.setup.bootstrap.to_string(), self.names.topic.to_string());
+            let (partitions, count) =
+                (i32::from(self.setup.scenario.partitions), self.setup.scenario.produce);
+            self.producer = Producer::Running(std::thread::spawn(move || {
+                super::cluster::produce(&bootstrap, &topic, partitions, i64::from(count), PRODUCE_GAP)
+            }));
+        }
+        Ok(())
+    }
+
     /// Acts on a consumer's halt: the faults the schedule puts there.
     fn halted(&mut self, consumer: usize, incarnation: u32, at: Halt) -> Result<(), String> {
         let mut state = None;
@@ -374,8 +412,9 @@ impl Driver<'_> {
                 return Ok(());
             }
             self.wake()?;
+            self.produce()?;
             let all_idle = self.processes.iter().all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle));
-            if all_idle && self.last_report.elapsed() >= QUIET {
+            if all_idle && self.last_report.elapsed() >= QUIET && matches!(self.producer, Producer::Done) {
                 self.history.complete = true;
                 return Ok(());
             }

@@ -104,7 +104,8 @@ impl Schedule {
             _ => &Point::ALL,
         };
         let consumers = usize::from(scenario.consumers.max(1));
-        let records = u32::from(scenario.partitions) * u32::from(scenario.messages);
+        let records =
+            u32::from(scenario.partitions) * (u32::from(scenario.messages) + u32::from(scenario.produce));
         let per_consumer = records.div_ceil(consumers as u32).max(1);
         let pauses = if scenario.group.assignment == Assignment::Group { scenario.group.pauses } else { 0 };
         let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(scenario.crashes))

@@ -114,13 +114,14 @@ pub fn index(results: &[Checked]) -> String {
             let _ = writeln!(
                 items,
                 "<li><span class=\"file\">{}</span> — <b>{}</b>: {}. <span class=\"links\">\
-                 <a href=\"{}\">story</a><a href=\"{}\">diagram</a><a href=\"{}\">json</a></span></li>",
+                 <a href=\"{}\">story</a><a href=\"{}\">diagram</a><a href=\"{}\">json</a></span>{}</li>",
                 esc(&r.file.display().to_string()),
                 esc(p.name),
                 esc(&trace.violation),
                 name("md"),
                 name("svg"),
-                name("json")
+                name("json"),
+                super::on_broker(p).map_or(String::new(), |b| format!(" <span class=\"broker\">{b}</span>"))
             );
         }
     }

@@ -36,7 +36,7 @@ struct PropertyDoc<'a> {
     trace: Option<&'a Trace>,
     /// `check --live` only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reproduced_on_broker: Option<bool>,
+    reproduced_on_broker: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     broker_evidence: Option<&'a str>,
 }
@@ -49,8 +49,8 @@ fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
         expected: p.expected.as_str(),
         matches: p.matches(),
         trace: p.trace.as_ref(),
-        reproduced_on_broker: p.on_broker.as_ref().map(|(yes, _)| *yes),
-        broker_evidence: p.on_broker.as_ref().map(|(_, how)| how.as_str()),
+        reproduced_on_broker: p.on_broker.as_ref().map(|b| b.answer()),
+        broker_evidence: p.on_broker.as_ref().map(|b| b.detail()),
     }
 }
 

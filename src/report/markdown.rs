@@ -83,13 +83,14 @@ pub fn index(results: &[Checked]) -> String {
             let trace = p.trace.as_ref()?;
             let name = |ext| counterexample_name(r.file, p.name, ext);
             Some(format!(
-                "- **{}** — {}: {}. {} · {} · {}",
+                "- **{}** — {}: {}. {} · {} · {}{}",
                 escape(&r.file.display().to_string()),
                 escape(p.name),
                 escape(&trace.violation),
                 link("story", &name("md")),
                 link("diagram", &name("svg")),
-                link("json", &name("json"))
+                link("json", &name("json")),
+                super::on_broker(p).map_or(String::new(), |b| format!(" · {b}"))
             ))
         })
         .collect();
@@ -130,9 +131,8 @@ pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String
     };
     let _ = writeln!(out, "\n**Verdict:** {}, {expectation}.\n", p.verdict);
     let _ = writeln!(out, "**What {} means:** {}\n", escape(p.name), meaning(p.name));
-    if let Some((reproduced, how)) = &p.on_broker {
-        let yes = if *reproduced { "yes" } else { "no" };
-        let _ = writeln!(out, "**Reproduced on broker:** {yes}: {}\n", escape(how));
+    if let Some(b) = &p.on_broker {
+        let _ = writeln!(out, "**Reproduced on broker:** {}: {}\n", b.answer(), escape(b.detail()));
     }
     let _ = writeln!(
         out,

@@ -55,6 +55,11 @@ pub struct ReportFile {
     pub content: String,
 }
 
+/// `check --live`: "reproduced on broker: yes", "no" or "not-run", for a counterexample.
+pub fn on_broker(p: &crate::check::PropertyOutcome) -> Option<String> {
+    p.on_broker.as_ref().map(|b| format!("reproduced on broker: {}", b.answer()))
+}
+
 /// The verdict matrix, in Markdown and HTML.
 pub const INDEX_FILES: [&str; 2] = ["index.md", "index.html"];
 

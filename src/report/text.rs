@@ -39,9 +39,8 @@ pub fn text(results: &[Checked]) -> String {
             if let Some(trace) = &p.trace {
                 let _ = writeln!(out, "\n{} — {}: {}", r.file.display(), p.name, p.verdict);
                 out.push_str(&trace_text(trace));
-                if let Some((reproduced, how)) = &p.on_broker {
-                    let yes = if *reproduced { "yes" } else { "no" };
-                    let _ = writeln!(out, "  reproduced on broker: {yes}: {how}");
+                if let (Some(note), Some(b)) = (super::on_broker(p), &p.on_broker) {
+                    let _ = writeln!(out, "  {note}: {}", b.detail());
                 }
             } else if p.verdict == Verdict::Violated || !p.matches() {
                 let _ =
