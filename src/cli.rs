@@ -318,7 +318,7 @@ fn replay_on_broker(
     let mut replays = Vec::new();
     for p in &outcome.properties {
         if let Some(trace) = &p.trace {
-            replays.push((p.name.to_string(), Schedule::from_model(trace)?));
+            replays.push((p.name.to_string(), Schedule::from_model(trace, scenario)?));
         }
     }
     if replays.is_empty() {
@@ -375,7 +375,8 @@ fn replays(
                 .or_else(|| doc.pointer("/steps"))
                 .and_then(|s| s.as_array())
                 .ok_or_else(|| format!("{}: field `trace.steps`: not a trace document", path.display()))?;
-            let schedule = Schedule::from_trace(steps).map_err(|e| format!("{}: {e}", path.display()))?;
+            let schedule =
+                Schedule::from_trace(steps, scenario).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(vec![("trace".into(), schedule)])
         }
         Traces::Model => {
@@ -383,7 +384,7 @@ fn replays(
             let mut found = Vec::new();
             for p in &outcome.properties {
                 if let Some(trace) = &p.trace {
-                    found.push((p.name.to_string(), Schedule::from_model(trace)?));
+                    found.push((p.name.to_string(), Schedule::from_model(trace, scenario)?));
                 }
             }
             Ok(found)

@@ -165,7 +165,7 @@ fn bootstrap_runs_on_a_users_cluster_and_leaves_no_topic_behind() {
     };
     let _one = serial();
     let work = tempfile::tempdir().unwrap();
-    let cluster = Broker::start(&binary, &work.path().join("broker.log")).unwrap();
+    let cluster = Broker::start(&binary, &work.path().join("broker.log"), "kafkacheck-test").unwrap();
     let addr = cluster.addr.to_string();
     let (doc, code) = live(
         &["models/at-most-once.json", "--bootstrap", &addr, "--session-timeout-ms", "2000", "--runs", "0"],
@@ -215,4 +215,35 @@ fn scenarios_the_broker_cannot_run_are_refused_with_the_reason() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("KAFKACHECK_NISSHI=/nonexistent/nisshi is not a file"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_killed_harness_takes_its_broker_and_consumers_with_it() {
+    if !broker_installed() {
+        return;
+    }
+    let _one = serial();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().to_str().unwrap();
+    // Named in the command lines of the harness, its consumers (the sink's path) and its broker (the cluster id).
+    let name = work.path().file_name().unwrap().to_str().unwrap();
+    // The zombie scenario keeps a consumer stopped for seconds: time to kill the harness mid-run.
+    let mut harness = Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
+        .args(["live", "models/group-zombie-fenced.json", "--runs", "0", "--work-dir", dir])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while processes_mentioning(name).len() < 4 {
+        assert!(std::time::Instant::now() < deadline, "the run never had its broker and two consumers up");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    harness.kill().unwrap();
+    harness.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !processes_mentioning(name).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "left behind: {:?}", processes_mentioning(name));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -52,8 +52,9 @@ pub struct Broker {
 
 impl Broker {
     /// Starts the broker on a free loopback port and waits until it accepts
-    /// connections (at most 20 s). Its output goes to `log`.
-    pub fn start(binary: &Path, log: &Path) -> Result<Broker, String> {
+    /// connections (at most 20 s). Its output goes to `log`; `cluster_id`
+    /// names it in `ps` (the harness uses its work directory's name).
+    pub fn start(binary: &Path, log: &Path, cluster_id: &str) -> Result<Broker, String> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free loopback port: {e}"))?
@@ -62,8 +63,9 @@ impl Broker {
         let url = format!("tcp://{addr}");
         let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
-        let child = Command::new(binary)
+        let child = super::child::dies_with_harness(&mut Command::new(binary))
             .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--cluster-id", cluster_id])
             .args(["--storage-engine", "memory://kafkacheck/", "--group-initial-rebalance-delay", "0s"])
             .args(["--group-poll-interval", "50ms"])
             .stdin(Stdio::null())

@@ -17,11 +17,12 @@
 
 use super::sink::{SinkLog, SinkWriter};
 use super::wire::{Halt, Point, Report};
+use super::worker::Worker;
 use crate::scenario::{Assignor, CommitOffset, Strategy};
 use clap::Args;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::Message;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use serde::de::DeserializeOwned;
@@ -69,6 +70,13 @@ pub struct ConsumerArgs {
     pub sink: PathBuf,
     #[arg(long, default_value_t = 6000)]
     pub session_timeout_ms: u32,
+    /// `enable.auto.commit` with this `auto.commit.interval.ms` (librdkafka's:
+    /// a background timer commits the offsets stored as poll returned records).
+    #[arg(long)]
+    pub auto_commit_ms: Option<u32>,
+    /// Hand records to a worker thread that takes this long over each.
+    #[arg(long)]
+    pub worker_ms: Option<u64>,
     /// Halt after the count-th step of this kind (`receive:2`, `commit:1`, `process:0`).
     #[arg(long = "halt")]
     pub halts: Vec<Halt>,
@@ -95,7 +103,7 @@ pub fn heartbeat_ms(session_timeout_ms: u32) -> u32 {
 }
 
 /// Writes one report line; a harness that went away ends the process.
-fn emit(report: Report) {
+pub fn emit(report: Report) {
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{report}").and_then(|()| out.flush()).is_err() {
         std::process::exit(3);
@@ -114,6 +122,8 @@ struct LiveContext {
     at_end: RefCell<BTreeSet<i32>>,
     /// A rebalance happened since the poll loop last looked: `idle` must be said again.
     rebalanced: std::cell::Cell<bool>,
+    /// Auto-commit is on: report the background commits' results.
+    auto_commit: bool,
 }
 
 // SAFETY of the `Sync` bound rdkafka asks for: a BaseConsumer runs its
@@ -131,6 +141,20 @@ impl ClientContext for LiveContext {
 }
 
 impl ConsumerContext for LiveContext {
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        if !self.auto_commit {
+            return; // commitSync() reports its own result
+        }
+        for e in offsets.elements() {
+            let Offset::Offset(offset) = e.offset() else { continue };
+            let partition = e.partition();
+            emit(match &result {
+                Ok(()) => Report::Committed { partition, offset },
+                Err(err) => Report::CommitFailed { partition, offset, error: err.to_string() },
+            });
+        }
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Revoke(tpl) = rebalance else { return };
         let revoked: BTreeSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
@@ -187,7 +211,7 @@ fn commit(consumer: &BaseConsumer<LiveContext>, topic: &str, offsets: &[(i32, i6
 }
 
 /// Counts the steps of this incarnation and halts where the harness asked.
-struct Halts {
+pub struct Halts {
     wanted: BTreeSet<Halt>,
     counts: BTreeMap<Point, u32>,
 }
@@ -206,7 +230,14 @@ impl Halts {
         }
     }
 
-    fn step(&mut self, point: Point) {
+    /// The halts at `point`, for the thread that makes those steps.
+    fn split_off(&mut self, point: Point) -> Halts {
+        let (theirs, ours) = self.wanted.iter().partition(|h| h.point == point);
+        self.wanted = ours;
+        Halts { wanted: theirs, counts: BTreeMap::new() }
+    }
+
+    pub fn step(&mut self, point: Point) {
         let count = self.counts.entry(point).or_insert(0);
         *count += 1;
         let here = Halt { point, count: *count };
@@ -236,14 +267,16 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
         uncommitted: RefCell::new(BTreeMap::new()),
         at_end: RefCell::new(BTreeSet::new()),
         rebalanced: std::cell::Cell::new(false),
+        auto_commit: args.auto_commit_ms.is_some(),
     };
     let session = args.session_timeout_ms;
     let consumer: BaseConsumer<LiveContext> = ClientConfig::new()
         .set("bootstrap.servers", &args.bootstrap)
         .set("group.id", &args.group)
         .set("client.id", format!("kafkacheck-consumer-{}-{}", args.index, args.incarnation))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
+        .set("enable.auto.commit", args.auto_commit_ms.is_some().to_string())
+        .set("enable.auto.offset.store", args.auto_commit_ms.is_some().to_string())
+        .set("auto.commit.interval.ms", args.auto_commit_ms.unwrap_or(5000).to_string())
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "true")
         .set("session.timeout.ms", session.to_string())
@@ -282,6 +315,14 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
     emit(Report::Ready);
     let mut halts = Halts::new(&args.halts);
     halts.at_start();
+    let worker = match args.worker_ms {
+        Some(ms) => {
+            let writer = SinkWriter::open(&sink_path, args.index, args.incarnation)
+                .map_err(|e| format!("cannot open the sink {}: {e}", sink_path.display()))?;
+            Some(Worker::start(writer, Duration::from_millis(ms), halts.split_off(Point::Process)))
+        }
+        None => None,
+    };
 
     let mut poller = Poller::default();
     let mut batches = 0u32;
@@ -296,7 +337,7 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
                     ctx.uncommitted.borrow_mut().clear();
                     halts.step(Point::Commit);
                 }
-            } else {
+            } else if !worker.as_ref().is_some_and(Worker::busy) {
                 poller.report_idle(ctx);
             }
             continue;
@@ -313,6 +354,16 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
             halts.step(Point::Process);
             Ok(())
         };
+        if args.auto_commit_ms.is_some() {
+            // No commit of ours: librdkafka commits the stored offsets on its timer.
+            for &(p, o) in &batch {
+                match &worker {
+                    Some(w) => w.hand_over(p, o),
+                    None => process(p, o, &mut halts)?,
+                }
+            }
+            continue;
+        }
         match args.strategy {
             Strategy::AtMostOnce => {
                 // A failed commitSync() throws (CommitFailedException in Java):

@@ -10,6 +10,7 @@
 //! properties on a run's record.
 
 pub mod broker;
+pub mod child;
 pub mod cluster;
 pub mod consumer;
 pub mod history;
@@ -17,8 +18,9 @@ pub mod run;
 pub mod schedule;
 pub mod sink;
 pub mod wire;
+pub mod worker;
 
-use crate::scenario::Scenario;
+use crate::scenario::{CommitMode, Scenario};
 use history::LIVE_PROPERTIES;
 use run::{RunResult, RunSetup};
 use schedule::Schedule;
@@ -62,7 +64,10 @@ pub fn unsupported(s: &Scenario) -> Vec<String> {
         }
     };
     no(s.workers > 1, "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)");
-    no(s.commit != d.commit, "commit.mode, retries, guard, processing: only commitSync is run live");
+    no(
+        s.commit.mode == CommitMode::Async,
+        "commit.mode async: its model files need lost messages; only commitSync and auto-commit are run live",
+    );
     no(s.network != d.network, "network: the harness injects process faults, not network faults");
     no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock");
     no(
@@ -125,7 +130,10 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
             let binary = broker::locate()?;
             std::fs::create_dir_all(&options.work_dir)
                 .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
-            private = broker::Broker::start(&binary, &options.work_dir.join("broker.log"))?;
+            let name =
+                options.work_dir.file_name().map_or("live".into(), |n| n.to_string_lossy().into_owned());
+            let log = options.work_dir.join("broker.log");
+            private = broker::Broker::start(&binary, &log, &format!("kafkacheck-{name}"))?;
             let addr = private.addr.to_string();
             (addr.clone(), format!("nisshi on {addr} (private, pid {})", private.pid()), Some(1))
         }

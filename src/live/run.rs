@@ -14,7 +14,7 @@ use super::history::{Anomaly, History, Recorded};
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
 use super::wire::{Halt, Report};
-use crate::scenario::{Assignment, Scenario, Strategy};
+use crate::scenario::{Assignment, AutoProcessing, CommitMode, Scenario, Strategy};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +24,12 @@ use std::time::{Duration, Instant};
 
 /// How long every consumer must have been idle, with nothing reported, before a run ends.
 const QUIET: Duration = Duration::from_millis(700);
+/// `auto.commit.interval.ms` of auto-committing consumers.
+const AUTO_COMMIT: Duration = Duration::from_millis(250);
+/// How long a slow worker thread takes over each record: long enough for an
+/// auto-commit to pass records it still has queued.
+const SLOW_WORKER_EACH: Duration = Duration::from_millis(500);
+
 /// A paused consumer stays stopped at most this long past its session timeout.
 const PAUSE_SLACK: Duration = Duration::from_secs(20);
 
@@ -86,6 +92,8 @@ enum State {
         late: usize,
         ready: Option<Instant>,
     },
+    /// Halted, to be killed then (once librdkafka's auto-commit timer ran).
+    Dying(Instant),
 }
 
 struct Process {
@@ -211,6 +219,7 @@ impl RunSetup<'_> {
             std::fs::File::create(names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr")))
                 .map_err(|e| format!("{}: {e}", names.dir.display()))?;
         let mut cmd = Command::new(self.consumer_exe);
+        super::child::dies_with_harness(&mut cmd);
         cmd.arg("consumer")
             .args(["--bootstrap", self.bootstrap, "--topic", names.topic, "--group", names.group])
             .args(["--index", &consumer.to_string(), "--incarnation", &incarnation.to_string()])
@@ -227,6 +236,13 @@ impl RunSetup<'_> {
         }
         if s.group.commit_on_revoke {
             cmd.arg("--commit-on-revoke");
+        }
+        if s.commit.mode == CommitMode::Auto {
+            cmd.args(["--auto-commit-ms", &AUTO_COMMIT.as_millis().to_string()]);
+            if s.commit.processing == AutoProcessing::Worker {
+                let each = if schedule.slow_worker { SLOW_WORKER_EACH } else { Duration::ZERO };
+                cmd.args(["--worker-ms", &each.as_millis().to_string()]);
+            }
         }
         for halt in schedule.halts(consumer, incarnation) {
             cmd.args(["--halt", &halt.to_string()]);
@@ -325,7 +341,8 @@ impl Driver<'_> {
                         p.go();
                     }
                 }
-                State::Busy | State::Idle => {}
+                State::Dying(at) if Instant::now() >= at => self.restart(i)?,
+                State::Dying(_) | State::Busy | State::Idle => {}
             }
         }
         let started_idle = self.processes.iter().flatten().all(|p| p.state == State::Idle);
@@ -367,17 +384,23 @@ impl Driver<'_> {
         Ok(())
     }
 
+    /// SIGKILL and a new start of the consumer.
+    fn restart(&mut self, consumer: usize) -> Result<(), String> {
+        let Some(p) = self.processes[consumer].as_mut() else { return Ok(()) };
+        let incarnation = p.incarnation;
+        p.stop();
+        self.spawn(consumer, incarnation + 1)
+    }
+
     /// Acts on a consumer's halt: the faults the schedule puts there.
     fn halted(&mut self, consumer: usize, incarnation: u32, at: Halt) -> Result<(), String> {
         let mut state = None;
         for fault in self.schedule.faults_at(consumer, incarnation, at) {
             self.injected.push(fault.to_string());
             match fault.action {
-                Action::Crash => {
-                    if let Some(p) = self.processes[consumer].as_mut() {
-                        p.stop();
-                    }
-                    return self.spawn(consumer, incarnation + 1);
+                Action::Crash => return self.restart(consumer),
+                Action::CrashAfterAutoCommit => {
+                    state = Some(State::Dying(Instant::now() + 2 * AUTO_COMMIT));
                 }
                 Action::Start(late) => {
                     if self.processes[late].is_none() {
@@ -443,9 +466,14 @@ impl Driver<'_> {
     }
 
     fn reported(&mut self, consumer: usize, incarnation: u32, report: Report) -> Result<(), String> {
-        self.last_report = Instant::now();
         let at_ms = self.start.elapsed().as_millis() as u64;
         self.history.reports.push(Recorded { at_ms, consumer, incarnation, report: report.clone() });
+        if let Report::Committed { .. } | Report::CommitFailed { .. } = report {
+            // A commit's result is no work of its own: librdkafka's
+            // auto-commit timer reports one while the consumer sits idle.
+            return Ok(());
+        }
+        self.last_report = Instant::now();
         if let Report::Assigned(_) = report {
             for (i, p) in self.processes.iter_mut().enumerate() {
                 if let Some(Process { state: State::Paused { moved_on, .. }, .. }) = p

@@ -6,7 +6,7 @@
 //! crash and pause points become halts of the real consumers.
 
 use super::wire::{Halt, Point};
-use crate::scenario::{Assignment, Scenario, Strategy};
+use crate::scenario::{Assignment, AutoProcessing, CommitMode, Scenario, Strategy};
 use serde::Serialize;
 use std::fmt;
 
@@ -14,6 +14,10 @@ use std::fmt;
 pub enum Action {
     /// SIGKILL, then start the consumer again.
     Crash,
+    /// Under auto-commit: the same, but only once librdkafka's background
+    /// timer has had time to commit the offsets stored so far (the model's
+    /// `auto-commit` and `commit` steps before the crash).
+    CrashAfterAutoCommit,
     /// SIGSTOP past the session timeout (the group evicts it), then SIGCONT: a zombie.
     Pause,
     /// Start this other consumer only now (it joins the group late, which
@@ -36,7 +40,9 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Halt { point, count } = self.at;
         match self.action {
-            Action::Crash => write!(f, "crash consumer-{} (start {}) ", self.consumer, self.incarnation)?,
+            Action::Crash | Action::CrashAfterAutoCommit => {
+                write!(f, "crash consumer-{} (start {}) ", self.consumer, self.incarnation)?
+            }
             Action::Pause => write!(f, "pause consumer-{} (start {}) ", self.consumer, self.incarnation)?,
             Action::Start(late) => write!(
                 f,
@@ -44,7 +50,11 @@ impl fmt::Display for Fault {
                 self.consumer, self.incarnation
             )?,
         }
-        if count == 0 { write!(f, "at start-up") } else { write!(f, "after {point} #{count}") }
+        if count == 0 { write!(f, "at start-up") } else { write!(f, "after {point} #{count}") }?;
+        if self.action == Action::CrashAfterAutoCommit {
+            write!(f, ", once an auto-commit ran")?;
+        }
+        Ok(())
     }
 }
 
@@ -58,6 +68,12 @@ impl Serialize for Fault {
 #[serde(transparent)]
 pub struct Schedule {
     pub faults: Vec<Fault>,
+    /// `commit.processing: worker`: the worker thread is slower than the
+    /// auto-commit timer (commits pass records it still has queued) rather
+    /// than faster (it drains its queue before the next commit). The model
+    /// leaves the pace open; a run has to pick one.
+    #[serde(skip)]
+    pub slow_worker: bool,
 }
 
 impl fmt::Display for Schedule {
@@ -66,7 +82,11 @@ impl fmt::Display for Schedule {
             return write!(f, "no faults");
         }
         let parts: Vec<String> = self.faults.iter().map(Fault::to_string).collect();
-        write!(f, "{}", parts.join("; "))
+        write!(f, "{}", parts.join("; "))?;
+        if self.slow_worker {
+            write!(f, "; a slow worker")?;
+        }
+        Ok(())
     }
 }
 
@@ -99,7 +119,9 @@ impl Schedule {
     /// from `seed` (counts up to the records a consumer handles).
     pub fn random(scenario: &Scenario, seed: u64) -> Schedule {
         let mut rng = fastrand::Rng::with_seed(seed);
+        let auto = scenario.commit.mode == CommitMode::Auto;
         let points: &[Point] = match scenario.strategy {
+            _ if auto => &[Point::Receive, Point::Process],
             Strategy::ExactlyOnce => &[Point::Receive, Point::Process],
             _ => &Point::ALL,
         };
@@ -128,7 +150,10 @@ impl Schedule {
                 }
             }
         }
-        for action in actions {
+        for mut action in actions {
+            if auto && action == Action::Crash && rng.bool() {
+                action = Action::CrashAfterAutoCommit;
+            }
             let consumer = rng.usize(..consumers);
             let at = loop {
                 let at = Halt { point: points[rng.usize(..points.len())], count: rng.u32(1..=per_consumer) };
@@ -140,32 +165,38 @@ impl Schedule {
                 }
             };
             faults.push(Fault { consumer, incarnation: incarnation[consumer], at, action });
-            if action == Action::Crash {
+            if action != Action::Pause {
                 incarnation[consumer] += 1;
             }
         }
-        Schedule { faults }
+        let slow_worker = scenario.commit.processing == AutoProcessing::Worker && auto && rng.bool();
+        Schedule { faults, slow_worker }
     }
 
     /// [`Schedule::from_trace`] of a trace the checker just found.
-    pub fn from_model(trace: &crate::trace::Trace) -> Result<Schedule, String> {
+    pub fn from_model(trace: &crate::trace::Trace, scenario: &Scenario) -> Result<Schedule, String> {
         let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
-        Schedule::from_trace(steps.as_array().map_or(&[], |v| v))
+        Schedule::from_trace(steps.as_array().map_or(&[], |v| v), scenario)
     }
 
     /// The crash and pause points of a model trace (the `steps` of a trace
     /// document), as halts of the real consumers: a consumer is stopped after
     /// the same count of receives, side effects or commits of its current
     /// start as in the trace. A pause is the model's eviction of a live
-    /// member (`evict` while the consumer is up).
-    pub fn from_trace(steps: &[serde_json::Value]) -> Result<Schedule, String> {
+    /// member (`evict` while the consumer is up). Under auto-commit a
+    /// `commit` is not a step of the consumer's but of librdkafka's timer: a
+    /// crash after one waits for the timer.
+    pub fn from_trace(steps: &[serde_json::Value], scenario: &Scenario) -> Result<Schedule, String> {
         #[derive(Default, Clone)]
         struct Track {
             incarnation: u32,
             down: bool,
             counts: [u32; 3],
             last: Option<Point>,
+            /// An auto-commit landed since the last step.
+            auto_committed: bool,
         }
+        let auto = scenario.commit.mode == CommitMode::Auto;
         impl Track {
             fn count_of_last(&self) -> u32 {
                 self.last.map_or(0, |p| self.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)])
@@ -186,7 +217,7 @@ impl Schedule {
             let (who, point) = match event {
                 "receive" => (consumer_of(actor), Some(Point::Receive)),
                 "process" => (consumer_of(peer), Some(Point::Process)),
-                "commit" => (consumer_of(peer), Some(Point::Commit)),
+                "commit" => (consumer_of(peer), (!auto).then_some(Point::Commit)),
                 "crash" | "recover" => (consumer_of(actor), None),
                 "evict" => (consumer_of(peer), None),
                 "join" => {
@@ -221,10 +252,13 @@ impl Schedule {
                 (_, Some(p)) => {
                     t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)] += 1;
                     t.last = Some(p);
+                    t.auto_committed = false;
                     last_busy = Some(c);
                 }
+                ("commit", None) => t.auto_committed = true,
                 ("crash", _) => {
-                    faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action: Action::Crash });
+                    let action = if t.auto_committed { Action::CrashAfterAutoCommit } else { Action::Crash };
+                    faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action });
                     *t = Track { incarnation: t.incarnation + 1, down: true, ..Track::default() };
                 }
                 ("recover", _) => t.down = false,
@@ -234,7 +268,10 @@ impl Schedule {
                 _ => {}
             }
         }
-        Ok(Schedule { faults })
+        // Commits that passed records still queued need a worker slower than the timer.
+        let slow_worker = scenario.commit.processing == AutoProcessing::Worker
+            && faults.iter().any(|f| f.action == Action::CrashAfterAutoCommit);
+        Ok(Schedule { faults, slow_worker })
     }
 }
 
@@ -258,7 +295,7 @@ mod tests {
             json!({"actor": "coordinator", "event": "commit", "peer": "consumer-0"}),
             json!({"actor": "consumer-0", "event": "crash"}),
         ];
-        let s = Schedule::from_trace(&steps).unwrap();
+        let s = Schedule::from_trace(&steps, &Scenario::default()).unwrap();
         assert_eq!(s.halts(0, 1), vec![halt(Point::Process, 1)]);
         assert_eq!(s.halts(0, 2), vec![halt(Point::Commit, 1)]);
         assert_eq!(s.faults[1].to_string(), "crash consumer-0 (start 2) after commit #1");
@@ -272,7 +309,7 @@ mod tests {
             json!({"actor": "consumer-0", "event": "receive"}),
             json!({"actor": "coordinator", "event": "evict", "peer": "consumer-0"}),
         ];
-        let s = Schedule::from_trace(&steps).unwrap();
+        let s = Schedule::from_trace(&steps, &Scenario::default()).unwrap();
         assert_eq!(s.faults.len(), 2);
         assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
         assert_eq!(s.faults_at(0, 1, halt(Point::Receive, 1))[0].action, Action::Pause);
