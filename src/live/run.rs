@@ -303,14 +303,15 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// Nothing reported for a while and every consumer but `except` idle.
+    /// Nothing reported for a while and every consumer but `except` idle
+    /// (or not started yet).
     fn settled(&self, except: usize) -> bool {
         self.last_report.elapsed() >= QUIET
             && self
                 .processes
                 .iter()
                 .enumerate()
-                .all(|(i, p)| i == except || p.as_ref().is_some_and(|p| p.state == State::Idle))
+                .all(|(i, p)| i == except || p.as_ref().is_none_or(|p| p.state == State::Idle))
     }
 
     /// Resumes paused and held consumers whose time has come; starts late
