@@ -34,6 +34,12 @@ fn broker_installed() -> bool {
     }
 }
 
+/// A live test's start: the broker is there (see [`broker_installed`]), no
+/// other live test runs, and a fresh directory for its files.
+fn live_test() -> Option<(std::sync::MutexGuard<'static, ()>, tempfile::TempDir)> {
+    broker_installed().then(|| (serial(), tempfile::tempdir().unwrap()))
+}
+
 fn kafkacheck(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kafkacheck")).args(args).output().unwrap()
 }
@@ -71,11 +77,7 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
 
 #[test]
 fn at_least_once_shows_a_real_duplicate_and_exactly_once_none() {
-    if !broker_installed() {
-        return;
-    }
-    let _one = serial();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_one, work)) = live_test() else { return };
     let (doc, code) =
         live(&["models/at-least-once.json", "models/exactly-once.json", "--runs", "2"], work.path());
     assert_eq!(code, Some(0), "{doc:#}");
@@ -94,11 +96,7 @@ fn at_least_once_shows_a_real_duplicate_and_exactly_once_none() {
 
 #[test]
 fn a_counterexample_from_check_replays_on_the_broker() {
-    if !broker_installed() {
-        return;
-    }
-    let _one = serial();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_one, work)) = live_test() else { return };
     let reports = work.path().join("reports");
     let out = kafkacheck(&["check", "models/at-most-once.json", "--report-dir", reports.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
@@ -118,11 +116,7 @@ fn a_counterexample_from_check_replays_on_the_broker() {
 
 #[test]
 fn check_live_records_whether_each_counterexample_reproduced() {
-    if !broker_installed() {
-        return;
-    }
-    let _one = serial();
-    let reports = tempfile::tempdir().unwrap();
+    let Some((_one, reports)) = live_test() else { return };
     let out = kafkacheck(&[
         "check",
         "models/group-zombie-fenced.json",
@@ -159,12 +153,8 @@ fn check_live_records_whether_each_counterexample_reproduced() {
 
 #[test]
 fn bootstrap_runs_on_a_users_cluster_and_leaves_no_topic_behind() {
-    let Ok(binary) = broker::locate() else {
-        assert!(broker_installed());
-        return;
-    };
-    let _one = serial();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_one, work)) = live_test() else { return };
+    let binary = broker::locate().unwrap();
     let cluster = Broker::start(&binary, &work.path().join("broker.log"), "kafkacheck-test").unwrap();
     let addr = cluster.addr.to_string();
     let (doc, code) = live(
@@ -219,11 +209,7 @@ fn scenarios_the_broker_cannot_run_are_refused_with_the_reason() {
 
 #[test]
 fn a_killed_harness_takes_its_broker_and_consumers_with_it() {
-    if !broker_installed() {
-        return;
-    }
-    let _one = serial();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_one, work)) = live_test() else { return };
     let dir = work.path().to_str().unwrap();
     // Named in the command lines of the harness, its consumers (the sink's path) and its broker (the cluster id).
     let name = work.path().file_name().unwrap().to_str().unwrap();
