@@ -314,13 +314,7 @@ fn replay_on_broker(
     outcome: &mut check::Outcome,
     live: &crate::live::LiveOptions,
 ) -> Result<(), String> {
-    use crate::live::schedule::Schedule;
-    let mut replays = Vec::new();
-    for p in &outcome.properties {
-        if let Some(trace) = &p.trace {
-            replays.push((p.name.to_string(), Schedule::from_model(trace, scenario)?));
-        }
-    }
+    let replays = counterexample_schedules(scenario, outcome)?;
     if replays.is_empty() {
         return Ok(());
     }
@@ -379,17 +373,21 @@ fn replays(
                 Schedule::from_trace(steps, scenario).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(vec![("trace".into(), schedule)])
         }
-        Traces::Model => {
-            let outcome = check::check(scenario, &Options::default());
-            let mut found = Vec::new();
-            for p in &outcome.properties {
-                if let Some(trace) = &p.trace {
-                    found.push((p.name.to_string(), Schedule::from_model(trace, scenario)?));
-                }
-            }
-            Ok(found)
-        }
+        Traces::Model => counterexample_schedules(scenario, &check::check(scenario, &Options::default())),
     }
+}
+
+/// Each counterexample of a checked scenario as a fault schedule, named by its property.
+fn counterexample_schedules(
+    scenario: &Scenario,
+    outcome: &check::Outcome,
+) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
+    let traced = outcome.properties.iter().filter_map(|p| Some((p.name, p.trace.as_ref()?)));
+    traced
+        .map(|(name, trace)| {
+            Ok((name.to_string(), crate::live::schedule::Schedule::from_model(trace, scenario)?))
+        })
+        .collect()
 }
 
 fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {

@@ -210,6 +210,21 @@ fn commit(consumer: &BaseConsumer<LiveContext>, topic: &str, offsets: &[(i32, i6
     result.is_ok()
 }
 
+/// commitSync() of every processed offset not committed yet, if any; a
+/// success is a commit step. Whether anything was owed.
+fn commit_owed(consumer: &BaseConsumer<LiveContext>, topic: &str, halts: &mut Halts) -> bool {
+    let owed: Vec<(i32, i64)> =
+        consumer.context().uncommitted.borrow().iter().map(|(p, o)| (*p, *o)).collect();
+    if owed.is_empty() {
+        return false;
+    }
+    if commit(consumer, topic, &owed) {
+        consumer.context().uncommitted.borrow_mut().clear();
+        halts.step(Point::Commit);
+    }
+    true
+}
+
 /// Counts the steps of this incarnation and halts where the harness asked.
 pub struct Halts {
     wanted: BTreeSet<Halt>,
@@ -329,16 +344,10 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
     loop {
         let batch = poller.next_batch(&consumer, args.max_poll_records);
         if batch.is_empty() {
-            let ctx = consumer.context();
-            let pending: Vec<(i32, i64)> = ctx.uncommitted.borrow().iter().map(|(p, o)| (*p, *o)).collect();
-            if !pending.is_empty() {
-                // Idle with commits owed (commit_every > 1): commit now, as the model does.
-                if commit(&consumer, &args.topic, &pending) {
-                    ctx.uncommitted.borrow_mut().clear();
-                    halts.step(Point::Commit);
-                }
-            } else if !worker.as_ref().is_some_and(Worker::busy) {
-                poller.report_idle(ctx);
+            // Idle with commits owed (commit_every > 1): commit now, as the model does.
+            if !commit_owed(&consumer, &args.topic, &mut halts) && !worker.as_ref().is_some_and(Worker::busy)
+            {
+                poller.report_idle(consumer.context());
             }
             continue;
         }
@@ -389,12 +398,7 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
                     consumer.context().uncommitted.borrow_mut().insert(partition, to);
                     batches += 1;
                     if batches.is_multiple_of(args.commit_every.max(1)) {
-                        let owed: Vec<(i32, i64)> =
-                            consumer.context().uncommitted.borrow().iter().map(|(p, o)| (*p, *o)).collect();
-                        if commit(&consumer, &args.topic, &owed) {
-                            consumer.context().uncommitted.borrow_mut().clear();
-                            halts.step(Point::Commit);
-                        }
+                        commit_owed(&consumer, &args.topic, &mut halts);
                     }
                 }
             }
@@ -419,8 +423,8 @@ pub fn run(args: &ConsumerArgs) -> Result<(), String> {
 struct Poller {
     /// Polled but not yet part of a batch (a record of another partition ends a batch).
     held: VecDeque<(i32, i64)>,
-    /// The owned partitions when `idle` was last reported (a rebalance makes it stale).
-    idle: Option<BTreeSet<i32>>,
+    /// `idle` was reported and nothing came since (a record or a rebalance).
+    idle: bool,
 }
 
 impl Poller {
@@ -454,7 +458,7 @@ impl Poller {
                 None => return Vec::new(),
             },
         };
-        self.idle = None;
+        self.idle = false;
         let mut batch = vec![first];
         while batch.len() < max.max(1) {
             let next = match self.held.pop_front() {
@@ -477,14 +481,11 @@ impl Poller {
     fn report_idle(&mut self, context: &LiveContext) {
         let Some(owned) = context.owned.borrow().clone() else { return };
         if context.rebalanced.take() {
-            self.idle = None;
+            self.idle = false;
         }
-        if self.idle.as_ref() != Some(&owned)
-            && self.held.is_empty()
-            && owned.is_subset(&context.at_end.borrow())
-        {
+        if !self.idle && self.held.is_empty() && owned.is_subset(&context.at_end.borrow()) {
             emit(Report::Idle);
-            self.idle = Some(owned);
+            self.idle = true;
         }
     }
 }

@@ -199,7 +199,7 @@ impl Schedule {
         let auto = scenario.commit.mode == CommitMode::Auto;
         impl Track {
             fn count_of_last(&self) -> u32 {
-                self.last.map_or(0, |p| self.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)])
+                self.last.map_or(0, |p| self.counts[p.index()])
             }
         }
         let mut joined = std::collections::BTreeSet::new();
@@ -250,7 +250,7 @@ impl Schedule {
             let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
             match (event, point) {
                 (_, Some(p)) => {
-                    t.counts[Point::ALL.iter().position(|q| *q == p).unwrap_or(0)] += 1;
+                    t.counts[p.index()] += 1;
                     t.last = Some(p);
                     t.auto_committed = false;
                     last_busy = Some(c);

@@ -25,6 +25,11 @@ pub enum Point {
 impl Point {
     pub const ALL: [Point; 3] = [Point::Receive, Point::Process, Point::Commit];
 
+    /// Its place in [`Point::ALL`], for per-point counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Point::Receive => "receive",
@@ -189,6 +194,13 @@ mod tests {
         ];
         for r in all {
             assert_eq!(Report::parse(&r.to_string()), Some(r.clone()), "{r}");
+        }
+    }
+
+    #[test]
+    fn a_points_index_is_its_place_in_all() {
+        for (i, p) in Point::ALL.into_iter().enumerate() {
+            assert_eq!(p.index(), i, "{p}");
         }
     }
 
