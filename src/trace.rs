@@ -4,11 +4,12 @@
 //! One model step may produce several events (a batch of records received at
 //! once); they share the step number.
 
+use crate::model::choice::Choice;
 use crate::model::consumer::{Phase, Step as ConsumerStep};
-use crate::model::coordinator::{Coordinator, CoordinatorStep, OffsetsTopic};
+use crate::model::coordinator::{Coordinator, OffsetsTopic};
 use crate::model::group::GroupTimer;
 use crate::model::msg::Msg;
-use crate::model::replication::{Election, Replica, Step};
+use crate::model::replication::{Election, Replica};
 use crate::model::{
     BROKER, COORDINATOR, FIRST_CONSUMER, KafkaAction, KafkaModel, KafkaState, Node, NodeState, View,
     actor_name,
@@ -164,12 +165,14 @@ fn events(
         ActorModelAction::Recover(id) if usize::from(*id) == COORDINATOR => {
             list.push(election(model, before))
         }
-        &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) == COORDINATOR => list
-            .push(match CoordinatorStep::decode(random) {
-                CoordinatorStep::Replication(step) => coordinator_step(model, before, step),
-                CoordinatorStep::Expire(p) => expiry(model, before, p),
-            }),
-        &ActorModelAction::SelectRandom { actor, random: partition, .. } if usize::from(actor) == BROKER => {
+        &ActorModelAction::SelectRandom { random: Choice::Expire(p), .. } => {
+            list.push(expiry(model, before, p))
+        }
+        &ActorModelAction::SelectRandom {
+            random: step @ (Choice::Replicate(_) | Choice::LeaveIsr(_) | Choice::Elect(_)),
+            ..
+        } => list.push(coordinator_step(model, before, step)),
+        &ActorModelAction::SelectRandom { random: Choice::Produce(partition), .. } => {
             list.push(produced(before, partition))
         }
         ActorModelAction::Crash(id) => {
@@ -230,12 +233,11 @@ fn events(
                 .with(consumer),
             );
         }
-        &ActorModelAction::SelectRandom { actor, random, .. }
-            if !matches!(ConsumerStep::decode(random), ConsumerStep::WorkerDone(_)) =>
-        {
-            list.push(consumer_step(model, before, usize::from(actor), ConsumerStep::decode(random)))
-        }
-        &ActorModelAction::SelectRandom { actor, random: offset, .. } => {
+        &ActorModelAction::SelectRandom {
+            actor,
+            random: Choice::Consumer(ConsumerStep::WorkerDone(offset)),
+            ..
+        } => {
             let c = usize::from(actor);
             let (consumer, _) = before.consumer(c - FIRST_CONSUMER);
             let partition = match consumer.phase {
@@ -253,6 +255,9 @@ fn events(
                 )
                 .at(partition, Some(offset)),
             );
+        }
+        &ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => {
+            list.push(consumer_step(model, before, usize::from(actor), step))
         }
     }
     out.extend(list.into_iter().map(|e| TraceStep {
@@ -455,11 +460,11 @@ fn elected(topic: &OffsetsTopic, epoch: u8, r: Replica, how: Election) -> Event 
     )
 }
 
-fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Step) -> Event {
+fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Choice) -> Event {
     let topic = before.offsets_topic();
     let r = &topic.replication;
     match step {
-        Step::Replicate(f) => {
+        Choice::Replicate(f) => {
             let (from, to) = (r.leo[f as usize], r.leo[r.leader as usize]);
             let fetched: Vec<String> = topic.log.records[from..to]
                 .iter()
@@ -480,7 +485,7 @@ fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Step) -> Even
             }
             e
         }
-        Step::Leave(f) => {
+        Choice::LeaveIsr(f) => {
             let mut after = topic.clone();
             after.replication.leave(f);
             event(
@@ -495,9 +500,12 @@ fn coordinator_step(model: &KafkaModel, before: &KafkaState, step: Step) -> Even
                 ),
             )
         }
-        Step::Elect(c) => {
+        Choice::Elect(c) => {
             let how = coordinator_config(model).election(topic).1;
             elected(topic, r.epoch, c, how)
+        }
+        Choice::Consumer(_) | Choice::Expire(_) | Choice::Produce(_) => {
+            unreachable!("{step:?} is not a replication step")
         }
     }
 }

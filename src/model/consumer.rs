@@ -36,6 +36,7 @@
 //! lossy network a request whose exchange is gone times out and is sent
 //! again as it was ([`Consumer::request`]).
 
+use super::choice::Choice;
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
 use crate::scenario::{
     Assignment, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, Offset,
@@ -190,39 +191,19 @@ pub struct Queued {
     pub to: Offset,
 }
 
-/// A consumer's own nondeterministic step (a Stateright random choice; the
-/// model's one random value type is a `u8`, so each is packed into it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A consumer's own nondeterministic step, offered to the checker as
+/// [`super::choice::Choice::Consumer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Step {
-    /// A worker (parallel workers) finished this offset: 0..=200.
+    /// A worker (parallel workers) finished this offset.
     WorkerDone(Offset),
     /// The pending async or auto commit at this index failed (its request
-    /// or its response was lost): 201..=253.
+    /// or its response was lost).
     CommitTimeout(u8),
-    /// `auto.commit.interval.ms` elapsed: 254.
+    /// `auto.commit.interval.ms` elapsed.
     AutoCommitDue,
-    /// The outstanding request timed out (`request.timeout.ms`): 255.
+    /// The outstanding request timed out (`request.timeout.ms`).
     Timeout,
-}
-
-impl Step {
-    pub fn encode(self) -> u8 {
-        match self {
-            Step::WorkerDone(o) => o,
-            Step::CommitTimeout(i) => 201 + i,
-            Step::AutoCommitDue => 254,
-            Step::Timeout => 255,
-        }
-    }
-
-    pub fn decode(value: u8) -> Step {
-        match value {
-            255 => Step::Timeout,
-            254 => Step::AutoCommitDue,
-            201..=253 => Step::CommitTimeout(value - 201),
-            o => Step::WorkerDone(o),
-        }
-    }
 }
 
 type Out = Vec<(To, Msg)>;
@@ -696,17 +677,19 @@ impl Consumer {
     /// request and of each pending commit (with a lossy network; which of
     /// them can happen is [`crate::model::KafkaModel`]'s to say: only those
     /// whose request and reply are both gone), and the auto-commit interval elapsing.
-    pub fn steps(&self, state: &ConsumerState) -> Vec<u8> {
+    pub fn steps(&self, state: &ConsumerState) -> Vec<Choice> {
         let mut steps = Vec::new();
         if self.timeouts {
-            steps.push(Step::Timeout.encode());
-            steps.extend((0..state.pending_commits.len() as u8).map(|i| Step::CommitTimeout(i).encode()));
+            steps.push(Choice::Consumer(Step::Timeout));
+            steps.extend(
+                (0..state.pending_commits.len() as u8).map(|i| Choice::Consumer(Step::CommitTimeout(i))),
+            );
         }
         if self.commit.mode == CommitMode::Auto
             && !state.auto_commit_due
             && uncommitted_positions(state).next().is_some()
         {
-            steps.push(Step::AutoCommitDue.encode());
+            steps.push(Choice::Consumer(Step::AutoCommitDue));
         }
         steps
     }
@@ -1130,20 +1113,6 @@ mod tests {
             "a duplicate of another response answers nothing"
         );
         assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![fetch(1)]);
-    }
-
-    #[test]
-    fn consumer_steps_round_trip_through_the_random_value() {
-        for step in [
-            Step::WorkerDone(0),
-            Step::WorkerDone(200),
-            Step::CommitTimeout(0),
-            Step::CommitTimeout(52),
-            Step::AutoCommitDue,
-            Step::Timeout,
-        ] {
-            assert_eq!(Step::decode(step.encode()), step);
-        }
     }
 
     #[test]

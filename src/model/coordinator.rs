@@ -23,38 +23,16 @@
 //! committed offset until the next commit. Each expiry removes an existing
 //! commit, so expiries are bounded by commits and the state space stays finite.
 
+use super::choice::Choice;
 use super::group::{Effect, Group, GroupRules, GroupTimer};
 use super::msg::Msg;
-use super::replication::{Election, Replica, Replication, Step, TopicRules};
+use super::replication::{Election, Replica, Replication, TopicRules};
 use crate::scenario::{Offset, OffsetsConfig, Partition, Retention};
 use serde::Serialize;
 
 /// The offset of a tombstone: the partition's committed offset expired.
 /// Never a record's offset (logs end at 200 at most).
 pub const TOMBSTONE: Offset = Offset::MAX;
-
-/// The random value of the expiry of partition p is `EXPIRE + p`: above
-/// every replication step's encoding ([`Step::encode`], below 3 × 64).
-pub const EXPIRE: u8 = 192;
-
-/// The key of the coordinator's choice of the next offset to expire.
-pub const EXPIRE_KEY: &str = "expire";
-
-/// A coordinator step the checker chose: a replication step or an expiry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CoordinatorStep {
-    Replication(Step),
-    Expire(Partition),
-}
-
-impl CoordinatorStep {
-    pub fn decode(value: u8) -> Self {
-        match value.checked_sub(EXPIRE) {
-            Some(p) => CoordinatorStep::Expire(p),
-            None => CoordinatorStep::Replication(Step::decode(value)),
-        }
-    }
-}
 
 /// One record of `__consumer_offsets`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -193,31 +171,30 @@ impl Coordinator {
         state.electing = None;
     }
 
-    /// The steps the checker may choose next, by kind (the order of [`super::replication::KEYS`]).
-    pub fn choices(&self, state: &CoordinatorState) -> [Vec<u8>; 3] {
-        let encode =
-            |step: fn(Replica) -> Step, rs: Vec<Replica>| rs.into_iter().map(|r| step(r).encode()).collect();
+    /// The replication steps the checker may choose next, by kind: which
+    /// follower catches up, which leaves the ISR, which replica is elected.
+    pub fn choices(&self, state: &CoordinatorState) -> [Vec<Choice>; 3] {
+        let each = |step: fn(Replica) -> Choice, rs: Vec<Replica>| rs.into_iter().map(step).collect();
         match &state.electing {
-            Some(candidates) => [Vec::new(), Vec::new(), encode(Step::Elect, candidates.clone())],
+            Some(candidates) => [Vec::new(), Vec::new(), each(Choice::Elect, candidates.clone())],
             None => {
                 let r = &state.topic.replication;
-                [encode(Step::Replicate, r.lagging()), encode(Step::Leave, r.may_leave()), Vec::new()]
+                [each(Choice::Replicate, r.lagging()), each(Choice::LeaveIsr, r.may_leave()), Vec::new()]
             }
         }
     }
 
-    /// The partitions whose committed offset may expire next, as random
-    /// values ([`EXPIRE`] + p): every partition whose committed offset was
+    /// The expiries the checker may choose next: every partition whose committed offset was
     /// committed in the run, unless offsets never expire or the leader is
     /// being elected. Whether the retention policy permits it in a state is
     /// `KafkaModel::allows`'s to say.
-    pub fn expirable(&self, state: &CoordinatorState) -> Vec<u8> {
+    pub fn expirable(&self, state: &CoordinatorState) -> Vec<Choice> {
         if self.offsets.retention == Retention::Never || state.electing.is_some() {
             return Vec::new();
         }
         (0..self.rules.partitions)
-            .filter(|&p| self.may_expire(&state.topic.log, p))
-            .map(|p| EXPIRE + p)
+            .filter(|&p| self.has_expirable_commit(&state.topic.log, p))
+            .map(Choice::Expire)
             .collect()
     }
 
@@ -225,25 +202,29 @@ impl Coordinator {
     /// run: the group's starting offset 0 (the first record of each
     /// partition, [`Coordinator::start`]) stands for where the group was
     /// when the run began, and does not expire.
-    fn may_expire(&self, log: &OffsetsLog, p: Partition) -> bool {
+    fn has_expirable_commit(&self, log: &OffsetsLog, p: Partition) -> bool {
         let seeds = if self.offsets.lifecycle() { self.rules.partitions as usize } else { 0 };
         let latest = log.records.iter().rposition(|r| r.partition == p);
         log.committed(p).is_some() && latest.is_some_and(|i| i >= seeds)
     }
 
     /// The committed offset of `partition` expires: a tombstone is appended.
-    pub fn expire(&self, state: &mut CoordinatorState, partition: Partition) {
-        if self.may_expire(&state.topic.log, partition) {
+    fn expire(&self, state: &mut CoordinatorState, partition: Partition) {
+        if self.has_expirable_commit(&state.topic.log, partition) {
             state.topic.append(self.topic.acks, partition, TOMBSTONE);
         }
     }
 
-    /// A step the checker chose.
-    pub fn on_step(&self, state: &mut CoordinatorState, step: Step) {
-        match step {
-            Step::Replicate(r) => state.topic.replication.replicate(r),
-            Step::Leave(r) => state.topic.replication.leave(r),
-            Step::Elect(r) => self.elect(state, r),
+    /// A step the checker chose: a replication step, an election or an expiry.
+    pub fn on_choice(&self, state: &mut CoordinatorState, choice: Choice) {
+        match choice {
+            Choice::Replicate(r) => state.topic.replication.replicate(r),
+            Choice::LeaveIsr(r) => state.topic.replication.leave(r),
+            Choice::Elect(r) => self.elect(state, r),
+            Choice::Expire(p) => self.expire(state, p),
+            Choice::Consumer(_) | Choice::Produce(_) => {
+                unreachable!("the coordinator offers no {choice:?}")
+            }
         }
     }
 
@@ -323,21 +304,18 @@ mod tests {
         assert!(c.expirable(&s).is_empty(), "the group's starting offsets do not expire");
         let mut out = Vec::new();
         c.handle(&mut s, 0, &commit(1, 2, MANUAL), &mut out);
-        assert_eq!(c.expirable(&s), vec![EXPIRE + 1]);
-        c.expire(&mut s, 1);
+        assert_eq!(c.expirable(&s), vec![Choice::Expire(1)]);
+        c.on_choice(&mut s, Choice::Expire(1));
         assert_eq!(s.topic.log.committed(1), None);
         assert_eq!(s.topic.log.records.len(), 4, "the log is append-only: the tombstone is a record");
         assert!(c.expirable(&s).is_empty());
-        c.expire(&mut s, 1);
+        c.on_choice(&mut s, Choice::Expire(1));
         assert_eq!(s.topic.log.records.len(), 4, "nothing left to expire");
         c.handle(&mut s, 0, &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] }, &mut out);
         let none = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(1, None)] };
         assert_eq!(out.last(), Some(&Effect::Send(0, none)));
         c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out);
         assert_eq!(s.topic.log.committed(1), Some(1));
-        assert_eq!(CoordinatorStep::decode(EXPIRE + 1), CoordinatorStep::Expire(1));
-        let elect = Step::Elect(2);
-        assert_eq!(CoordinatorStep::decode(elect.encode()), CoordinatorStep::Replication(elect));
     }
 
     fn commit(partition: Partition, offset: Offset, by: Committer) -> Msg {
@@ -400,22 +378,22 @@ mod tests {
         assert_eq!((s.topic.replication.leo.clone(), s.electing.clone()), (vec![0, 0, 0], None));
         let mut out = Vec::new();
         c.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out);
-        c.on_step(&mut s, Step::Replicate(1));
+        c.on_choice(&mut s, Choice::Replicate(1));
         c.handle(&mut s, 0, &commit(0, 2, MANUAL), &mut out);
         assert_eq!(s.topic.acked, vec![Acked { partition: 0, offset: 2, index: 1, epoch: 0 }]);
         assert_eq!(
             c.choices(&s),
             [
-                vec![Step::Replicate(1).encode(), Step::Replicate(2).encode()],
-                vec![Step::Leave(1).encode(), Step::Leave(2).encode()],
+                vec![Choice::Replicate(1), Choice::Replicate(2)],
+                vec![Choice::LeaveIsr(1), Choice::LeaveIsr(2)],
                 vec![]
             ]
         );
         // The leader fails: replicas 1 (offset 1) and 2 (nothing) are in sync.
         let mut next = c.start(Some(&s.topic));
         assert_eq!((next.topic.replication.epoch, next.electing.clone()), (1, Some(vec![1, 2])));
-        assert_eq!(c.choices(&next)[2], vec![Step::Elect(1).encode(), Step::Elect(2).encode()]);
-        c.on_step(&mut next, Step::Elect(1));
+        assert_eq!(c.choices(&next)[2], vec![Choice::Elect(1), Choice::Elect(2)]);
+        c.on_choice(&mut next, Choice::Elect(1));
         assert_eq!((next.topic.log.committed(0), next.electing.clone()), (Some(1), None));
         assert_eq!(next.topic.lost_acks().count(), 1, "the acknowledged commit of 2 is gone");
         c.handle(&mut next, 0, &commit(0, 3, MANUAL), &mut out);

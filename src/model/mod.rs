@@ -10,6 +10,7 @@
 //! explores every interleaving of receive, process, commit and crash.
 
 pub mod broker;
+pub mod choice;
 pub mod consumer;
 pub mod coordinator;
 pub mod group;
@@ -19,8 +20,9 @@ pub mod replication;
 pub mod sink;
 pub mod symmetry;
 
-use crate::scenario::{NetworkKind, Offset, Partition, Scenario};
+use crate::scenario::{NetworkKind, Partition, Scenario};
 use broker::{Broker, BrokerState};
+use choice::Choice;
 use consumer::{Consumer, ConsumerState, To};
 use coordinator::{Coordinator, CoordinatorState, OffsetsLog, OffsetsTopic};
 use group::{Effect, Group, GroupRules, GroupTimer};
@@ -40,7 +42,7 @@ pub const SINK: usize = 2;
 pub const FIRST_CONSUMER: usize = 3;
 
 pub type KafkaState = ActorModelState<Node, NetworkFaults>;
-pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Offset>;
+pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Choice>;
 
 /// The model of a scenario: Stateright's actor system, narrowed to the steps
 /// the scenario allows.
@@ -103,11 +105,6 @@ fn id_of(to: To) -> Id {
     })
 }
 
-/// The key of a consumer's pending choice: which of its workers finishes next.
-const WORKER_DONE: &str = "worker-done";
-/// The key of a consumer's own steps: timeouts, the auto-commit interval ([`consumer::Step`]).
-const CONSUMER_STEP: &str = "consumer-step";
-
 /// The network faults spent so far in a run, kept in the state's history
 /// (Stateright's slot for what the actors do not hold): every lost message
 /// counts one, and each redelivery one duplicate. A budget on them is what
@@ -130,10 +127,12 @@ fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)
         o.send(id_of(to), msg);
     }
     if consumer.workers > 1 {
-        o.choose_random(WORKER_DONE, consumer.running(state));
+        let done =
+            consumer.running(state).into_iter().map(|o| Choice::Consumer(consumer::Step::WorkerDone(o)));
+        o.choose_random(choice::WORKER_DONE, done.collect());
     }
     if consumer.has_steps() {
-        o.choose_random(CONSUMER_STEP, consumer.steps(state));
+        o.choose_random(choice::CONSUMER_STEP, consumer.steps(state));
     }
 }
 
@@ -143,22 +142,20 @@ fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)
 /// committed offset (which of them the retention permits is [`KafkaModel::allows`]'s to say).
 fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut Out<Node>) {
     if coordinator.topic.replicas > 1 || state.topic.replication.epoch > 0 {
-        for (key, choices) in replication::KEYS.into_iter().zip(coordinator.choices(state)) {
+        let keys = [choice::REPLICATE, choice::LEAVE_ISR, choice::ELECT];
+        for (key, choices) in keys.into_iter().zip(coordinator.choices(state)) {
             o.choose_random(key, choices);
         }
     }
     if coordinator.offsets.retention != crate::scenario::Retention::Never {
-        o.choose_random(coordinator::EXPIRE_KEY, coordinator.expirable(state));
+        o.choose_random(choice::EXPIRE, coordinator.expirable(state));
     }
 }
-
-/// The key of the broker's choice of the partition the producer appends to next.
-const PRODUCE: &str = "produce";
 
 /// Offers the checker the producer's next append (nothing without a producer).
 fn broker_out(broker: &Broker, state: &BrokerState, o: &mut Out<Node>) {
     if broker.final_end > broker.messages {
-        o.choose_random(PRODUCE, broker.producible(state));
+        o.choose_random(choice::PRODUCE, broker.producible(state).into_iter().map(Choice::Produce).collect());
     }
 }
 
@@ -178,10 +175,8 @@ impl Actor for Node {
     type Msg = Msg;
     type State = NodeState;
     type Timer = GroupTimer;
-    /// A consumer's worker that finishes next: the offset it was processing;
-    /// the coordinator's step ([`coordinator::CoordinatorStep`]); the
-    /// partition the producer appends to.
-    type Random = Offset;
+    /// A step an actor offers the checker ([`Choice`]).
+    type Random = Choice;
     type Storage = NodeStorage;
 
     /// The lifeline names of Stateright's sequence diagrams (the Explorer's).
@@ -263,29 +258,26 @@ impl Actor for Node {
         }
     }
 
-    fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, offset: &Offset, o: &mut Out<Self>) {
-        // The producer appends a record; held fetches it answers are sent.
-        if let (Node::Broker(broker), NodeState::Broker(b)) = (self, state.to_mut()) {
-            for (consumer, reply) in broker.produce(b, *offset) {
-                o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
+    fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, choice: &Choice, o: &mut Out<Self>) {
+        match (self, state.to_mut(), *choice) {
+            // The producer appends a record; held fetches it answers are sent.
+            (Node::Broker(broker), NodeState::Broker(b), Choice::Produce(p)) => {
+                for (consumer, reply) in broker.produce(b, p) {
+                    o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
+                }
+                broker_out(broker, b, o);
             }
-            broker_out(broker, b, o);
-            return;
-        }
-        // The coordinator's random value is a replication step, an election or an expiry.
-        if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
-            match coordinator::CoordinatorStep::decode(*offset) {
-                coordinator::CoordinatorStep::Replication(step) => coordinator.on_step(c, step),
-                coordinator::CoordinatorStep::Expire(p) => coordinator.expire(c, p),
+            (Node::Coordinator(coordinator), NodeState::Coordinator(c), choice) => {
+                coordinator.on_choice(c, choice);
+                o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                coordinator_out(coordinator, c, o);
             }
-            o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
-            coordinator_out(coordinator, c, o);
-            return;
-        }
-        if let (Node::Consumer(consumer), NodeState::Consumer(s)) = (self, state.to_mut()) {
-            let mut sends = Vec::new();
-            consumer.on_step(s, consumer::Step::decode(*offset), &mut sends);
-            consumer_out(consumer, s, sends, o);
+            (Node::Consumer(consumer), NodeState::Consumer(s), Choice::Consumer(step)) => {
+                let mut sends = Vec::new();
+                consumer.on_step(s, step, &mut sends);
+                consumer_out(consumer, s, sends, o);
+            }
+            (node, _, choice) => unreachable!("{} offers no {choice:?}", node.name()),
         }
     }
 
@@ -396,12 +388,8 @@ impl KafkaModel {
                     && (usize::from(*dst) != COORDINATOR || state.coordinator().electing.is_none())
             }
             // An offset expires only when the retention policy permits.
-            &ActorModelAction::SelectRandom { actor, random, .. }
-                if usize::from(actor) == COORDINATOR
-                    && let coordinator::CoordinatorStep::Expire(p) =
-                        coordinator::CoordinatorStep::decode(random) =>
-            {
-                self.may_expire(state, p)
+            &ActorModelAction::SelectRandom { random: Choice::Expire(p), .. } => {
+                self.retention_permits(state, p)
             }
             // The coordinator fails over within its own budget.
             ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => {
@@ -432,12 +420,12 @@ impl KafkaModel {
                 state.history.losses < self.scenario.network.losses
                     && (usize::from(env.src) >= FIRST_CONSUMER || usize::from(env.dst) >= FIRST_CONSUMER)
             }
-            &ActorModelAction::SelectRandom { actor, random, .. } if usize::from(actor) >= FIRST_CONSUMER => {
+            &ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => {
                 let c = usize::from(actor) - FIRST_CONSUMER;
-                match consumer::Step::decode(random) {
+                match step {
                     consumer::Step::Timeout => self.request_lost(state, c),
                     consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i as usize),
-                    _ => true,
+                    consumer::Step::WorkerDone(_) | consumer::Step::AutoCommitDue => true,
                 }
             }
             _ => true,
@@ -496,7 +484,7 @@ impl KafkaModel {
     /// yet: retention is far longer than a restart), with manual assignment
     /// while the consumer that reads p is down; while active (KAFKA-4682):
     /// at any time.
-    pub fn may_expire(&self, state: &KafkaState, p: Partition) -> bool {
+    pub fn retention_permits(&self, state: &KafkaState, p: Partition) -> bool {
         use crate::scenario::{Assignment, Retention};
         match self.scenario.offsets.retention {
             Retention::Never => false,

@@ -19,13 +19,13 @@
 //! does not break this module (it is just not shown until added here).
 
 use super::broker::BrokerState;
+use super::choice::Choice;
 use super::consumer::{ConsumerState, Owned, Phase, Rejoin, Step as ConsumerStep};
-use super::coordinator::{CoordinatorState, CoordinatorStep, OffsetRecord, TOMBSTONE};
+use super::coordinator::{CoordinatorState, OffsetRecord, TOMBSTONE};
 use super::group::{Group, GroupTimer, Member};
 use super::msg::{Committer, Msg};
-use super::replication::Step;
 use super::sink::SinkState;
-use super::{BROKER, COORDINATOR, KafkaAction, NodeState, actor_name};
+use super::{KafkaAction, NodeState, actor_name};
 use crate::scenario::{Offset, Partition};
 use stateright::actor::ActorModelAction;
 use std::fmt;
@@ -464,28 +464,23 @@ pub fn action(action: &KafkaAction) -> String {
         ActorModelAction::Crash(id) => format!("crash {}", name(id)),
         ActorModelAction::Recover(id) => format!("recover {}", name(id)),
         // The coordinator's random choices: replication steps, elections and expiries.
-        ActorModelAction::SelectRandom { actor, random, .. } if usize::from(*actor) == COORDINATOR => {
-            match CoordinatorStep::decode(*random) {
-                CoordinatorStep::Replication(Step::Replicate(r)) => {
-                    format!("coordinator: replica {r} fetches up to the leader's log end")
-                }
-                CoordinatorStep::Replication(Step::Leave(r)) => {
-                    format!("coordinator: replica {r} falls out of the ISR")
-                }
-                CoordinatorStep::Replication(Step::Elect(r)) => {
-                    format!("coordinator: the controller elects replica {r} leader")
-                }
-                CoordinatorStep::Expire(p) => {
-                    format!("coordinator: the committed offset of p{p} expires (tombstone)")
-                }
-            }
+        ActorModelAction::SelectRandom { random: Choice::Replicate(r), .. } => {
+            format!("coordinator: replica {r} fetches up to the leader's log end")
         }
-        // The broker's random choice: the partition the producer appends to.
-        ActorModelAction::SelectRandom { actor, random, .. } if usize::from(*actor) == BROKER => {
-            format!("producer appends a record to p{random}")
+        ActorModelAction::SelectRandom { random: Choice::LeaveIsr(r), .. } => {
+            format!("coordinator: replica {r} falls out of the ISR")
+        }
+        ActorModelAction::SelectRandom { random: Choice::Elect(r), .. } => {
+            format!("coordinator: the controller elects replica {r} leader")
+        }
+        ActorModelAction::SelectRandom { random: Choice::Expire(p), .. } => {
+            format!("coordinator: the committed offset of p{p} expires (tombstone)")
+        }
+        ActorModelAction::SelectRandom { random: Choice::Produce(p), .. } => {
+            format!("producer appends a record to p{p}")
         }
         // A consumer's own step: which of its workers finishes next, a timeout, the auto-commit interval.
-        ActorModelAction::SelectRandom { actor, random, .. } => match ConsumerStep::decode(*random) {
+        ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => match *step {
             ConsumerStep::WorkerDone(offset) => {
                 format!("{}: worker finishes offset {offset}, sends its Output", name(actor))
             }
@@ -514,7 +509,7 @@ mod tests {
     //! Explorer names them), so fields added to the inner states later do
     //! not break these tests.
     use super::*;
-    use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, SINK, build};
+    use crate::model::{COORDINATOR, FIRST_CONSUMER, KafkaModel, KafkaState, SINK, build};
     use crate::scenario::{Assignment, Scenario};
     use stateright::Model;
 

@@ -32,9 +32,7 @@
 //!
 //! Stateright's random choices drive the steps the checker may interleave
 //! anywhere (which follower catches up, which leaves the ISR, which replica
-//! is elected). The model has one random value type for every actor, a
-//! `u8` (a consumer's worker choice is an offset), so a [`Step`] is packed
-//! into it ([`Step::encode`]).
+//! is elected): [`super::choice::Choice`]'s `Replicate`, `LeaveIsr` and `Elect`.
 
 use crate::scenario::Acks;
 use serde::Serialize;
@@ -175,42 +173,6 @@ impl Replication {
     }
 }
 
-/// A coordinator step the checker chooses, as a Stateright random choice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// In-sync follower `r` fetches up to the leader's log end.
-    Replicate(Replica),
-    /// Follower `r` falls out of the ISR.
-    Leave(Replica),
-    /// The controller elects `r` the new leader.
-    Elect(Replica),
-}
-
-/// The random-choice key of each kind of step (one pending choice per kind).
-pub const KEYS: [&str; 3] = ["replicate", "leave-isr", "elect"];
-
-impl Step {
-    const KIND: u8 = 64;
-
-    /// The step as the model's random value: the kind in the high bits, the replica in the low ones.
-    pub fn encode(self) -> u8 {
-        match self {
-            Step::Replicate(r) => r,
-            Step::Leave(r) => Self::KIND + r,
-            Step::Elect(r) => 2 * Self::KIND + r,
-        }
-    }
-
-    pub fn decode(value: u8) -> Step {
-        let r = value % Self::KIND;
-        match value / Self::KIND {
-            0 => Step::Replicate(r),
-            1 => Step::Leave(r),
-            _ => Step::Elect(r),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,12 +230,5 @@ mod tests {
         assert_eq!(r.isr, 1);
         assert_eq!(r.candidates(true), (vec![0], Election::LeaderReturns));
         assert!(r.lagging().is_empty() && r.may_leave().is_empty());
-    }
-
-    #[test]
-    fn steps_survive_the_random_value() {
-        for step in [Step::Replicate(2), Step::Leave(1), Step::Elect(0), Step::Elect(2)] {
-            assert_eq!(Step::decode(step.encode()), step);
-        }
     }
 }
