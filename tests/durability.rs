@@ -3,6 +3,7 @@
 //! keeps an acknowledged commit.
 
 use kafkacheck::check::{self, Options, Outcome};
+use kafkacheck::model::event::Actor;
 use kafkacheck::scenario::{Acks, OffsetsTopicConfig, Scenario};
 use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
@@ -30,17 +31,18 @@ fn elected_replica(step: &TraceStep) -> String {
 fn acks_leader_loses_the_acknowledged_commit_at_the_failover() {
     let outcome = check_model("models/offsets-acks-leader-failover.json");
     let t = trace_of(&outcome);
-    let commit = find(&t.steps, 0, |s| s.actor == "coordinator" && s.event == "commit").expect("a commit");
-    let acked = t.steps[commit].offset.expect("the commit names its offset");
+    let commit =
+        find(&t.steps, 0, |s| s.actor() == Actor::Coordinator && s.name() == "commit").expect("a commit");
+    let acked = t.steps[commit].offset().expect("the commit names its offset");
     assert!(t.steps[commit].text.contains("acks=leader"), "{}", t.steps[commit].text);
-    let failover = find(&t.steps, commit, |s| s.event == "failover").expect("the failover after the commit");
-    let elect = find(&t.steps, failover, |s| s.event == "elect").expect("an election after the failover");
+    let failover = find(&t.steps, commit, |s| s.name() == "failover").expect("the failover after the commit");
+    let elect = find(&t.steps, failover, |s| s.name() == "elect").expect("an election after the failover");
     assert_eq!(elect, t.steps.len() - 1, "the election is the last step");
     let replica = elected_replica(&t.steps[elect]);
     assert_ne!(replica, "0", "the failed leader is not re-elected while a follower is in sync");
     let fetched = t.steps[commit..failover]
         .iter()
-        .any(|s| s.event == "replicate" && s.text.starts_with(&format!("replica {replica} ")));
+        .any(|s| s.name() == "replicate" && s.text.starts_with(&format!("replica {replica} ")));
     assert!(!fetched, "the elected replica never fetched the commit");
     assert!(t.steps[elect].text.contains(&format!("p0 @{acked} is gone")), "{}", t.steps[elect].text);
     assert!(
@@ -63,13 +65,14 @@ fn acks_all_with_clean_elections_keeps_every_acknowledged_commit() {
 #[test]
 fn an_unclean_election_elects_a_replica_that_left_the_isr_before_the_commit() {
     let t = trace_of(&check_model("models/offsets-acks-all-unclean-failover.json")).clone();
-    let elect = find(&t.steps, 0, |s| s.event == "elect").expect("an election");
+    let elect = find(&t.steps, 0, |s| s.name() == "elect").expect("an election");
     assert!(t.steps[elect].text.contains("unclean"), "{}", t.steps[elect].text);
     let replica = elected_replica(&t.steps[elect]);
     let left =
-        find(&t.steps, 0, |s| s.event == "leave-isr" && s.text.starts_with(&format!("replica {replica} ")))
+        find(&t.steps, 0, |s| s.name() == "leave-isr" && s.text.starts_with(&format!("replica {replica} ")))
             .expect("the elected replica fell out of the ISR");
-    let commit = find(&t.steps, 0, |s| s.actor == "coordinator" && s.event == "commit").expect("a commit");
+    let commit =
+        find(&t.steps, 0, |s| s.actor() == Actor::Coordinator && s.name() == "commit").expect("a commit");
     assert!(left < commit, "it left before the commit it lacks");
     assert!(t.steps[commit].text.contains("acks=all"), "{}", t.steps[commit].text);
 }

@@ -3,6 +3,7 @@
 
 use kafkacheck::check::{Options, Outcome, Search};
 use kafkacheck::cli::scenario_files;
+use kafkacheck::model::event::Actor;
 use kafkacheck::scenario::{self, Assignment};
 use kafkacheck::verdict::Verdict;
 use std::path::PathBuf;
@@ -16,18 +17,18 @@ use common::outcomes::*;
 fn the_unfenced_zombie_trace_shows_its_stale_commit_moving_the_offset_back() {
     let outcome = check_model("models/group-zombie-unfenced.json");
     let t = trace_of(&outcome, "committed-monotonic");
-    let evict = find(&t.steps, 0, |s| s.event == "evict").expect("the coordinator evicts the paused member");
-    let zombie = t.steps[evict].peer.clone().unwrap();
+    let evict = find(&t.steps, 0, |s| s.name() == "evict").expect("the coordinator evicts the paused member");
+    let zombie = t.steps[evict].peer().unwrap();
     let last = t.steps.last().unwrap();
-    assert_eq!((last.actor.as_str(), last.event), ("coordinator", "commit"));
-    assert_eq!(last.peer.as_deref(), Some(zombie.as_str()), "the last step is the zombie's commit");
+    assert_eq!((last.actor(), last.name()), (Actor::Coordinator, "commit"));
+    assert_eq!(last.peer(), Some(zombie), "the last step is the zombie's commit");
     let before_last = &t.steps[evict..t.steps.len() - 1];
     let newer = before_last
         .iter()
         .rev()
-        .find(|s| s.event == "commit" && s.peer.as_deref() != Some(&zombie))
+        .find(|s| s.name() == "commit" && s.peer() != Some(zombie))
         .expect("the new owner commits after the eviction");
-    assert!(newer.offset > last.offset, "{newer:?} then {last:?}");
+    assert!(newer.offset() > last.offset(), "{newer:?} then {last:?}");
     assert!(t.violation.contains("went back"), "{}", t.violation);
 }
 
@@ -35,13 +36,13 @@ fn the_unfenced_zombie_trace_shows_its_stale_commit_moving_the_offset_back() {
 fn the_eager_rebalance_duplicate_is_a_revocation_without_commit() {
     let outcome = check_model("models/group-eager-rebalance-periodic-commit.json");
     let t = trace_of(&outcome, "no-duplicate");
-    let first = find(&t.steps, 0, |s| s.event == "process" && s.offset == Some(0)).unwrap();
-    let revoke = find(&t.steps, first, |s| s.event == "revoke").expect("the partition is revoked");
+    let first = find(&t.steps, 0, |s| s.name() == "process" && s.offset() == Some(0)).unwrap();
+    let revoke = find(&t.steps, first, |s| s.name() == "revoke").expect("the partition is revoked");
     assert!(t.steps[revoke].text.contains("without committing"), "{}", t.steps[revoke].text);
-    assert!(t.steps[first..revoke].iter().all(|s| s.event != "commit"));
-    let again = find(&t.steps, revoke, |s| s.event == "process" && s.offset == Some(0));
+    assert!(t.steps[first..revoke].iter().all(|s| s.name() != "commit"));
+    let again = find(&t.steps, revoke, |s| s.name() == "process" && s.offset() == Some(0));
     assert_eq!(again, Some(t.steps.len() - 1), "offset 0 is processed again");
-    assert!(t.steps.iter().all(|s| s.event != "crash"), "no crash is needed");
+    assert!(t.steps.iter().all(|s| s.name() != "crash"), "no crash is needed");
 }
 
 #[test]

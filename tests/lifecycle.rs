@@ -2,6 +2,7 @@
 //! the counterexamples must show a reader, and what keeps records safe.
 
 use kafkacheck::check::{self, Options};
+use kafkacheck::model::event::Actor;
 use kafkacheck::model::{self, KafkaAction, KafkaModel, KafkaState, View, in_flight};
 use kafkacheck::scenario::{self, Retention, Scenario};
 use kafkacheck::verdict::Verdict;
@@ -18,20 +19,25 @@ fn while_active_expiry_with_latest_skips_the_record_after_the_commit() {
     let outcome = check_model("models/offsets-while-active-latest.json");
     let t = trace_of(&outcome, "no-loss");
     let s = &t.steps;
-    let commit = find(s, 0, |x| is(x, "coordinator", "commit", Some(1))).expect("offset 1 committed");
-    let crash = find(s, commit, |x| is(x, "consumer-0", "crash", None)).expect("then a crash");
-    let recover = find(s, crash, |x| is(x, "consumer-0", "recover", None)).expect("and the restart");
+    let commit = find(s, 0, |x| is(x, Actor::Coordinator, "commit", Some(1))).expect("offset 1 committed");
+    let crash = find(s, commit, |x| is(x, Actor::Consumer(0), "crash", None)).expect("then a crash");
+    let recover = find(s, crash, |x| is(x, Actor::Consumer(0), "recover", None)).expect("and the restart");
     let expire =
-        find(s, commit, |x| is(x, "coordinator", "expire", Some(1))).expect("the commit of 1 expires");
+        find(s, commit, |x| is(x, Actor::Coordinator, "expire", Some(1))).expect("the commit of 1 expires");
     assert!(s[expire].text.contains("KAFKA-4682"), "{}", s[expire].text);
-    let none =
-        find(s, recover.max(expire), |x| is(x, "coordinator", "fetch-offset", None) && x.offset.is_none())
-            .expect("the restarted consumer is told nothing is committed");
-    let reset = find(s, none, |x| is(x, "consumer-0", "reset", Some(2))).expect("reset to the log end, 2");
+    let none = find(s, recover.max(expire), |x| {
+        is(x, Actor::Coordinator, "fetch-offset", None) && x.offset().is_none()
+    })
+    .expect("the restarted consumer is told nothing is committed");
+    let reset =
+        find(s, none, |x| is(x, Actor::Consumer(0), "reset", Some(2))).expect("reset to the log end, 2");
     assert!(s[reset].text.contains("offset(s) 1 are skipped"), "{}", s[reset].text);
     let last = s.last().unwrap();
-    assert!(is(last, "coordinator", "commit", Some(2)), "the commit past offset 1 makes it lost: {last:?}");
-    assert!(s.iter().all(|x| !is(x, "sink", "process", Some(1))), "offset 1 is never processed");
+    assert!(
+        is(last, Actor::Coordinator, "commit", Some(2)),
+        "the commit past offset 1 makes it lost: {last:?}"
+    );
+    assert!(s.iter().all(|x| !is(x, Actor::Sink, "process", Some(1))), "offset 1 is never processed");
     assert_eq!(t.violation.matches("partition 0 offset").count(), 1, "{}", t.violation);
     assert!(t.violation.contains("partition 0 offset 1"), "{}", t.violation);
 }
@@ -50,9 +56,9 @@ fn while_active_expiry_with_earliest_duplicates_but_loses_nothing() {
 fn when_empty_expires_only_while_the_consumer_is_down() {
     let outcome = check_model("models/offsets-when-empty-latest.json");
     let s = &trace_of(&outcome, "no-loss").steps;
-    let crash = find(s, 0, |x| is(x, "consumer-0", "crash", None)).expect("a crash");
-    let expire = find(s, 0, |x| x.event == "expire").expect("an expiry");
-    let recover = find(s, crash, |x| is(x, "consumer-0", "recover", None)).expect("a restart");
+    let crash = find(s, 0, |x| is(x, Actor::Consumer(0), "crash", None)).expect("a crash");
+    let expire = find(s, 0, |x| x.name() == "expire").expect("an expiry");
+    let recover = find(s, crash, |x| is(x, Actor::Consumer(0), "recover", None)).expect("a restart");
     assert!(crash < expire && expire < recover, "KIP-211: the offset expires while nobody consumes");
     assert!(s[expire].text.contains("KIP-211"), "{}", s[expire].text);
 }
@@ -69,9 +75,9 @@ fn when_empty_never_expires_an_active_groups_offset() {
     s.offsets.retention = Retention::WhileActive;
     let before_kip_211 = check::check(&s, &Options::default());
     let t = trace_of(&before_kip_211, "no-loss");
-    let expire = find(&t.steps, 0, |x| x.event == "expire").expect("an expiry");
+    let expire = find(&t.steps, 0, |x| x.name() == "expire").expect("an expiry");
     assert!(
-        find(&t.steps, expire, |x| is(x, "consumer-1", "reset", Some(2))).is_some(),
+        find(&t.steps, expire, |x| is(x, Actor::Consumer(1), "reset", Some(2))).is_some(),
         "the surviving member resets to the log end: {t:?}"
     );
 }
@@ -81,10 +87,11 @@ fn reset_none_stops_the_consumer_with_an_error() {
     let outcome = check_model("models/offsets-reset-none.json");
     assert_eq!(verdict(&outcome, "no-loss"), Verdict::Holds);
     let t = trace_of(&outcome, "all-processed");
-    let expire = find(&t.steps, 0, |x| x.event == "expire").expect("an expiry");
-    let error = find(&t.steps, expire, |x| is(x, "consumer-0", "reset-error", None)).expect("reset-error");
+    let expire = find(&t.steps, 0, |x| x.name() == "expire").expect("an expiry");
+    let error =
+        find(&t.steps, expire, |x| is(x, Actor::Consumer(0), "reset-error", None)).expect("reset-error");
     assert!(t.steps[error].text.contains("NoOffsetForPartitionException"), "{}", t.steps[error].text);
-    assert!(t.steps.iter().all(|x| x.event != "revoke"), "the partition is not revoked, it failed");
+    assert!(t.steps.iter().all(|x| x.name() != "revoke"), "the partition is not revoked, it failed");
     assert!(t.violation.contains("partition 0 offset 1"), "{}", t.violation);
 }
 
@@ -93,10 +100,10 @@ fn latest_skips_records_the_producer_appended() {
     let outcome = check_model("models/offsets-produce-latest.json");
     let t = trace_of(&outcome, "no-loss");
     let produced: Vec<u8> =
-        t.steps.iter().filter(|x| x.event == "produce").filter_map(|x| x.offset).collect();
+        t.steps.iter().filter(|x| x.name() == "produce").filter_map(|x| x.offset()).collect();
     assert_eq!(produced, vec![1, 2], "the producer appends offsets 1 and 2");
     let reset =
-        find(&t.steps, 0, |x| is(x, "consumer-0", "reset", Some(3))).expect("reset to the log end, 3");
+        find(&t.steps, 0, |x| is(x, Actor::Consumer(0), "reset", Some(3))).expect("reset to the log end, 3");
     assert!(t.steps[reset].text.contains("1, 2 are skipped"), "{}", t.steps[reset].text);
     assert!(t.violation.contains("partition 0 offset 1, partition 0 offset 2"), "{}", t.violation);
 }
@@ -174,13 +181,13 @@ fn a_caught_up_fetch_is_held_until_the_producer_appends() {
     assert!(after.sink().times_applied(0, 1) == 0 && in_flight(&after).count() == 1, "Output of @1 sent");
     let path = stateright::Path::from_actions(&m, m.init_states().remove(0), &taken).unwrap();
     let t = kafkacheck::trace::trace(&m, &path, String::new());
-    let fetch = find(&t.steps, 0, |x| is(x, "broker", "fetch", Some(1))).unwrap();
+    let fetch = find(&t.steps, 0, |x| is(x, Actor::Broker, "fetch", Some(1))).unwrap();
     assert!(t.steps[fetch].text.contains("long poll"), "{}", t.steps[fetch].text);
-    let produce = find(&t.steps, fetch, |x| is(x, "broker", "produce", Some(1))).unwrap();
+    let produce = find(&t.steps, fetch, |x| is(x, Actor::Broker, "produce", Some(1))).unwrap();
     assert!(
         t.steps[produce].text.contains("answers the fetch it held for consumer-0"),
         "{}",
         t.steps[produce].text
     );
-    assert!(is(t.steps.last().unwrap(), "consumer-0", "receive", Some(1)));
+    assert!(is(t.steps.last().unwrap(), Actor::Consumer(0), "receive", Some(1)));
 }

@@ -85,7 +85,7 @@ fn report_files_are_deterministic_and_complete() {
     let trace =
         outcome.properties.iter().find(|p| p.name == "no-loss").and_then(|p| p.trace.as_ref()).unwrap();
     let crash =
-        trace.steps.iter().find(|s| s.event == "crash").expect("at-most-once loses a record by a crash");
+        trace.steps.iter().find(|s| s.name() == "crash").expect("at-most-once loses a record by a crash");
     let last = trace.steps.last().unwrap().step;
     let story = content("at-most-once.no-loss.md");
     assert!(story.contains(&format!("**Step {}.** {}.", crash.step, crash.text)), "{story}");
@@ -94,15 +94,19 @@ fn report_files_are_deterministic_and_complete() {
     );
     let svg = content("at-most-once.no-loss.svg");
     assert!(svg.contains(&format!("<g class=\"crash\" data-step=\"{}\"", crash.step)), "{svg}");
-    let mut actors: Vec<&str> =
-        trace.steps.iter().flat_map(|s| std::iter::once(s.actor.as_str()).chain(s.peer.as_deref())).collect();
+    let mut actors: Vec<String> = trace
+        .steps
+        .iter()
+        .flat_map(|s| std::iter::once(s.actor()).chain(s.peer()))
+        .map(|a| a.to_string())
+        .collect();
     actors.sort();
     actors.dedup();
     for a in &actors {
         assert!(svg.contains(&format!("<g class=\"lifeline\" data-actor=\"{a}\">")), "no lifeline of {a}");
     }
     assert_eq!(svg.matches("<g class=\"lifeline\"").count(), actors.len());
-    let deliveries = trace.steps.iter().filter(|s| s.peer.is_some()).count();
+    let deliveries = trace.steps.iter().filter(|s| s.peer().is_some()).count();
     assert_eq!(svg.matches("<g class=\"message\"").count(), deliveries, "an arrow per delivery");
 }
 

@@ -15,6 +15,7 @@
 //! producer nothing is ever held: consumers stop at the log end, which they
 //! know (`messages`).
 
+use super::event::{Event, Events};
 use super::msg::Msg;
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
@@ -59,17 +60,24 @@ impl Broker {
 
     /// The reply to a request from consumer number `from`, if the broker
     /// answers it now; a Fetch at the log end of a partition that will grow is held.
-    pub fn handle(&self, state: &mut BrokerState, from: u8, msg: &Msg) -> Option<Msg> {
+    pub fn handle(&self, state: &mut BrokerState, from: u8, msg: &Msg, ev: &mut Events) -> Option<Msg> {
+        let consumer = from;
         match *msg {
             Msg::Fetch { incarnation, partition, offset, max_records } => {
                 let end = state.ends[partition as usize];
                 if offset >= end && end < self.final_end {
+                    ev.emit(|| Event::FetchHeld { consumer, partition, offset });
                     state.parked.push(Parked { consumer: from, incarnation, partition, offset, max_records });
                     return None;
                 }
+                ev.emit(|| Event::FetchServed { consumer, partition, offset, max_records });
                 Some(fetched(incarnation, partition, offset, max_records, end))
             }
             Msg::ListOffsets { incarnation, ref partitions } => {
+                for &partition in partitions {
+                    let end = state.ends[partition as usize];
+                    ev.emit(|| Event::ListOffsets { consumer, partition, end });
+                }
                 let offsets = partitions.iter().map(|&p| (p, state.ends[p as usize])).collect();
                 Some(Msg::ListOffsetsResponse { incarnation, offsets })
             }
@@ -79,7 +87,12 @@ impl Broker {
 
     /// The producer appends one record to `partition`; returns the held
     /// fetches it answers, with the consumer (number) each reply goes to.
-    pub fn produce(&self, state: &mut BrokerState, partition: Partition) -> Vec<(u8, Msg)> {
+    pub fn produce(&self, state: &mut BrokerState, partition: Partition, ev: &mut Events) -> Vec<(u8, Msg)> {
+        ev.emit(|| {
+            let woken =
+                state.parked.iter().filter(|f| f.partition == partition).map(|f| f.consumer).collect();
+            Event::Produce { partition, offset: state.ends[partition as usize], woken }
+        });
         let end = &mut state.ends[partition as usize];
         if *end >= self.final_end {
             return Vec::new();
@@ -105,6 +118,7 @@ fn fetched(incarnation: u8, partition: Partition, offset: Offset, max_records: O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::event::Events;
 
     fn fetch(offset: Offset, max_records: Offset) -> Msg {
         Msg::Fetch { incarnation: 1, partition: 0, offset, max_records }
@@ -121,10 +135,17 @@ mod tests {
     fn fetch_returns_at_most_max_records_up_to_the_log_end() {
         let broker = Broker { messages: 3, final_end: 3, partitions: 1 };
         let mut s = broker.start();
-        assert_eq!(count(broker.handle(&mut s, 0, &fetch(0, 2))), 2);
-        assert_eq!(count(broker.handle(&mut s, 0, &fetch(2, 2))), 1);
-        assert_eq!(count(broker.handle(&mut s, 0, &fetch(3, 2))), 0, "no producer: nothing is held");
-        assert_eq!(broker.handle(&mut s, 0, &Msg::TxnOutputs { partition: 0, from: 0, to: 1 }), None);
+        assert_eq!(count(broker.handle(&mut s, 0, &fetch(0, 2), &mut Events::off())), 2);
+        assert_eq!(count(broker.handle(&mut s, 0, &fetch(2, 2), &mut Events::off())), 1);
+        assert_eq!(
+            count(broker.handle(&mut s, 0, &fetch(3, 2), &mut Events::off())),
+            0,
+            "no producer: nothing is held"
+        );
+        assert_eq!(
+            broker.handle(&mut s, 0, &Msg::TxnOutputs { partition: 0, from: 0, to: 1 }, &mut Events::off()),
+            None
+        );
         assert_eq!(s, broker.start(), "without a producer the broker's state never changes");
         assert!(broker.producible(&s).is_empty());
     }
@@ -134,19 +155,30 @@ mod tests {
         let broker = Broker { messages: 1, final_end: 3, partitions: 2 };
         let mut s = broker.start();
         assert_eq!(broker.producible(&s), vec![0, 1]);
-        assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2)), None, "held: offset 1 is not written yet");
+        assert_eq!(
+            broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()),
+            None,
+            "held: offset 1 is not written yet"
+        );
         let list = Msg::ListOffsets { incarnation: 4, partitions: vec![0] };
         let end = Msg::ListOffsetsResponse { incarnation: 4, offsets: vec![(0, 1)] };
-        assert_eq!(broker.handle(&mut s, 1, &list), Some(end));
-        assert!(broker.produce(&mut s, 1).is_empty(), "a record of another partition answers nothing");
-        let replies = broker.produce(&mut s, 0);
+        assert_eq!(broker.handle(&mut s, 1, &list, &mut Events::off()), Some(end));
+        assert!(
+            broker.produce(&mut s, 1, &mut Events::off()).is_empty(),
+            "a record of another partition answers nothing"
+        );
+        let replies = broker.produce(&mut s, 0, &mut Events::off());
         let one = Msg::FetchResponse { incarnation: 1, partition: 0, offset: 1, count: 1 };
         assert_eq!(replies, vec![(1, one)], "answered with the one record there is");
         assert!(s.parked.is_empty());
-        broker.produce(&mut s, 0);
+        broker.produce(&mut s, 0, &mut Events::off());
         assert_eq!(broker.producible(&s), vec![1], "partition 0 is complete");
-        assert!(broker.produce(&mut s, 0).is_empty());
+        assert!(broker.produce(&mut s, 0, &mut Events::off()).is_empty());
         assert_eq!(s.ends, vec![3, 2]);
-        assert_eq!(count(broker.handle(&mut s, 0, &fetch(3, 1))), 0, "at the final end a fetch is answered");
+        assert_eq!(
+            count(broker.handle(&mut s, 0, &fetch(3, 1), &mut Events::off())),
+            0,
+            "at the final end a fetch is answered"
+        );
     }
 }

@@ -37,6 +37,7 @@
 //! again as it was ([`Consumer::request`]).
 
 use super::choice::Choice;
+use super::event::{Actor, Event, Events, Revocation, StartAt};
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
 use crate::scenario::{
     Assignment, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, Offset,
@@ -211,7 +212,10 @@ type Out = Vec<(To, Msg)>;
 impl Consumer {
     /// A (re)started process: join the group, or fetch the committed offsets
     /// of its manually assigned partitions.
-    pub fn start(&self, incarnation: Incarnation, out: &mut Out) -> ConsumerState {
+    pub fn start(&self, incarnation: Incarnation, out: &mut Out, ev: &mut Events) -> ConsumerState {
+        if incarnation > 0 {
+            ev.emit(|| Event::Recover { consumer: self.number, joins: self.assignment == Assignment::Group });
+        }
         let mut state = ConsumerState {
             incarnation,
             member: None,
@@ -240,10 +244,19 @@ impl Consumer {
 
     /// Handles a reply or notice. Those addressed to an earlier incarnation
     /// are dropped (they belong to connections that died with it).
-    pub fn on_reply(&self, state: &mut ConsumerState, msg: &Msg, out: &mut Out) {
+    pub fn on_reply(
+        &self,
+        state: &mut ConsumerState,
+        from: Actor,
+        msg: &Msg,
+        out: &mut Out,
+        ev: &mut Events,
+    ) {
         if msg.reply_incarnation() != Some(state.incarnation) {
+            ev.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
             return;
         }
+        self.record_received(msg, ev);
         match (state.phase, msg) {
             // The response to an async or auto commit reaches its callback,
             // whatever the poll loop is doing.
@@ -299,10 +312,10 @@ impl Consumer {
                 let (mut latest, mut failed) = (Vec::new(), Vec::new());
                 for &(partition, committed) in offsets {
                     if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
-                        match (committed, self.reset) {
-                            (None, Reset::Latest) => latest.push(partition),
-                            (None, Reset::None) => failed.push(partition),
-                            _ => o.position = Some(committed.unwrap_or(0)),
+                        match start_at(committed, self.reset) {
+                            StartAt::LogEnd => latest.push(partition),
+                            StartAt::Fail => failed.push(partition),
+                            StartAt::Offset { offset, .. } => o.position = Some(offset),
                         }
                         o.committed = committed.unwrap_or(0);
                     }
@@ -700,32 +713,127 @@ impl Consumer {
     }
 
     /// Takes one of its own steps.
-    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out) {
+    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out, ev: &mut Events) {
+        let consumer = self.number;
         match step {
-            Step::WorkerDone(offset) => self.on_worker_done(state, offset, out),
+            Step::WorkerDone(offset) => {
+                let partition = match state.phase {
+                    Phase::Working { slot, .. } => state.owned[slot as usize].partition,
+                    _ => 0,
+                };
+                ev.emit(|| Event::WorkerDone { consumer, partition, offset });
+                self.on_worker_done(state, offset, out)
+            }
             // request.timeout.ms: the request is sent again.
-            Step::Timeout => out.extend(self.request(state)),
+            Step::Timeout => {
+                let request = self.request(state);
+                ev.emit(|| Event::Timeout { consumer, request: request.as_ref().map(|(_, m)| m.clone()) });
+                out.extend(request)
+            }
             Step::CommitTimeout(i) => {
                 let Some(&c) = state.pending_commits.get(i as usize) else { return };
                 let newer = c.seq != state.commit_seq;
                 let guarded = self.commit.guard == CommitGuard::Sequence && newer;
+                let (partition, offset, seq) = (c.partition, c.offset, c.seq);
                 if c.retries_left > 0 && !guarded {
+                    let (retries_left, newer) = (c.retries_left, newer.then_some(state.commit_seq));
+                    ev.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
                     // The callback calls commitAsync(offset) again.
                     state.pending_commits[i as usize].retries_left -= 1;
                     let by = committer(state);
                     let (incarnation, partition, offset) = (state.incarnation, c.partition, c.offset);
                     out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
                 } else {
+                    let guard = guarded.then_some((state.commit_seq, seq));
+                    ev.emit(|| Event::CommitFailed { consumer, partition, offset, guard });
                     state.pending_commits.remove(i as usize);
                 }
             }
             Step::AutoCommitDue => {
+                ev.emit(|| Event::AutoCommitDue { consumer });
                 state.auto_commit_due = true;
                 // A loop at the log end keeps polling (empty polls), so it commits now.
                 if matches!(state.phase, Phase::Idle | Phase::Done) {
                     self.auto_commit(state, out);
                 }
             }
+        }
+    }
+
+    /// What the consumer learned from a reply, before it acts on it.
+    fn record_received(&self, msg: &Msg, ev: &mut Events) {
+        if !ev.is_on() {
+            return;
+        }
+        let consumer = self.number;
+        match *msg {
+            Msg::OffsetFetchResponse { ref offsets, .. } => {
+                for &(partition, committed) in offsets {
+                    ev.emit(|| Event::Position {
+                        consumer,
+                        partition,
+                        start: start_at(committed, self.reset),
+                    });
+                }
+            }
+            Msg::ListOffsetsResponse { ref offsets, .. } => {
+                for &(partition, end) in offsets {
+                    ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
+                }
+            }
+            Msg::FetchResponse { partition, offset, count, .. } => {
+                for offset in offset..offset + count {
+                    ev.emit(|| Event::Receive { consumer, partition, offset });
+                }
+            }
+            Msg::OutputAck { partition, offset, .. } => {
+                ev.emit(|| Event::Processed { consumer, partition, offset })
+            }
+            Msg::OffsetCommitResponse { partition, offset, .. }
+            | Msg::TxnCommitResponse { partition, offset, .. } => {
+                ev.emit(|| Event::CommitAck { consumer, partition, offset })
+            }
+            Msg::CommitRejected { partition, offset, .. } => {
+                ev.emit(|| Event::CommitRejected { consumer, partition, offset })
+            }
+            Msg::JoinResponse { member, generation, ref assignment, .. } => {
+                ev.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() })
+            }
+            Msg::RebalanceNotice { .. } => ev.emit(|| Event::Rebalance { consumer }),
+            Msg::Evicted { .. } => ev.emit(|| Event::Evicted { consumer }),
+            Msg::OffsetFetch { .. }
+            | Msg::Fetch { .. }
+            | Msg::ListOffsets { .. }
+            | Msg::Output { .. }
+            | Msg::OffsetCommit { .. }
+            | Msg::TxnCommit { .. }
+            | Msg::TxnOutputs { .. }
+            | Msg::JoinGroup { .. } => {}
+        }
+    }
+
+    /// The partitions a step took from the consumer (`before` is its state
+    /// before the step), as `revoke` events: given up at a poll, lost with
+    /// its member id, or dropped by a reset error (which is no revocation:
+    /// its `reset-error` says so).
+    pub fn record_revocations(&self, before: &ConsumerState, now: &ConsumerState, ev: &mut Events) {
+        if before.incarnation != now.incarnation {
+            return;
+        }
+        let reset_error = self.reset == Reset::None && before.phase == Phase::AwaitingOffsets;
+        for o in &before.owned {
+            if (reset_error && o.position.is_none()) || now.owned.iter().any(|n| n.partition == o.partition) {
+                continue;
+            }
+            let how = if now.member.is_some() && now.generation == 0 {
+                Revocation::Lost
+            } else if o.committed < o.position.unwrap_or(0) {
+                Revocation::RevokedUncommitted
+            } else {
+                Revocation::Revoked
+            };
+            let (partition, position) = (o.partition, o.position);
+            ev.emit(|| Event::Revoke { consumer: self.number, partition, position, how });
         }
     }
 
@@ -794,6 +902,16 @@ impl Consumer {
 /// the consumer knows and not already on its way as a commit: what an
 /// auto-commit commits. The interval elapsing is offered only while there
 /// is some, so it never loops back to the same state.
+/// Where a partition starts, given its committed offset and
+/// `auto.offset.reset` (earliest is offset 0: the log is never truncated here).
+pub fn start_at(committed: Option<Offset>, reset: Reset) -> StartAt {
+    match (committed, reset) {
+        (None, Reset::Latest) => StartAt::LogEnd,
+        (None, Reset::None) => StartAt::Fail,
+        (committed, _) => StartAt::Offset { offset: committed.unwrap_or(0), committed: committed.is_some() },
+    }
+}
+
 fn uncommitted_positions(state: &ConsumerState) -> impl Iterator<Item = (usize, Offset)> + '_ {
     state.owned.iter().enumerate().filter_map(|(slot, o)| {
         let issued = |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
@@ -866,14 +984,14 @@ mod tests {
     fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg)> {
         let mut out = Vec::new();
         for reply in replies {
-            c.on_reply(state, reply, &mut out);
+            c.on_reply(state, Actor::Coordinator, reply, &mut out, &mut Events::off());
         }
         out
     }
 
     fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
         let mut out = Vec::new();
-        let state = c.start(incarnation, &mut out);
+        let state = c.start(incarnation, &mut out, &mut Events::off());
         let expected = match c.assignment {
             Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
             Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
@@ -976,7 +1094,7 @@ mod tests {
     fn polls_owned_partitions_round_robin() {
         let c = Consumer { manual_partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
         let mut out = Vec::new();
-        let mut s = c.start(0, &mut out);
+        let mut s = c.start(0, &mut out, &mut Events::off());
         let offsets = vec![(0, Some(3)), (2, None)];
         let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
         assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
@@ -1080,13 +1198,13 @@ mod tests {
             );
             // Commit 1's request was lost: its callback runs.
             let mut out = Vec::new();
-            c.on_step(&mut s, Step::CommitTimeout(0), &mut out);
+            c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
             match guard {
                 CommitGuard::None => {
                     assert_eq!(out, vec![commit(1, MANUAL)], "the older offset is committed again");
                     assert_eq!(s.pending_commits[0].retries_left, 0);
                     let mut out = Vec::new();
-                    c.on_step(&mut s, Step::CommitTimeout(0), &mut out);
+                    c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
                     assert!(out.is_empty(), "no retries left");
                 }
                 CommitGuard::Sequence => assert!(out.is_empty(), "commit 2 was issued since: no retry"),
@@ -1102,7 +1220,7 @@ mod tests {
         let c = Consumer { timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) };
         let mut s = started(&c, 0);
         let mut out = Vec::new();
-        c.on_step(&mut s, Step::Timeout, &mut out);
+        c.on_step(&mut s, Step::Timeout, &mut out, &mut Events::off());
         assert_eq!(out, vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, partitions: vec![0] })]);
         run(&c, &mut s, &[offsets(None), records(0, 1)]);
         assert_eq!(c.request(&s), Some(output(0)), "the Output whose acknowledgement it waits for");
@@ -1122,7 +1240,7 @@ mod tests {
         let mut s = started(&c, 0);
         run(&c, &mut s, &[offsets(None), records(0, 1)]);
         let mut out = Vec::new();
-        c.on_step(&mut s, Step::AutoCommitDue, &mut out);
+        c.on_step(&mut s, Step::AutoCommitDue, &mut out, &mut Events::off());
         assert!(out.is_empty() && s.auto_commit_due, "waits for the next poll");
         let sent = run(&c, &mut s, &[output_ack(0)]);
         assert_eq!(
@@ -1136,7 +1254,7 @@ mod tests {
         let mut s = started(&c, 0);
         let sent = run(&c, &mut s, &[offsets(None), records(0, 1)]);
         assert_eq!(sent[1..], [output(0), fetch(1)], "the worker processes while the loop polls on");
-        c.on_step(&mut s, Step::AutoCommitDue, &mut Vec::new());
+        c.on_step(&mut s, Step::AutoCommitDue, &mut Vec::new(), &mut Events::off());
         let sent = run(&c, &mut s, &[records(1, 1)]);
         assert_eq!(sent, vec![commit(2, MANUAL), fetch(2)], "the poll commits past queued offsets 0 and 1");
         assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 1), "the worker still holds them");

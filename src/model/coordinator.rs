@@ -24,6 +24,7 @@
 //! commit, so expiries are bounded by commits and the state space stays finite.
 
 use super::choice::Choice;
+use super::event::{Acknowledged, Candidate, Event, Events};
 use super::group::{Effect, Group, GroupRules, GroupTimer};
 use super::msg::Msg;
 use super::replication::{Election, Replica, Replication, TopicRules};
@@ -105,6 +106,12 @@ impl OffsetsTopic {
         self.replication.appended(acks, self.log.records.len());
     }
 
+    /// The replicas in the ISR now.
+    pub fn in_sync_replicas(&self) -> Vec<Replica> {
+        let r = &self.replication;
+        (0..r.replicas()).filter(|&i| r.in_sync(i)).collect()
+    }
+
     /// The commit just appended is acknowledged.
     fn acknowledge(&mut self, partition: Partition, offset: Offset) {
         let index = self.log.records.len() - 1;
@@ -139,7 +146,7 @@ impl Coordinator {
     /// The coordinator's state at a start: the first (`durable` is None),
     /// or after a failover, which begins the next leader epoch and elects
     /// the new leader at once when there is one candidate only.
-    pub fn start(&self, durable: Option<&OffsetsTopic>) -> CoordinatorState {
+    pub fn start(&self, durable: Option<&OffsetsTopic>, ev: &mut Events) -> CoordinatorState {
         let Some(topic) = durable else {
             let mut topic = OffsetsTopic::new(self.topic.replicas);
             // The group existed before the run: offset 0 committed everywhere,
@@ -154,8 +161,21 @@ impl Coordinator {
         let mut state = CoordinatorState { topic: topic.clone(), ..Default::default() };
         state.topic.replication.epoch += 1;
         match self.election(&state.topic) {
-            (candidates, _) if candidates.len() == 1 => self.elect(&mut state, candidates[0]),
-            (candidates, _) => state.electing = Some(candidates),
+            (candidates, how) if candidates.len() == 1 => {
+                ev.emit(|| elected(&state.topic, candidates[0], how));
+                self.elect(&mut state, candidates[0])
+            }
+            (candidates, how) => {
+                ev.emit(|| {
+                    let (r, end) = (&state.topic.replication, state.topic.log.records.len());
+                    let candidates = candidates
+                        .iter()
+                        .map(|&c| Candidate { replica: c, held: r.leo[c as usize], in_sync: r.in_sync(c) })
+                        .collect();
+                    Event::Election { epoch: r.epoch, how, candidates, leader_had: end }
+                });
+                state.electing = Some(candidates)
+            }
         }
         state
     }
@@ -163,6 +183,17 @@ impl Coordinator {
     /// The replicas that may lead after the current leader failed, and how they are chosen.
     pub fn election(&self, topic: &OffsetsTopic) -> (Vec<Replica>, Election) {
         topic.replication.candidates(self.topic.unclean_election)
+    }
+
+    /// How a commit appended now is acknowledged ([`Acknowledged`]).
+    fn acknowledged(&self, topic: &OffsetsTopic) -> Acknowledged {
+        if topic.replication.replicas() < 2 {
+            return Acknowledged::Alone;
+        }
+        match self.topic.acks {
+            crate::scenario::Acks::Leader => Acknowledged::ByLeader(topic.replication.leader),
+            crate::scenario::Acks::All => Acknowledged::ByInSync(topic.in_sync_replicas()),
+        }
     }
 
     fn elect(&self, state: &mut CoordinatorState, r: Replica) {
@@ -216,11 +247,31 @@ impl Coordinator {
     }
 
     /// A step the checker chose: a replication step, an election or an expiry.
-    pub fn on_choice(&self, state: &mut CoordinatorState, choice: Choice) {
+    pub fn on_choice(&self, state: &mut CoordinatorState, choice: Choice, ev: &mut Events) {
+        let topic = &state.topic;
         match choice {
-            Choice::Replicate(r) => state.topic.replication.replicate(r),
-            Choice::LeaveIsr(r) => state.topic.replication.leave(r),
-            Choice::Elect(r) => self.elect(state, r),
+            Choice::Replicate(r) => {
+                ev.emit(|| {
+                    let (from, to) = (
+                        topic.replication.leo[r as usize],
+                        topic.replication.leo[topic.replication.leader as usize],
+                    );
+                    let fetched =
+                        topic.log.records[from..to].iter().map(|x| (x.partition, x.offset)).collect();
+                    Event::Replicate { replica: r, fetched, leader: topic.replication.leader, caught_up: to }
+                });
+                state.topic.replication.replicate(r)
+            }
+            Choice::LeaveIsr(r) => {
+                let (held, leader_has) = (topic.replication.leo[r as usize], topic.log.records.len());
+                state.topic.replication.leave(r);
+                let in_sync = || state.topic.in_sync_replicas();
+                ev.emit(|| Event::LeaveIsr { replica: r, held, leader_has, in_sync: in_sync() });
+            }
+            Choice::Elect(r) => {
+                ev.emit(|| elected(topic, r, self.election(topic).1));
+                self.elect(state, r)
+            }
             Choice::Expire(p) => self.expire(state, p),
             Choice::Consumer(_) | Choice::Produce(_) => {
                 unreachable!("the coordinator offers no {choice:?}")
@@ -230,21 +281,46 @@ impl Coordinator {
 
     /// Handles a request from consumer number `from`. The log changes only
     /// through accepted OffsetCommit and TxnCommit.
-    pub fn handle(&self, state: &mut CoordinatorState, from: u8, msg: &Msg, out: &mut Vec<Effect>) {
+    pub fn handle(
+        &self,
+        state: &mut CoordinatorState,
+        from: u8,
+        msg: &Msg,
+        out: &mut Vec<Effect>,
+        ev: &mut Events,
+    ) {
         let reply = |msg| Effect::Send(from, msg);
+        let consumer = from;
         match msg {
             Msg::OffsetFetch { incarnation, partitions } => {
+                for &partition in partitions {
+                    let committed = state.topic.log.committed(partition);
+                    ev.emit(|| Event::FetchOffset { consumer, partition, committed });
+                }
                 let offsets = partitions.iter().map(|&p| (p, state.topic.log.committed(p))).collect();
                 out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, offsets }));
             }
             Msg::JoinGroup { incarnation, member, owned } => {
+                ev.emit(|| {
+                    let known = member.and_then(|m| state.group.member(m)).map(|m| m.id);
+                    let member = known.unwrap_or(state.group.next_member);
+                    Event::Join { consumer, member, known: known.is_some(), keeps: owned.clone() }
+                });
                 state.group.join(&self.rules, from, *incarnation, *member, owned, out);
             }
             &Msg::OffsetCommit { incarnation, partition, offset, by } => {
                 if !state.group.accepts(self.rules.fencing, by) {
+                    let generation = state.group.generation;
+                    ev.emit(|| Event::RejectCommit { consumer, partition, offset, by, generation });
                     out.push(reply(Msg::CommitRejected { incarnation, partition, offset }));
                     return;
                 }
+                ev.emit(|| Event::Commit {
+                    consumer,
+                    partition,
+                    offset,
+                    acknowledged: self.acknowledged(&state.topic),
+                });
                 state.topic.append(self.topic.acks, partition, offset);
                 state.topic.acknowledge(partition, offset);
                 out.push(reply(Msg::OffsetCommitResponse { incarnation, partition, offset }));
@@ -255,9 +331,15 @@ impl Coordinator {
             // A fenced transaction (KIP-447) is aborted with its outputs.
             &Msg::TxnCommit { incarnation, partition, from: first, to, by } => {
                 if !state.group.accepts(self.rules.fencing, by) {
+                    let generation = state.group.generation;
+                    ev.emit(|| Event::RejectCommit { consumer, partition, offset: to, by, generation });
                     out.push(reply(Msg::CommitRejected { incarnation, partition, offset: to }));
                     return;
                 }
+                ev.emit(|| {
+                    let acknowledged = self.acknowledged(&state.topic);
+                    Event::TxnCommit { consumer, partition, from: first, to, acknowledged }
+                });
                 state.topic.append(self.topic.acks, partition, to);
                 state.topic.acknowledge(partition, to);
                 out.push(Effect::ToSink(Msg::TxnOutputs { partition, from: first, to }));
@@ -268,7 +350,17 @@ impl Coordinator {
     }
 
     /// A member's session ran out (its process is gone) or it was paused too long.
-    pub fn on_timer(&self, state: &mut CoordinatorState, timer: GroupTimer, out: &mut Vec<Effect>) {
+    pub fn on_timer(
+        &self,
+        state: &mut CoordinatorState,
+        timer: GroupTimer,
+        out: &mut Vec<Effect>,
+        ev: &mut Events,
+    ) {
+        let (GroupTimer::SessionTimeout(member) | GroupTimer::Pause(member)) = timer;
+        let paused = matches!(timer, GroupTimer::Pause(_));
+        let consumer = state.group.member(member).map_or(0, |m| m.consumer);
+        ev.emit(|| Event::Evict { member, consumer, paused });
         match timer {
             GroupTimer::SessionTimeout(id) => state.group.evict(&self.rules, id, false, out),
             GroupTimer::Pause(id) => state.group.evict(&self.rules, id, true, out),
@@ -276,9 +368,19 @@ impl Coordinator {
     }
 }
 
+/// Replica `r` becomes the leader of `topic` (its state before), in its current epoch.
+fn elected(topic: &OffsetsTopic, r: Replica, how: Election) -> Event {
+    let kept = topic.replication.leo[r as usize];
+    let records = &topic.log.records;
+    let lost = records[kept.min(records.len())..].iter().map(|x| (x.partition, x.offset)).collect();
+    let (epoch, leader_had) = (topic.replication.epoch, records.len());
+    Event::Elect { replica: r, epoch, how, kept, lost, leader_had }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::event::Events;
     use crate::model::msg::Committer;
     use crate::scenario::{Assignor, Fencing};
 
@@ -296,25 +398,34 @@ mod tests {
     #[test]
     fn an_expiry_appends_a_tombstone_and_only_removes_an_existing_commit() {
         let mut c = coordinator(Fencing::Generation);
-        assert!(c.start(None).topic.log.records.is_empty(), "no lifecycle: nothing committed at the start");
-        assert!(c.expirable(&c.start(None)).is_empty());
+        assert!(
+            c.start(None, &mut Events::off()).topic.log.records.is_empty(),
+            "no lifecycle: nothing committed at the start"
+        );
+        assert!(c.expirable(&c.start(None, &mut Events::off())).is_empty());
         c.offsets = OffsetsConfig { retention: Retention::WhileActive, ..OffsetsConfig::default() };
-        let mut s = c.start(None);
+        let mut s = c.start(None, &mut Events::off());
         assert_eq!((s.topic.log.committed(0), s.topic.log.committed(1)), (Some(0), Some(0)));
         assert!(c.expirable(&s).is_empty(), "the group's starting offsets do not expire");
         let mut out = Vec::new();
-        c.handle(&mut s, 0, &commit(1, 2, MANUAL), &mut out);
+        c.handle(&mut s, 0, &commit(1, 2, MANUAL), &mut out, &mut Events::off());
         assert_eq!(c.expirable(&s), vec![Choice::Expire(1)]);
-        c.on_choice(&mut s, Choice::Expire(1));
+        c.on_choice(&mut s, Choice::Expire(1), &mut Events::off());
         assert_eq!(s.topic.log.committed(1), None);
         assert_eq!(s.topic.log.records.len(), 4, "the log is append-only: the tombstone is a record");
         assert!(c.expirable(&s).is_empty());
-        c.on_choice(&mut s, Choice::Expire(1));
+        c.on_choice(&mut s, Choice::Expire(1), &mut Events::off());
         assert_eq!(s.topic.log.records.len(), 4, "nothing left to expire");
-        c.handle(&mut s, 0, &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] }, &mut out);
+        c.handle(
+            &mut s,
+            0,
+            &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] },
+            &mut out,
+            &mut Events::off(),
+        );
         let none = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(1, None)] };
         assert_eq!(out.last(), Some(&Effect::Send(0, none)));
-        c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out);
+        c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out, &mut Events::off());
         assert_eq!(s.topic.log.committed(1), Some(1));
     }
 
@@ -329,7 +440,7 @@ mod tests {
         assert_eq!(s.topic.log.committed(0), None);
         let mut out = Vec::new();
         for (p, o) in [(0, 2), (1, 5), (0, 1)] {
-            c.handle(&mut s, 0, &commit(p, o, MANUAL), &mut out);
+            c.handle(&mut s, 0, &commit(p, o, MANUAL), &mut out, &mut Events::off());
         }
         assert_eq!(s.topic.log.committed(0), Some(1));
         assert_eq!(s.topic.log.committed(1), Some(5));
@@ -341,9 +452,15 @@ mod tests {
         let c = coordinator(Fencing::Generation);
         let mut s = CoordinatorState::default();
         let mut out = Vec::new();
-        c.handle(&mut s, 0, &commit(1, 3, MANUAL), &mut out);
+        c.handle(&mut s, 0, &commit(1, 3, MANUAL), &mut out, &mut Events::off());
         out.clear();
-        c.handle(&mut s, 2, &Msg::OffsetFetch { incarnation: 2, partitions: vec![0, 1] }, &mut out);
+        c.handle(
+            &mut s,
+            2,
+            &Msg::OffsetFetch { incarnation: 2, partitions: vec![0, 1] },
+            &mut out,
+            &mut Events::off(),
+        );
         let offsets = vec![(0, None), (1, Some(3))];
         assert_eq!(out, vec![Effect::Send(2, Msg::OffsetFetchResponse { incarnation: 2, offsets })]);
     }
@@ -358,6 +475,7 @@ mod tests {
             0,
             &Msg::TxnCommit { incarnation: 0, partition: 0, from: 0, to: 2, by: MANUAL },
             &mut out,
+            &mut Events::off(),
         );
         assert_eq!(s.topic.log.committed(0), Some(2));
         assert_eq!(
@@ -374,12 +492,12 @@ mod tests {
         use crate::scenario::Acks;
         let mut c = coordinator(Fencing::Generation);
         c.topic = TopicRules { replicas: 3, acks: Acks::Leader, unclean_election: false };
-        let mut s = c.start(None);
+        let mut s = c.start(None, &mut Events::off());
         assert_eq!((s.topic.replication.leo.clone(), s.electing.clone()), (vec![0, 0, 0], None));
         let mut out = Vec::new();
-        c.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out);
-        c.on_choice(&mut s, Choice::Replicate(1));
-        c.handle(&mut s, 0, &commit(0, 2, MANUAL), &mut out);
+        c.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out, &mut Events::off());
+        c.on_choice(&mut s, Choice::Replicate(1), &mut Events::off());
+        c.handle(&mut s, 0, &commit(0, 2, MANUAL), &mut out, &mut Events::off());
         assert_eq!(s.topic.acked, vec![Acked { partition: 0, offset: 2, index: 1, epoch: 0 }]);
         assert_eq!(
             c.choices(&s),
@@ -390,20 +508,20 @@ mod tests {
             ]
         );
         // The leader fails: replicas 1 (offset 1) and 2 (nothing) are in sync.
-        let mut next = c.start(Some(&s.topic));
+        let mut next = c.start(Some(&s.topic), &mut Events::off());
         assert_eq!((next.topic.replication.epoch, next.electing.clone()), (1, Some(vec![1, 2])));
         assert_eq!(c.choices(&next)[2], vec![Choice::Elect(1), Choice::Elect(2)]);
-        c.on_choice(&mut next, Choice::Elect(1));
+        c.on_choice(&mut next, Choice::Elect(1), &mut Events::off());
         assert_eq!((next.topic.log.committed(0), next.electing.clone()), (Some(1), None));
         assert_eq!(next.topic.lost_acks().count(), 1, "the acknowledged commit of 2 is gone");
-        c.handle(&mut next, 0, &commit(0, 3, MANUAL), &mut out);
+        c.handle(&mut next, 0, &commit(0, 3, MANUAL), &mut out, &mut Events::off());
         assert_eq!(next.topic.log.records[1], OffsetRecord { partition: 0, offset: 3, epoch: 1 });
         assert_eq!(next.topic.lost_acks().count(), 0, "a later commit was acknowledged");
         // With a single replica the returning leader is elected at once, its log intact.
         let single = coordinator(Fencing::Generation);
-        let mut s = single.start(None);
-        single.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out);
-        let back = single.start(Some(&s.topic));
+        let mut s = single.start(None, &mut Events::off());
+        single.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out, &mut Events::off());
+        let back = single.start(Some(&s.topic), &mut Events::off());
         assert_eq!(
             (back.electing, back.topic.log.committed(0), back.topic.replication.epoch),
             (None, Some(1), 1)
@@ -417,9 +535,15 @@ mod tests {
             let c = coordinator(fencing);
             let mut s = CoordinatorState::default();
             let mut out = Vec::new();
-            c.handle(&mut s, 0, &Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] }, &mut out);
+            c.handle(
+                &mut s,
+                0,
+                &Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] },
+                &mut out,
+                &mut Events::off(),
+            );
             out.clear();
-            c.handle(&mut s, 0, &commit(0, 1, stale), &mut out);
+            c.handle(&mut s, 0, &commit(0, 1, stale), &mut out, &mut Events::off());
             assert_eq!(s.topic.log.committed(0).is_some(), accepted, "{fencing:?}");
             let rejected = matches!(out[0], Effect::Send(0, Msg::CommitRejected { .. }));
             assert_eq!(rejected, !accepted);

@@ -5,7 +5,7 @@
 //! asks for (`network`, with its fault budgets counted in [`NetworkFaults`]).
 //!
 //! Each actor's logic lives in its own module and is plain code over its own
-//! state; [`Node`] only routes Stateright's callbacks to it. Every step is
+//! state; [`Node`] (`node.rs`) only routes Stateright's callbacks to it. Every step is
 //! one delivered message or one crash/recover of a consumer, so the checker
 //! explores every interleaving of receive, process, commit and crash.
 
@@ -13,27 +13,29 @@ pub mod broker;
 pub mod choice;
 pub mod consumer;
 pub mod coordinator;
+pub mod event;
 pub mod group;
 pub mod msg;
+pub mod node;
 pub mod render;
+pub mod replay;
 pub mod replication;
 pub mod sink;
 pub mod symmetry;
 
 use crate::scenario::{NetworkKind, Partition, Scenario};
-use broker::{Broker, BrokerState};
+use broker::Broker;
 use choice::Choice;
-use consumer::{Consumer, ConsumerState, To};
+use consumer::{Consumer, ConsumerState};
 use coordinator::{Coordinator, CoordinatorState, OffsetsLog, OffsetsTopic};
-use group::{Effect, Group, GroupRules, GroupTimer};
-use msg::{Incarnation, Msg};
+pub use event::ExpiryReason;
+use group::{Group, GroupRules, GroupTimer};
+use msg::Msg;
+pub use node::{Node, NodeState, NodeStorage};
 use serde::Serialize;
 use sink::SinkState;
-use stateright::actor::{
-    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
-};
+use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network};
 use stateright::{Model, Path};
-use std::borrow::Cow;
 
 pub const BROKER: usize = 0;
 pub const COORDINATOR: usize = 1;
@@ -60,49 +62,9 @@ pub struct KafkaModel {
     pub properties: Vec<stateright::Property<KafkaModel>>,
 }
 
-/// The trace name of the actor at an index (DESIGN.md §4).
+/// The trace name of the actor at an index ([`event::Actor`]).
 pub fn actor_name(index: usize) -> String {
-    match index {
-        BROKER => "broker".into(),
-        COORDINATOR => "coordinator".into(),
-        SINK => "sink".into(),
-        c => format!("consumer-{}", c - FIRST_CONSUMER),
-    }
-}
-
-#[derive(Clone, Debug)]
-pub enum Node {
-    Broker(Broker),
-    Coordinator(Coordinator),
-    Sink(SinkState),
-    Consumer(Consumer),
-}
-
-/// Its `Debug` is written by hand for people (`render.rs`): the Explorer shows it.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum NodeState {
-    Broker(BrokerState),
-    Coordinator(CoordinatorState),
-    Sink(SinkState),
-    Consumer(ConsumerState),
-}
-
-/// What survives a crash: the offsets topic (durable in Kafka: the log on
-/// each replica, the leader epoch, which counts the failovers spent), and a
-/// consumer's incarnation, which stands for the fact that a restarted process
-/// has new connections (and counts the crash budget spent).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum NodeStorage {
-    OffsetsTopic(OffsetsTopic),
-    Incarnation(Incarnation),
-}
-
-fn id_of(to: To) -> Id {
-    Id::from(match to {
-        To::Broker => BROKER,
-        To::Coordinator => COORDINATOR,
-        To::Sink => SINK,
-    })
+    event::Actor::of(index).to_string()
 }
 
 /// The network faults spent so far in a run, kept in the state's history
@@ -118,176 +80,6 @@ pub struct NetworkFaults {
     /// duplicating: the envelopes delivered at least once and still on the
     /// network (Stateright's duplicating network keeps every message).
     pub delivered: Vec<Envelope<Msg>>,
-}
-
-/// Sends a consumer's requests and offers the checker every running worker
-/// as the next to finish (Stateright explores each choice).
-fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)>, o: &mut Out<Node>) {
-    for (to, msg) in sends {
-        o.send(id_of(to), msg);
-    }
-    if consumer.workers > 1 {
-        let done =
-            consumer.running(state).into_iter().map(|o| Choice::Consumer(consumer::Step::WorkerDone(o)));
-        o.choose_random(choice::WORKER_DONE, done.collect());
-    }
-    if consumer.has_steps() {
-        o.choose_random(choice::CONSUMER_STEP, consumer.steps(state));
-    }
-}
-
-/// Offers the checker the coordinator's next replication steps or its
-/// election (Stateright explores each choice); nothing without replicas
-/// or a failover. With offsets that can expire, also the expiry of each
-/// committed offset (which of them the retention permits is [`KafkaModel::allows`]'s to say).
-fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut Out<Node>) {
-    if coordinator.topic.replicas > 1 || state.topic.replication.epoch > 0 {
-        let keys = [choice::REPLICATE, choice::LEAVE_ISR, choice::ELECT];
-        for (key, choices) in keys.into_iter().zip(coordinator.choices(state)) {
-            o.choose_random(key, choices);
-        }
-    }
-    if coordinator.offsets.retention != crate::scenario::Retention::Never {
-        o.choose_random(choice::EXPIRE, coordinator.expirable(state));
-    }
-}
-
-/// Offers the checker the producer's next append (nothing without a producer).
-fn broker_out(broker: &Broker, state: &BrokerState, o: &mut Out<Node>) {
-    if broker.final_end > broker.messages {
-        o.choose_random(choice::PRODUCE, broker.producible(state).into_iter().map(Choice::Produce).collect());
-    }
-}
-
-/// Carries out what the coordinator's group logic asked for.
-fn apply(effects: Vec<Effect>, o: &mut Out<Node>) {
-    for effect in effects {
-        match effect {
-            Effect::Send(consumer, msg) => o.send(Id::from(FIRST_CONSUMER + consumer as usize), msg),
-            Effect::ToSink(msg) => o.send(Id::from(SINK), msg),
-            Effect::SetTimer(timer) => o.set_timer(timer, stateright::actor::model_timeout()),
-            Effect::CancelTimer(timer) => o.cancel_timer(timer),
-        }
-    }
-}
-
-impl Actor for Node {
-    type Msg = Msg;
-    type State = NodeState;
-    type Timer = GroupTimer;
-    /// A step an actor offers the checker ([`Choice`]).
-    type Random = Choice;
-    type Storage = NodeStorage;
-
-    /// The lifeline names of Stateright's sequence diagrams (the Explorer's).
-    fn name(&self) -> String {
-        match self {
-            Node::Broker(_) => "broker".into(),
-            Node::Coordinator(_) => "coordinator".into(),
-            Node::Sink(_) => "sink".into(),
-            Node::Consumer(c) => format!("consumer-{}", c.number),
-        }
-    }
-
-    fn on_start(&self, _id: Id, storage: &Option<NodeStorage>, o: &mut Out<Self>) -> NodeState {
-        match self {
-            Node::Broker(broker) => {
-                let state = broker.start();
-                broker_out(broker, &state, o);
-                NodeState::Broker(state)
-            }
-            Node::Coordinator(coordinator) => {
-                let durable = match storage {
-                    Some(NodeStorage::OffsetsTopic(topic)) => Some(topic),
-                    _ => None,
-                };
-                let state = coordinator.start(durable);
-                // A restart must know it is a failover: with failovers in
-                // the budget the topic is saved from the start.
-                if durable.is_some() || coordinator.failovers {
-                    o.save(NodeStorage::OffsetsTopic(state.topic.clone()));
-                }
-                coordinator_out(coordinator, &state, o);
-                NodeState::Coordinator(state)
-            }
-            Node::Sink(initial) => NodeState::Sink(initial.clone()),
-            Node::Consumer(consumer) => {
-                let incarnation = match storage {
-                    Some(NodeStorage::Incarnation(i)) => i + 1,
-                    _ => 0,
-                };
-                o.save(NodeStorage::Incarnation(incarnation));
-                let mut sends = Vec::new();
-                let state = consumer.start(incarnation, &mut sends);
-                consumer_out(consumer, &state, sends, o);
-                NodeState::Consumer(state)
-            }
-        }
-    }
-
-    fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
-        match (self, state.to_mut()) {
-            (Node::Broker(broker), NodeState::Broker(b)) => {
-                let from = usize::from(src).saturating_sub(FIRST_CONSUMER) as u8;
-                if let Some(reply) = broker.handle(b, from, &msg) {
-                    o.send(src, reply);
-                }
-            }
-            (Node::Coordinator(coordinator), NodeState::Coordinator(c)) => {
-                let records = c.topic.log.records.len();
-                let mut effects = Vec::new();
-                let from = usize::from(src).saturating_sub(FIRST_CONSUMER) as u8;
-                coordinator.handle(c, from, &msg, &mut effects);
-                if c.topic.log.records.len() != records {
-                    o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
-                    coordinator_out(coordinator, c, o);
-                }
-                apply(effects, o);
-            }
-            (Node::Sink(_), NodeState::Sink(sink)) => {
-                if let Some(reply) = sink.apply(&msg) {
-                    o.send(src, reply);
-                }
-            }
-            (Node::Consumer(consumer), NodeState::Consumer(s)) => {
-                let mut sends = Vec::new();
-                consumer.on_reply(s, &msg, &mut sends);
-                consumer_out(consumer, s, sends, o);
-            }
-            _ => {}
-        }
-    }
-
-    fn on_random(&self, _id: Id, state: &mut Cow<NodeState>, choice: &Choice, o: &mut Out<Self>) {
-        match (self, state.to_mut(), *choice) {
-            // The producer appends a record; held fetches it answers are sent.
-            (Node::Broker(broker), NodeState::Broker(b), Choice::Produce(p)) => {
-                for (consumer, reply) in broker.produce(b, p) {
-                    o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
-                }
-                broker_out(broker, b, o);
-            }
-            (Node::Coordinator(coordinator), NodeState::Coordinator(c), choice) => {
-                coordinator.on_choice(c, choice);
-                o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
-                coordinator_out(coordinator, c, o);
-            }
-            (Node::Consumer(consumer), NodeState::Consumer(s), Choice::Consumer(step)) => {
-                let mut sends = Vec::new();
-                consumer.on_step(s, step, &mut sends);
-                consumer_out(consumer, s, sends, o);
-            }
-            (node, _, choice) => unreachable!("{} offers no {choice:?}", node.name()),
-        }
-    }
-
-    fn on_timeout(&self, _id: Id, state: &mut Cow<NodeState>, timer: &GroupTimer, o: &mut Out<Self>) {
-        if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
-            let mut effects = Vec::new();
-            coordinator.on_timer(c, *timer, &mut effects);
-            apply(effects, o);
-        }
-    }
 }
 
 /// The scenario's network: Stateright's ordered one (also for `lossy`, whose
@@ -477,26 +269,31 @@ impl KafkaModel {
 }
 
 impl KafkaModel {
-    /// Whether the committed offset of partition `p` may expire in `state`
-    /// (`offsets.retention`): never; when the group is empty (KIP-211): with
-    /// group assignment while the group has no member and no consumer
-    /// process runs (every member's session timed out, none has restarted
-    /// yet: retention is far longer than a restart), with manual assignment
-    /// while the consumer that reads p is down; while active (KAFKA-4682):
-    /// at any time.
-    pub fn retention_permits(&self, state: &KafkaState, p: Partition) -> bool {
+    /// Why the retention policy lets the committed offset of partition `p`
+    /// expire in `state` (`offsets.retention`), if it does: never; when the
+    /// group is empty (KIP-211): with group assignment while the group has
+    /// no member and no consumer process runs (every member's session timed
+    /// out, none has restarted yet: retention is far longer than a restart),
+    /// with manual assignment while the consumer that reads p is down; while
+    /// active (KAFKA-4682): at any time.
+    pub fn expiry(&self, state: &KafkaState, p: Partition) -> Option<ExpiryReason> {
         use crate::scenario::{Assignment, Retention};
-        match self.scenario.offsets.retention {
-            Retention::Never => false,
-            Retention::WhileActive => true,
-            Retention::WhenEmpty => match self.scenario.group.assignment {
-                Assignment::Group => {
-                    state.group().members.is_empty()
-                        && (FIRST_CONSUMER..state.crashed.len()).all(|i| state.crashed[i])
-                }
-                Assignment::Manual => state.crashed[FIRST_CONSUMER + (p % self.scenario.consumers) as usize],
-            },
+        match (self.scenario.offsets.retention, self.scenario.group.assignment) {
+            (Retention::Never, _) => None,
+            (Retention::WhileActive, _) => Some(ExpiryReason::WhileActive),
+            (Retention::WhenEmpty, Assignment::Group) => (state.group().members.is_empty()
+                && (FIRST_CONSUMER..state.crashed.len()).all(|i| state.crashed[i]))
+            .then_some(ExpiryReason::GroupEmpty),
+            (Retention::WhenEmpty, Assignment::Manual) => {
+                let owner = p % self.scenario.consumers;
+                state.crashed[FIRST_CONSUMER + owner as usize].then_some(ExpiryReason::ConsumerDown(owner))
+            }
         }
+    }
+
+    /// Whether the retention policy lets partition `p`'s committed offset expire in `state`.
+    pub fn retention_permits(&self, state: &KafkaState, p: Partition) -> bool {
+        self.expiry(state, p).is_some()
     }
 }
 

@@ -2,6 +2,7 @@
 //! topic). It survives consumer crashes, so it is what `no-loss` and
 //! `no-duplicate` look at.
 
+use super::event::{Actor, Event, Events};
 use super::msg::Msg;
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
@@ -25,10 +26,13 @@ impl SinkState {
     /// sender, if any. Outputs of a transaction are only visible once the
     /// coordinator has committed it, so they arrive here from the coordinator
     /// and need no reply.
-    pub fn apply(&mut self, msg: &Msg) -> Option<Msg> {
+    pub fn apply(&mut self, msg: &Msg, from: Actor, ev: &mut Events) -> Option<Msg> {
         let (partition, offsets) = msg.outputs()?;
+        let txn = matches!(msg, Msg::TxnOutputs { .. });
         for offset in offsets {
             let count = &mut self.applied[partition as usize][offset as usize];
+            let time = u16::from(*count) + 1;
+            ev.emit(|| Event::Process { from, partition, offset, time, txn });
             *count = count.saturating_add(1);
         }
         match *msg {
@@ -43,13 +47,17 @@ impl SinkState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::event::{Actor, Events};
 
     #[test]
     fn output_is_counted_and_acknowledged() {
         let mut sink = SinkState::new(2, 2);
         let out = Msg::Output { incarnation: 3, partition: 1, offset: 1 };
-        assert_eq!(sink.apply(&out), Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 }));
-        sink.apply(&out);
+        assert_eq!(
+            sink.apply(&out, Actor::Consumer(0), &mut Events::off()),
+            Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 })
+        );
+        sink.apply(&out, Actor::Consumer(0), &mut Events::off());
         assert_eq!(sink.times_applied(1, 1), 2);
         assert_eq!(sink.times_applied(0, 1), 0);
     }
@@ -57,7 +65,14 @@ mod tests {
     #[test]
     fn transaction_outputs_apply_a_range_without_reply() {
         let mut sink = SinkState::new(1, 3);
-        assert_eq!(sink.apply(&Msg::TxnOutputs { partition: 0, from: 1, to: 3 }), None);
+        assert_eq!(
+            sink.apply(
+                &Msg::TxnOutputs { partition: 0, from: 1, to: 3 },
+                Actor::Consumer(0),
+                &mut Events::off()
+            ),
+            None
+        );
         assert_eq!(sink.applied[0], vec![0, 1, 1]);
     }
 }

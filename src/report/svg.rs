@@ -12,6 +12,7 @@
 use super::markdown::steps;
 use super::{Checked, xml_escape as esc};
 use crate::check::PropertyOutcome;
+use crate::model::event::{Actor, Event, StartAt};
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
 
@@ -36,47 +37,53 @@ fn text_width(text: &str, size: i64) -> i64 {
     text.chars().count() as i64 * size * 6 / 10
 }
 
-/// Lifeline order: broker, coordinator, consumers by number, sink, then any other actor by name.
-fn rank(actor: &str) -> (u8, u64, &str) {
+/// Lifeline order: broker, coordinator, consumers by number, sink.
+fn rank(actor: Actor) -> (u8, u8) {
     match actor {
-        "broker" => (0, 0, actor),
-        "coordinator" => (1, 0, actor),
-        "sink" => (3, 0, actor),
-        a => match a.strip_prefix("consumer-") {
-            Some(n) => (2, n.parse().unwrap_or(u64::MAX), a),
-            None => (4, 0, a),
-        },
+        Actor::Broker => (0, 0),
+        Actor::Coordinator => (1, 0),
+        Actor::Consumer(n) => (2, n),
+        Actor::Sink => (3, 0),
     }
 }
 
 /// Every actor of the trace, as actor or as peer, in lifeline order.
-fn actors(trace: &Trace) -> Vec<&str> {
-    let mut all: Vec<&str> =
-        trace.steps.iter().flat_map(|s| std::iter::once(s.actor.as_str()).chain(s.peer.as_deref())).collect();
-    all.sort_by_key(|a| rank(a));
+fn actors(trace: &Trace) -> Vec<Actor> {
+    let mut all: Vec<Actor> =
+        trace.steps.iter().flat_map(|s| std::iter::once(s.actor()).chain(s.peer())).collect();
+    all.sort_by_key(|&a| rank(a));
     all.dedup();
     all
 }
 
 /// The arrow label: the event, and where it applies the partition and offset.
 fn label(s: &TraceStep) -> String {
-    let mut out = s.event.to_string();
-    if let Some(p) = s.partition {
+    let mut out = s.name().to_string();
+    if let Some((p, offset)) = s.event.at() {
         let _ = write!(out, " p{p}");
-    }
-    if let Some(o) = s.offset {
-        let _ = write!(out, " offset {o}");
+        if let Some(o) = offset {
+            let _ = write!(out, " offset {o}");
+        }
     }
     out
 }
 
-fn color(event: &str) -> &'static str {
+/// Offsets in blue, side effects in green, what the network or a consumer dropped in grey.
+fn color(event: &Event) -> &'static str {
     match event {
-        "fetch-offset" | "position" | "commit" | "commit-ack" => "#2457a6",
-        "process" | "processed" => "#1e7b34",
-        "drop" | "drop-stale" => "#8a8f98",
+        Event::FetchOffset { .. }
+        | Event::Position { start: StartAt::Offset { .. }, .. }
+        | Event::Commit { .. }
+        | Event::TxnCommit { .. }
+        | Event::CommitAck { .. } => "#2457a6",
+        Event::Process { .. } | Event::Processed { .. } => "#1e7b34",
+        Event::Drop { .. } | Event::DropStale { .. } => "#8a8f98",
         _ => INK,
     }
+}
+
+fn dropped(event: &Event) -> bool {
+    matches!(event, Event::Drop { .. } | Event::DropStale { .. })
 }
 
 /// Splits `text` into lines of at most `width` characters, at spaces where possible.
@@ -131,7 +138,7 @@ fn bold(fill: &str) -> String {
 /// The sequence diagram of one counterexample.
 pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String {
     let actors = actors(trace);
-    let x_of = |actor: &str| -> i64 {
+    let x_of = |actor: Actor| -> i64 {
         let i = actors.iter().position(|a| *a == actor).unwrap_or(0) as i64;
         GUTTER + COLUMN / 2 + i * COLUMN
     };
@@ -194,15 +201,15 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
     let _ = writeln!(out, "</g>");
 
     // Lifelines, dashed red while a consumer is down.
-    for actor in &actors {
+    for &actor in &actors {
         let x = x_of(actor);
-        let (fill, stroke) = match rank(actor).0 {
-            0 | 1 => ("#e3ebf7", "#2457a6"),
-            2 => ("#fff4df", "#a86b00"),
-            3 => ("#e4f3e7", "#1e7b34"),
-            _ => ("#eeeeee", "#5b6270"),
+        let (fill, stroke) = match actor {
+            Actor::Broker | Actor::Coordinator => ("#e3ebf7", "#2457a6"),
+            Actor::Consumer(_) => ("#fff4df", "#a86b00"),
+            Actor::Sink => ("#e4f3e7", "#1e7b34"),
         };
-        let _ = writeln!(out, "<g class=\"lifeline\" data-actor=\"{}\">", esc(actor));
+        let name = actor.to_string();
+        let _ = writeln!(out, "<g class=\"lifeline\" data-actor=\"{}\">", esc(&name));
         let _ = writeln!(
             out,
             "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{lifeline_end}\" stroke=\"#9aa1ad\" stroke-width=\"2\"/>",
@@ -214,16 +221,16 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
              stroke=\"{stroke}\" stroke-width=\"2\"/>",
             x - BOX_WIDTH / 2
         );
-        text(&mut out, x, BOX_TOP + 23, 15, "font-weight=\"bold\"", "middle", actor);
+        text(&mut out, x, BOX_TOP + 23, 15, "font-weight=\"bold\"", "middle", &name);
         let mut down_from = None;
         let mut segments = Vec::new();
         for (k, s) in trace.steps.iter().enumerate() {
-            if s.actor != *actor {
+            if s.actor() != actor {
                 continue;
             }
             match s.event {
-                "crash" => down_from = Some(row_y(k)),
-                "recover" => segments.extend(down_from.take().map(|from| (from, row_y(k)))),
+                Event::Crash { .. } => down_from = Some(row_y(k)),
+                Event::Recover { .. } => segments.extend(down_from.take().map(|from| (from, row_y(k)))),
                 _ => {}
             }
         }
@@ -242,11 +249,11 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
     // One row per event.
     for (k, s) in trace.steps.iter().enumerate() {
         let y = row_y(k);
-        let x = x_of(&s.actor);
-        let peer = s.peer.as_deref().filter(|p| *p != s.actor);
-        let class = match (s.event, peer) {
-            ("crash", _) => "crash",
-            ("recover", _) => "recover",
+        let x = x_of(s.actor());
+        let peer = s.peer().filter(|&p| p != s.actor());
+        let class = match (&s.event, peer) {
+            (Event::Crash { .. }, _) => "crash",
+            (Event::Recover { .. }, _) => "recover",
             (_, Some(_)) => "message",
             (_, None) => "event",
         };
@@ -254,8 +261,8 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
             out,
             "<g class=\"{class}\" data-step=\"{}\" data-event=\"{}\" data-actor=\"{}\">",
             s.step,
-            esc(s.event),
-            esc(&s.actor)
+            esc(s.name()),
+            esc(&s.actor().to_string())
         );
         let _ = writeln!(out, "<title>{}. {}</title>", s.step, esc(&s.text));
         match class {
@@ -282,11 +289,11 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
                 plated(&mut out, x + 18, y + 5, 14, &bold(RECOVER), "start", "RECOVER");
             }
             "message" => {
-                let from = x_of(peer.unwrap_or_default());
-                let c = color(s.event);
+                let from = peer.map_or(x, x_of);
+                let c = color(&s.event);
                 let dir = if x >= from { 1 } else { -1 };
                 let tip = x - dir * 4;
-                let dropped = matches!(s.event, "drop" | "drop-stale");
+                let dropped = dropped(&s.event);
                 let dash = if dropped { " stroke-dasharray=\"6 4\"" } else { "" };
                 let _ = writeln!(
                     out,
@@ -416,8 +423,9 @@ mod tests {
 
     #[test]
     fn lifelines_are_ordered_broker_coordinator_consumers_sink() {
-        let mut names = vec!["sink", "consumer-10", "coordinator", "consumer-2", "broker", "producer"];
-        names.sort_by_key(|a| rank(a));
-        assert_eq!(names, ["broker", "coordinator", "consumer-2", "consumer-10", "sink", "producer"]);
+        use Actor::*;
+        let mut actors = vec![Sink, Consumer(10), Coordinator, Consumer(2), Broker];
+        actors.sort_by_key(|&a| rank(a));
+        assert_eq!(actors, [Broker, Coordinator, Consumer(2), Consumer(10), Sink]);
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses the helpers it needs
 
 use kafkacheck::check::{self, Options, Outcome};
+use kafkacheck::model::event::Actor;
 use kafkacheck::scenario;
 use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
@@ -36,6 +37,6 @@ pub fn find(steps: &[TraceStep], from: usize, f: impl Fn(&TraceStep) -> bool) ->
 }
 
 /// Whether a step is `event` by `actor` (at `offset`, when given).
-pub fn is(step: &TraceStep, actor: &str, event: &str, offset: Option<u8>) -> bool {
-    step.actor == actor && step.event == event && (offset.is_none() || step.offset == offset)
+pub fn is(step: &TraceStep, actor: Actor, event: &str, offset: Option<u8>) -> bool {
+    step.actor() == actor && step.name() == event && (offset.is_none() || step.offset() == offset)
 }
