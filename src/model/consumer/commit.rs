@@ -1,0 +1,74 @@
+//! Commit modes (`commit.mode`): a synchronous commit of a batch or of a
+//! partition being given up, `commitAsync` with its callback, and
+//! enable.auto.commit's commit of every position at a poll.
+use super::{Consumer, ConsumerState, Out, PendingCommit, Phase, To, committer};
+use crate::model::msg::Msg;
+use crate::scenario::{CommitMode, Offset, Partition};
+
+impl Consumer {
+    /// Commits a partition's processed offsets outside a batch.
+    pub(super) fn flush(&self, state: &mut ConsumerState, slot: usize, out: &mut Out) {
+        let to = state.owned[slot].position.unwrap_or(0);
+        if self.commit.mode != CommitMode::Sync {
+            // commitSync() on close: a newer commit than every async one.
+            state.commit_seq = state.commit_seq.wrapping_add(1);
+        }
+        self.send_commit(state, slot, to, out);
+        state.phase = Phase::Flushing { slot: slot as u8, to };
+    }
+
+    pub(super) fn send_commit(&self, state: &ConsumerState, slot: usize, offset: Offset, out: &mut Out) {
+        let partition = state.owned[slot].partition;
+        let by = committer(state);
+        out.push((
+            To::Coordinator,
+            Msg::OffsetCommit { incarnation: state.incarnation, partition, offset, by },
+        ));
+    }
+
+    /// `commitAsync(offset)`, or an auto-commit (never retried): sent and
+    /// not awaited; its callback handles the response or the failure.
+    pub(super) fn commit_async(&self, state: &mut ConsumerState, slot: u8, offset: Offset, out: &mut Out) {
+        let retries_left = if self.commit.mode == CommitMode::Async { self.commit.retries } else { 0 };
+        state.commit_seq = state.commit_seq.wrapping_add(1);
+        let partition = state.owned[slot as usize].partition;
+        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq: state.commit_seq });
+        self.send_commit(state, slot as usize, offset, out);
+    }
+
+    /// enable.auto.commit: the poll commits the position of every owned
+    /// partition (the end of what earlier polls returned), asynchronously.
+    pub(super) fn auto_commit(&self, state: &mut ConsumerState, out: &mut Out) {
+        state.auto_commit_due = false;
+        let due: Vec<(usize, Offset)> = uncommitted_positions(state).collect();
+        for (slot, position) in due {
+            self.commit_async(state, slot as u8, position, out);
+        }
+    }
+
+    /// The response to an async or auto commit reaches its callback: the
+    /// commit is no longer pending, and the partition's committed offset
+    /// (as the consumer knows it) moves up.
+    pub(super) fn on_async_commit_response(
+        &self,
+        state: &mut ConsumerState,
+        partition: Partition,
+        offset: Offset,
+    ) {
+        state.pending_commits.retain(|c| (c.partition, c.offset) != (partition, offset));
+        if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+            o.committed = o.committed.max(offset);
+        }
+    }
+}
+
+/// The owned partitions (slots) whose position is past the committed offset
+/// the consumer knows and not already on its way as a commit: what an
+/// auto-commit commits. The interval elapsing is offered only while there
+/// is some, so it never loops back to the same state.
+pub(super) fn uncommitted_positions(state: &ConsumerState) -> impl Iterator<Item = (usize, Offset)> + '_ {
+    state.owned.iter().enumerate().filter_map(|(slot, o)| {
+        let issued = |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
+        o.position.filter(|&p| p > o.committed && !issued(p)).map(|p| (slot, p))
+    })
+}

@@ -1,0 +1,469 @@
+//! A consumer: its poll loop, its delivery strategy (DESIGN.md §1) and its
+//! side of the group protocol.
+//!
+//! The consumer is single-threaded like a `KafkaConsumer` poll loop: it has
+//! at most one request outstanding and waits for each reply (a synchronous
+//! `commitSync`, a processing call that returns once the side effect is
+//! applied). The order of its steps per batch is the strategy:
+//!
+//! | strategy        | after a batch `from .. to` is received                        |
+//! |-----------------|---------------------------------------------------------------|
+//! | `at-most-once`  | commit `to`, then process `from`, `from+1`, ... one at a time |
+//! | `at-least-once` | process `from`, `from+1`, ... one at a time, then commit `to` (every `commit_every`-th batch) |
+//! | `exactly-once`  | one transaction: outputs of `from .. to` and offset `to`      |
+//!
+//! All of its state is volatile: a crash loses it, and the recovered process
+//! starts over: it fetches the committed offsets of its partitions and
+//! resumes there (earliest when there is none, `auto.offset.reset=earliest`).
+//!
+//! Which partitions it reads: with manual assignment (`assign()`), partition
+//! p belongs to consumer p mod C for the whole run. With group assignment
+//! (`subscribe()`), the coordinator's rebalances decide; as in the Java
+//! client, a rebalance is acted on only at a poll, between batches: an eager
+//! assignor revokes every partition and rejoins, cooperative-sticky rejoins
+//! keeping its partitions and gives up only those the new assignment takes
+//! away (then rejoins again, KIP-429). A revoked partition's position is
+//! forgotten; `commit_on_revoke` commits its processed offsets first. A
+//! consumer that learns it was evicted, or whose commit is rejected, loses its
+//! partitions without committing (`onPartitionsLost`) and rejoins.
+//!
+//! `commit.mode` changes the at-least-once commit: `async` sends the batch's
+//! commit without waiting (it is pending until its response; a failure runs
+//! its callback, which retries it within `retries`, and with the sequence
+//! guard only if no newer commit was issued since); `auto` commits at a poll
+//! once the auto-commit interval has elapsed (a step of its own), either
+//! processing in the poll loop or queueing records for a worker thread. On a
+//! lossy network a request whose exchange is gone times out and is sent
+//! again as it was ([`Consumer::request`]).
+
+mod commit;
+mod poll;
+mod rebalance;
+mod reset;
+mod steps;
+mod strategy;
+#[cfg(test)]
+mod tests;
+mod workers;
+
+pub use reset::start_at;
+pub use steps::Step;
+use workers::bit;
+
+use super::event::{Actor, Event, Events};
+use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
+use crate::scenario::{
+    Assignment, CommitConfig, CommitOffset, CommitPolicy, Offset, Partition, Reset, Strategy,
+};
+use serde::Serialize;
+
+/// Where a consumer's request goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum To {
+    Broker,
+    Coordinator,
+    Sink,
+}
+
+/// A consumer's configuration.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    /// Which consumer this is (its trace name is `consumer-N`).
+    pub number: u8,
+    pub assignment: Assignment,
+    /// With manual assignment: the partitions it reads.
+    pub manual_partitions: Vec<Partition>,
+    pub strategy: Strategy,
+    pub max_poll_records: Offset,
+    pub commit_every: u8,
+    pub eager: bool,
+    pub commit_on_revoke: bool,
+    /// Which offset an at-least-once commit names.
+    pub commit_offset: CommitOffset,
+    /// Worker threads processing a batch in parallel (at-least-once; 1: the poll loop itself).
+    pub workers: u8,
+    pub commit_policy: CommitPolicy,
+    /// `commit.mode` (sync, async, auto) and its knobs.
+    pub commit: CommitConfig,
+    /// Whether requests and replies can be lost (a lossy network): a
+    /// request whose exchange is gone times out and is sent again.
+    pub timeouts: bool,
+    /// The partitions' log end: the consumer stops fetching a partition once
+    /// its position reaches it (a real consumer would keep receiving empty
+    /// batches, which change nothing).
+    pub log_end: Offset,
+    /// `auto.offset.reset`: where a partition with no committed offset starts.
+    pub reset: Reset,
+}
+
+/// A partition the consumer owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Owned {
+    pub partition: Partition,
+    /// Next offset to fetch; None until the committed offset is fetched.
+    pub position: Option<Offset>,
+    /// The committed offset as far as this consumer knows (fetched, or its own last commit).
+    pub committed: Offset,
+    /// To be given up at the next poll.
+    pub revoking: bool,
+}
+
+impl Owned {
+    fn uncommitted(&self) -> bool {
+        self.position.is_some_and(|p| p > self.committed)
+    }
+}
+
+/// What the consumer is doing; every variant but `Idle` and `Done` waits for
+/// one reply. `slot` indexes [`ConsumerState::owned`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Phase {
+    /// Owns no partition and waits for nothing.
+    Idle,
+    /// JoinGroup sent; waiting for the assignment.
+    Joining,
+    /// OffsetFetch sent; waiting for the committed offsets.
+    AwaitingOffsets,
+    /// Fetch sent for partition `slot`.
+    Fetching { slot: u8 },
+    /// Holds records `from .. to`; the Output of `next` is on its way to the sink.
+    Processing { slot: u8, from: Offset, next: Offset, to: Offset },
+    /// The commit (or the transaction) of the batch `.. to` is on its way;
+    /// records `from .. to` are still to be processed once it succeeds
+    /// (at-most-once; at-least-once committing its position mid-batch).
+    Committing { slot: u8, from: Offset, to: Offset },
+    /// Holds records `from .. to` and hands them to its workers: records
+    /// `from .. next` are dispatched, `running` (bit i: record from+i) are
+    /// being processed by a worker, `done` are processed and acknowledged by
+    /// the sink; `committing` is the offset whose commit is on its way.
+    Working {
+        slot: u8,
+        from: Offset,
+        to: Offset,
+        next: Offset,
+        running: u16,
+        done: u16,
+        committing: Option<Offset>,
+    },
+    /// Commits `to` for a partition it is giving up (`commit_on_revoke`), or
+    /// for processed records before going idle (`commit_every`).
+    Flushing { slot: u8, to: Offset },
+    /// Every owned partition is consumed to its log end and committed.
+    Done,
+}
+
+/// Why the consumer must rejoin at its next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Rejoin {
+    No,
+    /// A rebalance started (or a cooperative revocation needs the next round).
+    Rebalance,
+    /// It was evicted or fenced: its partitions are lost, not revoked.
+    Lost,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ConsumerState {
+    pub incarnation: Incarnation,
+    pub member: Option<MemberId>,
+    pub generation: Generation,
+    pub owned: Vec<Owned>,
+    pub phase: Phase,
+    pub rejoin: Rejoin,
+    /// Batches processed since the last commit (at-least-once with `commit_every`).
+    pub batches_since_commit: u8,
+    /// Async and auto commits sent and not answered yet, oldest first.
+    pub pending_commits: Vec<PendingCommit>,
+    /// The sequence number of the latest commit issued (async and auto
+    /// modes): what `"guard": "sequence"` compares a failed commit's with.
+    pub commit_seq: u8,
+    /// auto: `auto.commit.interval.ms` has elapsed; the next poll commits.
+    pub auto_commit_due: bool,
+    /// auto with a worker thread: the records it has queued.
+    pub worker: Option<Queued>,
+}
+
+/// A `commitAsync()` (or auto-commit) on its way: its callback learns the
+/// outcome. `seq` is the consumer's commit sequence number when it was issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PendingCommit {
+    pub partition: Partition,
+    pub offset: Offset,
+    /// How many more times a failure is retried.
+    pub retries_left: u8,
+    pub seq: u8,
+}
+
+/// Records of partition slot `slot` handed to the worker thread: `next .. to`
+/// are still to be processed, the Output of `next` is on its way to the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Queued {
+    pub slot: u8,
+    pub next: Offset,
+    pub to: Offset,
+}
+
+type Out = Vec<(To, Msg)>;
+
+impl Consumer {
+    /// A (re)started process: join the group, or fetch the committed offsets
+    /// of its manually assigned partitions.
+    pub fn start(&self, incarnation: Incarnation, out: &mut Out, ev: &mut Events) -> ConsumerState {
+        if incarnation > 0 {
+            ev.emit(|| Event::Recover { consumer: self.number, joins: self.assignment == Assignment::Group });
+        }
+        let mut state = ConsumerState {
+            incarnation,
+            member: None,
+            generation: 0,
+            owned: Vec::new(),
+            phase: Phase::Idle,
+            rejoin: Rejoin::No,
+            batches_since_commit: 0,
+            pending_commits: Vec::new(),
+            commit_seq: 0,
+            auto_commit_due: false,
+            worker: None,
+        };
+        match self.assignment {
+            Assignment::Manual => {
+                state.owned = self.manual_partitions.iter().map(|&p| owned(p)).collect();
+                self.poll(&mut state, 0, out);
+            }
+            Assignment::Group => {
+                out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: None, owned: vec![] }));
+                state.phase = Phase::Joining;
+            }
+        }
+        state
+    }
+
+    /// Handles a reply or notice. Those addressed to an earlier incarnation
+    /// are dropped (they belong to connections that died with it). Each
+    /// message goes to the mechanism it concerns; a reply the current phase
+    /// does not wait for (a duplicate, a late one) changes nothing.
+    pub fn on_reply(
+        &self,
+        state: &mut ConsumerState,
+        from: Actor,
+        msg: &Msg,
+        out: &mut Out,
+        ev: &mut Events,
+    ) {
+        if msg.reply_incarnation() != Some(state.incarnation) {
+            ev.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
+            return;
+        }
+        self.record_received(msg, ev);
+        match *msg {
+            // The response to an async or auto commit reaches its callback,
+            // whatever the poll loop is doing.
+            Msg::OffsetCommitResponse { partition, offset, .. } if is_pending(state, partition, offset) => {
+                self.on_async_commit_response(state, partition, offset)
+            }
+            // The worker thread (auto-commit with a worker) processed a record.
+            Msg::OutputAck { partition, offset, .. } if worker_thread_holds(state, partition, offset) => {
+                self.worker_next(state, out)
+            }
+            Msg::RebalanceNotice { .. } | Msg::Evicted { .. } => self.on_group_notice(state, msg, out),
+            Msg::JoinResponse { member, generation, ref assignment, .. } => {
+                if state.phase == Phase::Joining {
+                    self.on_assignment(state, member, generation, assignment, out)
+                }
+            }
+            Msg::OffsetFetchResponse { ref offsets, .. } => {
+                if state.phase == Phase::AwaitingOffsets {
+                    self.on_committed_offsets(state, offsets, out)
+                }
+            }
+            Msg::ListOffsetsResponse { ref offsets, .. } => {
+                if state.phase == Phase::AwaitingOffsets {
+                    self.on_log_ends(state, offsets, out)
+                }
+            }
+            Msg::FetchResponse { offset, count, .. } => {
+                if let Phase::Fetching { slot } = state.phase
+                    && self.answers(state, msg)
+                {
+                    self.on_records(state, slot, offset, offset + count, out)
+                }
+            }
+            Msg::OutputAck { offset, .. } => match state.phase {
+                Phase::Processing { slot, from, next, to } if offset == next => {
+                    self.on_processed(state, slot, from, next, to, out)
+                }
+                Phase::Working { from, to, .. } if (from..to).contains(&offset) => {
+                    self.on_worker_processed(state, offset, out)
+                }
+                _ => {}
+            },
+            Msg::OffsetCommitResponse { offset, .. } | Msg::TxnCommitResponse { offset, .. } => {
+                self.on_commit_response(state, msg, offset, out)
+            }
+            Msg::CommitRejected { .. } => self.on_commit_rejected(state, out),
+            Msg::OffsetFetch { .. }
+            | Msg::Fetch { .. }
+            | Msg::ListOffsets { .. }
+            | Msg::Output { .. }
+            | Msg::OffsetCommit { .. }
+            | Msg::TxnCommit { .. }
+            | Msg::TxnOutputs { .. }
+            | Msg::JoinGroup { .. } => {}
+        }
+    }
+
+    /// What the consumer learned from a reply, before it acts on it.
+    fn record_received(&self, msg: &Msg, ev: &mut Events) {
+        if !ev.is_on() {
+            return;
+        }
+        let consumer = self.number;
+        match *msg {
+            Msg::OffsetFetchResponse { ref offsets, .. } => {
+                for &(partition, committed) in offsets {
+                    ev.emit(|| Event::Position {
+                        consumer,
+                        partition,
+                        start: start_at(committed, self.reset),
+                    });
+                }
+            }
+            Msg::ListOffsetsResponse { ref offsets, .. } => {
+                for &(partition, end) in offsets {
+                    ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
+                }
+            }
+            Msg::FetchResponse { partition, offset, count, .. } => {
+                for offset in offset..offset + count {
+                    ev.emit(|| Event::Receive { consumer, partition, offset });
+                }
+            }
+            Msg::OutputAck { partition, offset, .. } => {
+                ev.emit(|| Event::Processed { consumer, partition, offset })
+            }
+            Msg::OffsetCommitResponse { partition, offset, .. }
+            | Msg::TxnCommitResponse { partition, offset, .. } => {
+                ev.emit(|| Event::CommitAck { consumer, partition, offset })
+            }
+            Msg::CommitRejected { partition, offset, .. } => {
+                ev.emit(|| Event::CommitRejected { consumer, partition, offset })
+            }
+            Msg::JoinResponse { member, generation, ref assignment, .. } => {
+                ev.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() })
+            }
+            Msg::RebalanceNotice { .. } => ev.emit(|| Event::Rebalance { consumer }),
+            Msg::Evicted { .. } => ev.emit(|| Event::Evicted { consumer }),
+            Msg::OffsetFetch { .. }
+            | Msg::Fetch { .. }
+            | Msg::ListOffsets { .. }
+            | Msg::Output { .. }
+            | Msg::OffsetCommit { .. }
+            | Msg::TxnCommit { .. }
+            | Msg::TxnOutputs { .. }
+            | Msg::JoinGroup { .. } => {}
+        }
+    }
+
+    /// Whether this consumer, alive, will apply the side effect of `offset`
+    /// of `partition` from the records it holds, provided its pending commit
+    /// (at-most-once) is accepted.
+    pub fn will_process(&self, state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
+        let holds = |slot: u8, from: Offset, to: Offset| {
+            state.owned[slot as usize].partition == partition && (from..to).contains(&offset)
+        };
+        if state.worker.is_some_and(|w| holds(w.slot, w.next, w.to)) {
+            return true;
+        }
+        match state.phase {
+            Phase::Processing { slot, next, to, .. } => holds(slot, next, to),
+            Phase::Working { slot, from, to, done, .. } => {
+                holds(slot, from, to) && done & bit(from, offset) == 0
+            }
+            Phase::Committing { slot, from, to } => {
+                self.strategy != Strategy::ExactlyOnce && holds(slot, from, to)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a reply answers the request the poll loop waits on (a
+    /// duplicating network can deliver an old response again; Kafka's
+    /// correlation ids tell them apart).
+    fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
+        match (self.request(state), reply) {
+            (
+                Some((_, Msg::Fetch { partition: p, offset: o, .. })),
+                &Msg::FetchResponse { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
+            (
+                Some((_, Msg::OffsetCommit { partition: p, offset: o, .. })),
+                &Msg::OffsetCommitResponse { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
+            _ => true,
+        }
+    }
+
+    /// The request the poll loop waits on the reply to, as it was sent.
+    pub fn request(&self, state: &ConsumerState) -> Option<(To, Msg)> {
+        let incarnation = state.incarnation;
+        let partition = |slot: u8| state.owned[slot as usize].partition;
+        let commit = |slot: u8, offset| {
+            let by = committer(state);
+            (To::Coordinator, Msg::OffsetCommit { incarnation, partition: partition(slot), offset, by })
+        };
+        match state.phase {
+            Phase::AwaitingOffsets => {
+                let partitions =
+                    state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
+                Some((To::Coordinator, Msg::OffsetFetch { incarnation, partitions }))
+            }
+            Phase::Fetching { slot } => {
+                let offset = state.owned[slot as usize].position.unwrap_or(0);
+                let max_records = self.max_poll_records;
+                Some((
+                    To::Broker,
+                    Msg::Fetch { incarnation, partition: partition(slot), offset, max_records },
+                ))
+            }
+            Phase::Processing { slot, next, .. } => {
+                Some((To::Sink, Msg::Output { incarnation, partition: partition(slot), offset: next }))
+            }
+            Phase::Committing { slot, from, to } => match self.strategy {
+                Strategy::ExactlyOnce => {
+                    let by = committer(state);
+                    Some((
+                        To::Coordinator,
+                        Msg::TxnCommit { incarnation, partition: partition(slot), from, to, by },
+                    ))
+                }
+                Strategy::AtLeastOnce if self.commit_offset == CommitOffset::Last => {
+                    Some(commit(slot, to - 1))
+                }
+                _ => Some(commit(slot, to)),
+            },
+            Phase::Flushing { slot, to } => Some(commit(slot, to)),
+            _ => None,
+        }
+    }
+}
+
+fn owned(partition: Partition) -> Owned {
+    Owned { partition, position: None, committed: 0, revoking: false }
+}
+
+/// Who the consumer believes it is, as its commits say.
+pub fn committer(state: &ConsumerState) -> Committer {
+    Committer { member: state.member, generation: state.generation }
+}
+
+/// Whether an async or auto commit of `offset` for `partition` awaits its response.
+fn is_pending(state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
+    state.pending_commits.iter().any(|c| (c.partition, c.offset) == (partition, offset))
+}
+
+/// Whether the worker thread (auto-commit with a worker) is processing `offset` of `partition`.
+fn worker_thread_holds(state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
+    state.worker.is_some_and(|w| {
+        w.next == offset && state.owned.get(w.slot as usize).is_some_and(|o| o.partition == partition)
+    })
+}

@@ -1,0 +1,81 @@
+//! The poll loop: one iteration acts on a rebalance, fetches missing
+//! committed offsets, fetches the next partition's records (round-robin),
+//! or commits what is processed and goes idle. As in the Java client, a
+//! rebalance is acted on only here, between batches.
+use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, To};
+use crate::model::msg::Msg;
+use crate::scenario::Partition;
+
+impl Consumer {
+    /// A rebalance notice or eviction is acted on at once by a consumer
+    /// that is between polls with nothing outstanding.
+    pub(super) fn poll_if_waiting(&self, state: &mut ConsumerState, out: &mut Out) {
+        if matches!(state.phase, Phase::Idle | Phase::Done) {
+            self.poll(state, 0, out);
+        }
+    }
+
+    /// One iteration of the poll loop, from partition slot `start` on: act
+    /// on a rebalance, fetch missing committed offsets, fetch records from
+    /// the next partition (round-robin) that has any, or commit what is
+    /// processed and go idle.
+    pub(super) fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Out) {
+        let incarnation = state.incarnation;
+        if state.rejoin == Rejoin::Lost {
+            state.owned.clear();
+            state.generation = 0;
+        }
+        if state.auto_commit_due {
+            self.auto_commit(state, out);
+        }
+        // `commitSync()` every `commit_every` batches commits every owned
+        // partition's position, before the next poll() handles a rebalance.
+        if state.batches_since_commit >= self.commit_every {
+            if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
+                return self.flush(state, slot, out);
+            }
+            state.batches_since_commit = 0;
+        }
+        if state.rejoin == Rejoin::Rebalance && self.eager {
+            state.owned.iter_mut().for_each(|o| o.revoking = true);
+        }
+        if self.commit_on_revoke
+            && let Some(slot) = state.owned.iter().position(|o| o.revoking && o.uncommitted())
+        {
+            return self.flush(state, slot, out);
+        }
+        if state.owned.iter().any(|o| o.revoking) {
+            state.owned.retain(|o| !o.revoking);
+            state.rejoin = Rejoin::Rebalance;
+        }
+        if state.rejoin != Rejoin::No {
+            state.rejoin = Rejoin::No;
+            state.batches_since_commit = 0;
+            let mut kept: Vec<Partition> = state.owned.iter().map(|o| o.partition).collect();
+            kept.sort_unstable();
+            out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned: kept }));
+            state.phase = Phase::Joining;
+            return;
+        }
+        let unknown: Vec<Partition> =
+            state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
+        if !unknown.is_empty() {
+            out.push((To::Coordinator, Msg::OffsetFetch { incarnation, partitions: unknown }));
+            state.phase = Phase::AwaitingOffsets;
+            return;
+        }
+        let n = state.owned.len();
+        let next = (0..n).map(|i| (start + i) % n).find(|&i| state.owned[i].position < Some(self.log_end));
+        if let Some(slot) = next {
+            let o = state.owned[slot];
+            let offset = o.position.unwrap_or(0);
+            let max_records = self.max_poll_records;
+            out.push((To::Broker, Msg::Fetch { incarnation, partition: o.partition, offset, max_records }));
+            state.phase = Phase::Fetching { slot: slot as u8 };
+        } else if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
+            self.flush(state, slot, out);
+        } else {
+            state.phase = if n == 0 { Phase::Idle } else { Phase::Done };
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Where a consumer starts reading a partition: its committed offset, or,
+//! with none, `auto.offset.reset`: earliest (offset 0), latest (the log end,
+//! asked with ListOffsets) or none (NoOffsetForPartitionException: the
+//! partition is read no more).
+use super::{Consumer, ConsumerState, Out, To};
+use crate::model::event::StartAt;
+use crate::model::msg::Msg;
+use crate::scenario::{Offset, Partition, Reset};
+
+impl Consumer {
+    /// The committed offsets of the partitions whose position was unknown.
+    pub(super) fn on_committed_offsets(
+        &self,
+        state: &mut ConsumerState,
+        offsets: &[(Partition, Option<Offset>)],
+        out: &mut Out,
+    ) {
+        let (mut latest, mut failed) = (Vec::new(), Vec::new());
+        for &(partition, committed) in offsets {
+            if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+                match start_at(committed, self.reset) {
+                    StartAt::LogEnd => latest.push(partition),
+                    StartAt::Fail => failed.push(partition),
+                    StartAt::Offset { offset, .. } => o.position = Some(offset),
+                }
+                o.committed = committed.unwrap_or(0);
+            }
+        }
+        // NoOffsetForPartitionException: the consumer reads nothing
+        // more of these partitions.
+        state.owned.retain(|o| !failed.contains(&o.partition));
+        if latest.is_empty() {
+            self.poll(state, 0, out);
+        } else {
+            // auto.offset.reset=latest: ask the broker where the logs end now.
+            let incarnation = state.incarnation;
+            out.push((To::Broker, Msg::ListOffsets { incarnation, partitions: latest }));
+        }
+    }
+
+    /// auto.offset.reset=latest: the log ends the broker reported.
+    pub(super) fn on_log_ends(
+        &self,
+        state: &mut ConsumerState,
+        offsets: &[(Partition, Offset)],
+        out: &mut Out,
+    ) {
+        for &(partition, end) in offsets {
+            if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
+                o.position = Some(end);
+            }
+        }
+        self.poll(state, 0, out);
+    }
+}
+
+/// Where a partition starts, given its committed offset and
+/// `auto.offset.reset` (earliest is offset 0: the log is never truncated here).
+pub fn start_at(committed: Option<Offset>, reset: Reset) -> StartAt {
+    match (committed, reset) {
+        (None, Reset::Latest) => StartAt::LogEnd,
+        (None, Reset::None) => StartAt::Fail,
+        (committed, _) => StartAt::Offset { offset: committed.unwrap_or(0), committed: committed.is_some() },
+    }
+}

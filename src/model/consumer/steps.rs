@@ -1,0 +1,103 @@
+//! A consumer's own nondeterministic steps, offered to the checker as
+//! [`crate::model::choice::Choice::Consumer`]: a worker finishing, the
+//! outstanding request timing out (`request.timeout.ms`), a pending async
+//! commit failing (its callback retries it or not), the auto-commit interval
+//! elapsing.
+use super::commit::uncommitted_positions;
+use super::{Consumer, ConsumerState, Out, Phase, To, committer};
+use crate::model::choice::Choice;
+use crate::model::event::{Event, Events};
+use crate::model::msg::Msg;
+use crate::scenario::{CommitGuard, CommitMode, Offset};
+use serde::Serialize;
+
+/// A consumer's own nondeterministic step, offered to the checker as
+/// [`super::choice::Choice::Consumer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    /// A worker (parallel workers) finished this offset.
+    WorkerDone(Offset),
+    /// The pending async or auto commit at this index failed (its request
+    /// or its response was lost).
+    CommitTimeout(u8),
+    /// `auto.commit.interval.ms` elapsed.
+    AutoCommitDue,
+    /// The outstanding request timed out (`request.timeout.ms`).
+    Timeout,
+}
+
+impl Consumer {
+    /// The consumer's own steps it offers the checker now: timeouts of its
+    /// request and of each pending commit (with a lossy network; which of
+    /// them can happen is [`crate::model::KafkaModel`]'s to say: only those
+    /// whose request and reply are both gone), and the auto-commit interval elapsing.
+    pub fn steps(&self, state: &ConsumerState) -> Vec<Choice> {
+        let mut steps = Vec::new();
+        if self.timeouts {
+            steps.push(Choice::Consumer(Step::Timeout));
+            steps.extend(
+                (0..state.pending_commits.len() as u8).map(|i| Choice::Consumer(Step::CommitTimeout(i))),
+            );
+        }
+        if self.commit.mode == CommitMode::Auto
+            && !state.auto_commit_due
+            && uncommitted_positions(state).next().is_some()
+        {
+            steps.push(Choice::Consumer(Step::AutoCommitDue));
+        }
+        steps
+    }
+
+    /// Whether the consumer offers steps of its own beyond its workers'.
+    pub fn has_steps(&self) -> bool {
+        self.timeouts || self.commit.mode == CommitMode::Auto
+    }
+
+    /// Takes one of its own steps.
+    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out, ev: &mut Events) {
+        let consumer = self.number;
+        match step {
+            Step::WorkerDone(offset) => {
+                let partition = match state.phase {
+                    Phase::Working { slot, .. } => state.owned[slot as usize].partition,
+                    _ => 0,
+                };
+                ev.emit(|| Event::WorkerDone { consumer, partition, offset });
+                self.on_worker_done(state, offset, out)
+            }
+            // request.timeout.ms: the request is sent again.
+            Step::Timeout => {
+                let request = self.request(state);
+                ev.emit(|| Event::Timeout { consumer, request: request.as_ref().map(|(_, m)| m.clone()) });
+                out.extend(request)
+            }
+            Step::CommitTimeout(i) => {
+                let Some(&c) = state.pending_commits.get(i as usize) else { return };
+                let newer = c.seq != state.commit_seq;
+                let guarded = self.commit.guard == CommitGuard::Sequence && newer;
+                let (partition, offset, seq) = (c.partition, c.offset, c.seq);
+                if c.retries_left > 0 && !guarded {
+                    let (retries_left, newer) = (c.retries_left, newer.then_some(state.commit_seq));
+                    ev.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
+                    // The callback calls commitAsync(offset) again.
+                    state.pending_commits[i as usize].retries_left -= 1;
+                    let by = committer(state);
+                    let (incarnation, partition, offset) = (state.incarnation, c.partition, c.offset);
+                    out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
+                } else {
+                    let guard = guarded.then_some((state.commit_seq, seq));
+                    ev.emit(|| Event::CommitFailed { consumer, partition, offset, guard });
+                    state.pending_commits.remove(i as usize);
+                }
+            }
+            Step::AutoCommitDue => {
+                ev.emit(|| Event::AutoCommitDue { consumer });
+                state.auto_commit_due = true;
+                // A loop at the log end keeps polling (empty polls), so it commits now.
+                if matches!(state.phase, Phase::Idle | Phase::Done) {
+                    self.auto_commit(state, out);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Unit tests of the consumer: each mechanism driven by the replies it would get.
+
+use super::workers::contiguous_safe_offset;
+use super::*;
+use crate::model::event::{Actor, Events};
+use crate::scenario::{AutoProcessing, CommitGuard, CommitMode};
+
+const MANUAL: Committer = Committer { member: None, generation: 0 };
+
+fn consumer(strategy: Strategy, max_poll_records: Offset) -> Consumer {
+    Consumer {
+        number: 0,
+        assignment: Assignment::Manual,
+        manual_partitions: vec![0],
+        strategy,
+        max_poll_records,
+        commit_every: 1,
+        eager: true,
+        commit_on_revoke: false,
+        commit_offset: CommitOffset::Next,
+        workers: 1,
+        commit_policy: CommitPolicy::Contiguous,
+        log_end: 3,
+        reset: Reset::Earliest,
+        commit: CommitConfig::default(),
+        timeouts: false,
+    }
+}
+
+fn group(strategy: Strategy, eager: bool, commit_on_revoke: bool) -> Consumer {
+    Consumer { assignment: Assignment::Group, eager, commit_on_revoke, ..consumer(strategy, 1) }
+}
+
+/// Feeds replies to a consumer and returns the requests it sent, in order.
+fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg)> {
+    let mut out = Vec::new();
+    for reply in replies {
+        c.on_reply(state, Actor::Coordinator, reply, &mut out, &mut Events::off());
+    }
+    out
+}
+
+fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
+    let mut out = Vec::new();
+    let state = c.start(incarnation, &mut out, &mut Events::off());
+    let expected = match c.assignment {
+        Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
+        Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
+    };
+    assert_eq!(out, vec![(To::Coordinator, expected)]);
+    state
+}
+
+// Messages of incarnation 0 about partition 0.
+fn offsets(committed: Option<Offset>) -> Msg {
+    Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, committed)] }
+}
+fn records(offset: Offset, count: Offset) -> Msg {
+    Msg::FetchResponse { incarnation: 0, partition: 0, offset, count }
+}
+fn output(offset: Offset) -> (To, Msg) {
+    (To::Sink, Msg::Output { incarnation: 0, partition: 0, offset })
+}
+fn output_ack(offset: Offset) -> Msg {
+    Msg::OutputAck { incarnation: 0, partition: 0, offset }
+}
+fn commit(offset: Offset, by: Committer) -> (To, Msg) {
+    (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset, by })
+}
+fn commit_ack(offset: Offset) -> Msg {
+    Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset }
+}
+fn assigned(generation: Generation, assignment: Vec<Partition>) -> Msg {
+    Msg::JoinResponse { incarnation: 0, member: 7, generation, assignment }
+}
+fn fetch(offset: Offset) -> (To, Msg) {
+    (To::Broker, Msg::Fetch { incarnation: 0, partition: 0, offset, max_records: 1 })
+}
+
+#[test]
+fn resumes_from_committed_offset_or_earliest() {
+    let c = consumer(Strategy::AtLeastOnce, 2);
+    let mut s = started(&c, 0);
+    let fetch = Msg::Fetch { incarnation: 0, partition: 0, offset: 1, max_records: 2 };
+    assert_eq!(run(&c, &mut s, &[offsets(Some(1))]), vec![(To::Broker, fetch)]);
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(None)]);
+    assert!(matches!(sent[0].1, Msg::Fetch { offset: 0, .. }));
+}
+
+#[test]
+fn at_least_once_processes_the_batch_then_commits() {
+    let c = consumer(Strategy::AtLeastOnce, 2);
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2), output_ack(1), output_ack(2)]);
+    assert_eq!(sent[1..], [output(1), output(2), commit(3, MANUAL)]);
+    assert!(run(&c, &mut s, &[commit_ack(3)]).is_empty());
+    assert_eq!(s.phase, Phase::Done);
+}
+
+#[test]
+fn commit_every_leaves_processed_records_uncommitted_until_idle() {
+    let c = Consumer { commit_every: 2, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(None), records(0, 1), output_ack(0)]);
+    assert_eq!(sent[2], fetch(1), "no commit after the first batch");
+    let sent = run(&c, &mut s, &[records(1, 1), output_ack(1), commit_ack(2), records(2, 1), output_ack(2)]);
+    assert_eq!(sent[1], commit(2, MANUAL));
+    assert_eq!(sent.last(), Some(&commit(3, MANUAL)), "what is left is committed when idle");
+}
+
+#[test]
+fn at_most_once_commits_before_processing() {
+    let c = consumer(Strategy::AtMostOnce, 2);
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
+    assert_eq!(sent[1], commit(3, MANUAL));
+    assert!(c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
+    assert_eq!(run(&c, &mut s, &[commit_ack(3)]), vec![output(1)]);
+    run(&c, &mut s, &[output_ack(1)]);
+    assert!(!c.will_process(&s, 0, 1) && c.will_process(&s, 0, 2));
+}
+
+#[test]
+fn exactly_once_sends_one_transaction_per_batch() {
+    let c = consumer(Strategy::ExactlyOnce, 2);
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
+    let txn = Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3, by: MANUAL };
+    assert_eq!(sent[1], (To::Coordinator, txn));
+    assert!(!c.will_process(&s, 0, 1), "the transaction, not the consumer, holds the outputs");
+}
+
+#[test]
+fn replies_to_an_earlier_incarnation_are_dropped() {
+    let c = consumer(Strategy::AtLeastOnce, 1);
+    let mut s = started(&c, 1);
+    let before = s.clone();
+    assert!(run(&c, &mut s, &[offsets(Some(1))]).is_empty());
+    assert_eq!(s, before);
+}
+
+#[test]
+fn polls_owned_partitions_round_robin() {
+    let c = Consumer { manual_partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut out = Vec::new();
+    let mut s = c.start(0, &mut out, &mut Events::off());
+    let offsets = vec![(0, Some(3)), (2, None)];
+    let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
+    assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
+}
+
+#[test]
+fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
+    for commit_on_revoke in [false, true] {
+        let c = Consumer { commit_every: 2, ..group(Strategy::AtLeastOnce, true, commit_on_revoke) };
+        let mut s = started(&c, 0);
+        let by = Committer { member: Some(7), generation: 1 };
+        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }, output_ack(0)]);
+        let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+        if commit_on_revoke {
+            assert_eq!(sent, vec![commit(1, by)], "onPartitionsRevoked commits what is processed");
+            assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![join]);
+        } else {
+            assert_eq!(sent, vec![join], "offset 0 is processed but not committed");
+        }
+        assert!(s.owned.is_empty());
+    }
+}
+
+#[test]
+fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
+    let c = group(Strategy::AtLeastOnce, false, false);
+    let mut s = started(&c, 0);
+    run(&c, &mut s, &[assigned(1, vec![0, 1])]);
+    let both = vec![(0, None), (1, None)];
+    run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets: both }]);
+    run(&c, &mut s, &[records(0, 1), output_ack(0), commit_ack(1)]);
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    assert!(sent.is_empty(), "waits for the fetch of partition 1");
+    let sent = run(&c, &mut s, &[Msg::FetchResponse { incarnation: 0, partition: 1, offset: 0, count: 1 }]);
+    assert_eq!(sent.len(), 1);
+    s.phase = Phase::Done;
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    let keep = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0, 1] };
+    assert_eq!(sent, vec![(To::Coordinator, keep)]);
+    let sent = run(&c, &mut s, &[assigned(2, vec![0])]);
+    let revoked = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0] };
+    assert_eq!(sent, vec![(To::Coordinator, revoked)], "KIP-429: revoke, then rejoin");
+    assert_eq!(s.owned[0].position, Some(1), "partition 0 keeps its position");
+}
+
+#[test]
+fn a_rejected_commit_loses_the_partitions_and_rejoins() {
+    let c = group(Strategy::AtMostOnce, true, true);
+    let mut s = started(&c, 0);
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+    let sent = run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 }]);
+    let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
+    assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
+    assert!(s.owned.is_empty() && s.generation == 0);
+}
+
+#[test]
+fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
+    let earliest = consumer(Strategy::AtLeastOnce, 1);
+    let mut s = started(&earliest, 0);
+    assert_eq!(run(&earliest, &mut s, &[offsets(None)]), vec![fetch(0)]);
+
+    let latest = Consumer { reset: Reset::Latest, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&latest, 0);
+    let sent = run(&latest, &mut s, &[offsets(None)]);
+    let list = Msg::ListOffsets { incarnation: 0, partitions: vec![0] };
+    assert_eq!(sent, vec![(To::Broker, list)], "asks where the log ends");
+    assert_eq!((s.phase, s.owned[0].position), (Phase::AwaitingOffsets, None));
+    let end = Msg::ListOffsetsResponse { incarnation: 0, offsets: vec![(0, 2)] };
+    let sent = run(&latest, &mut s, &[end]);
+    assert_eq!(sent, vec![fetch(2)], "resumes at the log end, past offsets 0 and 1");
+    let mut s = started(&latest, 0);
+    assert_eq!(run(&latest, &mut s, &[offsets(Some(1))]), vec![fetch(1)], "a commit wins");
+
+    let none = Consumer { reset: Reset::None, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&none, 0);
+    assert!(run(&none, &mut s, &[offsets(None)]).is_empty(), "NoOffsetForPartitionException");
+    assert!(s.owned.is_empty());
+    assert_eq!(s.phase, Phase::Idle);
+}
+
+fn async_consumer(retries: u8, guard: CommitGuard) -> Consumer {
+    let commit = CommitConfig { mode: CommitMode::Async, retries, guard, ..CommitConfig::default() };
+    Consumer { commit, timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) }
+}
+
+#[test]
+fn commit_async_does_not_wait_and_a_failed_older_commit_is_retried_unless_guarded() {
+    for guard in [CommitGuard::None, CommitGuard::Sequence] {
+        let c = async_consumer(1, guard);
+        let mut s = started(&c, 0);
+        let sent = run(&c, &mut s, &[offsets(None), records(0, 1), output_ack(0)]);
+        assert_eq!(sent[2..], [commit(1, MANUAL), fetch(1)], "commitAsync, then the next poll at once");
+        let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
+        assert_eq!(sent[1..], [commit(2, MANUAL), fetch(2)]);
+        assert_eq!(s.pending_commits.iter().map(|p| (p.offset, p.seq)).collect::<Vec<_>>(), [(1, 1), (2, 2)]);
+        // Commit 1's request was lost: its callback runs.
+        let mut out = Vec::new();
+        c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
+        match guard {
+            CommitGuard::None => {
+                assert_eq!(out, vec![commit(1, MANUAL)], "the older offset is committed again");
+                assert_eq!(s.pending_commits[0].retries_left, 0);
+                let mut out = Vec::new();
+                c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
+                assert!(out.is_empty(), "no retries left");
+            }
+            CommitGuard::Sequence => assert!(out.is_empty(), "commit 2 was issued since: no retry"),
+        }
+        assert_eq!(s.pending_commits.len(), 1);
+        run(&c, &mut s, &[commit_ack(2)]);
+        assert!(s.pending_commits.is_empty() && s.owned[0].committed == 2);
+    }
+}
+
+#[test]
+fn a_timed_out_request_is_sent_again_as_it_was() {
+    let c = Consumer { timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&c, 0);
+    let mut out = Vec::new();
+    c.on_step(&mut s, Step::Timeout, &mut out, &mut Events::off());
+    assert_eq!(out, vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, partitions: vec![0] })]);
+    run(&c, &mut s, &[offsets(None), records(0, 1)]);
+    assert_eq!(c.request(&s), Some(output(0)), "the Output whose acknowledgement it waits for");
+    run(&c, &mut s, &[output_ack(0)]);
+    assert_eq!(c.request(&s), Some(commit(1, MANUAL)));
+    assert!(run(&c, &mut s, &[commit_ack(0)]).is_empty(), "a duplicate of another response answers nothing");
+    assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![fetch(1)]);
+}
+
+#[test]
+fn auto_commit_commits_the_positions_earlier_polls_returned() {
+    let auto = CommitConfig { mode: CommitMode::Auto, ..CommitConfig::default() };
+    let c = Consumer { commit: auto, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&c, 0);
+    run(&c, &mut s, &[offsets(None), records(0, 1)]);
+    let mut out = Vec::new();
+    c.on_step(&mut s, Step::AutoCommitDue, &mut out, &mut Events::off());
+    assert!(out.is_empty() && s.auto_commit_due, "waits for the next poll");
+    let sent = run(&c, &mut s, &[output_ack(0)]);
+    assert_eq!(
+        sent,
+        vec![commit(1, MANUAL), fetch(1)],
+        "in-poll: offset 0 is processed when the poll commits 1"
+    );
+
+    let worker = CommitConfig { processing: AutoProcessing::Worker, ..auto };
+    let c = Consumer { commit: worker, ..consumer(Strategy::AtLeastOnce, 1) };
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(None), records(0, 1)]);
+    assert_eq!(sent[1..], [output(0), fetch(1)], "the worker processes while the loop polls on");
+    c.on_step(&mut s, Step::AutoCommitDue, &mut Vec::new(), &mut Events::off());
+    let sent = run(&c, &mut s, &[records(1, 1)]);
+    assert_eq!(sent, vec![commit(2, MANUAL), fetch(2)], "the poll commits past queued offsets 0 and 1");
+    assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 1), "the worker still holds them");
+    assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![output(1)]);
+}
+
+#[test]
+fn the_contiguous_policy_is_the_trackers_answer() {
+    // Records 3..6 dispatched; 4 and 5 done, 3 still running.
+    assert_eq!(contiguous_safe_offset(3, 6, 0b110), 3);
+    assert_eq!(contiguous_safe_offset(3, 6, 0b111), 6);
+    assert_eq!(contiguous_safe_offset(3, 6, 0b011), 5);
+    assert_eq!(contiguous_safe_offset(3, 3, 0), 3);
+}
+
+#[test]
+fn workers_finish_in_any_order_and_the_policy_decides_the_commit() {
+    for (policy, expected) in [(CommitPolicy::Contiguous, None), (CommitPolicy::HighestCompleted, Some(2))] {
+        let c = Consumer { workers: 2, commit_policy: policy, ..consumer(Strategy::AtLeastOnce, 3) };
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[offsets(None), records(0, 3)]);
+        assert_eq!(c.running(&s), vec![0, 1], "two workers, two records at a time");
+        let mut out = Vec::new();
+        c.on_worker_done(&mut s, 1, &mut out);
+        assert_eq!(out, vec![output(1)], "a worker applies its record's side effect");
+        let sent = run(&c, &mut s, &[output_ack(1)]);
+        assert_eq!(c.running(&s), vec![0, 2], "the idle worker takes the next record");
+        let committed = sent.iter().find_map(|(_, m)| match m {
+            Msg::OffsetCommit { offset, .. } => Some(*offset),
+            _ => None,
+        });
+        assert_eq!(committed, expected, "{policy:?}");
+        assert!(c.will_process(&s, 0, 0), "record 0 is still with a worker");
+    }
+}
+
+#[test]
+fn a_new_member_id_means_the_partitions_were_lost() {
+    let c = group(Strategy::AtMostOnce, false, false);
+    let mut s = started(&c, 0);
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    s.phase = Phase::Done;
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    assert_eq!(s.phase, Phase::Joining, "cooperative: rejoins keeping partition 0");
+    let as_new_member = Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![0] };
+    let sent = run(&c, &mut s, &[as_new_member]);
+    let refetch = Msg::OffsetFetch { incarnation: 0, partitions: vec![0] };
+    assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
+}
+
+#[test]
+fn commit_offset_last_is_one_low_and_position_is_the_batch_end_mid_batch() {
+    let last = Consumer { commit_offset: CommitOffset::Last, ..consumer(Strategy::AtLeastOnce, 2) };
+    let mut s = started(&last, 0);
+    let sent = run(&last, &mut s, &[offsets(None), records(0, 2), output_ack(0), output_ack(1)]);
+    assert_eq!(sent.last(), Some(&commit(1, MANUAL)), "offset 1 is processed; 1 is committed");
+
+    let position = Consumer { commit_offset: CommitOffset::Position, ..consumer(Strategy::AtLeastOnce, 2) };
+    let mut s = started(&position, 0);
+    let sent = run(&position, &mut s, &[offsets(None), records(0, 2), output_ack(0)]);
+    assert_eq!(sent.last(), Some(&commit(2, MANUAL)), "the position passes offset 1, unprocessed");
+    assert!(position.will_process(&s, 0, 1), "offset 1 is processed once the commit succeeds");
+    assert_eq!(run(&position, &mut s, &[commit_ack(2)]), vec![output(1)]);
+}
