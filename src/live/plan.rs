@@ -137,30 +137,25 @@ impl Plan {
     /// configuration cannot be run live (fields that are the model's alone).
     pub fn new(s: &Scenario) -> Result<Plan, Vec<String>> {
         let d = Scenario::default();
-        let mut why = Vec::new();
-        let mut no = |cond: bool, what: &str| {
-            if cond {
-                why.push(what.to_string());
-            }
-        };
-        no(
-            s.workers > 1,
-            "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)",
-        );
         let delivery = Delivery::of(s);
-        if let Err(e) = &delivery {
-            no(true, e);
-        }
-        no(s.network != d.network, "network: the harness injects process faults, not network faults");
-        no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock");
-        no(
-            s.offsets_topic != d.offsets_topic,
-            "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
-        );
-        no(
-            s.group.fencing != d.group.fencing,
-            "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
-        );
+        let no = |cond: bool, what: &str| cond.then(|| what.to_string());
+        let why: Vec<String> = [
+            no(s.workers > 1, "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)"),
+            delivery.as_ref().err().cloned(),
+            no(s.network != d.network, "network: the harness injects process faults, not network faults"),
+            no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock"),
+            no(
+                s.offsets_topic != d.offsets_topic,
+                "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
+            ),
+            no(
+                s.group.fencing != d.group.fencing,
+                "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let (Ok(delivery), true) = (delivery, why.is_empty()) else { return Err(why) };
         let membership = match s.group.assignment {
             Assignment::Manual => Membership::Manual,
