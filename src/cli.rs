@@ -167,7 +167,7 @@ pub fn main() -> i32 {
             run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
-        Command::Consumer(args) => match crate::live::consumer::run(&args) {
+        Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 eprintln!("kafkacheck consumer: {e}");

@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod client;
 pub mod live;
 pub mod model;
 pub mod properties;

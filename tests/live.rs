@@ -208,6 +208,40 @@ fn scenarios_the_broker_cannot_run_are_refused_with_the_reason() {
 }
 
 #[test]
+fn every_consumer_plan_of_a_runnable_model_file_survives_its_command_line() {
+    use kafkacheck::live::plan::{ConsumerPlan, Plan, RunPlan};
+    let run = RunPlan {
+        bootstrap: "127.0.0.1:1".into(),
+        topic: "t".into(),
+        group: "t-group".into(),
+        sink: "/tmp/sink.log".into(),
+        session_timeout_ms: 2000,
+    };
+    let mut runnable = 0;
+    for entry in std::fs::read_dir("models").unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = kafkacheck::scenario::load(&path).unwrap();
+        let Ok(plan) = Plan::new(&scenario) else { continue };
+        runnable += 1;
+        for c in 0..plan.consumers {
+            let mine = plan.consumer(&run, c, 1, Vec::new(), true);
+            assert_eq!(ConsumerPlan::from_json(&mine.to_json()).as_ref(), Ok(&mine), "{}", path.display());
+        }
+    }
+    assert!(runnable >= 20, "live-runnable model files: {runnable}");
+}
+
+#[test]
+fn the_consumer_process_refuses_a_broken_plan() {
+    let out = kafkacheck(&["consumer", "{\"run\": {}}"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a consumer plan"), "{err}");
+    let out = kafkacheck(&["consumer", "--bootstrap", "127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(2), "no per-knob flags: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn a_killed_harness_takes_its_broker_and_consumers_with_it() {
     let Some((_one, work)) = live_test() else { return };
     let dir = work.path().to_str().unwrap();

@@ -1,90 +1,44 @@
 //! The real consumer the live harness runs: one process per consumer of a
 //! scenario (the hidden `kafkacheck consumer` subcommand, so that the one
 //! binary `cargo run` or `cargo install` builds is all it takes), an rdkafka `BaseConsumer` in a poll loop
-//! that follows the scenario's delivery strategy as the model's consumer does.
+//! that follows its [`ConsumerPlan`] as the model's consumer follows the scenario.
 //!
-//! | strategy | one batch |
+//! | delivery | one batch |
 //! |---|---|
 //! | at-most-once | receive → commitSync(last + 1) → process each |
-//! | at-least-once | receive → process each → commitSync (`commit.offset`, every `commit_every` batches) |
+//! | at-least-once | receive → process each → commitSync (the offset [`commit_offset::named`] names, every `every` batches) |
+//! | auto-commit | receive → process each (or hand it to a worker thread); librdkafka's timer commits |
 //! | exactly-once | receive → for each record: output and offset in one sink write (the external-store pattern) |
 //!
 //! It reports every step on stdout ([`Report`]) and halts at the fault
-//! points the harness names (`--halt point:count`), so that a SIGKILL or
+//! points its plan names (`halts`), so that a SIGKILL or
 //! SIGSTOP lands exactly where a model trace crashed or paused the consumer.
 //! A batch is up to `max_poll_records` records of one partition, as one
 //! Fetch in the model returns.
 
+use super::plan::{ConsumerPlan, Delivery, Partitions};
 use super::sink::{SinkLog, SinkWriter};
 use super::wire::{Halt, Point, Report};
 use super::worker::Worker;
-use crate::scenario::{Assignor, CommitOffset, Strategy};
+use crate::client::commit_offset::{self, CommitTime};
+use crate::scenario::{Assignor, CommitOffset};
 use clap::Args;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::Message;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
-use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// The consumer process's command line; the harness builds it (see `run.rs`).
+/// The consumer process's command line: its whole plan as one JSON
+/// argument, which the harness writes (see `run.rs`).
 #[derive(Args, Debug, Clone)]
 pub struct ConsumerArgs {
-    #[arg(long)]
-    pub bootstrap: String,
-    #[arg(long)]
-    pub topic: String,
-    #[arg(long)]
-    pub group: String,
-    /// This consumer's number, 0-based.
-    #[arg(long)]
-    pub index: usize,
-    /// Which start of this consumer this process is (1 for the first).
-    #[arg(long)]
-    pub incarnation: u32,
-    #[arg(long)]
-    pub consumers: usize,
-    #[arg(long)]
-    pub partitions: i32,
-    #[arg(long, value_parser = kebab::<Strategy>)]
-    pub strategy: Strategy,
-    #[arg(long, default_value_t = 1)]
-    pub max_poll_records: usize,
-    /// subscribe() and let the group assign partitions (default: assign() p mod consumers).
-    #[arg(long)]
-    pub group_assignment: bool,
-    #[arg(long, value_parser = kebab::<Assignor>, default_value = "range")]
-    pub assignor: Assignor,
-    #[arg(long, value_parser = kebab::<CommitOffset>, default_value = "next")]
-    pub commit_offset: CommitOffset,
-    #[arg(long, default_value_t = 1)]
-    pub commit_every: u32,
-    #[arg(long)]
-    pub commit_on_revoke: bool,
-    #[arg(long)]
-    pub sink: PathBuf,
-    #[arg(long, default_value_t = 6000)]
-    pub session_timeout_ms: u32,
-    /// `enable.auto.commit` with this `auto.commit.interval.ms` (librdkafka's:
-    /// a background timer commits the offsets stored as poll returned records).
-    #[arg(long)]
-    pub auto_commit_ms: Option<u32>,
-    /// Hand records to a worker thread that takes this long over each.
-    #[arg(long)]
-    pub worker_ms: Option<u64>,
-    /// Halt after the count-th step of this kind (`receive:2`, `commit:1`, `process:0`).
-    #[arg(long = "halt")]
-    pub halts: Vec<Halt>,
-}
-
-/// Parses a scenario enum from its kebab-case name, as the scenario file spells it.
-fn kebab<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| e.to_string())
+    #[arg(value_parser = ConsumerPlan::from_json)]
+    pub plan: ConsumerPlan,
 }
 
 /// The rdkafka name of an assignor (`partition.assignment.strategy`).
@@ -273,147 +227,216 @@ fn wait_for_go(halt: Halt) {
     }
 }
 
-/// Runs the poll loop until the harness kills the process.
-pub fn run(args: &ConsumerArgs) -> Result<(), String> {
+/// The rdkafka configuration of a plan's consumer.
+pub fn client_config(plan: &ConsumerPlan) -> ClientConfig {
+    let run = &plan.run;
+    let auto_commit = plan.delivery.auto_commit();
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &run.bootstrap)
+        .set("group.id", &run.group)
+        .set("client.id", format!("kafkacheck-consumer-{}-{}", plan.consumer, plan.incarnation))
+        .set("enable.auto.commit", auto_commit.is_some().to_string())
+        .set("enable.auto.offset.store", auto_commit.is_some().to_string())
+        .set("auto.commit.interval.ms", auto_commit.map_or(5000, |d| d.as_millis()).to_string())
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "true")
+        .set("session.timeout.ms", run.session_timeout_ms.to_string())
+        .set("heartbeat.interval.ms", heartbeat_ms(run.session_timeout_ms).to_string())
+        .set("partition.assignment.strategy", assignor_name(assignor(&plan.partitions)))
+        .set("fetch.wait.max.ms", "50")
+        .set("reconnect.backoff.ms", "20")
+        .set("retry.backoff.ms", "20")
+        .set_log_level(RDKafkaLogLevel::Warning);
+    config
+}
+
+/// The group's assignor; under `assign()` none deals partitions out, and
+/// librdkafka is given its first, `range`.
+fn assignor(partitions: &Partitions) -> Assignor {
+    match partitions {
+        Partitions::Subscribe { assignor, .. } => *assignor,
+        Partitions::Assign(_) => Assignor::Range,
+    }
+}
+
+fn open_sink(plan: &ConsumerPlan) -> Result<SinkWriter, String> {
+    let path = &plan.run.sink;
+    SinkWriter::open(path, plan.consumer, plan.incarnation)
+        .map_err(|e| format!("cannot open the sink {}: {e}", path.display()))
+}
+
+/// subscribe(), or assign() of the plan's partitions, each from where it
+/// resumes: exactly-once from the external store, the others from Kafka's
+/// committed offset.
+fn join(consumer: &BaseConsumer<LiveContext>, plan: &ConsumerPlan) -> Result<(), String> {
+    let topic = &plan.run.topic;
+    let mine = match &plan.partitions {
+        Partitions::Subscribe { .. } => {
+            return consumer.subscribe(&[topic]).map_err(|e| format!("subscribe: {e}"));
+        }
+        Partitions::Assign(mine) => mine,
+    };
+    let store = SinkLog::read(&plan.run.sink).map_err(|e| format!("cannot read the sink: {e}"))?;
+    let mut tpl = TopicPartitionList::new();
+    for &p in mine {
+        let from = match (plan.delivery, store.next_offset(p)) {
+            (Delivery::ExactlyOnce, Some(next)) => Offset::Offset(next),
+            (Delivery::ExactlyOnce, None) => Offset::Beginning,
+            _ => Offset::Stored,
+        };
+        tpl.add_partition_offset(topic, p, from).map_err(|e| format!("assign: {e}"))?;
+    }
+    consumer.assign(&tpl).map_err(|e| format!("assign: {e}"))?;
+    emit(Report::Assigned(mine.clone()));
+    *consumer.context().owned.borrow_mut() = Some(mine.iter().copied().collect());
+    Ok(())
+}
+
+/// Runs the poll loop of `plan` until the harness kills the process.
+pub fn run(plan: &ConsumerPlan) -> Result<(), String> {
     let context = LiveContext {
-        topic: args.topic.clone(),
-        commit_on_revoke: args.commit_on_revoke,
+        topic: plan.run.topic.clone(),
+        commit_on_revoke: matches!(plan.partitions, Partitions::Subscribe { commit_on_revoke: true, .. }),
         owned: RefCell::new(None),
         uncommitted: RefCell::new(BTreeMap::new()),
         at_end: RefCell::new(BTreeSet::new()),
         rebalanced: std::cell::Cell::new(false),
-        auto_commit: args.auto_commit_ms.is_some(),
+        auto_commit: plan.delivery.auto_commit().is_some(),
     };
-    let session = args.session_timeout_ms;
-    let consumer: BaseConsumer<LiveContext> = ClientConfig::new()
-        .set("bootstrap.servers", &args.bootstrap)
-        .set("group.id", &args.group)
-        .set("client.id", format!("kafkacheck-consumer-{}-{}", args.index, args.incarnation))
-        .set("enable.auto.commit", args.auto_commit_ms.is_some().to_string())
-        .set("enable.auto.offset.store", args.auto_commit_ms.is_some().to_string())
-        .set("auto.commit.interval.ms", args.auto_commit_ms.unwrap_or(5000).to_string())
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "true")
-        .set("session.timeout.ms", session.to_string())
-        .set("heartbeat.interval.ms", heartbeat_ms(session).to_string())
-        .set("partition.assignment.strategy", assignor_name(args.assignor))
-        .set("fetch.wait.max.ms", "50")
-        .set("reconnect.backoff.ms", "20")
-        .set("retry.backoff.ms", "20")
-        .set_log_level(RDKafkaLogLevel::Warning)
+    let consumer: BaseConsumer<LiveContext> = client_config(plan)
         .create_with_context(context)
         .map_err(|e| format!("cannot create the consumer: {e}"))?;
-    let sink_path = args.sink.clone();
-    let mut sink = SinkWriter::open(&sink_path, args.index, args.incarnation)
-        .map_err(|e| format!("cannot open the sink {}: {e}", sink_path.display()))?;
-
-    if args.group_assignment {
-        consumer.subscribe(&[&args.topic]).map_err(|e| format!("subscribe: {e}"))?;
-    } else {
-        let mine: BTreeSet<i32> =
-            (0..args.partitions).filter(|p| *p as usize % args.consumers == args.index).collect();
-        let store = SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?;
-        let mut tpl = TopicPartitionList::new();
-        for &p in &mine {
-            // exactly-once resumes from the external store; the others from Kafka's committed offset.
-            let from = match (args.strategy, store.next_offset(p)) {
-                (Strategy::ExactlyOnce, Some(next)) => Offset::Offset(next),
-                (Strategy::ExactlyOnce, None) => Offset::Beginning,
-                _ => Offset::Stored,
-            };
-            tpl.add_partition_offset(&args.topic, p, from).map_err(|e| format!("assign: {e}"))?;
-        }
-        consumer.assign(&tpl).map_err(|e| format!("assign: {e}"))?;
-        emit(Report::Assigned(mine.iter().copied().collect()));
-        *consumer.context().owned.borrow_mut() = Some(mine);
-    }
+    let sink = open_sink(plan)?;
+    join(&consumer, plan)?;
     emit(Report::Ready);
-    let mut halts = Halts::new(&args.halts);
+    let mut halts = Halts::new(&plan.halts);
     halts.at_start();
-    let worker = match args.worker_ms {
-        Some(ms) => {
-            let writer = SinkWriter::open(&sink_path, args.index, args.incarnation)
-                .map_err(|e| format!("cannot open the sink {}: {e}", sink_path.display()))?;
-            Some(Worker::start(writer, Duration::from_millis(ms), halts.split_off(Point::Process)))
+    let worker = match plan.delivery {
+        Delivery::AutoCommit { worker_each_ms: Some(ms), .. } => {
+            Some(Worker::start(open_sink(plan)?, Duration::from_millis(ms), halts.split_off(Point::Process)))
         }
-        None => None,
+        _ => None,
     };
-
-    let mut poller = Poller::default();
-    let mut batches = 0u32;
+    let mut poll_loop =
+        PollLoop { consumer, plan, sink, halts, worker, poller: Poller::default(), batches: 0 };
     loop {
-        let batch = poller.next_batch(&consumer, args.max_poll_records);
-        if batch.is_empty() {
+        poll_loop.next()?;
+    }
+}
+
+/// The poll loop's state.
+struct PollLoop<'a> {
+    consumer: BaseConsumer<LiveContext>,
+    plan: &'a ConsumerPlan,
+    sink: SinkWriter,
+    halts: Halts,
+    /// `commit.processing: worker`'s thread.
+    worker: Option<Worker>,
+    poller: Poller,
+    /// Batches processed (at-least-once commits every `every`-th).
+    batches: u32,
+}
+
+impl PollLoop<'_> {
+    /// Polls one batch and handles it as the plan's delivery says.
+    fn next(&mut self) -> Result<(), String> {
+        let batch = self.poller.next_batch(&self.consumer, self.plan.max_poll_records);
+        let Some(&(partition, last)) = batch.last() else {
             // Idle with commits owed (commit_every > 1): commit now, as the model does.
-            if !commit_owed(&consumer, &args.topic, &mut halts) && !worker.as_ref().is_some_and(Worker::busy)
+            let topic = &self.plan.run.topic;
+            if !commit_owed(&self.consumer, topic, &mut self.halts)
+                && !self.worker.as_ref().is_some_and(Worker::busy)
             {
-                poller.report_idle(consumer.context());
+                self.poller.report_idle(self.consumer.context());
             }
-            continue;
-        }
-        let partition = batch[0].0;
+            return Ok(());
+        };
         for &(p, o) in &batch {
             emit(Report::Received { partition: p, offset: o });
-            halts.step(Point::Receive);
+            self.halts.step(Point::Receive);
         }
-        let last = batch[batch.len() - 1].1;
-        let mut process = |p: i32, o: i64, halts: &mut Halts| -> Result<(), String> {
-            sink.append(p, o).map_err(|e| format!("cannot write the sink: {e}"))?;
-            emit(Report::Processed { partition: p, offset: o });
-            halts.step(Point::Process);
-            Ok(())
-        };
-        if args.auto_commit_ms.is_some() {
-            // No commit of ours: librdkafka commits the stored offsets on its timer.
-            for &(p, o) in &batch {
-                match &worker {
-                    Some(w) => w.hand_over(p, o),
-                    None => process(p, o, &mut halts)?,
-                }
-            }
-            continue;
-        }
-        match args.strategy {
-            Strategy::AtMostOnce => {
+        let end = commit_offset::next_to_read(last);
+        match self.plan.delivery {
+            Delivery::AtMostOnce => {
                 // A failed commitSync() throws (CommitFailedException in Java):
                 // the batch is not processed, and the next poll rejoins.
-                if commit(&consumer, &args.topic, &[(partition, last + 1)]) {
-                    halts.step(Point::Commit);
-                    for &(p, o) in &batch {
-                        process(p, o, &mut halts)?;
-                    }
+                if self.commit(&[(partition, end)]) {
+                    self.halts.step(Point::Commit);
+                    self.process_all(&batch)?;
                 }
             }
-            Strategy::AtLeastOnce => {
-                for &(p, o) in &batch {
-                    process(p, o, &mut halts)?;
-                    if args.commit_offset == CommitOffset::Position
-                        && commit(&consumer, &args.topic, &[(p, last + 1)])
-                    {
-                        halts.step(Point::Commit);
-                    }
-                }
-                if args.commit_offset != CommitOffset::Position {
-                    let to = if args.commit_offset == CommitOffset::Last { last } else { last + 1 };
-                    consumer.context().uncommitted.borrow_mut().insert(partition, to);
-                    batches += 1;
-                    if batches.is_multiple_of(args.commit_every.max(1)) {
-                        commit_owed(&consumer, &args.topic, &mut halts);
-                    }
+            Delivery::AtLeastOnce { offset, every } => self.at_least_once(&batch, end, offset, every)?,
+            Delivery::AutoCommit { .. } => {
+                // No commit of ours: librdkafka commits the stored offsets on its timer.
+                match &self.worker {
+                    Some(w) => batch.iter().for_each(|&(p, o)| w.hand_over(p, o)),
+                    None => self.process_all(&batch)?,
                 }
             }
-            Strategy::ExactlyOnce => {
-                for &(p, o) in &batch {
-                    let stored =
-                        SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?;
-                    if stored.next_offset(p).is_some_and(|next| o < next) {
-                        emit(Report::Skipped { partition: p, offset: o });
-                    } else {
-                        process(p, o, &mut halts)?;
-                    }
-                }
+            Delivery::ExactlyOnce => self.exactly_once(&batch)?,
+        }
+        Ok(())
+    }
+
+    /// Processes each record, committing where `commit.offset` says.
+    fn at_least_once(
+        &mut self,
+        batch: &[(i32, i64)],
+        end: i64,
+        offset: CommitOffset,
+        every: u8,
+    ) -> Result<(), String> {
+        let time = commit_offset::time(offset);
+        for &(p, o) in batch {
+            self.process(p, o)?;
+            if time == CommitTime::EachRecord && self.commit(&[(p, commit_offset::named(offset, end))]) {
+                self.halts.step(Point::Commit);
             }
         }
+        if time == CommitTime::AfterBatch {
+            let partition = batch[0].0;
+            self.consumer
+                .context()
+                .uncommitted
+                .borrow_mut()
+                .insert(partition, commit_offset::named(offset, end));
+            self.batches += 1;
+            if self.batches.is_multiple_of(u32::from(every.max(1))) {
+                commit_owed(&self.consumer, &self.plan.run.topic, &mut self.halts);
+            }
+        }
+        Ok(())
+    }
+
+    /// Processes each record the external store does not hold yet.
+    fn exactly_once(&mut self, batch: &[(i32, i64)]) -> Result<(), String> {
+        for &(p, o) in batch {
+            let stored =
+                SinkLog::read(&self.plan.run.sink).map_err(|e| format!("cannot read the sink: {e}"))?;
+            if stored.next_offset(p).is_some_and(|next| o < next) {
+                emit(Report::Skipped { partition: p, offset: o });
+            } else {
+                self.process(p, o)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn process_all(&mut self, batch: &[(i32, i64)]) -> Result<(), String> {
+        batch.iter().try_for_each(|&(p, o)| self.process(p, o))
+    }
+
+    /// Writes a record's side effect to the sink: a process step.
+    fn process(&mut self, partition: i32, offset: i64) -> Result<(), String> {
+        self.sink.append(partition, offset).map_err(|e| format!("cannot write the sink: {e}"))?;
+        emit(Report::Processed { partition, offset });
+        self.halts.step(Point::Process);
+        Ok(())
+    }
+
+    fn commit(&self, offsets: &[(i32, i64)]) -> bool {
+        commit(&self.consumer, &self.plan.run.topic, offsets)
     }
 }
 
@@ -460,7 +483,7 @@ impl Poller {
         };
         self.idle = false;
         let mut batch = vec![first];
-        while batch.len() < max.max(1) {
+        while batch.len() < max {
             let next = match self.held.pop_front() {
                 Some(r) => Some(r),
                 None => self.poll_one(consumer, Duration::ZERO),
@@ -487,5 +510,75 @@ impl Poller {
             emit(Report::Idle);
             self.idle = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::plan::{Plan, RunPlan};
+    use crate::scenario::{Assignment, AutoProcessing, CommitConfig, GroupConfig, Scenario};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct CommandLine {
+        #[command(flatten)]
+        args: ConsumerArgs,
+    }
+
+    fn plan_of(s: &Scenario, consumer: u8) -> ConsumerPlan {
+        let run = RunPlan {
+            bootstrap: "127.0.0.1:9092".into(),
+            topic: "t".into(),
+            group: "t-group".into(),
+            sink: "/tmp/run/sink.log".into(),
+            session_timeout_ms: 3000,
+        };
+        Plan::new(s).unwrap().consumer(&run, consumer, 2, vec!["process:1".parse().unwrap()], false)
+    }
+
+    fn get<'a>(config: &'a ClientConfig, key: &str) -> &'a str {
+        config.get(key).unwrap_or_else(|| panic!("{key} is not set"))
+    }
+
+    #[test]
+    fn the_plan_is_the_one_argument_of_the_command_line() {
+        let plan = plan_of(&Scenario { partitions: 3, consumers: 2, ..Scenario::default() }, 1);
+        let parsed = CommandLine::try_parse_from(["consumer", &plan.to_json()]).unwrap();
+        assert_eq!(parsed.args.plan, plan);
+        assert!(CommandLine::try_parse_from(["consumer", "--bootstrap", "x"]).is_err(), "no knob flags");
+        assert!(CommandLine::try_parse_from(["consumer", "{}"]).is_err());
+    }
+
+    #[test]
+    fn a_commit_sync_consumer_stores_and_commits_nothing_by_itself() {
+        let config = client_config(&plan_of(&Scenario::default(), 0));
+        assert_eq!(get(&config, "enable.auto.commit"), "false");
+        assert_eq!(get(&config, "enable.auto.offset.store"), "false");
+        assert_eq!(get(&config, "client.id"), "kafkacheck-consumer-0-2");
+        assert_eq!(get(&config, "group.id"), "t-group");
+        assert_eq!(get(&config, "session.timeout.ms"), "3000");
+        assert_eq!(get(&config, "heartbeat.interval.ms"), "300");
+        assert_eq!(get(&config, "partition.assignment.strategy"), "range");
+    }
+
+    #[test]
+    fn an_auto_committing_group_member_gets_the_timer_and_its_assignor() {
+        let commit = CommitConfig {
+            mode: crate::scenario::CommitMode::Auto,
+            processing: AutoProcessing::Worker,
+            ..CommitConfig::default()
+        };
+        let config = client_config(&plan_of(&Scenario { commit, ..Scenario::default() }, 0));
+        assert_eq!(get(&config, "enable.auto.commit"), "true");
+        assert_eq!(get(&config, "enable.auto.offset.store"), "true");
+        assert_eq!(get(&config, "auto.commit.interval.ms"), "250");
+        let group = GroupConfig {
+            assignment: Assignment::Group,
+            assignor: Assignor::CooperativeSticky,
+            ..GroupConfig::default()
+        };
+        let config = client_config(&plan_of(&Scenario { group, ..Scenario::default() }, 0));
+        assert_eq!(get(&config, "partition.assignment.strategy"), "cooperative-sticky");
     }
 }

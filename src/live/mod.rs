@@ -4,7 +4,8 @@
 //!
 //! A model is a claim about reality; this is where it is tested. The parts,
 //! one job each: [`broker`] starts the private broker, [`cluster`] talks to
-//! it (or to the user's cluster), [`consumer`] is the real consumer process,
+//! it (or to the user's cluster), [`plan`] is the scenario as a live run
+//! carries it out (decided once), [`consumer`] is the real consumer process,
 //! [`wire`] is how it reports, [`sink`] where its side effects land,
 //! [`schedule`] which faults to inject, [`run`] one run, [`history`] the
 //! properties on a run's record.
@@ -14,13 +15,14 @@ pub mod child;
 pub mod cluster;
 pub mod consumer;
 pub mod history;
+pub mod plan;
 pub mod run;
 pub mod schedule;
 pub mod sink;
 pub mod wire;
 pub mod worker;
 
-use crate::scenario::{CommitMode, Scenario};
+use crate::scenario::Scenario;
 use history::LIVE_PROPERTIES;
 use run::{RunResult, RunSetup};
 use schedule::Schedule;
@@ -54,31 +56,9 @@ impl LiveOptions {
 }
 
 /// Why a scenario's configuration cannot be run live: fields that are the
-/// model's alone (an empty list: it can).
+/// model's alone (an empty list: it can). [`plan::Plan::new`] decides.
 pub fn unsupported(s: &Scenario) -> Vec<String> {
-    let d = Scenario::default();
-    let mut why = Vec::new();
-    let mut no = |cond: bool, what: &str| {
-        if cond {
-            why.push(what.to_string());
-        }
-    };
-    no(s.workers > 1, "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)");
-    no(
-        s.commit.mode == CommitMode::Async,
-        "commit.mode async: its model files need lost messages; only commitSync and auto-commit are run live",
-    );
-    no(s.network != d.network, "network: the harness injects process faults, not network faults");
-    no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock");
-    no(
-        s.offsets_topic != d.offsets_topic,
-        "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
-    );
-    no(
-        s.group.fencing != d.group.fencing,
-        "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
-    );
-    why
+    plan::Plan::new(s).err().unwrap_or_default()
 }
 
 /// What a live check of one scenario found.
@@ -113,10 +93,8 @@ impl LiveProperty {
 
 /// Runs every replayed and seeded schedule of a scenario and gathers them.
 pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<LiveReport, String> {
-    let why = unsupported(scenario);
-    if !why.is_empty() {
-        return Err(format!("{file}: cannot run live: {}", why.join("; ")));
-    }
+    let plan =
+        plan::Plan::new(scenario).map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
     if !options.consumer_exe.is_file() {
         return Err(format!(
             "the kafkacheck binary {} that runs the consumers is missing",
@@ -140,7 +118,7 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
     };
     let cluster = cluster::Cluster::connect(&bootstrap)?;
     let setup = RunSetup {
-        scenario,
+        plan: &plan,
         cluster: &cluster,
         bootstrap: &bootstrap,
         consumer_exe: &options.consumer_exe,
@@ -161,7 +139,7 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
     }
     for k in 0..options.runs {
         let seed = options.seed.wrapping_add(u64::from(k));
-        let schedule = Schedule::random(scenario, seed);
+        let schedule = Schedule::random(&plan, seed);
         let run = options.replays.len() as u32 + k;
         eprintln!("live {stem}: run {} of {total}, seed {seed}: {schedule}", run + 1);
         runs.push(setup.run(

@@ -11,10 +11,10 @@
 use super::cluster::Cluster;
 use super::consumer::heartbeat_ms;
 use super::history::{Anomaly, History, Recorded};
+use super::plan::{Plan, RunPlan};
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
 use super::wire::{Halt, Report};
-use crate::scenario::{Assignment, AutoProcessing, CommitMode, Scenario, Strategy};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -24,18 +24,13 @@ use std::time::{Duration, Instant};
 
 /// How long every consumer must have been idle, with nothing reported, before a run ends.
 const QUIET: Duration = Duration::from_millis(700);
-/// `auto.commit.interval.ms` of auto-committing consumers.
-const AUTO_COMMIT: Duration = Duration::from_millis(250);
-/// How long a slow worker thread takes over each record: long enough for an
-/// auto-commit to pass records it still has queued.
-const SLOW_WORKER_EACH: Duration = Duration::from_millis(500);
 
 /// A paused consumer stays stopped at most this long past its session timeout.
 const PAUSE_SLACK: Duration = Duration::from_secs(20);
 
 /// Everything a run needs besides its schedule.
 pub struct RunSetup<'a> {
-    pub scenario: &'a Scenario,
+    pub plan: &'a Plan,
     pub cluster: &'a Cluster,
     pub bootstrap: &'a str,
     /// The `kafkacheck` binary (its hidden `consumer` subcommand).
@@ -131,7 +126,7 @@ impl RunSetup<'_> {
         schedule: &Schedule,
         dir: &Path,
     ) -> Result<RunResult, String> {
-        let s = self.scenario;
+        let s = self.plan;
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let stem = dir.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned());
         let unique =
@@ -150,7 +145,14 @@ impl RunSetup<'_> {
         let mut driver = Driver {
             setup: self,
             schedule,
-            names: Names { topic: &topic, group: &group, sink: &sink_path, dir },
+            run: RunPlan {
+                bootstrap: self.bootstrap.to_string(),
+                topic: topic.clone(),
+                group: group.clone(),
+                sink: sink_path.clone(),
+                session_timeout_ms: self.session_timeout_ms,
+            },
+            dir,
             tx,
             start: Instant::now(),
             processes: (0..usize::from(s.consumers)).map(|_| None).collect(),
@@ -180,11 +182,10 @@ impl RunSetup<'_> {
             history.reports.push(Recorded { at_ms, consumer, incarnation, report });
         }
         history.sink = SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?;
-        history.committed = match s.strategy {
-            Strategy::ExactlyOnce => {
-                (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
-            }
-            _ => self.cluster.committed(&topic, &group, partitions)?,
+        history.committed = if s.delivery.commits_to_sink() {
+            (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
+        } else {
+            self.cluster.committed(&topic, &group, partitions)?
         };
         if self.clean_up {
             let session = Duration::from_millis(u64::from(self.session_timeout_ms) + 1000);
@@ -211,42 +212,19 @@ impl RunSetup<'_> {
         consumer: usize,
         incarnation: u32,
         schedule: &Schedule,
-        names: &Names,
+        run: &RunPlan,
+        dir: &Path,
         tx: &Sender<Line>,
     ) -> Result<Process, String> {
-        let s = self.scenario;
-        let stderr =
-            std::fs::File::create(names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr")))
-                .map_err(|e| format!("{}: {e}", names.dir.display()))?;
+        let stderr = std::fs::File::create(dir.join(format!("consumer-{consumer}.{incarnation}.stderr")))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let halts = schedule.halts(consumer, incarnation);
+        // Consumer numbers come from the plan's `consumers`, a u8.
+        let number = u8::try_from(consumer).map_err(|_| format!("no consumer-{consumer} in the plan"))?;
+        let plan = self.plan.consumer(run, number, incarnation, halts, schedule.slow_worker);
         let mut cmd = Command::new(self.consumer_exe);
         super::child::dies_with_harness(&mut cmd);
-        cmd.arg("consumer")
-            .args(["--bootstrap", self.bootstrap, "--topic", names.topic, "--group", names.group])
-            .args(["--index", &consumer.to_string(), "--incarnation", &incarnation.to_string()])
-            .args(["--consumers", &s.consumers.to_string(), "--partitions", &s.partitions.to_string()])
-            .args(["--strategy", s.strategy.name(), "--max-poll-records", &s.max_poll_records.to_string()])
-            .args(["--commit-offset", kebab_name(&s.commit_offset).as_str()])
-            .args(["--commit-every", &s.commit_every.to_string()])
-            .args(["--assignor", kebab_name(&s.group.assignor).as_str()])
-            .args(["--session-timeout-ms", &self.session_timeout_ms.to_string()])
-            .arg("--sink")
-            .arg(names.sink);
-        if s.group.assignment == Assignment::Group {
-            cmd.arg("--group-assignment");
-        }
-        if s.group.commit_on_revoke {
-            cmd.arg("--commit-on-revoke");
-        }
-        if s.commit.mode == CommitMode::Auto {
-            cmd.args(["--auto-commit-ms", &AUTO_COMMIT.as_millis().to_string()]);
-            if s.commit.processing == AutoProcessing::Worker {
-                let each = if schedule.slow_worker { SLOW_WORKER_EACH } else { Duration::ZERO };
-                cmd.args(["--worker-ms", &each.as_millis().to_string()]);
-            }
-        }
-        for halt in schedule.halts(consumer, incarnation) {
-            cmd.args(["--halt", &halt.to_string()]);
-        }
+        cmd.arg("consumer").arg(plan.to_json());
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -282,7 +260,10 @@ const PRODUCE_GAP: Duration = Duration::from_millis(30);
 struct Driver<'a> {
     setup: &'a RunSetup<'a>,
     schedule: &'a Schedule,
-    names: Names<'a>,
+    /// What every consumer process of the run is given.
+    run: RunPlan,
+    /// The run's files.
+    dir: &'a Path,
     tx: Sender<Line>,
     start: Instant,
     /// One slot per consumer; `None` for a late consumer not started yet.
@@ -298,7 +279,7 @@ struct Driver<'a> {
 
 impl Driver<'_> {
     fn spawn(&mut self, consumer: usize, incarnation: u32) -> Result<(), String> {
-        let p = self.setup.spawn(consumer, incarnation, self.schedule, &self.names, &self.tx)?;
+        let p = self.setup.spawn(consumer, incarnation, self.schedule, &self.run, self.dir, &self.tx)?;
         self.processes[consumer] = Some(p);
         Ok(())
     }
@@ -368,16 +349,15 @@ impl Driver<'_> {
             && let Producer::Running(handle) = std::mem::replace(&mut self.producer, Producer::Done)
         {
             handle.join().map_err(|_| "the producer thread panicked".to_string())??;
-            self.injected.push(format!("produced {} record(s) per partition", self.setup.scenario.produce));
+            self.injected.push(format!("produced {} record(s) per partition", self.setup.plan.produce));
             self.last_report = Instant::now();
         }
         let ready =
             |c: usize| self.history.reports.iter().any(|r| r.consumer == c && r.report == Report::Ready);
         let all_ready = (0..self.processes.len()).all(|c| self.processes[c].is_none() || ready(c));
         if matches!(self.producer, Producer::Waiting) && all_ready {
-            let (bootstrap, topic) = (self.setup.bootstrap.to_string(), self.names.topic.to_string());
-            let (partitions, count) =
-                (i32::from(self.setup.scenario.partitions), self.setup.scenario.produce);
+            let (bootstrap, topic) = (self.run.bootstrap.clone(), self.run.topic.clone());
+            let (partitions, count) = (i32::from(self.setup.plan.partitions), self.setup.plan.produce);
             self.producer = Producer::Running(std::thread::spawn(move || {
                 super::cluster::produce(&bootstrap, &topic, partitions, i64::from(count), PRODUCE_GAP)
             }));
@@ -401,7 +381,9 @@ impl Driver<'_> {
             match fault.action {
                 Action::Crash => return self.restart(consumer),
                 Action::CrashAfterAutoCommit => {
-                    state = Some(State::Dying(Instant::now() + 2 * AUTO_COMMIT));
+                    // Two intervals of librdkafka's timer: at least one commit ran.
+                    let interval = self.setup.plan.delivery.auto_commit().unwrap_or_default();
+                    state = Some(State::Dying(Instant::now() + 2 * interval));
                 }
                 Action::Start(late) => {
                     if self.processes[late].is_none() {
@@ -452,7 +434,7 @@ impl Driver<'_> {
                     let Some(p) = self.processes[consumer].as_mut() else { continue };
                     if p.incarnation == incarnation {
                         let status = p.child.wait().map_or("?".into(), |s| s.to_string());
-                        let log = self.names.dir.join(format!("consumer-{consumer}.{incarnation}.stderr"));
+                        let log = self.dir.join(format!("consumer-{consumer}.{incarnation}.stderr"));
                         return Err(format!(
                             "consumer-{consumer} (start {incarnation}) exited on its own ({status}); see {}",
                             log.display()
@@ -508,18 +490,6 @@ impl Driver<'_> {
         }
         Ok(())
     }
-}
-
-struct Names<'a> {
-    topic: &'a str,
-    group: &'a str,
-    sink: &'a Path,
-    dir: &'a Path,
-}
-
-/// A scenario enum's name as the scenario file spells it.
-fn kebab_name<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// Keeps what the consumers reported next to the sink, for a person reading a run.

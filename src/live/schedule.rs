@@ -5,8 +5,9 @@
 //! exactly), or a model counterexample ([`Schedule::from_trace`]), whose
 //! crash and pause points become halts of the real consumers.
 
+use super::plan::{Delivery, Membership, Plan};
 use super::wire::{Halt, Point};
-use crate::scenario::{Assignment, AutoProcessing, CommitMode, Scenario, Strategy};
+use crate::scenario::Scenario;
 use serde::Serialize;
 use std::fmt;
 
@@ -114,24 +115,18 @@ impl Schedule {
             .collect()
     }
 
-    /// A seeded schedule within the scenario's budgets: every crash and pause
+    /// A seeded schedule within the plan's budgets: every crash and pause
     /// the scenario allows, each on a consumer, step kind and count drawn
     /// from `seed` (counts up to the records a consumer handles).
-    pub fn random(scenario: &Scenario, seed: u64) -> Schedule {
+    pub fn random(plan: &Plan, seed: u64) -> Schedule {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let auto = scenario.commit.mode == CommitMode::Auto;
-        let points: &[Point] = match scenario.strategy {
-            _ if auto => &[Point::Receive, Point::Process],
-            Strategy::ExactlyOnce => &[Point::Receive, Point::Process],
-            _ => &Point::ALL,
-        };
-        let consumers = usize::from(scenario.consumers.max(1));
-        let records =
-            u32::from(scenario.partitions) * (u32::from(scenario.messages) + u32::from(scenario.produce));
+        let auto = plan.delivery.auto_commit().is_some();
+        let points = plan.delivery.points();
+        let consumers = usize::from(plan.consumers.max(1));
+        let records = u32::from(plan.partitions) * (u32::from(plan.messages) + u32::from(plan.produce));
         let per_consumer = records.div_ceil(consumers as u32).max(1);
-        let pauses = if scenario.group.assignment == Assignment::Group { scenario.group.pauses } else { 0 };
-        let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(scenario.crashes))
-            .chain(std::iter::repeat_n(Action::Pause, usize::from(pauses)))
+        let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(plan.crashes))
+            .chain(std::iter::repeat_n(Action::Pause, usize::from(plan.pauses)))
             .collect();
         rng.shuffle(&mut actions);
         let mut incarnation = vec![1u32; consumers];
@@ -139,7 +134,7 @@ impl Schedule {
         // Under group assignment a member that joins late starts a rebalance:
         // each consumer but the first does so in half the schedules, when
         // consumer 0 reaches a random step.
-        if scenario.group.assignment == Assignment::Group {
+        if let Membership::Group { .. } = plan.membership {
             for late in 1..consumers {
                 if rng.bool() {
                     let at =
@@ -169,7 +164,7 @@ impl Schedule {
                 incarnation[consumer] += 1;
             }
         }
-        let slow_worker = scenario.commit.processing == AutoProcessing::Worker && auto && rng.bool();
+        let slow_worker = plan.delivery.has_worker() && rng.bool();
         Schedule { faults, slow_worker }
     }
 
@@ -196,7 +191,10 @@ impl Schedule {
             /// An auto-commit landed since the last step.
             auto_committed: bool,
         }
-        let auto = scenario.commit.mode == CommitMode::Auto;
+        // A scenario live cannot run (commitAsync) has its commits read as
+        // the poll loop's steps: commitAsync() is called there too.
+        let delivery = Delivery::of(scenario).ok();
+        let auto = delivery.is_some_and(|d| d.auto_commit().is_some());
         impl Track {
             fn count_of_last(&self) -> u32 {
                 self.last.map_or(0, |p| self.counts[p.index()])
@@ -269,7 +267,7 @@ impl Schedule {
             }
         }
         // Commits that passed records still queued need a worker slower than the timer.
-        let slow_worker = scenario.commit.processing == AutoProcessing::Worker
+        let slow_worker = delivery.is_some_and(Delivery::has_worker)
             && faults.iter().any(|f| f.action == Action::CrashAfterAutoCommit);
         Ok(Schedule { faults, slow_worker })
     }
@@ -318,12 +316,13 @@ mod tests {
     #[test]
     fn a_seed_gives_the_same_schedule_within_the_budgets() {
         let scenario = Scenario { consumers: 2, messages: 3, crashes: 2, ..Scenario::default() };
+        let plan = Plan::new(&scenario).unwrap();
         for seed in 0..50 {
-            let s = Schedule::random(&scenario, seed);
-            assert_eq!(s, Schedule::random(&scenario, seed));
+            let s = Schedule::random(&plan, seed);
+            assert_eq!(s, Schedule::random(&plan, seed));
             assert_eq!(s.faults.len(), 2, "pauses need group assignment");
             assert!(s.faults.iter().all(|f| f.at.count >= 1 && f.consumer < 2));
         }
-        assert_ne!(Schedule::random(&scenario, 1), Schedule::random(&scenario, 2));
+        assert_ne!(Schedule::random(&plan, 1), Schedule::random(&plan, 2));
     }
 }

@@ -7,6 +7,7 @@
 //! framing: a process killed mid-line leaves at most one partial line, which
 //! [`Report::parse`] rejects.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -53,9 +54,10 @@ impl fmt::Display for Point {
 }
 
 /// "Halt after the `count`-th `point` of this incarnation" (`count` 0: right
-/// after start-up, before the first poll). Written `point:count` on the
-/// consumer's command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// after start-up, before the first poll). Written `point:count`, also in
+/// the consumer's plan ([`super::plan::ConsumerPlan`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Halt {
     pub point: Point,
     pub count: u32,
@@ -67,6 +69,19 @@ impl FromStr for Halt {
         let (point, count) = s.split_once(':').ok_or_else(|| format!("`{s}` is not point:count"))?;
         let count = count.parse().map_err(|_| format!("`{count}` is not a count"))?;
         Ok(Halt { point: point.parse()?, count })
+    }
+}
+
+impl TryFrom<String> for Halt {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Halt> for String {
+    fn from(h: Halt) -> String {
+        h.to_string()
     }
 }
 
@@ -195,6 +210,14 @@ mod tests {
         for r in all {
             assert_eq!(Report::parse(&r.to_string()), Some(r.clone()), "{r}");
         }
+    }
+
+    #[test]
+    fn a_halt_is_point_colon_count_in_json_too() {
+        let h = Halt { point: Point::Commit, count: 3 };
+        assert_eq!(serde_json::to_string(&h).unwrap(), "\"commit:3\"");
+        assert_eq!(serde_json::from_str::<Halt>("\"commit:3\"").unwrap(), h);
+        assert!(serde_json::from_str::<Halt>("\"nap:3\"").is_err());
     }
 
     #[test]
