@@ -330,6 +330,9 @@ pub struct Limits {
     pub batch_with_workers: u32,
     pub partitions: u32,
     pub consumers: u32,
+    /// Also the highest offset a worker's finish can name: the consumer's
+    /// random step packs `Step::WorkerDone` into 0..=200, below its commit
+    /// timeouts (src/model/consumer.rs); `messages + produce` is held to it.
     pub messages: u32,
     pub crashes: u32,
     pub max_poll_records: u32,

@@ -5,9 +5,12 @@
 //! Validation evaluates every row, so an error lists every conflict in the
 //! file. A row's condition is `set && conflict`; rows that share a reason
 //! share its predicate (the five "needs manual assignment" rows all call
-//! [`group_assignment`]). Rows of one field keep the order in which the
-//! checks used to run, so a file with one conflict gets the message it
-//! always got.
+//! `group_assignment`). The messages are the ones the checks these rows
+//! replace gave, and rows of one field keep those checks' order.
+//!
+//! A row that exists only because of how the model encodes something says
+//! so in a comment above it (`async-commits-fit-step-packing`,
+//! `workers-batch-fits-bitmask`), so it can be deleted in one place.
 
 use super::file::ScenarioFile;
 use super::{Assignment, AutoProcessing, CommitMode, CommitOffset, LIMITS, NetworkKind, Problem, Strategy};
@@ -82,7 +85,8 @@ pub const RULES: &[Rule] = &[
         conflict: |f| f.commit_every > 1,
         message: "commits follow the commit policy; `commit_every` must be 1",
     },
-    // A batch handed to workers is a bitmask of LIMITS.batch_with_workers bits.
+    // Exists for the model's encoding of a batch handed to workers: a bitmask
+    // of LIMITS.batch_with_workers bits (src/model/consumer.rs).
     Rule {
         name: "workers-batch-fits-bitmask",
         field: "workers",
