@@ -13,7 +13,8 @@ fn assert_clear_rejection_or_valid(bytes: &[u8]) {
         Err(e) => {
             let text = e.to_string();
             assert!(text.starts_with("models/fuzz.json"), "{text}");
-            assert!(!e.message.is_empty(), "{text}");
+            assert!(!e.problems.is_empty(), "{text}");
+            assert!(e.problems.iter().all(|p| !p.message.is_empty()), "{text}");
         }
     }
 }

@@ -1,0 +1,237 @@
+//! The scenario file exactly as written, and its one conversion into [`Scenario`].
+//!
+//! The structs here carry the file's field names (a contract: scenario files
+//! in users' repositories use them) and keep `Option` where the rules of
+//! `rules.rs` must know whether a knob was written at all, not only its value.
+
+use super::{
+    Acks, Assignment, Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset,
+    CommitPolicy, Fencing, GroupConfig, LIMITS, MAX_OFFSETS_REPLICAS, NetworkConfig, NetworkKind,
+    OffsetsConfig, OffsetsTopicConfig, PROPERTY_NAMES, Problem, Scenario, Strategy,
+};
+use crate::verdict::Verdict;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The file format, exactly as written; [`Scenario`] is what survives validation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScenarioFile {
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) description: String,
+    pub(super) partitions: u32,
+    pub(super) messages: u32,
+    pub(super) consumers: u32,
+    pub(super) strategy: Strategy,
+    #[serde(default)]
+    pub(super) crashes: u32,
+    #[serde(default = "one")]
+    pub(super) max_poll_records: u32,
+    #[serde(default = "one")]
+    pub(super) commit_every: u32,
+    pub(super) commit: Option<CommitFile>,
+    #[serde(default)]
+    pub(super) network: NetworkKind,
+    pub(super) losses: Option<u32>,
+    pub(super) duplicates: Option<u32>,
+    #[serde(default = "one")]
+    pub(super) workers: u32,
+    pub(super) commit_policy: Option<CommitPolicy>,
+    #[serde(default)]
+    pub(super) assignment: Assignment,
+    pub(super) assignor: Option<Assignor>,
+    #[serde(default)]
+    pub(super) pauses: u32,
+    #[serde(default)]
+    pub(super) fencing: Fencing,
+    pub(super) commit_on_revoke: Option<bool>,
+    pub(super) offsets_topic: Option<OffsetsTopicFile>,
+    #[serde(default)]
+    pub(super) coordinator_failovers: u32,
+    #[serde(default)]
+    pub(super) produce: u32,
+    pub(super) offsets: Option<OffsetsConfig>,
+    #[serde(default)]
+    pub(super) expect: BTreeMap<String, ExpectedVerdict>,
+}
+
+/// The `commit` object as written.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CommitFile {
+    #[serde(default)]
+    pub(super) offset: CommitOffset,
+    #[serde(default)]
+    pub(super) mode: CommitMode,
+    pub(super) retries: Option<u32>,
+    pub(super) guard: Option<CommitGuard>,
+    pub(super) processing: Option<AutoProcessing>,
+}
+
+/// `offsets_topic` as written.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OffsetsTopicFile {
+    #[serde(default = "one")]
+    replicas: u32,
+    #[serde(default)]
+    acks: Acks,
+    #[serde(default)]
+    unclean_election: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Only definite verdicts can be expected: `unknown` is an outcome, not a goal.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum ExpectedVerdict {
+    Holds,
+    Violated,
+}
+
+impl ScenarioFile {
+    /// Deserializes the text; a syntax or type error is the one problem.
+    pub(super) fn read(bytes: &[u8]) -> Result<ScenarioFile, Problem> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let file: ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = e.path().to_string();
+            let inner = e.into_inner();
+            // Only a type or value error belongs to a field; a syntax error has
+            // just a position.
+            let field = (inner.is_data() && field != ".").then_some(field);
+            let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+            Problem { field, position, message: describe_json_error(&inner), rule: None }
+        })?;
+        de.end().map_err(|e| Problem {
+            field: None,
+            position: Some((e.line(), e.column())),
+            message: describe_json_error(&e),
+            rule: None,
+        })?;
+        Ok(file)
+    }
+
+    /// The typed scenario, every number narrowed to the model's types.
+    /// A number out of range, an empty name or an unknown property adds a
+    /// problem (and the scenario, holding a stand-in value, must then be
+    /// dropped); the rules between fields are `rules.rs`'s.
+    pub(super) fn scenario(&self, problems: &mut Vec<Problem>) -> Scenario {
+        if self.name.trim().is_empty() {
+            problems.push(Problem::new(Some("name"), "must not be empty".into()));
+        }
+        let mut n = Narrow(problems);
+        let commit = self.commit.unwrap_or_default();
+        Scenario {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            partitions: n.range("partitions", self.partitions, 1, LIMITS.partitions),
+            messages: n.range("messages", self.messages, 1, LIMITS.messages),
+            consumers: n.range("consumers", self.consumers, 1, LIMITS.consumers),
+            strategy: self.strategy,
+            crashes: n.range("crashes", self.crashes, 0, LIMITS.crashes),
+            max_poll_records: n.range("max_poll_records", self.max_poll_records, 1, LIMITS.max_poll_records),
+            commit_every: n.range("commit_every", self.commit_every, 1, LIMITS.max_poll_records),
+            workers: n.range("workers", self.workers, 1, LIMITS.workers),
+            commit_policy: self.commit_policy.unwrap_or_default(),
+            group: GroupConfig {
+                assignment: self.assignment,
+                assignor: self.assignor.unwrap_or_default(),
+                pauses: n.range("pauses", self.pauses, 0, LIMITS.crashes),
+                fencing: self.fencing,
+                commit_on_revoke: self.commit_on_revoke.unwrap_or(false),
+            },
+            commit_offset: commit.offset,
+            commit: CommitConfig {
+                mode: commit.mode,
+                retries: n.range("commit.retries", commit.retries.unwrap_or(0), 0, LIMITS.crashes),
+                guard: commit.guard.unwrap_or_default(),
+                processing: commit.processing.unwrap_or_default(),
+            },
+            network: self.network_config(&mut n),
+            offsets_topic: self.offsets_topic_config(&mut n),
+            // The log ends at `messages + produce`, which must fit the limit too.
+            produce: n.range("produce", self.produce, 0, LIMITS.messages.saturating_sub(self.messages)),
+            offsets: self.offsets.unwrap_or_default(),
+            expect: self.expected_verdicts(n.0),
+        }
+    }
+
+    /// A fault budget counts only on the network it belongs to (written
+    /// elsewhere, `rules.rs` rejects it); written or not, it is at least 1 there.
+    fn network_config(&self, n: &mut Narrow) -> NetworkConfig {
+        let mut budget = |field, kind, value: Option<u32>| match self.network == kind {
+            true => n.range(field, value.unwrap_or(1), 1, LIMITS.crashes),
+            false => 0,
+        };
+        NetworkConfig {
+            kind: self.network,
+            losses: budget("losses", NetworkKind::Lossy, self.losses),
+            duplicates: budget("duplicates", NetworkKind::Duplicating, self.duplicates),
+        }
+    }
+
+    fn offsets_topic_config(&self, n: &mut Narrow) -> OffsetsTopicConfig {
+        let failovers = n.range("coordinator_failovers", self.coordinator_failovers, 0, LIMITS.crashes);
+        let Some(topic) = self.offsets_topic else {
+            return OffsetsTopicConfig { failovers, ..OffsetsTopicConfig::default() };
+        };
+        OffsetsTopicConfig {
+            replicas: n.range("offsets_topic.replicas", topic.replicas, 1, MAX_OFFSETS_REPLICAS),
+            acks: topic.acks,
+            unclean_election: topic.unclean_election,
+            failovers,
+        }
+    }
+
+    fn expected_verdicts(&self, problems: &mut Vec<Problem>) -> BTreeMap<String, Verdict> {
+        let mut expect = BTreeMap::new();
+        for (property, verdict) in &self.expect {
+            if !PROPERTY_NAMES.contains(&property.as_str()) {
+                problems.push(Problem::new(
+                    Some("expect"),
+                    format!("unknown property `{property}`, expected one of {}", PROPERTY_NAMES.join(", ")),
+                ));
+            }
+            let verdict = match verdict {
+                ExpectedVerdict::Holds => Verdict::Holds,
+                ExpectedVerdict::Violated => Verdict::Violated,
+            };
+            expect.insert(property.clone(), verdict);
+        }
+        expect
+    }
+}
+
+/// Narrows the file's numbers to the model's `u8`s, collecting a problem
+/// for each one out of range.
+struct Narrow<'a>(&'a mut Vec<Problem>);
+
+impl Narrow<'_> {
+    /// `value` if it lies in `min..=max`; otherwise a problem and 0 (the
+    /// scenario is dropped then).
+    fn range(&mut self, field: &str, value: u32, min: u32, max: u32) -> u8 {
+        let message = if value < min || value > max {
+            format!("must be between {min} and {max}, got {value}")
+        } else if let Ok(value) = u8::try_from(value) {
+            return value;
+        } else {
+            format!("must be at most {}, got {value}", u8::MAX)
+        };
+        self.0.push(Problem::new(Some(field), message));
+        0
+    }
+}
+
+/// serde_json's message without its trailing " at line L column C", which
+/// [`super::ScenarioError`] already shows in `file:line:column` form.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}

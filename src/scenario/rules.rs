@@ -1,0 +1,313 @@
+//! Every rule between fields of a scenario file, each written once as a row
+//! of [`RULES`]: the field it is reported against, the other fields it
+//! reads, when the field is in use, what it conflicts with, and the message.
+//!
+//! Validation evaluates every row, so an error lists every conflict in the
+//! file. A row's condition is `set && conflict`; rows that share a reason
+//! share its predicate (the five "needs manual assignment" rows all call
+//! `group_assignment`). The messages are the ones the checks these rows
+//! replace gave, and rows of one field keep those checks' order.
+//!
+//! A row that exists only because of how the model encodes something says
+//! so in a comment above it (`async-commits-fit-step-packing`,
+//! `workers-batch-fits-bitmask`), so it can be deleted in one place.
+
+use super::file::ScenarioFile;
+use super::{Assignment, AutoProcessing, CommitMode, CommitOffset, LIMITS, NetworkKind, Problem, Strategy};
+
+/// One rule between fields.
+pub struct Rule {
+    /// A stable name, for tests and for [`Problem::rule`].
+    pub name: &'static str,
+    /// The field the conflict is reported against: the knob whose use the rule restricts.
+    pub field: &'static str,
+    /// The other fields the condition reads.
+    pub with: &'static [&'static str],
+    /// Whether the file uses `field` (sets it, or to a value other than its default).
+    set: fn(&ScenarioFile) -> bool,
+    /// Whether the rest of the file conflicts with that use.
+    conflict: fn(&ScenarioFile) -> bool,
+    pub message: &'static str,
+}
+
+impl Rule {
+    fn broken_by(&self, file: &ScenarioFile) -> bool {
+        (self.set)(file) && (self.conflict)(file)
+    }
+}
+
+/// The most async commits a consumer can have outstanding (its random step
+/// values 201..=253 name them, [`crate::model::consumer::Step`]).
+pub const MAX_ASYNC_COMMITS: u32 = 53;
+
+/// Adds a problem for every row of [`RULES`] the file breaks, in table order.
+pub(super) fn check(file: &ScenarioFile, problems: &mut Vec<Problem>) {
+    for rule in RULES.iter().filter(|rule| rule.broken_by(file)) {
+        problems
+            .push(Problem { rule: Some(rule.name), ..Problem::new(Some(rule.field), rule.message.into()) });
+    }
+}
+
+const AT_LEAST_ONCE_ONLY: &str = "applies to the at-least-once strategy only";
+const NEEDS_GROUP: &str = "needs \"assignment\": \"group\" (manual assignment has no rebalances)";
+const NEEDS_ASYNC: &str = "needs \"mode\": \"async\" (only commitAsync()'s callback retries)";
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "commit-every-at-least-once",
+        field: "commit_every",
+        with: &["strategy"],
+        set: |f| f.commit_every > 1,
+        conflict: not_at_least_once,
+        message: AT_LEAST_ONCE_ONLY,
+    },
+    Rule {
+        name: "workers-at-least-once",
+        field: "workers",
+        with: &["strategy"],
+        set: many_workers,
+        conflict: not_at_least_once,
+        message: AT_LEAST_ONCE_ONLY,
+    },
+    Rule {
+        name: "workers-manual-assignment",
+        field: "workers",
+        with: &["assignment"],
+        set: many_workers,
+        conflict: group_assignment,
+        message: "needs manual assignment (parallel workers are not modelled across rebalances)",
+    },
+    Rule {
+        name: "workers-commit-every-1",
+        field: "workers",
+        with: &["commit_every"],
+        set: many_workers,
+        conflict: |f| f.commit_every > 1,
+        message: "commits follow the commit policy; `commit_every` must be 1",
+    },
+    // Exists for the model's encoding of a batch handed to workers: a bitmask
+    // of LIMITS.batch_with_workers bits (src/model/consumer.rs).
+    Rule {
+        name: "workers-batch-fits-bitmask",
+        field: "workers",
+        with: &["max_poll_records"],
+        set: many_workers,
+        conflict: |f| f.max_poll_records > LIMITS.batch_with_workers,
+        message: "needs max_poll_records of at most 16",
+    },
+    Rule {
+        name: "commit-policy-many-workers",
+        field: "commit_policy",
+        with: &["workers"],
+        set: |f| f.commit_policy.is_some(),
+        conflict: |f| !many_workers(f),
+        message: "needs \"workers\" of 2 or more (one worker completes in order)",
+    },
+    Rule {
+        name: "commit-offset-at-least-once",
+        field: "commit.offset",
+        with: &["strategy"],
+        set: other_commit_offset,
+        conflict: not_at_least_once,
+        message: AT_LEAST_ONCE_ONLY,
+    },
+    Rule {
+        name: "commit-offset-one-batch-one-worker",
+        field: "commit.offset",
+        with: &["commit_every", "workers"],
+        set: other_commit_offset,
+        conflict: |f| f.commit_every > 1 || many_workers(f),
+        message: "needs `commit_every` 1 and one worker",
+    },
+    Rule {
+        name: "assignor-group-assignment",
+        field: "assignor",
+        with: &["assignment"],
+        set: |f| f.assignor.is_some(),
+        conflict: manual_assignment,
+        message: NEEDS_GROUP,
+    },
+    Rule {
+        name: "pauses-group-assignment",
+        field: "pauses",
+        with: &["assignment"],
+        set: |f| f.pauses > 0,
+        conflict: manual_assignment,
+        message: NEEDS_GROUP,
+    },
+    Rule {
+        name: "commit-on-revoke-group-assignment",
+        field: "commit_on_revoke",
+        with: &["assignment"],
+        set: |f| f.commit_on_revoke.is_some(),
+        conflict: manual_assignment,
+        message: NEEDS_GROUP,
+    },
+    Rule {
+        name: "commit-retries-async",
+        field: "commit.retries",
+        with: &["commit.mode"],
+        set: |f| f.commit.is_some_and(|c| c.retries.is_some()),
+        conflict: |f| commit_mode(f) != CommitMode::Async,
+        message: NEEDS_ASYNC,
+    },
+    Rule {
+        name: "commit-guard-async",
+        field: "commit.guard",
+        with: &["commit.mode"],
+        set: |f| f.commit.is_some_and(|c| c.guard.is_some()),
+        conflict: |f| commit_mode(f) != CommitMode::Async,
+        message: NEEDS_ASYNC,
+    },
+    Rule {
+        name: "commit-processing-auto",
+        field: "commit.processing",
+        with: &["commit.mode"],
+        set: |f| f.commit.is_some_and(|c| c.processing.is_some()),
+        conflict: |f| commit_mode(f) != CommitMode::Auto,
+        message: "needs \"mode\": \"auto\"",
+    },
+    Rule {
+        name: "commit-mode-at-least-once",
+        field: "commit.mode",
+        with: &["strategy"],
+        set: not_sync,
+        conflict: not_at_least_once,
+        message: "applies to the at-least-once strategy only (at-most-once must await its commit before processing; exactly-once commits in its transaction)",
+    },
+    Rule {
+        name: "commit-mode-manual-assignment",
+        field: "commit.mode",
+        with: &["assignment"],
+        set: not_sync,
+        conflict: group_assignment,
+        message: "needs manual assignment",
+    },
+    Rule {
+        name: "commit-mode-plain-commits",
+        field: "commit.mode",
+        with: &["workers", "commit_every", "commit.offset"],
+        set: not_sync,
+        conflict: |f| many_workers(f) || f.commit_every > 1 || other_commit_offset(f),
+        message: "needs one worker, `commit_every` 1 and `commit.offset` next",
+    },
+    // Exists only for the packing of a consumer's random steps into one u8
+    // (`Step::CommitTimeout` takes the values 201..=253, src/model/consumer.rs):
+    // delete this row when the model's choices are an enum.
+    Rule {
+        name: "async-commits-fit-step-packing",
+        field: "commit.mode",
+        with: &["partitions", "messages"],
+        set: not_sync,
+        conflict: |f| u64::from(f.messages) * u64::from(f.partitions) > u64::from(MAX_ASYNC_COMMITS),
+        message: "needs partitions × messages of at most 53",
+    },
+    Rule {
+        name: "losses-lossy-network",
+        field: "losses",
+        with: &["network"],
+        set: |f| f.losses.is_some(),
+        conflict: |f| f.network != NetworkKind::Lossy,
+        message: "needs \"network\": \"lossy\"",
+    },
+    Rule {
+        name: "duplicates-duplicating-network",
+        field: "duplicates",
+        with: &["network"],
+        set: |f| f.duplicates.is_some(),
+        conflict: |f| f.network != NetworkKind::Duplicating,
+        message: "needs \"network\": \"duplicating\"",
+    },
+    Rule {
+        name: "faulty-network-not-exactly-once",
+        field: "network",
+        with: &["strategy"],
+        set: faulty_network,
+        conflict: |f| f.strategy == Strategy::ExactlyOnce,
+        message: "exactly-once is not modelled over a faulty network (its transactional retries are idempotent in Kafka)",
+    },
+    Rule {
+        name: "faulty-network-manual-assignment",
+        field: "network",
+        with: &["assignment"],
+        set: faulty_network,
+        conflict: group_assignment,
+        message: "needs manual assignment (the group protocol's retries are not modelled)",
+    },
+    Rule {
+        name: "faulty-network-one-worker",
+        field: "network",
+        with: &["workers"],
+        set: faulty_network,
+        conflict: many_workers,
+        message: "needs one worker",
+    },
+    Rule {
+        name: "lossy-network-no-auto-commit-worker",
+        field: "network",
+        with: &["commit.processing"],
+        set: |f| f.network == NetworkKind::Lossy,
+        conflict: |f| f.commit.is_some_and(|c| c.processing == Some(AutoProcessing::Worker)),
+        message: "a lossy network is not modelled with an auto-commit worker thread (two requests outstanding)",
+    },
+    Rule {
+        name: "faulty-network-no-failovers",
+        field: "network",
+        with: &["coordinator_failovers"],
+        set: faulty_network,
+        conflict: |f| f.coordinator_failovers > 0,
+        message: "needs `coordinator_failovers` 0",
+    },
+    Rule {
+        name: "failovers-manual-assignment",
+        field: "coordinator_failovers",
+        with: &["assignment"],
+        set: |f| f.coordinator_failovers > 0,
+        conflict: group_assignment,
+        message: "needs \"assignment\": \"manual\" (the group membership is not persisted, so it cannot fail over)",
+    },
+    // A consumer fetches one partition at a time; a fetch the broker holds
+    // until a record arrives would stall its other partitions.
+    Rule {
+        name: "produce-manual-one-partition-per-consumer",
+        field: "produce",
+        with: &["assignment", "partitions", "consumers"],
+        set: |f| f.produce > 0,
+        conflict: |f| group_assignment(f) || f.partitions > f.consumers,
+        message: "needs \"assignment\": \"manual\" and at most one partition per consumer (partitions <= consumers): \
+                  a caught-up fetch waits for the next record and would stall a consumer's other partitions",
+    },
+];
+
+fn not_at_least_once(f: &ScenarioFile) -> bool {
+    f.strategy != Strategy::AtLeastOnce
+}
+
+/// The group protocol decides the assignment (`subscribe()`).
+fn group_assignment(f: &ScenarioFile) -> bool {
+    f.assignment != Assignment::Manual
+}
+
+fn manual_assignment(f: &ScenarioFile) -> bool {
+    f.assignment == Assignment::Manual
+}
+
+fn many_workers(f: &ScenarioFile) -> bool {
+    f.workers > 1
+}
+
+fn commit_mode(f: &ScenarioFile) -> CommitMode {
+    f.commit.unwrap_or_default().mode
+}
+
+fn not_sync(f: &ScenarioFile) -> bool {
+    commit_mode(f) != CommitMode::Sync
+}
+
+fn other_commit_offset(f: &ScenarioFile) -> bool {
+    f.commit.unwrap_or_default().offset != CommitOffset::Next
+}
+
+fn faulty_network(f: &ScenarioFile) -> bool {
+    f.network != NetworkKind::Ordered
+}

@@ -1,0 +1,223 @@
+//! The parser's unit tests: each rejected text here has exactly one
+//! problem (tests/scenario_rules.rs covers files with several).
+
+use super::*;
+use crate::verdict::Verdict;
+
+fn parse_str(text: &str) -> Result<Scenario, ScenarioError> {
+    parse(Path::new("models/x.json"), text.as_bytes())
+}
+
+/// The one problem of a text that must be rejected for exactly one reason.
+fn reject(text: &str) -> Problem {
+    let e = parse_str(text).expect_err("the text must be rejected");
+    assert_eq!(e.problems.len(), 1, "{e}");
+    e.problems[0].clone()
+}
+
+const VALID: &str = r#"{
+    "name": "n", "partitions": 1, "messages": 3, "consumers": 1,
+    "strategy": "at-least-once", "crashes": 1,
+    "expect": { "no-duplicate": "violated" }
+}"#;
+
+#[test]
+fn valid_file_gets_defaults() {
+    let s = parse_str(VALID).unwrap();
+    assert_eq!(s.strategy, Strategy::AtLeastOnce);
+    assert_eq!(s.max_poll_records, 1);
+    assert_eq!(s.expected("no-duplicate"), Verdict::Violated);
+    assert_eq!(s.expected("no-loss"), Verdict::Holds);
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let e = parse_str("{\n  \"name\": \"n\",,\n}").unwrap_err();
+    assert_eq!(e.problems[0].position, Some((2, 15)));
+    assert!(e.to_string().starts_with("models/x.json:2:15: "), "{e}");
+}
+
+#[test]
+fn unknown_field_is_named() {
+    let e = reject(&VALID.replace("\"crashes\"", "\"crashez\""));
+    assert!(e.message.contains("unknown field `crashez`"), "{e}");
+    assert!(e.position.is_some());
+}
+
+#[test]
+fn unknown_strategy_names_field_and_choices() {
+    let e = reject(&VALID.replace("at-least-once", "twice"));
+    assert_eq!(e.field.as_deref(), Some("strategy"));
+    assert!(e.message.contains("unknown variant `twice`"), "{e}");
+    assert!(e.message.contains("exactly-once"), "{e}");
+}
+
+#[test]
+fn zero_consumers_is_rejected() {
+    let e = reject(&VALID.replace("\"consumers\": 1", "\"consumers\": 0"));
+    assert_eq!(e.field.as_deref(), Some("consumers"));
+    assert!(e.message.contains("between 1 and"), "{e}");
+}
+
+#[test]
+fn unknown_property_and_verdict_are_rejected() {
+    let e = reject(&VALID.replace("no-duplicate", "no-dupes"));
+    assert_eq!(e.field.as_deref(), Some("expect"));
+    assert!(e.message.contains("no-dupes"), "{e}");
+    let e = reject(&VALID.replace("\"violated\"", "\"maybe\""));
+    assert_eq!(e.field.as_deref(), Some("expect.no-duplicate"));
+}
+
+#[test]
+fn group_knobs_need_group_assignment() {
+    let e = reject(&VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"pauses\": 1"));
+    assert_eq!(e.field.as_deref(), Some("pauses"));
+    let group = VALID.replace(
+        "\"crashes\": 1",
+        "\"crashes\": 1, \"assignment\": \"group\", \"assignor\": \"cooperative-sticky\", \"pauses\": 1",
+    );
+    let s = parse_str(&group).unwrap();
+    assert_eq!(s.group.assignor, Assignor::CooperativeSticky);
+    assert_eq!((s.group.pauses, s.group.fencing, s.group.commit_on_revoke), (1, Fencing::Generation, false));
+    let e = reject(&group.replace("cooperative-sticky", "sticky"));
+    assert_eq!(e.field.as_deref(), Some("assignor"));
+}
+
+#[test]
+fn workers_need_at_least_once_with_manual_assignment() {
+    let workers = VALID.replace(
+        "\"crashes\": 1",
+        "\"crashes\": 1, \"workers\": 2, \"commit_policy\": \"highest-completed\"",
+    );
+    let s = parse_str(&workers).unwrap();
+    assert_eq!((s.workers, s.commit_policy), (2, CommitPolicy::HighestCompleted));
+    let e = reject(&workers.replace("at-least-once", "exactly-once"));
+    assert_eq!(e.field.as_deref(), Some("workers"));
+    let e = reject(&workers.replace("\"workers\": 2", "\"workers\": 1"));
+    assert_eq!(e.field.as_deref(), Some("commit_policy"));
+}
+
+#[test]
+fn commit_every_is_for_at_least_once() {
+    let every = VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"commit_every\": 2");
+    assert_eq!(parse_str(&every).unwrap().commit_every, 2);
+    let e = reject(&every.replace("at-least-once", "at-most-once"));
+    assert_eq!(e.field.as_deref(), Some("commit_every"));
+}
+
+#[test]
+fn offsets_topic_and_failovers_are_validated() {
+    let s = parse_str(VALID).unwrap();
+    assert_eq!(s.offsets_topic, OffsetsTopicConfig::default());
+    let topic = VALID.replace(
+        "\"crashes\": 1",
+        "\"crashes\": 1, \"coordinator_failovers\": 1, \"offsets_topic\": { \"replicas\": 3, \"acks\": \"leader\" }",
+    );
+    let t = parse_str(&topic).unwrap().offsets_topic;
+    assert_eq!(
+        t,
+        OffsetsTopicConfig { replicas: 3, acks: Acks::Leader, unclean_election: false, failovers: 1 }
+    );
+    let e = reject(&topic.replace("\"leader\"", "\"one\""));
+    assert_eq!(e.field.as_deref(), Some("offsets_topic.acks"));
+    assert!(e.message.contains("`leader`") && e.message.contains("`all`"), "{e}");
+    let e = reject(&topic.replace("\"replicas\": 3", "\"replicas\": 4"));
+    assert_eq!(e.field.as_deref(), Some("offsets_topic.replicas"));
+    assert!(e.message.contains("between 1 and 3"), "{e}");
+    let e = reject(&topic.replace("\"replicas\"", "\"replica\""));
+    assert!(e.message.contains("unknown field `replica`"), "{e}");
+    let e = reject(&topic.replace("\"leader\" }", "\"leader\", \"unclean_election\": 1 }"));
+    assert_eq!(e.field.as_deref(), Some("offsets_topic.unclean_election"));
+    let e = reject(&topic.replace("\"coordinator_failovers\": 1", "\"coordinator_failovers\": 51"));
+    assert_eq!(e.field.as_deref(), Some("coordinator_failovers"));
+    let group = topic.replace("\"crashes\": 1", "\"crashes\": 1, \"assignment\": \"group\"");
+    let e = reject(&group);
+    assert_eq!(e.field.as_deref(), Some("coordinator_failovers"));
+}
+
+#[test]
+fn produce_and_offsets_are_validated() {
+    let s = parse_str(VALID).unwrap();
+    assert_eq!((s.produce, s.offsets, s.log_end()), (0, OffsetsConfig::default(), 3));
+    assert!(!s.offsets.lifecycle());
+    let both = VALID.replace(
+        "\"crashes\": 1",
+        "\"crashes\": 1, \"produce\": 2, \"offsets\": { \"retention\": \"while-active\", \"reset\": \"latest\" }",
+    );
+    let s = parse_str(&both).unwrap();
+    assert_eq!(s.log_end(), 5);
+    assert_eq!(s.offsets, OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest });
+    assert!(s.offsets.lifecycle());
+    let e = reject(&both.replace("while-active", "always"));
+    assert_eq!(e.field.as_deref(), Some("offsets.retention"));
+    assert!(e.message.contains("`when-empty`") && e.message.contains("`never`"), "{e}");
+    let e = reject(&both.replace("\"latest\"", "\"largest\""));
+    assert_eq!(e.field.as_deref(), Some("offsets.reset"));
+    assert!(e.message.contains("`earliest`") && e.message.contains("`none`"), "{e}");
+    let e = reject(&both.replace("\"reset\"", "\"auto_reset\""));
+    assert!(e.message.contains("unknown field `auto_reset`"), "{e}");
+    let e = reject(&both.replace("\"produce\": 2", "\"produce\": 198"));
+    assert_eq!(e.field.as_deref(), Some("produce"));
+    assert!(e.message.contains("between 0 and 197"), "{e}");
+    let e = reject(&both.replace("\"partitions\": 1", "\"partitions\": 2"));
+    assert_eq!(e.field.as_deref(), Some("produce"));
+    assert!(e.message.contains("one partition per consumer"), "{e}");
+    let group = both.replace("\"crashes\": 1", "\"crashes\": 1, \"assignment\": \"group\"");
+    assert_eq!(reject(&group).field.as_deref(), Some("produce"));
+}
+
+#[test]
+fn commit_modes_and_networks_are_validated() {
+    let s = parse_str(VALID).unwrap();
+    assert_eq!((s.commit, s.network), (CommitConfig::default(), NetworkConfig::default()));
+    let with = |extra: &str| VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, {extra}"));
+    let s = parse_str(&with(
+        r#""commit": { "mode": "async", "retries": 2, "guard": "sequence" }, "network": "lossy""#,
+    ))
+    .unwrap();
+    assert_eq!(
+        s.commit,
+        CommitConfig {
+            mode: CommitMode::Async,
+            retries: 2,
+            guard: CommitGuard::Sequence,
+            ..Default::default()
+        }
+    );
+    assert_eq!(s.network, NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 });
+    let s = parse_str(&with(r#""network": "duplicating", "duplicates": 2"#)).unwrap();
+    assert_eq!(s.network.duplicates, 2);
+    let e = reject(&with(r#""commit": { "mode": "later" }"#));
+    assert_eq!(e.field.as_deref(), Some("commit.mode"));
+    assert!(e.message.contains("`sync`") && e.message.contains("`auto`"), "{e}");
+    let e = reject(&with(r#""network": "tcp""#));
+    assert_eq!(e.field.as_deref(), Some("network"));
+    assert!(e.message.contains("`lossy`") && e.message.contains("`duplicating`"), "{e}");
+    for (extra, field) in [
+        (r#""commit": { "retries": 1 }"#, "commit.retries"),
+        (r#""commit": { "mode": "auto", "guard": "sequence" }"#, "commit.guard"),
+        (r#""commit": { "mode": "async", "processing": "worker" }"#, "commit.processing"),
+        (r#""commit": { "mode": "auto", "offset": "last" }"#, "commit.mode"),
+        (r#""losses": 1"#, "losses"),
+        (r#""network": "unordered", "duplicates": 1"#, "duplicates"),
+        (r#""network": "lossy", "losses": 0"#, "losses"),
+        (r#""network": "lossy", "assignment": "group""#, "network"),
+        (r#""network": "lossy", "commit": { "mode": "auto", "processing": "worker" }"#, "network"),
+    ] {
+        let e = reject(&with(extra));
+        assert_eq!(e.field.as_deref(), Some(field), "{extra}: {e}");
+    }
+    let e = reject(&with(r#""commit": { "mode": "async" }"#).replace("at-least-once", "at-most-once"));
+    assert_eq!(e.field.as_deref(), Some("commit.mode"));
+    let e = reject(&with(r#""network": "lossy""#).replace("at-least-once", "exactly-once"));
+    assert_eq!(e.field.as_deref(), Some("network"));
+}
+
+#[test]
+fn trailing_content_and_wrong_types_are_errors() {
+    assert!(parse_str(&format!("{VALID} x")).is_err());
+    let e = reject(&VALID.replace("\"messages\": 3", "\"messages\": \"3\""));
+    assert_eq!(e.field.as_deref(), Some("messages"));
+    assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": -3")).is_err());
+    assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": 99999999999")).is_err());
+}
