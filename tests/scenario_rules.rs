@@ -149,14 +149,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             ],
             vec![json!({"commit": {"mode": "async"}, "workers": 1, "commit_every": 1})],
         ),
-        (
-            "async-commits-fit-step-packing",
-            vec![json!({"commit": {"mode": "async"}, "partitions": 2, "messages": 27})],
-            vec![
-                json!({"commit": {"mode": "async"}, "partitions": 1, "messages": 53}),
-                json!({"partitions": 2, "messages": 27}),
-            ],
-        ),
         ("losses-lossy-network", vec![json!({"losses": 1})], vec![json!({"losses": 1, "network": "lossy"})]),
         (
             "duplicates-duplicating-network",

@@ -216,7 +216,7 @@ impl KafkaModel {
                 let c = usize::from(actor) - FIRST_CONSUMER;
                 match step {
                     consumer::Step::Timeout => self.request_lost(state, c),
-                    consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i as usize),
+                    consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i),
                     consumer::Step::WorkerDone(_) | consumer::Step::AutoCommitDue => true,
                 }
             }

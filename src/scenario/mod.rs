@@ -23,7 +23,6 @@ pub mod rules;
 mod tests;
 
 pub use error::{Problem, ScenarioError};
-pub use rules::MAX_ASYNC_COMMITS;
 
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
@@ -330,9 +329,9 @@ pub struct Limits {
     pub batch_with_workers: u32,
     pub partitions: u32,
     pub consumers: u32,
-    /// Also the highest offset a worker's finish can name: the consumer's
-    /// random step packs `Step::WorkerDone` into 0..=200, below its commit
-    /// timeouts (src/model/consumer.rs); `messages + produce` is held to it.
+    /// Offsets are `u8` and the largest marks a tombstone
+    /// (`src/model/coordinator.rs`), so a log end stays well below it:
+    /// `messages + produce` is held to this.
     pub messages: u32,
     pub crashes: u32,
     pub max_poll_records: u32,

@@ -9,8 +9,8 @@
 //! replace gave, and rows of one field keep those checks' order.
 //!
 //! A row that exists only because of how the model encodes something says
-//! so in a comment above it (`async-commits-fit-step-packing`,
-//! `workers-batch-fits-bitmask`), so it can be deleted in one place.
+//! so in a comment above it (`workers-batch-fits-bitmask`), so it can be
+//! deleted in one place.
 
 use super::file::ScenarioFile;
 use super::{Assignment, AutoProcessing, CommitMode, CommitOffset, LIMITS, NetworkKind, Problem, Strategy};
@@ -35,10 +35,6 @@ impl Rule {
         (self.set)(file) && (self.conflict)(file)
     }
 }
-
-/// The most async commits a consumer can have outstanding (its random step
-/// values 201..=253 name them, [`crate::model::consumer::Step`]).
-pub const MAX_ASYNC_COMMITS: u32 = 53;
 
 /// Adds a problem for every row of [`RULES`] the file breaks, in table order.
 pub(super) fn check(file: &ScenarioFile, problems: &mut Vec<Problem>) {
@@ -190,17 +186,6 @@ pub const RULES: &[Rule] = &[
         set: not_sync,
         conflict: |f| many_workers(f) || f.commit_every > 1 || other_commit_offset(f),
         message: "needs one worker, `commit_every` 1 and `commit.offset` next",
-    },
-    // Exists only for the packing of a consumer's random steps into one u8
-    // (`Step::CommitTimeout` takes the values 201..=253, src/model/consumer.rs):
-    // delete this row when the model's choices are an enum.
-    Rule {
-        name: "async-commits-fit-step-packing",
-        field: "commit.mode",
-        with: &["partitions", "messages"],
-        set: not_sync,
-        conflict: |f| u64::from(f.messages) * u64::from(f.partitions) > u64::from(MAX_ASYNC_COMMITS),
-        message: "needs partitions × messages of at most 53",
     },
     Rule {
         name: "losses-lossy-network",

@@ -19,7 +19,7 @@ pub enum Step {
     WorkerDone(Offset),
     /// The pending async or auto commit at this index failed (its request
     /// or its response was lost).
-    CommitTimeout(u8),
+    CommitTimeout(usize),
     /// `auto.commit.interval.ms` elapsed.
     AutoCommitDue,
     /// The outstanding request timed out (`request.timeout.ms`).
@@ -36,7 +36,7 @@ impl Consumer {
         if self.timeouts {
             steps.push(Choice::Consumer(Step::Timeout));
             steps.extend(
-                (0..state.pending_commits.len() as u8).map(|i| Choice::Consumer(Step::CommitTimeout(i))),
+                (0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))),
             );
         }
         if self.commit.mode == CommitMode::Auto
@@ -72,7 +72,7 @@ impl Consumer {
                 out.extend(request)
             }
             Step::CommitTimeout(i) => {
-                let Some(&c) = state.pending_commits.get(i as usize) else { return };
+                let Some(&c) = state.pending_commits.get(i) else { return };
                 let newer = c.seq != state.commit_seq;
                 let guarded = self.commit.guard == CommitGuard::Sequence && newer;
                 let (partition, offset, seq) = (c.partition, c.offset, c.seq);
@@ -80,14 +80,14 @@ impl Consumer {
                     let (retries_left, newer) = (c.retries_left, newer.then_some(state.commit_seq));
                     ev.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
                     // The callback calls commitAsync(offset) again.
-                    state.pending_commits[i as usize].retries_left -= 1;
+                    state.pending_commits[i].retries_left -= 1;
                     let by = committer(state);
                     let (incarnation, partition, offset) = (state.incarnation, c.partition, c.offset);
                     out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
                 } else {
                     let guard = guarded.then_some((state.commit_seq, seq));
                     ev.emit(|| Event::CommitFailed { consumer, partition, offset, guard });
-                    state.pending_commits.remove(i as usize);
+                    state.pending_commits.remove(i);
                 }
             }
             Step::AutoCommitDue => {
