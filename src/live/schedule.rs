@@ -7,7 +7,9 @@
 
 use super::plan::{Delivery, Membership, Plan};
 use super::wire::{Halt, Point};
+use crate::model::event::Actor;
 use crate::scenario::Scenario;
+use crate::trace::json::{EventKind, StepOf};
 use serde::Serialize;
 use std::fmt;
 
@@ -169,9 +171,9 @@ impl Schedule {
     }
 
     /// [`Schedule::from_trace`] of a trace the checker just found.
-    pub fn from_model(trace: &crate::trace::Trace, scenario: &Scenario) -> Result<Schedule, String> {
-        let steps = serde_json::to_value(&trace.steps).map_err(|e| e.to_string())?;
-        Schedule::from_trace(steps.as_array().map_or(&[], |v| v), scenario)
+    pub fn from_model(trace: &crate::trace::Trace, scenario: &Scenario) -> Schedule {
+        let steps: Vec<StepOf> = trace.steps.iter().map(StepOf::of).collect();
+        Schedule::from_trace(&steps, scenario)
     }
 
     /// The crash and pause points of a model trace (the `steps` of a trace
@@ -181,7 +183,7 @@ impl Schedule {
     /// member (`evict` while the consumer is up). Under auto-commit a
     /// `commit` is not a step of the consumer's but of librdkafka's timer: a
     /// crash after one waits for the timer.
-    pub fn from_trace(steps: &[serde_json::Value], scenario: &Scenario) -> Result<Schedule, String> {
+    pub fn from_trace(steps: &[StepOf], scenario: &Scenario) -> Schedule {
         #[derive(Default, Clone)]
         struct Track {
             incarnation: u32,
@@ -202,23 +204,18 @@ impl Schedule {
         }
         let mut joined = std::collections::BTreeSet::new();
         let mut last_busy: Option<usize> = None;
-        let consumer_of = |v: Option<&serde_json::Value>| -> Option<usize> {
-            v?.as_str()?.strip_prefix("consumer-")?.parse().ok()
-        };
+        let consumer_of = |a: Option<Actor>| a.and_then(Actor::consumer).map(usize::from);
         let mut tracks: Vec<Track> = Vec::new();
         let mut faults = Vec::new();
-        for (i, step) in steps.iter().enumerate() {
-            let event =
-                step.get("event").and_then(|e| e.as_str()).ok_or(format!("step {} has no event", i + 1))?;
-            let actor = step.get("actor");
-            let peer = step.get("peer");
-            let (who, point) = match event {
-                "receive" => (consumer_of(actor), Some(Point::Receive)),
-                "process" => (consumer_of(peer), Some(Point::Process)),
-                "commit" => (consumer_of(peer), (!auto).then_some(Point::Commit)),
-                "crash" | "recover" => (consumer_of(actor), None),
-                "evict" => (consumer_of(peer), None),
-                "join" => {
+        for step in steps {
+            let (actor, peer) = (Some(step.actor), step.peer);
+            let (who, point) = match step.kind {
+                EventKind::Receive => (consumer_of(actor), Some(Point::Receive)),
+                EventKind::Process => (consumer_of(peer), Some(Point::Process)),
+                EventKind::Commit => (consumer_of(peer), (!auto).then_some(Point::Commit)),
+                EventKind::Crash | EventKind::Recover => (consumer_of(actor), None),
+                EventKind::Evict => (consumer_of(peer), None),
+                EventKind::Join => {
                     // A consumer's first join after another consumer has
                     // worked is a late start, at that consumer's last step.
                     let Some(c) = consumer_of(peer) else { continue };
@@ -246,21 +243,21 @@ impl Schedule {
             joined.insert(c);
             let t = &mut tracks[c];
             let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
-            match (event, point) {
+            match (step.kind, point) {
                 (_, Some(p)) => {
                     t.counts[p.index()] += 1;
                     t.last = Some(p);
                     t.auto_committed = false;
                     last_busy = Some(c);
                 }
-                ("commit", None) => t.auto_committed = true,
-                ("crash", _) => {
+                (EventKind::Commit, None) => t.auto_committed = true,
+                (EventKind::Crash, _) => {
                     let action = if t.auto_committed { Action::CrashAfterAutoCommit } else { Action::Crash };
                     faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action });
                     *t = Track { incarnation: t.incarnation + 1, down: true, ..Track::default() };
                 }
-                ("recover", _) => t.down = false,
-                ("evict", _) if !t.down => {
+                (EventKind::Recover, _) => t.down = false,
+                (EventKind::Evict, _) if !t.down => {
                     faults.push(Fault { consumer: c, incarnation: t.incarnation, at, action: Action::Pause })
                 }
                 _ => {}
@@ -269,14 +266,18 @@ impl Schedule {
         // Commits that passed records still queued need a worker slower than the timer.
         let slow_worker = delivery.is_some_and(Delivery::has_worker)
             && faults.iter().any(|f| f.action == Action::CrashAfterAutoCommit);
-        Ok(Schedule { faults, slow_worker })
+        Schedule { faults, slow_worker }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::model::event::Actor::{Consumer, Coordinator, Sink};
+
+    fn step(kind: EventKind, actor: Actor, peer: Option<Actor>) -> StepOf {
+        StepOf { kind, actor, peer }
+    }
 
     fn halt(point: Point, count: u32) -> Halt {
         Halt { point, count }
@@ -284,16 +285,16 @@ mod tests {
 
     #[test]
     fn a_crash_after_processing_becomes_a_halt_after_that_side_effect() {
-        let steps = vec![
-            json!({"actor": "consumer-0", "event": "receive"}),
-            json!({"actor": "sink", "event": "process", "peer": "consumer-0"}),
-            json!({"actor": "consumer-0", "event": "crash"}),
-            json!({"actor": "consumer-0", "event": "recover"}),
-            json!({"actor": "consumer-0", "event": "receive"}),
-            json!({"actor": "coordinator", "event": "commit", "peer": "consumer-0"}),
-            json!({"actor": "consumer-0", "event": "crash"}),
+        let steps = [
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Process, Sink, Some(Consumer(0))),
+            step(EventKind::Crash, Consumer(0), None),
+            step(EventKind::Recover, Consumer(0), None),
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Commit, Coordinator, Some(Consumer(0))),
+            step(EventKind::Crash, Consumer(0), None),
         ];
-        let s = Schedule::from_trace(&steps, &Scenario::default()).unwrap();
+        let s = Schedule::from_trace(&steps, &Scenario::default());
         assert_eq!(s.halts(0, 1), vec![halt(Point::Process, 1)]);
         assert_eq!(s.halts(0, 2), vec![halt(Point::Commit, 1)]);
         assert_eq!(s.faults[1].to_string(), "crash consumer-0 (start 2) after commit #1");
@@ -301,13 +302,13 @@ mod tests {
 
     #[test]
     fn an_eviction_of_a_live_member_is_a_pause_and_of_a_crashed_one_nothing() {
-        let steps = vec![
-            json!({"actor": "consumer-1", "event": "crash"}),
-            json!({"actor": "coordinator", "event": "evict", "peer": "consumer-1"}),
-            json!({"actor": "consumer-0", "event": "receive"}),
-            json!({"actor": "coordinator", "event": "evict", "peer": "consumer-0"}),
+        let steps = [
+            step(EventKind::Crash, Consumer(1), None),
+            step(EventKind::Evict, Coordinator, Some(Consumer(1))),
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Evict, Coordinator, Some(Consumer(0))),
         ];
-        let s = Schedule::from_trace(&steps, &Scenario::default()).unwrap();
+        let s = Schedule::from_trace(&steps, &Scenario::default());
         assert_eq!(s.faults.len(), 2);
         assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
         assert_eq!(s.faults_at(0, 1, halt(Point::Receive, 1))[0].action, Action::Pause);

@@ -96,8 +96,7 @@ fn network(scenario: &Scenario) -> Network<Msg> {
 /// budget and the properties.
 pub fn build(scenario: &Scenario) -> KafkaModel {
     let consumers = (0..scenario.consumers).map(|c| {
-        let partitions: Vec<Partition> =
-            (0..scenario.partitions).filter(|p| p % scenario.consumers == c).collect();
+        let partitions = crate::client::assignment::partitions_of(c, scenario.consumers, scenario.partitions);
         Node::Consumer(Consumer {
             number: c,
             assignment: scenario.group.assignment,
@@ -285,7 +284,7 @@ impl KafkaModel {
                 && (FIRST_CONSUMER..state.crashed.len()).all(|i| state.crashed[i]))
             .then_some(ExpiryReason::GroupEmpty),
             (Retention::WhenEmpty, Assignment::Manual) => {
-                let owner = p % self.scenario.consumers;
+                let owner = crate::client::assignment::owner(p, self.scenario.consumers);
                 state.crashed[FIRST_CONSUMER + owner as usize].then_some(ExpiryReason::ConsumerDown(owner))
             }
         }

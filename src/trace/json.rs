@@ -3,50 +3,204 @@
 //! variant gets a name here, and an existing name never changes.
 
 use super::TraceStep;
-use crate::model::event::{Event, StartAt};
+use crate::model::event::{Actor, Event, StartAt};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+/// The kinds of events a trace document names, one per `event` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Duplicate,
+    Drop,
+    Crash,
+    Recover,
+    Failover,
+    FetchOffset,
+    RejectCommit,
+    Commit,
+    Join,
+    Evict,
+    Replicate,
+    LeaveIsr,
+    Election,
+    Elect,
+    Expire,
+    Fetch,
+    ListOffsets,
+    Produce,
+    Process,
+    DropStale,
+    Position,
+    Reset,
+    ResetError,
+    Receive,
+    Processed,
+    CommitAck,
+    CommitRejected,
+    Assign,
+    Rebalance,
+    Evicted,
+    Revoke,
+    Timeout,
+    Retry,
+    CommitFailed,
+    AutoCommit,
+    WorkerDone,
+}
+
+/// Each kind's `event` name.
+const NAMES: [(EventKind, &str); 36] = {
+    use EventKind::*;
+    [
+        (Duplicate, "duplicate"),
+        (Drop, "drop"),
+        (Crash, "crash"),
+        (Recover, "recover"),
+        (Failover, "failover"),
+        (FetchOffset, "fetch-offset"),
+        (RejectCommit, "reject-commit"),
+        (Commit, "commit"),
+        (Join, "join"),
+        (Evict, "evict"),
+        (Replicate, "replicate"),
+        (LeaveIsr, "leave-isr"),
+        (Election, "election"),
+        (Elect, "elect"),
+        (Expire, "expire"),
+        (Fetch, "fetch"),
+        (ListOffsets, "list-offsets"),
+        (Produce, "produce"),
+        (Process, "process"),
+        (DropStale, "drop-stale"),
+        (Position, "position"),
+        (Reset, "reset"),
+        (ResetError, "reset-error"),
+        (Receive, "receive"),
+        (Processed, "processed"),
+        (CommitAck, "commit-ack"),
+        (CommitRejected, "commit-rejected"),
+        (Assign, "assign"),
+        (Rebalance, "rebalance"),
+        (Evicted, "evicted"),
+        (Revoke, "revoke"),
+        (Timeout, "timeout"),
+        (Retry, "retry"),
+        (CommitFailed, "commit-failed"),
+        (AutoCommit, "auto-commit"),
+        (WorkerDone, "worker-done"),
+    ]
+};
+
+impl EventKind {
+    /// The kind of an event.
+    pub fn of(event: &Event) -> EventKind {
+        use Event as E;
+        use EventKind as K;
+        match event {
+            E::Duplicate { .. } => K::Duplicate,
+            E::Drop { .. } => K::Drop,
+            E::Crash { .. } => K::Crash,
+            E::Recover { .. } => K::Recover,
+            E::Failover { .. } => K::Failover,
+            E::FetchOffset { .. } => K::FetchOffset,
+            E::RejectCommit { .. } => K::RejectCommit,
+            E::Commit { .. } | E::TxnCommit { .. } => K::Commit,
+            E::Join { .. } => K::Join,
+            E::Evict { .. } => K::Evict,
+            E::Replicate { .. } => K::Replicate,
+            E::LeaveIsr { .. } => K::LeaveIsr,
+            E::Election { .. } => K::Election,
+            E::Elect { .. } => K::Elect,
+            E::Expire { .. } => K::Expire,
+            E::FetchHeld { .. } | E::FetchServed { .. } => K::Fetch,
+            E::ListOffsets { .. } => K::ListOffsets,
+            E::Produce { .. } => K::Produce,
+            E::Process { .. } => K::Process,
+            E::DropStale { .. } => K::DropStale,
+            E::Position { start: StartAt::Offset { .. }, .. } => K::Position,
+            E::Position { start: StartAt::LogEnd, .. } | E::ResetToEnd { .. } => K::Reset,
+            E::Position { start: StartAt::Fail, .. } => K::ResetError,
+            E::Receive { .. } => K::Receive,
+            E::Processed { .. } => K::Processed,
+            E::CommitAck { .. } => K::CommitAck,
+            E::CommitRejected { .. } => K::CommitRejected,
+            E::Assign { .. } => K::Assign,
+            E::Rebalance { .. } => K::Rebalance,
+            E::Evicted { .. } => K::Evicted,
+            E::Revoke { .. } => K::Revoke,
+            E::Timeout { .. } => K::Timeout,
+            E::Retry { .. } => K::Retry,
+            E::CommitFailed { .. } => K::CommitFailed,
+            E::AutoCommitDue { .. } => K::AutoCommit,
+            E::WorkerDone { .. } => K::WorkerDone,
+        }
+    }
+
+    /// Its `event` name in the trace document.
+    pub fn name(self) -> &'static str {
+        NAMES.iter().find(|(k, _)| *k == self).map(|(_, n)| *n).expect("every kind has a name")
+    }
+
+    /// The kind a trace document's `event` name stands for.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        NAMES.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+    }
+}
 
 /// The event's name in the trace document.
 pub fn name(event: &Event) -> &'static str {
-    use Event::*;
-    match event {
-        Duplicate { .. } => "duplicate",
-        Drop { .. } => "drop",
-        Crash { .. } => "crash",
-        Recover { .. } => "recover",
-        Failover { .. } => "failover",
-        FetchOffset { .. } => "fetch-offset",
-        RejectCommit { .. } => "reject-commit",
-        Commit { .. } | TxnCommit { .. } => "commit",
-        Join { .. } => "join",
-        Evict { .. } => "evict",
-        Replicate { .. } => "replicate",
-        LeaveIsr { .. } => "leave-isr",
-        Election { .. } => "election",
-        Elect { .. } => "elect",
-        Expire { .. } => "expire",
-        FetchHeld { .. } | FetchServed { .. } => "fetch",
-        ListOffsets { .. } => "list-offsets",
-        Produce { .. } => "produce",
-        Process { .. } => "process",
-        DropStale { .. } => "drop-stale",
-        Position { start: StartAt::Offset { .. }, .. } => "position",
-        Position { start: StartAt::LogEnd, .. } | ResetToEnd { .. } => "reset",
-        Position { start: StartAt::Fail, .. } => "reset-error",
-        Receive { .. } => "receive",
-        Processed { .. } => "processed",
-        CommitAck { .. } => "commit-ack",
-        CommitRejected { .. } => "commit-rejected",
-        Assign { .. } => "assign",
-        Rebalance { .. } => "rebalance",
-        Evicted { .. } => "evicted",
-        Revoke { .. } => "revoke",
-        Timeout { .. } => "timeout",
-        Retry { .. } => "retry",
-        CommitFailed { .. } => "commit-failed",
-        AutoCommitDue { .. } => "auto-commit",
-        WorkerDone { .. } => "worker-done",
+    EventKind::of(event).name()
+}
+
+/// The actor a trace document's `actor` or `peer` value names (the inverse of [`Actor`]'s `Display`).
+pub fn parse_actor(name: &str) -> Option<Actor> {
+    match name {
+        "broker" => Some(Actor::Broker),
+        "coordinator" => Some(Actor::Coordinator),
+        "sink" => Some(Actor::Sink),
+        other => other.strip_prefix("consumer-")?.parse().ok().map(Actor::Consumer),
     }
+}
+
+/// A step of a trace document as read back: its kind, actor and peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepOf {
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub peer: Option<Actor>,
+}
+
+impl StepOf {
+    pub fn of(step: &TraceStep) -> StepOf {
+        StepOf { kind: EventKind::of(&step.event), actor: step.actor(), peer: step.peer() }
+    }
+}
+
+/// The `steps` of a trace document (`kafkacheck check --report-dir`'s
+/// `.json` files), read back; step i's error names it.
+pub fn read_steps(steps: &[serde_json::Value]) -> Result<Vec<StepOf>, String> {
+    let field = |i: usize, step: &serde_json::Value, key: &str| -> Result<Option<String>, String> {
+        match step.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or(format!("step {}: `{key}` is not a string", i + 1)),
+        }
+    };
+    let actor =
+        |i: usize, name: String| parse_actor(&name).ok_or(format!("step {}: unknown actor `{name}`", i + 1));
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let name = field(i, step, "event")?.ok_or(format!("step {} has no event", i + 1))?;
+            let kind =
+                EventKind::from_name(&name).ok_or(format!("step {}: unknown event `{name}`", i + 1))?;
+            let who = field(i, step, "actor")?.ok_or(format!("step {} has no actor", i + 1))?;
+            let peer = field(i, step, "peer")?.map(|p| actor(i, p)).transpose()?;
+            Ok(StepOf { kind, actor: actor(i, who)?, peer })
+        })
+        .collect()
 }
 
 /// A trace step in the document: `step`, `actor`, `event`, then

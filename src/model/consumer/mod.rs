@@ -52,6 +52,7 @@ use workers::bit;
 
 use super::event::{Actor, Event, Events};
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
+use crate::client::commit_offset;
 use crate::scenario::{
     Assignment, CommitConfig, CommitOffset, CommitPolicy, Offset, Partition, Reset, Strategy,
 };
@@ -436,10 +437,8 @@ impl Consumer {
                         Msg::TxnCommit { incarnation, partition: partition(slot), from, to, by },
                     ))
                 }
-                Strategy::AtLeastOnce if self.commit_offset == CommitOffset::Last => {
-                    Some(commit(slot, to - 1))
-                }
-                _ => Some(commit(slot, to)),
+                Strategy::AtLeastOnce => Some(commit(slot, commit_offset::named(self.commit_offset, to))),
+                Strategy::AtMostOnce => Some(commit(slot, to)),
             },
             Phase::Flushing { slot, to } => Some(commit(slot, to)),
             _ => None,

@@ -35,9 +35,7 @@ impl Consumer {
         let mut steps = Vec::new();
         if self.timeouts {
             steps.push(Choice::Consumer(Step::Timeout));
-            steps.extend(
-                (0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))),
-            );
+            steps.extend((0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))));
         }
         if self.commit.mode == CommitMode::Auto
             && !state.auto_commit_due

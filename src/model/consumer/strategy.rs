@@ -1,8 +1,9 @@
 //! The delivery strategies: what a consumer does with a batch `from .. to`
 //! it received, and when it commits (the table in the module's parent).
 use super::{Consumer, ConsumerState, Out, Phase, To, committer};
+use crate::client::commit_offset::{self, CommitTime};
 use crate::model::msg::Msg;
-use crate::scenario::{AutoProcessing, CommitMode, CommitOffset, Offset, Strategy};
+use crate::scenario::{AutoProcessing, CommitMode, Offset, Strategy};
 
 impl Consumer {
     /// A batch `from .. to` of partition slot `slot` arrived.
@@ -48,11 +49,11 @@ impl Consumer {
         out: &mut Out,
     ) {
         let at_least_once = self.strategy == Strategy::AtLeastOnce;
-        if at_least_once && self.commit_offset == CommitOffset::Position {
+        if at_least_once && commit_offset::time(self.commit_offset) == CommitTime::EachRecord {
             // commitSync() inside the record loop: the consumer's
             // position is the batch's end, past records not yet processed.
             state.batches_since_commit += u8::from(next + 1 == to);
-            self.send_commit(state, slot as usize, to, out);
+            self.send_commit(state, slot as usize, commit_offset::named(self.commit_offset, to), out);
             state.phase = Phase::Committing { slot, from: next + 1, to };
         } else if next + 1 < to {
             self.process(state, slot, from, next + 1, to, out);
@@ -66,7 +67,7 @@ impl Consumer {
         } else if at_least_once {
             state.batches_since_commit += 1;
             if self.commit_every == 1 {
-                let offset = if self.commit_offset == CommitOffset::Last { to - 1 } else { to };
+                let offset = commit_offset::named(self.commit_offset, to);
                 self.send_commit(state, slot as usize, offset, out);
                 state.phase = Phase::Committing { slot, from: to, to };
             } else {
