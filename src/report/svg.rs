@@ -135,15 +135,28 @@ fn bold(fill: &str) -> String {
     format!("fill=\"{fill}\" font-weight=\"bold\"")
 }
 
+/// Where things go in a diagram: one lifeline per actor, one row per event.
+struct Layout {
+    actors: Vec<Actor>,
+    lifeline_end: i64,
+    sentences_x: i64,
+}
+
+impl Layout {
+    fn x_of(&self, actor: Actor) -> i64 {
+        let i = self.actors.iter().position(|a| *a == actor).unwrap_or(0) as i64;
+        GUTTER + COLUMN / 2 + i * COLUMN
+    }
+}
+
+fn row_y(k: usize) -> i64 {
+    ROWS_TOP + k as i64 * ROW + ROW / 2 + 5
+}
+
 /// The sequence diagram of one counterexample.
 pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String {
     let actors = actors(trace);
-    let x_of = |actor: Actor| -> i64 {
-        let i = actors.iter().position(|a| *a == actor).unwrap_or(0) as i64;
-        GUTTER + COLUMN / 2 + i * COLUMN
-    };
     let rows = trace.steps.len() as i64;
-    let row_y = |k: usize| ROWS_TOP + k as i64 * ROW + ROW / 2 + 5;
     let lifeline_end = ROWS_TOP + rows * ROW + 10;
     let sentences_x = GUTTER + actors.len() as i64 * COLUMN + 10;
     let sentences_w = trace.steps.iter().map(|s| text_width(&s.text, 13)).max().unwrap_or(0);
@@ -159,6 +172,7 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
         .max(text_width(&title, 20) + 40)
         .max(text_width(&subtitle, 14) + 40)
         .max(760);
+    let layout = Layout { actors, lifeline_end, sentences_x };
 
     let why_head = match trace.steps.last() {
         Some(s) => format!("Why {} fails after step {}:", p.name, s.step),
@@ -181,10 +195,21 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
     let _ = writeln!(out, "<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>");
     text(&mut out, 20, 32, 20, "font-weight=\"bold\"", "start", &title);
     text(&mut out, 20, 56, 14, &format!("fill=\"{MUTED}\""), "start", &subtitle);
+    step_bands(&mut out, trace, width);
+    lifelines(&mut out, trace, &layout);
+    for (k, s) in trace.steps.iter().enumerate() {
+        event_row(&mut out, &layout, k, s);
+    }
+    violation(&mut out, width, footer_top, why_height, &why_head, &why_lines);
+    legend(&mut out, legend_y);
+    out.push_str("</svg>\n");
+    out
+}
 
-    // Step bands and numbers.
+/// Step bands and numbers: the rows of one step share a band.
+fn step_bands(out: &mut String, trace: &Trace, width: i64) {
     let _ = writeln!(out, "<g class=\"steps\">");
-    text(&mut out, GUTTER - 16, BOX_TOP + 22, 12, &format!("fill=\"{MUTED}\""), "end", "step");
+    text(out, GUTTER - 16, BOX_TOP + 22, 12, &format!("fill=\"{MUTED}\""), "end", "step");
     let mut k = 0;
     for (i, (n, group)) in steps(trace).into_iter().enumerate() {
         let top = ROWS_TOP + k as i64 * ROW;
@@ -195,14 +220,17 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
             width - 16,
             group.len() as i64 * ROW
         );
-        text(&mut out, GUTTER - 16, row_y(k), 14, "font-weight=\"bold\"", "end", &n.to_string());
+        text(out, GUTTER - 16, row_y(k), 14, "font-weight=\"bold\"", "end", &n.to_string());
         k += group.len();
     }
     let _ = writeln!(out, "</g>");
+}
 
-    // Lifelines, dashed red while a consumer is down.
-    for &actor in &actors {
-        let x = x_of(actor);
+/// Lifelines, dashed red while a consumer is down.
+fn lifelines(out: &mut String, trace: &Trace, layout: &Layout) {
+    let lifeline_end = layout.lifeline_end;
+    for &actor in &layout.actors {
+        let x = layout.x_of(actor);
         let (fill, stroke) = match actor {
             Actor::Broker | Actor::Coordinator => ("#e3ebf7", "#2457a6"),
             Actor::Consumer(_) => ("#fff4df", "#a86b00"),
@@ -221,7 +249,7 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
              stroke=\"{stroke}\" stroke-width=\"2\"/>",
             x - BOX_WIDTH / 2
         );
-        text(&mut out, x, BOX_TOP + 23, 15, "font-weight=\"bold\"", "middle", &name);
+        text(out, x, BOX_TOP + 23, 15, "font-weight=\"bold\"", "middle", &name);
         let mut down_from = None;
         let mut segments = Vec::new();
         for (k, s) in trace.steps.iter().enumerate() {
@@ -245,104 +273,105 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
         }
         let _ = writeln!(out, "</g>");
     }
+}
 
-    // One row per event.
-    for (k, s) in trace.steps.iter().enumerate() {
-        let y = row_y(k);
-        let x = x_of(s.actor());
-        let peer = s.peer().filter(|&p| p != s.actor());
-        let class = match (&s.event, peer) {
-            (Event::Crash { .. }, _) => "crash",
-            (Event::Recover { .. }, _) => "recover",
-            (_, Some(_)) => "message",
-            (_, None) => "event",
-        };
-        let _ = writeln!(
-            out,
-            "<g class=\"{class}\" data-step=\"{}\" data-event=\"{}\" data-actor=\"{}\">",
-            s.step,
-            esc(s.name()),
-            esc(&s.actor().to_string())
-        );
-        let _ = writeln!(out, "<title>{}. {}</title>", s.step, esc(&s.text));
-        match class {
-            "crash" => {
-                let _ = writeln!(
-                    out,
-                    "<path d=\"M{} {} L{} {} M{} {} L{} {}\" stroke=\"{CRASH}\" stroke-width=\"5\" stroke-linecap=\"round\"/>",
-                    x - 10,
-                    y - 10,
-                    x + 10,
-                    y + 10,
-                    x - 10,
-                    y + 10,
-                    x + 10,
-                    y - 10
-                );
-                plated(&mut out, x + 18, y + 5, 14, &bold(CRASH), "start", "CRASH");
-            }
-            "recover" => {
-                let _ = writeln!(
-                    out,
-                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"9\" fill=\"{RECOVER}\" stroke=\"#ffffff\" stroke-width=\"2\"/>"
-                );
-                plated(&mut out, x + 18, y + 5, 14, &bold(RECOVER), "start", "RECOVER");
-            }
-            "message" => {
-                let from = peer.map_or(x, x_of);
-                let c = color(&s.event);
-                let dir = if x >= from { 1 } else { -1 };
-                let tip = x - dir * 4;
-                let dropped = dropped(&s.event);
-                let dash = if dropped { " stroke-dasharray=\"6 4\"" } else { "" };
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{from}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"2\"{dash}/>",
-                    tip - dir * 10
-                );
-                if dropped {
-                    let _ = writeln!(
-                        out,
-                        "<path d=\"M{} {} L{} {} M{} {} L{} {}\" stroke=\"{c}\" stroke-width=\"3\"/>",
-                        tip - dir * 14,
-                        y - 6,
-                        tip - dir * 2,
-                        y + 6,
-                        tip - dir * 14,
-                        y + 6,
-                        tip - dir * 2,
-                        y - 6
-                    );
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "<polygon points=\"{tip},{y} {},{} {},{}\" fill=\"{c}\"/>",
-                        tip - dir * 12,
-                        y - 6,
-                        tip - dir * 12,
-                        y + 6
-                    );
-                }
-                plated(&mut out, (from + x) / 2, y - 7, 12, &format!("fill=\"{c}\""), "middle", &label(s));
-            }
-            _ => {
-                let _ = writeln!(out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"6\" fill=\"{MUTED}\"/>");
-                plated(&mut out, x + 14, y + 5, 12, &format!("fill=\"{MUTED}\""), "start", &label(s));
-            }
+/// One event's row: an arrow from its peer, a crash, a recovery or a dot, and its sentence.
+fn event_row(out: &mut String, layout: &Layout, k: usize, s: &TraceStep) {
+    let y = row_y(k);
+    let x = layout.x_of(s.actor());
+    let peer = s.peer().filter(|&p| p != s.actor());
+    let class = match (&s.event, peer) {
+        (Event::Crash { .. }, _) => "crash",
+        (Event::Recover { .. }, _) => "recover",
+        (_, Some(_)) => "message",
+        (_, None) => "event",
+    };
+    let _ = writeln!(
+        out,
+        "<g class=\"{class}\" data-step=\"{}\" data-event=\"{}\" data-actor=\"{}\">",
+        s.step,
+        esc(s.name()),
+        esc(&s.actor().to_string())
+    );
+    let _ = writeln!(out, "<title>{}. {}</title>", s.step, esc(&s.text));
+    match class {
+        "crash" => {
+            let _ = writeln!(
+                out,
+                "<path d=\"M{} {} L{} {} M{} {} L{} {}\" stroke=\"{CRASH}\" stroke-width=\"5\" stroke-linecap=\"round\"/>",
+                x - 10,
+                y - 10,
+                x + 10,
+                y + 10,
+                x - 10,
+                y + 10,
+                x + 10,
+                y - 10
+            );
+            plated(out, x + 18, y + 5, 14, &bold(CRASH), "start", "CRASH");
         }
-        let _ = writeln!(out, "</g>");
-        text(
-            &mut out,
-            sentences_x,
-            y + 5,
-            13,
-            &format!("class=\"sentence\" fill=\"{INK}\""),
-            "start",
-            &s.text,
-        );
+        "recover" => {
+            let _ = writeln!(
+                out,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"9\" fill=\"{RECOVER}\" stroke=\"#ffffff\" stroke-width=\"2\"/>"
+            );
+            plated(out, x + 18, y + 5, 14, &bold(RECOVER), "start", "RECOVER");
+        }
+        "message" => {
+            let from = peer.map_or(x, |p| layout.x_of(p));
+            let c = color(&s.event);
+            let dir = if x >= from { 1 } else { -1 };
+            let tip = x - dir * 4;
+            let dropped = dropped(&s.event);
+            let dash = if dropped { " stroke-dasharray=\"6 4\"" } else { "" };
+            let _ = writeln!(
+                out,
+                "<line x1=\"{from}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"2\"{dash}/>",
+                tip - dir * 10
+            );
+            if dropped {
+                let _ = writeln!(
+                    out,
+                    "<path d=\"M{} {} L{} {} M{} {} L{} {}\" stroke=\"{c}\" stroke-width=\"3\"/>",
+                    tip - dir * 14,
+                    y - 6,
+                    tip - dir * 2,
+                    y + 6,
+                    tip - dir * 14,
+                    y + 6,
+                    tip - dir * 2,
+                    y - 6
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "<polygon points=\"{tip},{y} {},{} {},{}\" fill=\"{c}\"/>",
+                    tip - dir * 12,
+                    y - 6,
+                    tip - dir * 12,
+                    y + 6
+                );
+            }
+            plated(out, (from + x) / 2, y - 7, 12, &format!("fill=\"{c}\""), "middle", &label(s));
+        }
+        _ => {
+            let _ = writeln!(out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"6\" fill=\"{MUTED}\"/>");
+            plated(out, x + 14, y + 5, 12, &format!("fill=\"{MUTED}\""), "start", &label(s));
+        }
     }
+    let _ = writeln!(out, "</g>");
+    text(out, layout.sentences_x, y + 5, 13, &format!("class=\"sentence\" fill=\"{INK}\""), "start", &s.text);
+}
 
-    // Why the property fails, and the legend.
+/// Why the property fails, in a red box under the rows.
+fn violation(
+    out: &mut String,
+    width: i64,
+    footer_top: i64,
+    why_height: i64,
+    why_head: &str,
+    why_lines: &[String],
+) {
     let _ = writeln!(out, "<g class=\"violation\">");
     let _ = writeln!(
         out,
@@ -350,20 +379,15 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
          stroke=\"{CRASH}\" stroke-width=\"1.5\"/>",
         width - 32
     );
-    text(
-        &mut out,
-        30,
-        footer_top + 24,
-        15,
-        &format!("font-weight=\"bold\" fill=\"{CRASH}\""),
-        "start",
-        &why_head,
-    );
+    text(out, 30, footer_top + 24, 15, &format!("font-weight=\"bold\" fill=\"{CRASH}\""), "start", why_head);
     for (i, line) in why_lines.iter().enumerate() {
-        text(&mut out, 30, footer_top + 46 + i as i64 * 20, 14, "", "start", line);
+        text(out, 30, footer_top + 46 + i as i64 * 20, 14, "", "start", line);
     }
     let _ = writeln!(out, "</g>");
-    let y = legend_y;
+}
+
+/// The legend at the bottom, its baseline at `y`.
+fn legend(out: &mut String, y: i64) {
     let _ = writeln!(out, "<g class=\"legend\" font-size=\"12\" fill=\"{MUTED}\">");
     let _ = writeln!(
         out,
@@ -373,7 +397,7 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
         y + 6
     );
     text(
-        &mut out,
+        out,
         68,
         y + 4,
         12,
@@ -394,9 +418,9 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
         x + 7,
         y - 7
     );
-    text(&mut out, x + 14, y + 4, 12, "", "start", "crash");
+    text(out, x + 14, y + 4, 12, "", "start", "crash");
     let _ = writeln!(out, "<circle cx=\"{}\" cy=\"{y}\" r=\"7\" fill=\"{RECOVER}\"/>", x + 70);
-    text(&mut out, x + 82, y + 4, 12, "", "start", "recover");
+    text(out, x + 82, y + 4, 12, "", "start", "recover");
     let _ = writeln!(
         out,
         "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{CRASH}\" stroke-width=\"3\" stroke-dasharray=\"5 5\"/>",
@@ -405,10 +429,8 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
         x + 150,
         y + 9
     );
-    text(&mut out, x + 160, y + 4, 12, "", "start", "consumer down");
+    text(out, x + 160, y + 4, 12, "", "start", "consumer down");
     let _ = writeln!(out, "</g>");
-    out.push_str("</svg>\n");
-    out
 }
 
 #[cfg(test)]

@@ -31,6 +31,51 @@ pub fn sentence(event: &Event) -> String {
             "the broker leading __consumer_offsets (replica {leader}, leader epoch {epoch}) failed: the coordinator is gone \
              until a new leader is elected; requests to it wait, replies it already sent are still delivered"
         ),
+        FetchOffset { .. }
+        | RejectCommit { .. }
+        | Commit { .. }
+        | TxnCommit { .. }
+        | Join { .. }
+        | Evict { .. }
+        | Replicate { .. }
+        | LeaveIsr { .. }
+        | Election { .. }
+        | Elect { .. }
+        | Expire { .. } => coordinator_sentence(event),
+        FetchHeld { consumer, partition, offset } => format!(
+            "broker holds {}'s fetch of partition {partition} from offset {offset}: nothing is there yet, \
+             it answers once the producer appends a record (long poll)",
+            Actor::Consumer(*consumer)
+        ),
+        FetchServed { consumer, partition, offset, max_records } => format!(
+            "broker served {} up to {max_records} record(s) of partition {partition} from offset {offset}",
+            Actor::Consumer(*consumer)
+        ),
+        ListOffsets { consumer, partition, end } => {
+            format!("broker told {} partition {partition} ends at offset {end}", Actor::Consumer(*consumer))
+        }
+        Produce { partition, offset, woken } => {
+            let answered = if woken.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = woken.iter().map(|&c| Actor::Consumer(c).to_string()).collect();
+                format!("; the broker answers the fetch it held for {}", names.join(", "))
+            };
+            format!("a producer appended offset {offset} to partition {partition}{answered}")
+        }
+        Process { partition, offset, time, txn, .. } => {
+            let nth = if *time == 1 { String::new() } else { format!(" (time {time})") };
+            let how = if *txn { " (published by a committed transaction)" } else { "" };
+            format!("sink applied the side effect of offset {offset} of partition {partition}{nth}{how}")
+        }
+        consumer_event => consumer_sentence(consumer_event),
+    }
+}
+
+/// The sentences of what the group coordinator did.
+fn coordinator_sentence(event: &Event) -> String {
+    use Event::*;
+    match event {
         FetchOffset { consumer, partition, committed } => format!(
             "coordinator told {} partition {partition} has {}",
             Actor::Consumer(*consumer),
@@ -105,33 +150,7 @@ pub fn sentence(event: &Event) -> String {
                 committed_text(*committed)
             )
         }
-        FetchHeld { consumer, partition, offset } => format!(
-            "broker holds {}'s fetch of partition {partition} from offset {offset}: nothing is there yet, \
-             it answers once the producer appends a record (long poll)",
-            Actor::Consumer(*consumer)
-        ),
-        FetchServed { consumer, partition, offset, max_records } => format!(
-            "broker served {} up to {max_records} record(s) of partition {partition} from offset {offset}",
-            Actor::Consumer(*consumer)
-        ),
-        ListOffsets { consumer, partition, end } => {
-            format!("broker told {} partition {partition} ends at offset {end}", Actor::Consumer(*consumer))
-        }
-        Produce { partition, offset, woken } => {
-            let answered = if woken.is_empty() {
-                String::new()
-            } else {
-                let names: Vec<String> = woken.iter().map(|&c| Actor::Consumer(c).to_string()).collect();
-                format!("; the broker answers the fetch it held for {}", names.join(", "))
-            };
-            format!("a producer appended offset {offset} to partition {partition}{answered}")
-        }
-        Process { partition, offset, time, txn, .. } => {
-            let nth = if *time == 1 { String::new() } else { format!(" (time {time})") };
-            let how = if *txn { " (published by a committed transaction)" } else { "" };
-            format!("sink applied the side effect of offset {offset} of partition {partition}{nth}{how}")
-        }
-        consumer_event => consumer_sentence(consumer_event),
+        other => unreachable!("{other:?} is not the coordinator's event"),
     }
 }
 
