@@ -1,4 +1,4 @@
-//! The `kafkacheck` command line (DESIGN.md §4).
+//! The `kafkacheck` command line (README, "Command line").
 //!
 //! Exit status: 0 every expectation met; 1 some expectation not met; 2 bad
 //! input or usage. Results go to stdout, progress and errors to stderr.

@@ -5,7 +5,7 @@
 //! records of one poll to many worker threads cannot do that: workers finish
 //! out of order, and committing past a record that is still being processed
 //! loses it if the consumer crashes (the committed offset is where the next
-//! owner resumes; DESIGN.md §1). The only safe commit is the end of the
+//! owner resumes; `src/model/consumer/workers.rs`). The only safe commit is the end of the
 //! *contiguous* completed prefix: the lowest offset still in flight, or, when
 //! nothing is in flight, the offset after the last dispatched record.
 //!

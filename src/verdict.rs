@@ -1,4 +1,4 @@
-//! The three outcomes a property can have after a search (DESIGN.md §2).
+//! The three outcomes a property can have after a search (README, "Properties" and "Reading a verdict and a trace").
 
 use serde::Serialize;
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The Stateright actor model of a consumer group reading a partitioned log
-//! (DESIGN.md §1): one broker, one group coordinator, one sink and the
+//! (`docs/ARCHITECTURE.md`, "The modelled system"): one broker, one group coordinator, one sink and the
 //! scenario's consumers, talking over an ordered (per-connection FIFO,
 //! TCP-like) network, or the unordered, lossy or duplicating one a scenario
 //! asks for (`network`, with its fault budgets counted in [`NetworkFaults`]).

@@ -1,4 +1,4 @@
-//! The JSON documents of DESIGN.md §4: the `check --format json` output and
+//! The JSON documents (README, "Command line" and "Reports"): the `check --format json` output and
 //! the trace file of one counterexample (`<stem>.<property>.json`).
 
 use super::Checked;

@@ -1,4 +1,4 @@
-//! What a check run shows: the JSON document of DESIGN.md §4 and the text
+//! What a check run shows: the JSON document (README, "Command line" and "Reports") and the text
 //! table on stdout, a report directory for people, and JUnit XML for CI.
 //!
 //! A report directory holds the verdict matrix (`index.md`, `index.html`) and,

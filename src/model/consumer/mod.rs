@@ -1,4 +1,4 @@
-//! A consumer: its poll loop, its delivery strategy (DESIGN.md §1) and its
+//! A consumer: its poll loop, its delivery strategy (README, "Delivery strategies") and its
 //! side of the group protocol.
 //!
 //! The consumer is single-threaded like a `KafkaConsumer` poll loop: it has
