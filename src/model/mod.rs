@@ -9,6 +9,7 @@
 //! one delivered message or one crash/recover of a consumer, so the checker
 //! explores every interleaving of receive, process, commit and crash.
 
+pub mod assignor;
 pub mod broker;
 pub mod choice;
 pub mod consumer;

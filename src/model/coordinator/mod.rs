@@ -1,0 +1,174 @@
+//! The group coordinator: `__consumer_offsets` (`offsets_log.rs`), the
+//! group (`src/model/group.rs`), the expiry of committed offsets
+//! (`retention.rs`) and failovers of the broker leading the offsets topic
+//! (`failover.rs`). This file routes requests and the checker's choices to them.
+
+mod failover;
+mod offsets_log;
+mod retention;
+#[cfg(test)]
+mod tests;
+
+pub use offsets_log::{Acked, OffsetRecord, OffsetsLog, OffsetsTopic, TOMBSTONE};
+
+use super::choice::Choice;
+use super::event::{Acknowledged, Event, Events};
+use super::group::{Effect, Group, GroupRules, GroupTimer};
+use super::msg::Msg;
+use super::replication::{Replica, TopicRules};
+use crate::scenario::OffsetsConfig;
+use failover::elected;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct CoordinatorState {
+    pub topic: OffsetsTopic,
+    pub group: Group,
+    /// After a failover, until the controller elects the new leader: the
+    /// candidates. Requests wait meanwhile.
+    pub electing: Option<Vec<Replica>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Coordinator {
+    pub rules: GroupRules,
+    pub topic: TopicRules,
+    /// Whether the scenario has coordinator failovers in its budget.
+    pub failovers: bool,
+    /// Expiry of committed offsets, and whether the group starts with offset 0 committed.
+    pub offsets: OffsetsConfig,
+}
+
+impl Coordinator {
+    /// How a commit appended now is acknowledged ([`Acknowledged`]).
+    fn acknowledged(&self, topic: &OffsetsTopic) -> Acknowledged {
+        if topic.replication.replicas() < 2 {
+            return Acknowledged::Alone;
+        }
+        match self.topic.acks {
+            crate::scenario::Acks::Leader => Acknowledged::ByLeader(topic.replication.leader),
+            crate::scenario::Acks::All => Acknowledged::ByInSync(topic.in_sync_replicas()),
+        }
+    }
+
+    /// A step the checker chose: a replication step, an election or an expiry.
+    pub fn on_choice(&self, state: &mut CoordinatorState, choice: Choice, ev: &mut Events) {
+        let topic = &state.topic;
+        match choice {
+            Choice::Replicate(r) => {
+                ev.emit(|| {
+                    let (from, to) = (
+                        topic.replication.leo[r as usize],
+                        topic.replication.leo[topic.replication.leader as usize],
+                    );
+                    let fetched =
+                        topic.log.records[from..to].iter().map(|x| (x.partition, x.offset)).collect();
+                    Event::Replicate { replica: r, fetched, leader: topic.replication.leader, caught_up: to }
+                });
+                state.topic.replication.replicate(r)
+            }
+            Choice::LeaveIsr(r) => {
+                let (held, leader_has) = (topic.replication.leo[r as usize], topic.log.records.len());
+                state.topic.replication.leave(r);
+                let in_sync = || state.topic.in_sync_replicas();
+                ev.emit(|| Event::LeaveIsr { replica: r, held, leader_has, in_sync: in_sync() });
+            }
+            Choice::Elect(r) => {
+                ev.emit(|| elected(topic, r, self.election(topic).1));
+                self.elect(state, r)
+            }
+            Choice::Expire(p) => self.expire(state, p),
+            Choice::Consumer(_) | Choice::Produce(_) => {
+                unreachable!("the coordinator offers no {choice:?}")
+            }
+        }
+    }
+
+    /// Handles a request from consumer number `from`. The log changes only
+    /// through accepted OffsetCommit and TxnCommit.
+    pub fn handle(
+        &self,
+        state: &mut CoordinatorState,
+        from: u8,
+        msg: &Msg,
+        out: &mut Vec<Effect>,
+        ev: &mut Events,
+    ) {
+        let reply = |msg| Effect::Send(from, msg);
+        let consumer = from;
+        match msg {
+            Msg::OffsetFetch { incarnation, partitions } => {
+                for &partition in partitions {
+                    let committed = state.topic.log.committed(partition);
+                    ev.emit(|| Event::FetchOffset { consumer, partition, committed });
+                }
+                let offsets = partitions.iter().map(|&p| (p, state.topic.log.committed(p))).collect();
+                out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, offsets }));
+            }
+            Msg::JoinGroup { incarnation, member, owned } => {
+                ev.emit(|| {
+                    let known = member.and_then(|m| state.group.member(m)).map(|m| m.id);
+                    let member = known.unwrap_or(state.group.next_member);
+                    Event::Join { consumer, member, known: known.is_some(), keeps: owned.clone() }
+                });
+                state.group.join(&self.rules, from, *incarnation, *member, owned, out);
+            }
+            &Msg::OffsetCommit { incarnation, partition, offset, by } => {
+                if !state.group.accepts(self.rules.fencing, by) {
+                    let generation = state.group.generation;
+                    ev.emit(|| Event::RejectCommit { consumer, partition, offset, by, generation });
+                    out.push(reply(Msg::CommitRejected { incarnation, partition, offset }));
+                    return;
+                }
+                ev.emit(|| Event::Commit {
+                    consumer,
+                    partition,
+                    offset,
+                    acknowledged: self.acknowledged(&state.topic),
+                });
+                state.topic.append(self.topic.acks, partition, offset);
+                state.topic.acknowledge(partition, offset);
+                out.push(reply(Msg::OffsetCommitResponse { incarnation, partition, offset }));
+            }
+            // The transaction's offset record and its outputs' commit marker
+            // are written together: from this step on, the outputs are
+            // committed and on their way to read-committed readers (the sink).
+            // A fenced transaction (KIP-447) is aborted with its outputs.
+            &Msg::TxnCommit { incarnation, partition, from: first, to, by } => {
+                if !state.group.accepts(self.rules.fencing, by) {
+                    let generation = state.group.generation;
+                    ev.emit(|| Event::RejectCommit { consumer, partition, offset: to, by, generation });
+                    out.push(reply(Msg::CommitRejected { incarnation, partition, offset: to }));
+                    return;
+                }
+                ev.emit(|| {
+                    let acknowledged = self.acknowledged(&state.topic);
+                    Event::TxnCommit { consumer, partition, from: first, to, acknowledged }
+                });
+                state.topic.append(self.topic.acks, partition, to);
+                state.topic.acknowledge(partition, to);
+                out.push(Effect::ToSink(Msg::TxnOutputs { partition, from: first, to }));
+                out.push(reply(Msg::TxnCommitResponse { incarnation, partition, offset: to }));
+            }
+            _ => {}
+        }
+    }
+
+    /// A member's session ran out (its process is gone) or it was paused too long.
+    pub fn on_timer(
+        &self,
+        state: &mut CoordinatorState,
+        timer: GroupTimer,
+        out: &mut Vec<Effect>,
+        ev: &mut Events,
+    ) {
+        let (GroupTimer::SessionTimeout(member) | GroupTimer::Pause(member)) = timer;
+        let paused = matches!(timer, GroupTimer::Pause(_));
+        let consumer = state.group.member(member).map_or(0, |m| m.consumer);
+        ev.emit(|| Event::Evict { member, consumer, paused });
+        match timer {
+            GroupTimer::SessionTimeout(id) => state.group.evict(&self.rules, id, false, out),
+            GroupTimer::Pause(id) => state.group.evict(&self.rules, id, true, out),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Unit tests of the coordinator: commits, fetches, fencing, expiry and failover.
+
+use super::*;
+use crate::model::event::Events;
+use crate::model::msg::Committer;
+use crate::scenario::{Assignor, Fencing, Offset, Partition, Retention};
+
+const MANUAL: Committer = Committer { member: None, generation: 0 };
+
+fn coordinator(fencing: Fencing) -> Coordinator {
+    Coordinator {
+        rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false },
+        topic: TopicRules::default(),
+        failovers: false,
+        offsets: OffsetsConfig::default(),
+    }
+}
+
+#[test]
+fn an_expiry_appends_a_tombstone_and_only_removes_an_existing_commit() {
+    let mut c = coordinator(Fencing::Generation);
+    assert!(
+        c.start(None, &mut Events::off()).topic.log.records.is_empty(),
+        "no lifecycle: nothing committed at the start"
+    );
+    assert!(c.expirable(&c.start(None, &mut Events::off())).is_empty());
+    c.offsets = OffsetsConfig { retention: Retention::WhileActive, ..OffsetsConfig::default() };
+    let mut s = c.start(None, &mut Events::off());
+    assert_eq!((s.topic.log.committed(0), s.topic.log.committed(1)), (Some(0), Some(0)));
+    assert!(c.expirable(&s).is_empty(), "the group's starting offsets do not expire");
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &commit(1, 2, MANUAL), &mut out, &mut Events::off());
+    assert_eq!(c.expirable(&s), vec![Choice::Expire(1)]);
+    c.on_choice(&mut s, Choice::Expire(1), &mut Events::off());
+    assert_eq!(s.topic.log.committed(1), None);
+    assert_eq!(s.topic.log.records.len(), 4, "the log is append-only: the tombstone is a record");
+    assert!(c.expirable(&s).is_empty());
+    c.on_choice(&mut s, Choice::Expire(1), &mut Events::off());
+    assert_eq!(s.topic.log.records.len(), 4, "nothing left to expire");
+    c.handle(
+        &mut s,
+        0,
+        &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] },
+        &mut out,
+        &mut Events::off(),
+    );
+    let none = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(1, None)] };
+    assert_eq!(out.last(), Some(&Effect::Send(0, none)));
+    c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out, &mut Events::off());
+    assert_eq!(s.topic.log.committed(1), Some(1));
+}
+
+fn commit(partition: Partition, offset: Offset, by: Committer) -> Msg {
+    Msg::OffsetCommit { incarnation: 0, partition, offset, by }
+}
+
+#[test]
+fn committed_is_the_latest_record_per_partition() {
+    let c = coordinator(Fencing::Generation);
+    let mut s = CoordinatorState::default();
+    assert_eq!(s.topic.log.committed(0), None);
+    let mut out = Vec::new();
+    for (p, o) in [(0, 2), (1, 5), (0, 1)] {
+        c.handle(&mut s, 0, &commit(p, o, MANUAL), &mut out, &mut Events::off());
+    }
+    assert_eq!(s.topic.log.committed(0), Some(1));
+    assert_eq!(s.topic.log.committed(1), Some(5));
+    assert_eq!(s.topic.log.records.len(), 3, "the log is append-only");
+}
+
+#[test]
+fn offset_fetch_answers_every_partition_asked() {
+    let c = coordinator(Fencing::Generation);
+    let mut s = CoordinatorState::default();
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &commit(1, 3, MANUAL), &mut out, &mut Events::off());
+    out.clear();
+    c.handle(
+        &mut s,
+        2,
+        &Msg::OffsetFetch { incarnation: 2, partitions: vec![0, 1] },
+        &mut out,
+        &mut Events::off(),
+    );
+    let offsets = vec![(0, None), (1, Some(3))];
+    assert_eq!(out, vec![Effect::Send(2, Msg::OffsetFetchResponse { incarnation: 2, offsets })]);
+}
+
+#[test]
+fn transaction_commits_offset_and_publishes_outputs_together() {
+    let c = coordinator(Fencing::Generation);
+    let mut s = CoordinatorState::default();
+    let mut out = Vec::new();
+    c.handle(
+        &mut s,
+        0,
+        &Msg::TxnCommit { incarnation: 0, partition: 0, from: 0, to: 2, by: MANUAL },
+        &mut out,
+        &mut Events::off(),
+    );
+    assert_eq!(s.topic.log.committed(0), Some(2));
+    assert_eq!(
+        out,
+        vec![
+            Effect::ToSink(Msg::TxnOutputs { partition: 0, from: 0, to: 2 }),
+            Effect::Send(0, Msg::TxnCommitResponse { incarnation: 0, partition: 0, offset: 2 }),
+        ]
+    );
+}
+
+#[test]
+fn a_failover_loads_the_elected_replicas_log() {
+    use crate::scenario::Acks;
+    let mut c = coordinator(Fencing::Generation);
+    c.topic = TopicRules { replicas: 3, acks: Acks::Leader, unclean_election: false };
+    let mut s = c.start(None, &mut Events::off());
+    assert_eq!((s.topic.replication.leo.clone(), s.electing.clone()), (vec![0, 0, 0], None));
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out, &mut Events::off());
+    c.on_choice(&mut s, Choice::Replicate(1), &mut Events::off());
+    c.handle(&mut s, 0, &commit(0, 2, MANUAL), &mut out, &mut Events::off());
+    assert_eq!(s.topic.acked, vec![Acked { partition: 0, offset: 2, index: 1, epoch: 0 }]);
+    assert_eq!(
+        c.choices(&s),
+        [
+            vec![Choice::Replicate(1), Choice::Replicate(2)],
+            vec![Choice::LeaveIsr(1), Choice::LeaveIsr(2)],
+            vec![]
+        ]
+    );
+    // The leader fails: replicas 1 (offset 1) and 2 (nothing) are in sync.
+    let mut next = c.start(Some(&s.topic), &mut Events::off());
+    assert_eq!((next.topic.replication.epoch, next.electing.clone()), (1, Some(vec![1, 2])));
+    assert_eq!(c.choices(&next)[2], vec![Choice::Elect(1), Choice::Elect(2)]);
+    c.on_choice(&mut next, Choice::Elect(1), &mut Events::off());
+    assert_eq!((next.topic.log.committed(0), next.electing.clone()), (Some(1), None));
+    assert_eq!(next.topic.lost_acks().count(), 1, "the acknowledged commit of 2 is gone");
+    c.handle(&mut next, 0, &commit(0, 3, MANUAL), &mut out, &mut Events::off());
+    assert_eq!(next.topic.log.records[1], OffsetRecord { partition: 0, offset: 3, epoch: 1 });
+    assert_eq!(next.topic.lost_acks().count(), 0, "a later commit was acknowledged");
+    // With a single replica the returning leader is elected at once, its log intact.
+    let single = coordinator(Fencing::Generation);
+    let mut s = single.start(None, &mut Events::off());
+    single.handle(&mut s, 0, &commit(0, 1, MANUAL), &mut out, &mut Events::off());
+    let back = single.start(Some(&s.topic), &mut Events::off());
+    assert_eq!(
+        (back.electing, back.topic.log.committed(0), back.topic.replication.epoch),
+        (None, Some(1), 1)
+    );
+}
+
+#[test]
+fn a_stale_generation_is_fenced_only_with_generation_fencing() {
+    let stale = Committer { member: Some(0), generation: 0 };
+    for (fencing, accepted) in [(Fencing::Generation, false), (Fencing::None, true)] {
+        let c = coordinator(fencing);
+        let mut s = CoordinatorState::default();
+        let mut out = Vec::new();
+        c.handle(
+            &mut s,
+            0,
+            &Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] },
+            &mut out,
+            &mut Events::off(),
+        );
+        out.clear();
+        c.handle(&mut s, 0, &commit(0, 1, stale), &mut out, &mut Events::off());
+        assert_eq!(s.topic.log.committed(0).is_some(), accepted, "{fencing:?}");
+        let rejected = matches!(out[0], Effect::Send(0, Msg::CommitRejected { .. }));
+        assert_eq!(rejected, !accepted);
+    }
+}
