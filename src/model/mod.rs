@@ -338,8 +338,14 @@ impl Model for KafkaModel {
         render::action(action)
     }
 
+    /// What a step does, as the Explorer shows it: the sentences of the
+    /// events it records (as a trace tells them), then Stateright's own
+    /// account of the messages sent and the states before and after.
     fn format_step(&self, state: &KafkaState, action: KafkaAction) -> Option<String> {
-        self.system.format_step(state, action)
+        let sentences: Vec<String> =
+            self.step_events(state, &action).iter().map(crate::trace::sentence::sentence).collect();
+        let detail = self.system.format_step(state, action)?;
+        Some(format!("{}\n\n{detail}", sentences.join("\n")))
     }
 
     fn as_svg(&self, path: Path<KafkaState, KafkaAction>) -> Option<String> {
