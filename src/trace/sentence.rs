@@ -68,7 +68,22 @@ pub fn sentence(event: &Event) -> String {
             let how = if *txn { " (published by a committed transaction)" } else { "" };
             format!("sink applied the side effect of offset {offset} of partition {partition}{nth}{how}")
         }
-        consumer_event => consumer_sentence(consumer_event),
+        DropStale { .. }
+        | Position { .. }
+        | ResetToEnd { .. }
+        | Receive { .. }
+        | Processed { .. }
+        | CommitAck { .. }
+        | CommitRejected { .. }
+        | Assign { .. }
+        | Rebalance { .. }
+        | Evicted { .. }
+        | Revoke { .. }
+        | Timeout { .. }
+        | Retry { .. }
+        | CommitFailed { .. }
+        | AutoCommitDue { .. }
+        | WorkerDone { .. } => consumer_sentence(event),
     }
 }
 
