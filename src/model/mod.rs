@@ -37,6 +37,7 @@ use serde::Serialize;
 use sink::SinkState;
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network};
 use stateright::{Model, Path};
+use std::sync::Arc;
 
 pub const BROKER: usize = 0;
 pub const COORDINATOR: usize = 1;
@@ -96,36 +97,16 @@ fn network(scenario: &Scenario) -> Network<Msg> {
 /// Builds the model of a scenario: actors, the ordered network, the crash
 /// budget and the properties.
 pub fn build(scenario: &Scenario) -> KafkaModel {
+    let shared = Arc::new(scenario.clone());
     let consumers = (0..scenario.consumers).map(|c| {
         let partitions = crate::client::assignment::partitions_of(c, scenario.consumers, scenario.partitions);
-        Node::Consumer(Consumer {
-            number: c,
-            assignment: scenario.group.assignment,
-            manual_partitions: partitions,
-            strategy: scenario.strategy,
-            max_poll_records: scenario.max_poll_records,
-            commit_every: scenario.commit_every,
-            eager: scenario.group.assignor.is_eager(),
-            commit_on_revoke: scenario.group.commit_on_revoke,
-            commit_offset: scenario.commit_offset,
-            workers: scenario.workers,
-            commit_policy: scenario.commit_policy,
-            commit: scenario.commit,
-            timeouts: scenario.network.kind == crate::scenario::NetworkKind::Lossy,
-            log_end: scenario.log_end(),
-            reset: scenario.offsets.reset,
-        })
+        Node::Consumer(Consumer { number: c, manual_partitions: partitions, scenario: Arc::clone(&shared) })
     });
     let rules = GroupRules {
         partitions: scenario.partitions,
         assignor: scenario.group.assignor,
         fencing: scenario.group.fencing,
         pauses: scenario.group.pauses > 0,
-    };
-    let topic = replication::TopicRules {
-        replicas: scenario.offsets_topic.replicas,
-        acks: scenario.offsets_topic.acks,
-        unclean_election: scenario.offsets_topic.unclean_election,
     };
     // Consumers may be down together up to their budget, and the coordinator with them.
     let down = scenario.crashes.min(scenario.consumers) + u8::from(scenario.offsets_topic.failovers > 0);
@@ -137,8 +118,7 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
         }))
         .actor(Node::Coordinator(Coordinator {
             rules,
-            topic,
-            failovers: scenario.offsets_topic.failovers > 0,
+            topic: scenario.offsets_topic,
             offsets: scenario.offsets,
         }))
         .actor(Node::Sink(SinkState::new(scenario.partitions, scenario.log_end())))

@@ -62,7 +62,7 @@ fn consumer_out(consumer: &Consumer, state: &ConsumerState, sends: Vec<(To, Msg)
     for (to, msg) in sends {
         o.send(id_of(to), msg);
     }
-    if consumer.workers > 1 {
+    if consumer.scenario.workers > 1 {
         let done =
             consumer.running(state).into_iter().map(|o| Choice::Consumer(consumer::Step::WorkerDone(o)));
         o.choose_random(choice::WORKER_DONE, done.collect());
@@ -130,7 +130,7 @@ impl Node {
                 let state = coordinator.start(durable, ev);
                 // A restart must know it is a failover: with failovers in
                 // the budget the topic is saved from the start.
-                if durable.is_some() || coordinator.failovers {
+                if durable.is_some() || coordinator.topic.failovers > 0 {
                     o.save(NodeStorage::OffsetsTopic(state.topic.clone()));
                 }
                 coordinator_out(coordinator, &state, o);

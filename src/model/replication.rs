@@ -40,20 +40,6 @@ use serde::Serialize;
 /// A replica of the offsets partition (the broker holding it).
 pub type Replica = u8;
 
-/// The offsets topic's fixed configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TopicRules {
-    pub replicas: u8,
-    pub acks: Acks,
-    pub unclean_election: bool,
-}
-
-impl Default for TopicRules {
-    fn default() -> Self {
-        TopicRules { replicas: 1, acks: Acks::All, unclean_election: false }
-    }
-}
-
 /// Who holds what of the offsets partition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Replication {

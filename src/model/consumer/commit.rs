@@ -9,7 +9,7 @@ impl Consumer {
     /// Commits a partition's processed offsets outside a batch.
     pub(super) fn flush(&self, state: &mut ConsumerState, slot: usize, out: &mut Out) {
         let to = state.owned[slot].position.unwrap_or(0);
-        if self.commit.mode != CommitMode::Sync {
+        if self.scenario.commit.mode != CommitMode::Sync {
             // commitSync() on close: a newer commit than every async one.
             state.commit_seq = state.commit_seq.wrapping_add(1);
         }
@@ -29,7 +29,8 @@ impl Consumer {
     /// `commitAsync(offset)`, or an auto-commit (never retried): sent and
     /// not awaited; its callback handles the response or the failure.
     pub(super) fn commit_async(&self, state: &mut ConsumerState, slot: u8, offset: Offset, out: &mut Out) {
-        let retries_left = if self.commit.mode == CommitMode::Async { self.commit.retries } else { 0 };
+        let retries_left =
+            if self.scenario.commit.mode == CommitMode::Async { self.scenario.commit.retries } else { 0 };
         state.commit_seq = state.commit_seq.wrapping_add(1);
         let partition = state.owned[slot as usize].partition;
         state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq: state.commit_seq });

@@ -53,10 +53,9 @@ use workers::bit;
 use super::event::{Actor, Event, Events};
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
 use crate::client::commit_offset;
-use crate::scenario::{
-    Assignment, CommitConfig, CommitOffset, CommitPolicy, Offset, Partition, Reset, Strategy,
-};
+use crate::scenario::{Assignment, NetworkKind, Offset, Partition, Scenario, Strategy};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Where a consumer's request goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -71,30 +70,31 @@ pub enum To {
 pub struct Consumer {
     /// Which consumer this is (its trace name is `consumer-N`).
     pub number: u8,
-    pub assignment: Assignment,
     /// With manual assignment: the partitions it reads.
     pub manual_partitions: Vec<Partition>,
-    pub strategy: Strategy,
-    pub max_poll_records: Offset,
-    pub commit_every: u8,
-    pub eager: bool,
-    pub commit_on_revoke: bool,
-    /// Which offset an at-least-once commit names.
-    pub commit_offset: CommitOffset,
-    /// Worker threads processing a batch in parallel (at-least-once; 1: the poll loop itself).
-    pub workers: u8,
-    pub commit_policy: CommitPolicy,
-    /// `commit.mode` (sync, async, auto) and its knobs.
-    pub commit: CommitConfig,
+    /// The scenario's knobs, one copy shared by every consumer: strategy,
+    /// commit mode and offset, workers, group settings, reset policy.
+    pub scenario: Arc<Scenario>,
+}
+
+impl Consumer {
+    /// An eager assignor revokes everything at a rebalance.
+    fn eager(&self) -> bool {
+        self.scenario.group.assignor.is_eager()
+    }
+
     /// Whether requests and replies can be lost (a lossy network): a
     /// request whose exchange is gone times out and is sent again.
-    pub timeouts: bool,
+    fn timeouts(&self) -> bool {
+        self.scenario.network.kind == NetworkKind::Lossy
+    }
+
     /// The partitions' log end: the consumer stops fetching a partition once
     /// its position reaches it (a real consumer would keep receiving empty
     /// batches, which change nothing).
-    pub log_end: Offset,
-    /// `auto.offset.reset`: where a partition with no committed offset starts.
-    pub reset: Reset,
+    fn log_end(&self) -> Offset {
+        self.scenario.log_end()
+    }
 }
 
 /// A partition the consumer owns.
@@ -211,7 +211,10 @@ impl Consumer {
     /// of its manually assigned partitions.
     pub fn start(&self, incarnation: Incarnation, out: &mut Out, ev: &mut Events) -> ConsumerState {
         if incarnation > 0 {
-            ev.emit(|| Event::Recover { consumer: self.number, joins: self.assignment == Assignment::Group });
+            ev.emit(|| Event::Recover {
+                consumer: self.number,
+                joins: self.scenario.group.assignment == Assignment::Group,
+            });
         }
         let mut state = ConsumerState {
             incarnation,
@@ -226,7 +229,7 @@ impl Consumer {
             auto_commit_due: false,
             worker: None,
         };
-        match self.assignment {
+        match self.scenario.group.assignment {
             Assignment::Manual => {
                 state.owned = self.manual_partitions.iter().map(|&p| owned(p)).collect();
                 self.poll(&mut state, 0, out);
@@ -325,7 +328,7 @@ impl Consumer {
                     ev.emit(|| Event::Position {
                         consumer,
                         partition,
-                        start: start_at(committed, self.reset),
+                        start: start_at(committed, self.scenario.offsets.reset),
                     });
                 }
             }
@@ -381,7 +384,7 @@ impl Consumer {
                 holds(slot, from, to) && done & bit(from, offset) == 0
             }
             Phase::Committing { slot, from, to } => {
-                self.strategy != Strategy::ExactlyOnce && holds(slot, from, to)
+                self.scenario.strategy != Strategy::ExactlyOnce && holds(slot, from, to)
             }
             _ => false,
         }
@@ -420,7 +423,7 @@ impl Consumer {
             }
             Phase::Fetching { slot } => {
                 let offset = state.owned[slot as usize].position.unwrap_or(0);
-                let max_records = self.max_poll_records;
+                let max_records = self.scenario.max_poll_records;
                 Some((
                     To::Broker,
                     Msg::Fetch { incarnation, partition: partition(slot), offset, max_records },
@@ -429,7 +432,7 @@ impl Consumer {
             Phase::Processing { slot, next, .. } => {
                 Some((To::Sink, Msg::Output { incarnation, partition: partition(slot), offset: next }))
             }
-            Phase::Committing { slot, from, to } => match self.strategy {
+            Phase::Committing { slot, from, to } => match self.scenario.strategy {
                 Strategy::ExactlyOnce => {
                     let by = committer(state);
                     Some((
@@ -437,7 +440,9 @@ impl Consumer {
                         Msg::TxnCommit { incarnation, partition: partition(slot), from, to, by },
                     ))
                 }
-                Strategy::AtLeastOnce => Some(commit(slot, commit_offset::named(self.commit_offset, to))),
+                Strategy::AtLeastOnce => {
+                    Some(commit(slot, commit_offset::named(self.scenario.commit_offset, to)))
+                }
                 Strategy::AtMostOnce => Some(commit(slot, to)),
             },
             Phase::Flushing { slot, to } => Some(commit(slot, to)),

@@ -30,16 +30,16 @@ impl Consumer {
         }
         // `commitSync()` every `commit_every` batches commits every owned
         // partition's position, before the next poll() handles a rebalance.
-        if state.batches_since_commit >= self.commit_every {
+        if state.batches_since_commit >= self.scenario.commit_every {
             if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
                 return self.flush(state, slot, out);
             }
             state.batches_since_commit = 0;
         }
-        if state.rejoin == Rejoin::Rebalance && self.eager {
+        if state.rejoin == Rejoin::Rebalance && self.eager() {
             state.owned.iter_mut().for_each(|o| o.revoking = true);
         }
-        if self.commit_on_revoke
+        if self.scenario.group.commit_on_revoke
             && let Some(slot) = state.owned.iter().position(|o| o.revoking && o.uncommitted())
         {
             return self.flush(state, slot, out);
@@ -65,11 +65,11 @@ impl Consumer {
             return;
         }
         let n = state.owned.len();
-        let next = (0..n).map(|i| (start + i) % n).find(|&i| state.owned[i].position < Some(self.log_end));
+        let next = (0..n).map(|i| (start + i) % n).find(|&i| state.owned[i].position < Some(self.log_end()));
         if let Some(slot) = next {
             let o = state.owned[slot];
             let offset = o.position.unwrap_or(0);
-            let max_records = self.max_poll_records;
+            let max_records = self.scenario.max_poll_records;
             out.push((To::Broker, Msg::Fetch { incarnation, partition: o.partition, offset, max_records }));
             state.phase = Phase::Fetching { slot: slot as u8 };
         } else if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {

@@ -72,7 +72,8 @@ impl Consumer {
         if before.incarnation != now.incarnation {
             return;
         }
-        let reset_error = self.reset == Reset::None && before.phase == Phase::AwaitingOffsets;
+        let reset_error =
+            self.scenario.offsets.reset == Reset::None && before.phase == Phase::AwaitingOffsets;
         for o in &before.owned {
             if (reset_error && o.position.is_none()) || now.owned.iter().any(|n| n.partition == o.partition) {
                 continue;

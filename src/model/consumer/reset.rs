@@ -18,7 +18,7 @@ impl Consumer {
         let (mut latest, mut failed) = (Vec::new(), Vec::new());
         for &(partition, committed) in offsets {
             if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
-                match start_at(committed, self.reset) {
+                match start_at(committed, self.scenario.offsets.reset) {
                     StartAt::LogEnd => latest.push(partition),
                     StartAt::Fail => failed.push(partition),
                     StartAt::Offset { offset, .. } => o.position = Some(offset),

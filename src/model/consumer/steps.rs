@@ -33,11 +33,11 @@ impl Consumer {
     /// whose request and reply are both gone), and the auto-commit interval elapsing.
     pub fn steps(&self, state: &ConsumerState) -> Vec<Choice> {
         let mut steps = Vec::new();
-        if self.timeouts {
+        if self.timeouts() {
             steps.push(Choice::Consumer(Step::Timeout));
             steps.extend((0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))));
         }
-        if self.commit.mode == CommitMode::Auto
+        if self.scenario.commit.mode == CommitMode::Auto
             && !state.auto_commit_due
             && uncommitted_positions(state).next().is_some()
         {
@@ -48,7 +48,7 @@ impl Consumer {
 
     /// Whether the consumer offers steps of its own beyond its workers'.
     pub fn has_steps(&self) -> bool {
-        self.timeouts || self.commit.mode == CommitMode::Auto
+        self.timeouts() || self.scenario.commit.mode == CommitMode::Auto
     }
 
     /// Takes one of its own steps.
@@ -72,7 +72,7 @@ impl Consumer {
             Step::CommitTimeout(i) => {
                 let Some(&c) = state.pending_commits.get(i) else { return };
                 let newer = c.seq != state.commit_seq;
-                let guarded = self.commit.guard == CommitGuard::Sequence && newer;
+                let guarded = self.scenario.commit.guard == CommitGuard::Sequence && newer;
                 let (partition, offset, seq) = (c.partition, c.offset, c.seq);
                 if c.retries_left > 0 && !guarded {
                     let (retries_left, newer) = (c.retries_left, newer.then_some(state.commit_seq));

@@ -16,13 +16,13 @@ impl Consumer {
         out: &mut Out,
     ) {
         state.owned[slot as usize].position = Some(to);
-        match self.strategy {
-            Strategy::AtLeastOnce if self.workers > 1 => {
+        match self.scenario.strategy {
+            Strategy::AtLeastOnce if self.scenario.workers > 1 => {
                 let (running, done, committing) = (0, 0, None);
                 state.phase = Phase::Working { slot, from, to, next: from, running, done, committing };
                 self.dispatch(state);
             }
-            Strategy::AtLeastOnce if self.commit.processing == AutoProcessing::Worker => {
+            Strategy::AtLeastOnce if self.scenario.commit.processing == AutoProcessing::Worker => {
                 self.enqueue(state, slot, from, to, out)
             }
             Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
@@ -48,26 +48,31 @@ impl Consumer {
         to: Offset,
         out: &mut Out,
     ) {
-        let at_least_once = self.strategy == Strategy::AtLeastOnce;
-        if at_least_once && commit_offset::time(self.commit_offset) == CommitTime::EachRecord {
+        let at_least_once = self.scenario.strategy == Strategy::AtLeastOnce;
+        if at_least_once && commit_offset::time(self.scenario.commit_offset) == CommitTime::EachRecord {
             // commitSync() inside the record loop: the consumer's
             // position is the batch's end, past records not yet processed.
             state.batches_since_commit += u8::from(next + 1 == to);
-            self.send_commit(state, slot as usize, commit_offset::named(self.commit_offset, to), out);
+            self.send_commit(
+                state,
+                slot as usize,
+                commit_offset::named(self.scenario.commit_offset, to),
+                out,
+            );
             state.phase = Phase::Committing { slot, from: next + 1, to };
         } else if next + 1 < to {
             self.process(state, slot, from, next + 1, to, out);
-        } else if at_least_once && self.commit.mode != CommitMode::Sync {
+        } else if at_least_once && self.scenario.commit.mode != CommitMode::Sync {
             // commitAsync() and poll on (the callback learns the
             // outcome later); auto-commit: the next poll commits.
-            if self.commit.mode == CommitMode::Async {
+            if self.scenario.commit.mode == CommitMode::Async {
                 self.commit_async(state, slot, to, out);
             }
             self.poll(state, slot as usize + 1, out);
         } else if at_least_once {
             state.batches_since_commit += 1;
-            if self.commit_every == 1 {
-                let offset = commit_offset::named(self.commit_offset, to);
+            if self.scenario.commit_every == 1 {
+                let offset = commit_offset::named(self.scenario.commit_offset, to);
                 self.send_commit(state, slot as usize, offset, out);
                 state.phase = Phase::Committing { slot, from: to, to };
             } else {
@@ -95,7 +100,7 @@ impl Consumer {
             }
             Phase::Committing { slot, from, to } if self.answers(state, msg) => {
                 state.owned[slot as usize].committed = offset;
-                if self.strategy != Strategy::ExactlyOnce && from < to {
+                if self.scenario.strategy != Strategy::ExactlyOnce && from < to {
                     self.process(state, slot, from, from, to, out);
                 } else {
                     state.batches_since_commit = 0;

@@ -3,32 +3,46 @@
 use super::workers::contiguous_safe_offset;
 use super::*;
 use crate::model::event::{Actor, Events};
-use crate::scenario::{AutoProcessing, CommitGuard, CommitMode};
+use crate::scenario::{
+    Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, NetworkKind,
+    Reset,
+};
 
 const MANUAL: Committer = Committer { member: None, generation: 0 };
 
+/// Consumer 0 of a scenario reading partition 0 of 3 records (manual
+/// assignment unless `change` says otherwise).
+fn consumer_with(
+    strategy: Strategy,
+    max_poll_records: Offset,
+    change: impl FnOnce(&mut Scenario),
+) -> Consumer {
+    let mut scenario = Scenario { strategy, max_poll_records, messages: 3, ..Scenario::default() };
+    change(&mut scenario);
+    Consumer { number: 0, manual_partitions: vec![0], scenario: Arc::new(scenario) }
+}
+
 fn consumer(strategy: Strategy, max_poll_records: Offset) -> Consumer {
-    Consumer {
-        number: 0,
-        assignment: Assignment::Manual,
-        manual_partitions: vec![0],
-        strategy,
-        max_poll_records,
-        commit_every: 1,
-        eager: true,
-        commit_on_revoke: false,
-        commit_offset: CommitOffset::Next,
-        workers: 1,
-        commit_policy: CommitPolicy::Contiguous,
-        log_end: 3,
-        reset: Reset::Earliest,
-        commit: CommitConfig::default(),
-        timeouts: false,
-    }
+    consumer_with(strategy, max_poll_records, |_| {})
+}
+
+/// A group member with an eager (range) or the cooperative-sticky assignor.
+fn group_with(
+    strategy: Strategy,
+    eager: bool,
+    commit_on_revoke: bool,
+    change: impl FnOnce(&mut Scenario),
+) -> Consumer {
+    consumer_with(strategy, 1, |s| {
+        s.group.assignment = Assignment::Group;
+        s.group.assignor = if eager { Assignor::Range } else { Assignor::CooperativeSticky };
+        s.group.commit_on_revoke = commit_on_revoke;
+        change(s);
+    })
 }
 
 fn group(strategy: Strategy, eager: bool, commit_on_revoke: bool) -> Consumer {
-    Consumer { assignment: Assignment::Group, eager, commit_on_revoke, ..consumer(strategy, 1) }
+    group_with(strategy, eager, commit_on_revoke, |_| {})
 }
 
 /// Feeds replies to a consumer and returns the requests it sent, in order.
@@ -43,7 +57,7 @@ fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg
 fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
     let mut out = Vec::new();
     let state = c.start(incarnation, &mut out, &mut Events::off());
-    let expected = match c.assignment {
+    let expected = match c.scenario.group.assignment {
         Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
         Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
     };
@@ -100,7 +114,7 @@ fn at_least_once_processes_the_batch_then_commits() {
 
 #[test]
 fn commit_every_leaves_processed_records_uncommitted_until_idle() {
-    let c = Consumer { commit_every: 2, ..consumer(Strategy::AtLeastOnce, 1) };
+    let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.commit_every = 2);
     let mut s = started(&c, 0);
     let sent = run(&c, &mut s, &[offsets(None), records(0, 1), output_ack(0)]);
     assert_eq!(sent[2], fetch(1), "no commit after the first batch");
@@ -153,7 +167,7 @@ fn polls_owned_partitions_round_robin() {
 #[test]
 fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
     for commit_on_revoke in [false, true] {
-        let c = Consumer { commit_every: 2, ..group(Strategy::AtLeastOnce, true, commit_on_revoke) };
+        let c = group_with(Strategy::AtLeastOnce, true, commit_on_revoke, |s| s.commit_every = 2);
         let mut s = started(&c, 0);
         let by = Committer { member: Some(7), generation: 1 };
         run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
@@ -208,7 +222,7 @@ fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
     let mut s = started(&earliest, 0);
     assert_eq!(run(&earliest, &mut s, &[offsets(None)]), vec![fetch(0)]);
 
-    let latest = Consumer { reset: Reset::Latest, ..consumer(Strategy::AtLeastOnce, 1) };
+    let latest = consumer_with(Strategy::AtLeastOnce, 1, |s| s.offsets.reset = Reset::Latest);
     let mut s = started(&latest, 0);
     let sent = run(&latest, &mut s, &[offsets(None)]);
     let list = Msg::ListOffsets { incarnation: 0, partitions: vec![0] };
@@ -220,7 +234,7 @@ fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
     let mut s = started(&latest, 0);
     assert_eq!(run(&latest, &mut s, &[offsets(Some(1))]), vec![fetch(1)], "a commit wins");
 
-    let none = Consumer { reset: Reset::None, ..consumer(Strategy::AtLeastOnce, 1) };
+    let none = consumer_with(Strategy::AtLeastOnce, 1, |s| s.offsets.reset = Reset::None);
     let mut s = started(&none, 0);
     assert!(run(&none, &mut s, &[offsets(None)]).is_empty(), "NoOffsetForPartitionException");
     assert!(s.owned.is_empty());
@@ -229,7 +243,10 @@ fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
 
 fn async_consumer(retries: u8, guard: CommitGuard) -> Consumer {
     let commit = CommitConfig { mode: CommitMode::Async, retries, guard, ..CommitConfig::default() };
-    Consumer { commit, timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) }
+    consumer_with(Strategy::AtLeastOnce, 1, |s| {
+        s.commit = commit;
+        s.network.kind = NetworkKind::Lossy;
+    })
 }
 
 #[test]
@@ -263,7 +280,7 @@ fn commit_async_does_not_wait_and_a_failed_older_commit_is_retried_unless_guarde
 
 #[test]
 fn a_timed_out_request_is_sent_again_as_it_was() {
-    let c = Consumer { timeouts: true, ..consumer(Strategy::AtLeastOnce, 1) };
+    let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.network.kind = NetworkKind::Lossy);
     let mut s = started(&c, 0);
     let mut out = Vec::new();
     c.on_step(&mut s, Step::Timeout, &mut out, &mut Events::off());
@@ -279,7 +296,7 @@ fn a_timed_out_request_is_sent_again_as_it_was() {
 #[test]
 fn auto_commit_commits_the_positions_earlier_polls_returned() {
     let auto = CommitConfig { mode: CommitMode::Auto, ..CommitConfig::default() };
-    let c = Consumer { commit: auto, ..consumer(Strategy::AtLeastOnce, 1) };
+    let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.commit = auto);
     let mut s = started(&c, 0);
     run(&c, &mut s, &[offsets(None), records(0, 1)]);
     let mut out = Vec::new();
@@ -293,7 +310,7 @@ fn auto_commit_commits_the_positions_earlier_polls_returned() {
     );
 
     let worker = CommitConfig { processing: AutoProcessing::Worker, ..auto };
-    let c = Consumer { commit: worker, ..consumer(Strategy::AtLeastOnce, 1) };
+    let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.commit = worker);
     let mut s = started(&c, 0);
     let sent = run(&c, &mut s, &[offsets(None), records(0, 1)]);
     assert_eq!(sent[1..], [output(0), fetch(1)], "the worker processes while the loop polls on");
@@ -316,7 +333,10 @@ fn the_contiguous_policy_is_the_trackers_answer() {
 #[test]
 fn workers_finish_in_any_order_and_the_policy_decides_the_commit() {
     for (policy, expected) in [(CommitPolicy::Contiguous, None), (CommitPolicy::HighestCompleted, Some(2))] {
-        let c = Consumer { workers: 2, commit_policy: policy, ..consumer(Strategy::AtLeastOnce, 3) };
+        let c = consumer_with(Strategy::AtLeastOnce, 3, |s| {
+            s.workers = 2;
+            s.commit_policy = policy;
+        });
         let mut s = started(&c, 0);
         run(&c, &mut s, &[offsets(None), records(0, 3)]);
         assert_eq!(c.running(&s), vec![0, 1], "two workers, two records at a time");
@@ -350,12 +370,12 @@ fn a_new_member_id_means_the_partitions_were_lost() {
 
 #[test]
 fn commit_offset_last_is_one_low_and_position_is_the_batch_end_mid_batch() {
-    let last = Consumer { commit_offset: CommitOffset::Last, ..consumer(Strategy::AtLeastOnce, 2) };
+    let last = consumer_with(Strategy::AtLeastOnce, 2, |s| s.commit_offset = CommitOffset::Last);
     let mut s = started(&last, 0);
     let sent = run(&last, &mut s, &[offsets(None), records(0, 2), output_ack(0), output_ack(1)]);
     assert_eq!(sent.last(), Some(&commit(1, MANUAL)), "offset 1 is processed; 1 is committed");
 
-    let position = Consumer { commit_offset: CommitOffset::Position, ..consumer(Strategy::AtLeastOnce, 2) };
+    let position = consumer_with(Strategy::AtLeastOnce, 2, |s| s.commit_offset = CommitOffset::Position);
     let mut s = started(&position, 0);
     let sent = run(&position, &mut s, &[offsets(None), records(0, 2), output_ack(0)]);
     assert_eq!(sent.last(), Some(&commit(2, MANUAL)), "the position passes offset 1, unprocessed");

@@ -34,7 +34,7 @@ impl Consumer {
     /// Hands records to idle workers.
     pub(super) fn dispatch(&self, state: &mut ConsumerState) {
         if let Phase::Working { from, to, next, running, .. } = &mut state.phase {
-            while *next < *to && running.count_ones() < u32::from(self.workers) {
+            while *next < *to && running.count_ones() < u32::from(self.scenario.workers) {
                 *running |= bit(*from, *next);
                 *next += 1;
             }
@@ -50,7 +50,7 @@ impl Consumer {
             return;
         }
         let committed = state.owned[slot as usize].committed;
-        let safe = match self.commit_policy {
+        let safe = match self.scenario.commit_policy {
             CommitPolicy::Contiguous => contiguous_safe_offset(from, next, done),
             CommitPolicy::HighestCompleted => {
                 (from..to).rev().find(|&o| done & bit(from, o) != 0).map_or(from, |o| o + 1)
@@ -84,7 +84,7 @@ impl Consumer {
                 out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: from }));
             }
         }
-        if state.owned.iter().all(|o| o.position >= Some(self.log_end)) {
+        if state.owned.iter().all(|o| o.position >= Some(self.log_end())) {
             // Everything is fetched: the loop closes (commits) once the worker is done.
             state.phase = Phase::Done;
         } else {

@@ -15,8 +15,8 @@ use super::choice::Choice;
 use super::event::{Acknowledged, Event, Events};
 use super::group::{Effect, Group, GroupRules, GroupTimer};
 use super::msg::Msg;
-use super::replication::{Replica, TopicRules};
-use crate::scenario::OffsetsConfig;
+use super::replication::Replica;
+use crate::scenario::{OffsetsConfig, OffsetsTopicConfig};
 use failover::elected;
 use serde::Serialize;
 
@@ -32,9 +32,8 @@ pub struct CoordinatorState {
 #[derive(Clone, Debug)]
 pub struct Coordinator {
     pub rules: GroupRules,
-    pub topic: TopicRules,
-    /// Whether the scenario has coordinator failovers in its budget.
-    pub failovers: bool,
+    /// `offsets_topic`: replicas, acks, unclean election, the failover budget.
+    pub topic: OffsetsTopicConfig,
     /// Expiry of committed offsets, and whether the group starts with offset 0 committed.
     pub offsets: OffsetsConfig,
 }

@@ -10,8 +10,7 @@ const MANUAL: Committer = Committer { member: None, generation: 0 };
 fn coordinator(fencing: Fencing) -> Coordinator {
     Coordinator {
         rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false },
-        topic: TopicRules::default(),
-        failovers: false,
+        topic: OffsetsTopicConfig::default(),
         offsets: OffsetsConfig::default(),
     }
 }
@@ -112,7 +111,7 @@ fn transaction_commits_offset_and_publishes_outputs_together() {
 fn a_failover_loads_the_elected_replicas_log() {
     use crate::scenario::Acks;
     let mut c = coordinator(Fencing::Generation);
-    c.topic = TopicRules { replicas: 3, acks: Acks::Leader, unclean_election: false };
+    c.topic = OffsetsTopicConfig { replicas: 3, acks: Acks::Leader, ..OffsetsTopicConfig::default() };
     let mut s = c.start(None, &mut Events::off());
     assert_eq!((s.topic.replication.leo.clone(), s.electing.clone()), (vec![0, 0, 0], None));
     let mut out = Vec::new();
