@@ -78,7 +78,10 @@ impl Consumer {
             if (reset_error && o.position.is_none()) || now.owned.iter().any(|n| n.partition == o.partition) {
                 continue;
             }
-            let how = if now.member.is_some() && now.generation == 0 {
+            // Lost: evicted or fenced (`Rejoin::Lost` resets the generation at
+            // the poll), or a JoinGroup answered with a new member id.
+            let new_member = before.member.is_some() && now.member != before.member;
+            let how = if (now.member.is_some() && now.generation == 0) || new_member {
                 Revocation::Lost
             } else if o.committed < o.position.unwrap_or(0) {
                 Revocation::RevokedUncommitted

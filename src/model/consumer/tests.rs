@@ -2,7 +2,7 @@
 
 use super::workers::contiguous_safe_offset;
 use super::*;
-use crate::model::event::{Actor, Events};
+use crate::model::event::{Actor, Event, Events, Revocation};
 use crate::scenario::{
     Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, NetworkKind,
     Reset,
@@ -366,6 +366,25 @@ fn a_new_member_id_means_the_partitions_were_lost() {
     let sent = run(&c, &mut s, &[as_new_member]);
     let refetch = Msg::OffsetFetch { incarnation: 0, partitions: vec![0] };
     assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
+}
+
+/// A JoinGroup answered with a new member id (the old one was evicted while
+/// the consumer was joining): what it owned is lost (`onPartitionsLost`),
+/// not revoked, whatever it had committed.
+#[test]
+fn partitions_taken_by_a_new_member_id_are_lost() {
+    let c = group(Strategy::AtMostOnce, false, false);
+    let mut s = started(&c, 0);
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    s.phase = Phase::Done;
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    let before = s.clone();
+    let as_new_member = Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![1] };
+    run(&c, &mut s, &[as_new_member]);
+    let mut ev = Events::on();
+    c.record_revocations(&before, &s, &mut ev);
+    let lost = Event::Revoke { consumer: 0, partition: 0, position: Some(1), how: Revocation::Lost };
+    assert_eq!(ev.into_vec(), vec![lost]);
 }
 
 #[test]
