@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn a_duplicate_counts_and_names_every_start_that_processed_it() {
-        let sink = "1 2 consumer-1 1\n1 2 consumer-0 2\n1 2 consumer-1 3\n0 0 consumer-0 1\n";
+        let sink =
+            "1 2 consumer-1 1\n1 2 consumer-0 2\n1 0 consumer-0 2\n1 2 consumer-1 3\n0 2 consumer-0 1\n";
         let h = history(sink, &[], true);
         assert_eq!(
             duplicated(&h),

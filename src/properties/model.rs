@@ -272,6 +272,23 @@ mod tests {
     }
 
     #[test]
+    fn an_output_on_its_way_keeps_only_its_own_partitions_record_pending() {
+        let m = model::build(&Scenario { partitions: 2, ..model().scenario.clone() });
+        let mut s = state(&m, &[1], &[0, 0, 0]);
+        s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState::new(2, 3)));
+        s.network = Network::new_ordered([Envelope {
+            src: Id::from(FIRST_CONSUMER),
+            dst: Id::from(SINK),
+            msg: Msg::Output { incarnation: 0, partition: 1, offset: 0 },
+        }]);
+        assert_eq!(
+            lost_records(&m, &s).collect::<Vec<_>>(),
+            vec![(0, 0)],
+            "partition 1's output is not partition 0's"
+        );
+    }
+
+    #[test]
     fn duplicates_report_how_often() {
         let m = model();
         let s = state(&m, &[], &[1, 3, 0]);
@@ -322,6 +339,10 @@ mod tests {
         s.actor_states[FIRST_CONSUMER] = owning(0);
         s.actor_states[FIRST_CONSUMER + 2] = owning(0);
         assert_eq!(shared_partitions(&m, &s), vec![(0, vec![0, 2])]);
+        assert_eq!(
+            explain_shared(&m, &s),
+            "partition 0 is owned by consumer-0 and consumer-2 in the same generation"
+        );
         s.actor_states[FIRST_CONSUMER + 2] = owning(7);
         assert!(shared_partitions(&m, &s).is_empty(), "a zombie of an old generation does not count");
         s.actor_states[FIRST_CONSUMER + 2] = owning(0);
