@@ -8,7 +8,7 @@
 //! completeness is tracked here, not assumed from `is_done`.
 
 use crate::model::{self, KafkaAction, KafkaModel, KafkaState};
-use crate::properties;
+use crate::properties::{self, PropertyId};
 use crate::scenario::{Assignment, Scenario};
 use crate::trace::{self, Trace};
 use crate::verdict::Verdict;
@@ -61,6 +61,7 @@ pub const DEFAULT_SIMULATION_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Debug)]
 pub struct PropertyOutcome {
+    pub id: PropertyId,
     pub name: &'static str,
     pub kind: &'static str,
     pub verdict: Verdict,
@@ -271,8 +272,9 @@ fn finish<C: Checker<KafkaModel> + Sync>(
                 None => (Verdict::Unknown, None, None),
             };
             PropertyOutcome {
+                id: p.id,
                 name: p.name,
-                kind: p.kind(),
+                kind: p.kind.name(),
                 verdict,
                 expected: scenario.expected(p.name),
                 trace,

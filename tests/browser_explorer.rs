@@ -171,7 +171,7 @@ fn the_explorer_shows_the_crash_and_the_duplicate_of_the_no_duplicate_counterexa
     let page = text(&dom);
     assert!(page.contains("Counterexample found"), "the discovery is not shown:\n{page}");
     for p in ALL.iter() {
-        let kind = if p.eventually { "Eventually" } else { "Always" };
+        let kind = format!("{:?}", p.expectation());
         assert!(page.contains(&format!("{kind} {}", p.name)), "property {} is not listed:\n{page}", p.name);
     }
     let steps = path_of_actions(&dom);

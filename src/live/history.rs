@@ -1,18 +1,14 @@
-//! What a live run recorded, and the model's properties checked on it.
-//!
-//! The properties are the model's (DESIGN.md §2, `src/properties.rs`), read
-//! on what a real run leaves: the sink's contents, the committed offsets read
-//! back with OffsetFetch at the end, and the commits the consumers saw
-//! acknowledged, in the order the harness received their reports. Live runs
-//! observe four of them; `single-owner` and `acked-commit-durable` need the
-//! broker's internal state and are left to the model.
+//! What a live run recorded, and the model's properties checked on it: the
+//! registry's live predicates (`src/properties/live.rs`) read what a real run
+//! leaves.
 
 use super::sink::SinkLog;
 use super::wire::Report;
+use crate::properties;
 use std::collections::BTreeMap;
 
 /// The properties a live run can observe, in report order.
-pub const LIVE_PROPERTIES: [&str; 4] = ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"];
+pub const LIVE_PROPERTIES: [&str; properties::LIVE_COUNT] = properties::LIVE_NAMES;
 
 /// One report from one consumer process, in arrival order.
 #[derive(Clone, Debug)]
@@ -46,83 +42,14 @@ pub struct Anomaly {
 }
 
 impl History {
+    /// Every violation the run shows, property by property in the
+    /// registry's order ([`crate::properties::ALL`]).
     pub fn anomalies(&self) -> Vec<Anomaly> {
-        let mut found = Vec::new();
-        let counts = self.sink.counts();
-        let count = |p: i32, o: i64| counts.get(&(p, o)).copied().unwrap_or(0);
-        for p in 0..self.partitions {
-            let committed = self.committed.get(&p).copied().unwrap_or(0);
-            for o in 0..self.messages {
-                let n = count(p, o);
-                if n == 0 && o < committed {
-                    found.push(Anomaly {
-                        property: "no-loss",
-                        evidence: format!(
-                            "partition {p} offset {o} was never processed, yet the committed offset is {committed}"
-                        ),
-                    });
-                }
-                if n >= 2 {
-                    let by: Vec<String> = self
-                        .sink
-                        .outputs
-                        .iter()
-                        .filter(|x| x.partition == p && x.offset == o)
-                        .map(|x| format!("consumer-{} start {}", x.consumer, x.incarnation))
-                        .collect();
-                    found.push(Anomaly {
-                        property: "no-duplicate",
-                        evidence: format!("partition {p} offset {o} processed {n} times ({})", by.join(", ")),
-                    });
-                }
-                if n == 0 && self.complete {
-                    found.push(Anomaly {
-                        property: "all-processed",
-                        evidence: format!("partition {p} offset {o} was never processed"),
-                    });
-                }
-            }
-        }
-        found.extend(self.monotonic_anomalies());
-        found
-    }
-
-    /// Acknowledged commits per partition must never go down, neither from
-    /// one acknowledgement to the next nor from the last to what is read back.
-    fn monotonic_anomalies(&self) -> Vec<Anomaly> {
-        let mut found = Vec::new();
-        let mut highest: BTreeMap<i32, (i64, usize)> = BTreeMap::new();
-        for r in &self.reports {
-            let Report::Committed { partition, offset } = r.report else { continue };
-            if let Some(&(before, by)) = highest.get(&partition)
-                && offset < before
-            {
-                found.push(Anomaly {
-                    property: "committed-monotonic",
-                    evidence: format!(
-                        "partition {partition}: consumer-{}'s commit of {offset} was acknowledged after consumer-{by}'s of {before}",
-                        r.consumer
-                    ),
-                });
-            }
-            let entry = highest.entry(partition).or_insert((offset, r.consumer));
-            if offset >= entry.0 {
-                *entry = (offset, r.consumer);
-            }
-        }
-        for (p, (high, by)) in highest {
-            if let Some(&now) = self.committed.get(&p)
-                && now < high
-            {
-                found.push(Anomaly {
-                    property: "committed-monotonic",
-                    evidence: format!(
-                        "partition {p}: the committed offset read back is {now}, below consumer-{by}'s acknowledged {high}"
-                    ),
-                });
-            }
-        }
-        found
+        let live = properties::ALL.iter().filter_map(|p| Some((p.name, p.live?)));
+        live.flat_map(|(property, violations)| {
+            violations(self).into_iter().map(move |evidence| Anomaly { property, evidence })
+        })
+        .collect()
     }
 }
 

@@ -81,7 +81,7 @@ mod tests {
         dup.expected = Verdict::Holds;
         let xml = junit(&[Checked { file, scenario: &scenario, outcome: &outcome }]);
 
-        let properties = crate::scenario::PROPERTY_NAMES.len();
+        let properties = crate::properties::ALL.len();
         assert!(xml.starts_with(&format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kafkacheck\" tests=\"{properties}\" failures=\"1\""
         )));

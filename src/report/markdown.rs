@@ -1,7 +1,7 @@
 //! The Markdown report: the verdict matrix (`index.md`) and each
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
-use super::{Checked, counterexample_name, meaning, property_names, summary, url_escape};
+use super::{Checked, counterexample_name, property_names, summary, url_escape};
 use crate::check::PropertyOutcome;
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
@@ -130,7 +130,7 @@ pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String
         format!("but the scenario expects **{}**", p.expected)
     };
     let _ = writeln!(out, "\n**Verdict:** {}, {expectation}.\n", p.verdict);
-    let _ = writeln!(out, "**What {} means:** {}\n", escape(p.name), meaning(p.name));
+    let _ = writeln!(out, "**What {} means:** {}\n", escape(p.name), p.id.property().meaning);
     if let Some(b) = &p.on_broker {
         let _ = writeln!(out, "**Reproduced on broker:** {}: {}\n", b.answer(), escape(b.detail()));
     }

@@ -140,39 +140,6 @@ pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
     })
 }
 
-/// What a property means, in plain words, for readers of a counterexample.
-pub fn meaning(property: &str) -> &'static str {
-    match property {
-        "no-loss" => {
-            "No record is skipped: every offset below a partition's committed offset has been processed, \
-             or is still on its way to being processed. A consumer that restarts resumes at the committed \
-             offset, so a record below it that was never processed is lost for good."
-        }
-        "no-duplicate" => {
-            "No record is processed twice: the side effect of each offset is applied at most once. \
-             A duplicate happens when a record is processed and, before its commit is recorded, the \
-             consumer crashes and reads the record again from the older committed offset."
-        }
-        "all-processed" => {
-            "Every run ends with every record of every partition processed at least once: when nothing is \
-             left to deliver and no crash is left in the budget, no record may be missing from the sink."
-        }
-        "committed-monotonic" => {
-            "A partition's committed offset never moves backwards: a later commit never records a smaller \
-             offset than an earlier one, which would make a restarting consumer read records again."
-        }
-        "single-owner" => {
-            "No partition is owned by two live consumers of the coordinator's current generation at once: \
-             a rebalance hands a partition over only after its previous owner gave it up."
-        }
-        "acked-commit-durable" => {
-            "A commit the coordinator acknowledged stays committed (or is followed by a later commit): a \
-             failover of the coordinator must not lose it, whichever replica of __consumer_offsets is elected."
-        }
-        _ => "See the property table in the README for its definition.",
-    }
-}
-
 /// Why a property that is violated or misses its expectation has no trace.
 pub(crate) fn no_trace_reason(r: &Checked, p: &PropertyOutcome) -> String {
     if p.verdict == Verdict::Violated {
@@ -194,7 +161,7 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     } else {
         format!("{}, expected {}", p.verdict, p.expected)
     };
-    out.push_str(&format!("verdict: {verdict}\n{}: {}\n", p.name, meaning(p.name)));
+    out.push_str(&format!("verdict: {verdict}\n{}: {}\n", p.name, p.id.property().meaning));
     match &p.trace {
         Some(trace) => {
             out.push_str("shortest counterexample:\n");

@@ -58,15 +58,9 @@ impl Strategy {
     pub const ALL: [Strategy; 3] = [Strategy::AtMostOnce, Strategy::AtLeastOnce, Strategy::ExactlyOnce];
 }
 
-/// The stable property names of DESIGN.md §2, in the order they are reported.
-pub const PROPERTY_NAMES: [&str; 6] = [
-    "no-loss",
-    "no-duplicate",
-    "all-processed",
-    "committed-monotonic",
-    "single-owner",
-    "acked-commit-durable",
-];
+/// The stable property names, in the order they are reported (the
+/// property registry's, `src/properties/mod.rs`).
+pub const PROPERTY_NAMES: [&str; crate::properties::ALL.len()] = crate::properties::NAMES;
 
 /// Which offset an at-least-once consumer commits (the `commit.offset` field).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]

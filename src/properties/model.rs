@@ -1,14 +1,15 @@
-//! The properties of DESIGN.md §2, each a function of one model state that
-//! returns its evidence: the offending offsets, empty when the property holds
-//! there. A violated property then explains itself with the records involved.
+//! The properties' predicates on one model state, each returning its
+//! evidence: the offending records, none when the property holds there. The
+//! registry ([`super::ALL`]) names them; the `explain_*` functions turn the
+//! evidence into the sentence a counterexample ends with.
 
 use crate::model::consumer::Phase;
 use crate::model::coordinator::{Acked, TOMBSTONE};
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
+use stateright::Model;
 use stateright::actor::Id;
-use stateright::{Expectation, Model};
 
 /// A record of the partitioned log.
 pub type Record = (Partition, Offset);
@@ -88,7 +89,8 @@ pub fn duplicated_records<'a>(
 /// because the list only shrinks along a path (the sink only counts up) and
 /// the state graph is acyclic (the offsets log and the sink only grow, a
 /// consumer's position only advances within an incarnation, and the crash
-/// budget bounds incarnations), the conditions STATERIGHT-NOTES.md names.
+/// budget bounds incarnations): Stateright judges an eventually property on
+/// terminal states only, so a cycle could hide a run that never ends.
 pub fn unprocessed_records<'a>(
     model: &'a KafkaModel,
     state: &'a KafkaState,
@@ -141,145 +143,89 @@ fn all_records(model: &KafkaModel) -> impl Iterator<Item = Record> + '_ {
     (0..model.scenario.partitions).flat_map(move |p| (0..model.scenario.log_end()).map(move |o| (p, o)))
 }
 
-/// A property as the checker and the reports see it.
-pub struct Property {
-    pub name: &'static str,
-    pub eventually: bool,
-    /// Whether the property holds in a state (for `eventually`: whether the
-    /// goal is reached there).
-    pub holds: fn(&KafkaModel, &KafkaState) -> bool,
-    /// Why it fails in a state, in plain words; empty when it holds there.
-    pub explain: fn(&KafkaModel, &KafkaState) -> String,
-    /// The property as a state invariant: false exactly in the states a
-    /// counterexample can end in (for `eventually`, the terminal states
-    /// where the goal is not reached). The search for a shortest
-    /// counterexample checks this form.
-    pub invariant: fn(&KafkaModel, &KafkaState) -> bool,
-}
-
-impl Property {
-    pub fn expectation(&self) -> Expectation {
-        if self.eventually { Expectation::Eventually } else { Expectation::Always }
-    }
-
-    /// The expectation's name in the JSON output.
-    pub fn kind(&self) -> &'static str {
-        if self.eventually { "eventually" } else { "always" }
-    }
-}
-
 fn list(records: &[Record]) -> String {
     let items: Vec<String> = records.iter().map(|(p, o)| format!("partition {p} offset {o}")).collect();
     items.join(", ")
 }
 
-/// Every property, in the order of [`crate::scenario::PROPERTY_NAMES`].
-pub const ALL: [Property; 6] = [
-    Property {
-        name: "no-loss",
-        eventually: false,
-        holds: |m, s| lost_records(m, s).next().is_none(),
-        invariant: |m, s| lost_records(m, s).next().is_none(),
-        explain: |m, s| {
-            let lost: Vec<Record> = lost_records(m, s).collect();
-            if lost.is_empty() {
-                return String::new();
-            }
+/// `no-loss` explained: the lost records.
+pub fn explain_lost(model: &KafkaModel, state: &KafkaState) -> String {
+    let lost: Vec<Record> = lost_records(model, state).collect();
+    if lost.is_empty() {
+        return String::new();
+    }
+    format!(
+        "lost: {} (below the committed offset, never processed, and no live consumer or message will process it)",
+        list(&lost)
+    )
+}
+
+/// `no-duplicate` explained: each duplicated record with its count.
+pub fn explain_duplicated(model: &KafkaModel, state: &KafkaState) -> String {
+    let items: Vec<String> = duplicated_records(model, state)
+        .map(|((p, o), n)| format!("partition {p} offset {o} processed {n} times"))
+        .collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    format!("duplicated: {}", items.join(", "))
+}
+
+/// `all-processed` explained: the records the run ended without.
+pub fn explain_unprocessed(model: &KafkaModel, state: &KafkaState) -> String {
+    let missing: Vec<Record> = unprocessed_records(model, state).collect();
+    if missing.is_empty() {
+        return String::new();
+    }
+    format!("the run ended with {} never processed", list(&missing))
+}
+
+/// `committed-monotonic` explained: each step back of a committed offset.
+pub fn explain_decreases(_: &KafkaModel, state: &KafkaState) -> String {
+    let items: Vec<String> = committed_decreases(state)
+        .map(|(p, before, after)| {
+            format!("partition {p}: committed offset went back from {before} to {after}")
+        })
+        .collect();
+    items.join(", ")
+}
+
+/// `single-owner` explained: each shared partition with its owners.
+pub fn explain_shared(model: &KafkaModel, state: &KafkaState) -> String {
+    let items: Vec<String> = shared_partitions(model, state)
+        .iter()
+        .map(|(p, owners)| {
+            let names: Vec<String> = owners.iter().map(|c| format!("consumer-{c}")).collect();
+            format!("partition {p} is owned by {} in the same generation", names.join(" and "))
+        })
+        .collect();
+    items.join(", ")
+}
+
+/// `acked-commit-durable` explained: each lost acknowledged commit, where it
+/// was in `__consumer_offsets` and what the partition's committed offset is now.
+pub fn explain_lost_acks(_: &KafkaModel, state: &KafkaState) -> String {
+    let leader = &state.offsets_topic().replication;
+    let items: Vec<String> = lost_acked_commits(state)
+        .map(|(a, now)| {
+            let now = match now {
+                Some(o) => format!("its committed offset is now {o}"),
+                None => "it has no committed offset now".into(),
+            };
             format!(
-                "lost: {} (below the committed offset, never processed, and no live consumer or message will process it)",
-                list(&lost)
+                "the acknowledged commit of offset {} for partition {} (record {} of __consumer_offsets, \
+                 leader epoch {}) is lost: the log of replica {}, leader in epoch {}, does not have it, \
+                 and {now}",
+                a.offset, a.partition, a.index, a.epoch, leader.leader, leader.epoch
             )
-        },
-    },
-    Property {
-        name: "no-duplicate",
-        eventually: false,
-        holds: |m, s| duplicated_records(m, s).next().is_none(),
-        invariant: |m, s| duplicated_records(m, s).next().is_none(),
-        explain: |m, s| {
-            let items: Vec<String> = duplicated_records(m, s)
-                .map(|((p, o), n)| format!("partition {p} offset {o} processed {n} times"))
-                .collect();
-            if items.is_empty() {
-                return String::new();
-            }
-            format!("duplicated: {}", items.join(", "))
-        },
-    },
-    Property {
-        name: "all-processed",
-        eventually: true,
-        holds: |m, s| unprocessed_records(m, s).next().is_none(),
-        invariant: |m, s| unprocessed_records(m, s).next().is_none() || !is_terminal(m, s),
-        explain: |m, s| {
-            let missing: Vec<Record> = unprocessed_records(m, s).collect();
-            if missing.is_empty() {
-                return String::new();
-            }
-            format!("the run ended with {} never processed", list(&missing))
-        },
-    },
-    Property {
-        name: "committed-monotonic",
-        eventually: false,
-        holds: |_, s| committed_decreases(s).next().is_none(),
-        invariant: |_, s| committed_decreases(s).next().is_none(),
-        explain: |_, s| {
-            let items: Vec<String> = committed_decreases(s)
-                .map(|(p, before, after)| {
-                    format!("partition {p}: committed offset went back from {before} to {after}")
-                })
-                .collect();
-            items.join(", ")
-        },
-    },
-    Property {
-        name: "single-owner",
-        eventually: false,
-        holds: |m, s| shared_partitions(m, s).is_empty(),
-        invariant: |m, s| shared_partitions(m, s).is_empty(),
-        explain: |m, s| {
-            let items: Vec<String> = shared_partitions(m, s)
-                .iter()
-                .map(|(p, owners)| {
-                    let names: Vec<String> = owners.iter().map(|c| format!("consumer-{c}")).collect();
-                    format!("partition {p} is owned by {} in the same generation", names.join(" and "))
-                })
-                .collect();
-            items.join(", ")
-        },
-    },
-    Property {
-        name: "acked-commit-durable",
-        eventually: false,
-        holds: |_, s| lost_acked_commits(s).next().is_none(),
-        invariant: |_, s| lost_acked_commits(s).next().is_none(),
-        explain: |_, s| {
-            let leader = &s.offsets_topic().replication;
-            let items: Vec<String> = lost_acked_commits(s)
-                .map(|(a, now)| {
-                    let now = match now {
-                        Some(o) => format!("its committed offset is now {o}"),
-                        None => "it has no committed offset now".into(),
-                    };
-                    format!(
-                        "the acknowledged commit of offset {} for partition {} (record {} of __consumer_offsets, \
-                         leader epoch {}) is lost: the log of replica {}, leader in epoch {}, does not have it, \
-                         and {now}",
-                        a.offset, a.partition, a.index, a.epoch, leader.leader, leader.epoch
-                    )
-                })
-                .collect();
-            items.join("; ")
-        },
-    },
-];
+        })
+        .collect();
+    items.join("; ")
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::PROPERTY_NAMES;
-
     use crate::model::coordinator::{CoordinatorState, OffsetRecord, OffsetsLog, OffsetsTopic};
     use crate::model::msg::Msg;
     use crate::model::sink::SinkState;
@@ -323,6 +269,23 @@ mod tests {
         let s = state(&m, &[1], &[0, 0, 0]);
         assert_eq!(unprocessed_records(&m, &s).collect::<Vec<_>>(), vec![(0, 0), (0, 1), (0, 2)]);
         assert_eq!(lost_records(&m, &s).collect::<Vec<_>>(), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn an_output_on_its_way_keeps_only_its_own_partitions_record_pending() {
+        let m = model::build(&Scenario { partitions: 2, ..model().scenario.clone() });
+        let mut s = state(&m, &[1], &[0, 0, 0]);
+        s.actor_states[SINK] = Arc::new(NodeState::Sink(SinkState::new(2, 3)));
+        s.network = Network::new_ordered([Envelope {
+            src: Id::from(FIRST_CONSUMER),
+            dst: Id::from(SINK),
+            msg: Msg::Output { incarnation: 0, partition: 1, offset: 0 },
+        }]);
+        assert_eq!(
+            lost_records(&m, &s).collect::<Vec<_>>(),
+            vec![(0, 0)],
+            "partition 1's output is not partition 0's"
+        );
     }
 
     #[test]
@@ -376,6 +339,10 @@ mod tests {
         s.actor_states[FIRST_CONSUMER] = owning(0);
         s.actor_states[FIRST_CONSUMER + 2] = owning(0);
         assert_eq!(shared_partitions(&m, &s), vec![(0, vec![0, 2])]);
+        assert_eq!(
+            explain_shared(&m, &s),
+            "partition 0 is owned by consumer-0 and consumer-2 in the same generation"
+        );
         s.actor_states[FIRST_CONSUMER + 2] = owning(7);
         assert!(shared_partitions(&m, &s).is_empty(), "a zombie of an old generation does not count");
         s.actor_states[FIRST_CONSUMER + 2] = owning(0);
@@ -410,7 +377,7 @@ mod tests {
             1,
             "a later leader's record at its index is another commit"
         );
-        let explain = (ALL[5].explain)(&m, &s);
+        let explain = explain_lost_acks(&m, &s);
         assert!(explain.contains("commit of offset 2 for partition 0"), "{explain}");
         assert!(explain.contains("committed offset is now 1"), "{explain}");
     }
@@ -422,9 +389,147 @@ mod tests {
         assert!(!is_terminal(&m, &init), "the consumer's OffsetFetch is on its way");
     }
 
+    /// Every state reachable from the initial ones, breadth-first.
+    fn reachable(m: &KafkaModel) -> Vec<KafkaState> {
+        let mut seen: std::collections::HashSet<KafkaState> = m.init_states().into_iter().collect();
+        let mut queue: Vec<KafkaState> = seen.iter().cloned().collect();
+        let mut next = 0;
+        while let Some(s) = queue.get(next).cloned() {
+            next += 1;
+            let mut actions = Vec::new();
+            m.actions(&s, &mut actions);
+            for a in actions {
+                if let Some(t) = m.next_state(&s, a)
+                    && seen.insert(t.clone())
+                {
+                    queue.push(t);
+                }
+            }
+        }
+        queue
+    }
+
+    /// A zombie scenario's model and its reachable states, walked once per test binary.
+    fn zombie_model(file: &str) -> &'static (KafkaModel, Vec<KafkaState>) {
+        static WALKED: std::sync::OnceLock<[(KafkaModel, Vec<KafkaState>); 2]> = std::sync::OnceLock::new();
+        let walk = |file: &str| {
+            let m = model::build(&crate::scenario::load(std::path::Path::new(file)).unwrap());
+            let states = reachable(&m);
+            (m, states)
+        };
+        let walked = WALKED.get_or_init(|| {
+            std::thread::scope(|s| {
+                let fenced = s.spawn(|| walk(FENCED));
+                [fenced.join().unwrap(), walk(UNFENCED)]
+            })
+        });
+        &walked[usize::from(file == UNFENCED)]
+    }
+
+    /// A message in flight, as the test looks for it.
+    enum Flying {
+        OwnCommit { accepted: bool },
+        RejectionTo { me: bool },
+        OthersCommit { accepted: bool },
+    }
+
+    /// Whether `state` has consumer `c` committing with a message of the
+    /// `kind` asked for in flight, and no other commit or rejection of or to `c`.
+    fn committing_with(m: &KafkaModel, state: &KafkaState, c: usize, kind: &Flying) -> bool {
+        let (s, alive) = state.consumer(c);
+        let id = Id::from(FIRST_CONSUMER + c);
+        let fencing = m.scenario.group.fencing;
+        let mut matched = false;
+        for env in in_flight(state) {
+            let mine = match env.msg {
+                Msg::CommitRejected { incarnation, .. } => env.dst == id && *incarnation == s.incarnation,
+                Msg::OffsetCommit { incarnation, .. } => env.src == id && *incarnation == s.incarnation,
+                _ => false,
+            };
+            let this = match (kind, env.msg) {
+                (Flying::OwnCommit { accepted }, &Msg::OffsetCommit { by, .. }) => {
+                    mine && state.group().accepts(fencing, by) == *accepted
+                }
+                (Flying::RejectionTo { me }, Msg::CommitRejected { incarnation, .. }) => {
+                    mine == *me && (*me || *incarnation == s.incarnation)
+                }
+                (Flying::OthersCommit { accepted }, &Msg::OffsetCommit { by, .. }) => {
+                    env.src != id && state.group().accepts(fencing, by) == *accepted
+                }
+                _ => false,
+            };
+            if mine && !this {
+                return false;
+            }
+            matched |= this;
+        }
+        alive && matches!(s.phase, Phase::Committing { .. }) && matched
+    }
+
+    /// Asserts that some reachable state has a consumer committing with `kind`
+    /// in flight, and that in each such state its commit goes through or not as `expected` says.
+    fn assert_commit_goes_through(file: &str, kind: Flying, expected: bool) {
+        let (m, states) = zombie_model(file);
+        let mut seen = 0;
+        for state in states {
+            for c in 0..m.scenario.consumers as usize {
+                if committing_with(m, state, c, &kind) {
+                    seen += 1;
+                    assert_eq!(
+                        commit_goes_through(m, state, c),
+                        expected,
+                        "{file}: consumer {c} in {state:?}"
+                    );
+                }
+            }
+        }
+        assert!(seen > 0, "{file}: no such state");
+    }
+
+    const FENCED: &str = "models/group-at-most-once-zombie-fenced.json";
+    const UNFENCED: &str = "models/group-at-most-once-zombie-unfenced.json";
+
     #[test]
-    fn properties_are_listed_in_the_stable_order() {
-        let names: Vec<_> = ALL.iter().map(|p| p.name).collect();
-        assert_eq!(names, PROPERTY_NAMES);
+    fn a_zombie_commit_the_group_will_reject_does_not_go_through() {
+        assert_commit_goes_through(FENCED, Flying::OwnCommit { accepted: false }, false);
+        assert_commit_goes_through(FENCED, Flying::OwnCommit { accepted: true }, true);
+    }
+
+    #[test]
+    fn a_rejection_on_its_way_to_the_committing_consumer_stops_its_batch() {
+        assert_commit_goes_through(FENCED, Flying::RejectionTo { me: true }, false);
+        assert_commit_goes_through(FENCED, Flying::RejectionTo { me: false }, true);
+    }
+
+    #[test]
+    fn another_consumers_rejected_commit_does_not_stop_this_one() {
+        assert_commit_goes_through(FENCED, Flying::OthersCommit { accepted: false }, true);
+    }
+
+    #[test]
+    fn without_fencing_every_commit_goes_through() {
+        assert_commit_goes_through(UNFENCED, Flying::OwnCommit { accepted: true }, true);
+        assert_commit_goes_through(UNFENCED, Flying::OthersCommit { accepted: true }, true);
+        let (m, states) = zombie_model(UNFENCED);
+        for state in states {
+            for c in 0..m.scenario.consumers as usize {
+                assert!(commit_goes_through(m, state, c), "consumer {c} in {state:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_consumer_not_committing_has_no_commit_to_lose() {
+        let (m, states) = zombie_model(FENCED);
+        let mut seen = 0;
+        for state in states {
+            for c in 0..m.scenario.consumers as usize {
+                if !matches!(state.consumer(c).0.phase, Phase::Committing { .. }) {
+                    seen += 1;
+                    assert!(commit_goes_through(m, state, c));
+                }
+            }
+        }
+        assert!(seen > 0);
     }
 }
