@@ -1,0 +1,617 @@
+//! Generated scenarios for the laws: every mechanism of a scenario file
+//! (read `src/scenario.rs` for the fields and their rules), written as JSON
+//! and read back with `scenario::parse`.
+//!
+//! A case first picks a [`Focus`], one mechanism it is about, and sets what
+//! that mechanism needs (the strategy, manual assignment, ...); every other
+//! knob is drawn at random and then [`Knobs::fit`] resets the ones a rule
+//! forbids with what came before, in the order the rules depend on each
+//! other. So each mechanism is exercised in a fixed share of the cases, and
+//! alongside whatever it may be combined with.
+
+use kafkacheck::scenario::{self, Scenario};
+use proptest::prelude::*;
+use std::path::Path;
+
+/// The `strategy` field, named as in the scenario files.
+#[allow(clippy::enum_variant_names)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    AtMostOnce,
+    AtLeastOnce,
+    ExactlyOnce,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assignor {
+    Range,
+    RoundRobin,
+    CooperativeSticky,
+}
+
+/// `commit.offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitOffset {
+    Next,
+    Last,
+    Position,
+}
+
+/// `commit.mode` with the knobs that belong to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitMode {
+    Sync,
+    Async { retries: u8, sequence_guard: bool },
+    Auto { worker: bool },
+}
+
+/// `network` with its budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Ordered,
+    Unordered,
+    Lossy { losses: u8 },
+    Duplicating { duplicates: u8 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retention {
+    Never,
+    WhenEmpty,
+    WhileActive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reset {
+    Earliest,
+    Latest,
+    None,
+}
+
+/// `offsets_topic` and `coordinator_failovers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OffsetsTopic {
+    pub replicas: u8,
+    pub acks_leader: bool,
+    pub unclean_election: bool,
+    pub failovers: u8,
+}
+
+/// The consumer-group knobs; written only with `"assignment": "group"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub assignor: Assignor,
+    pub pauses: u8,
+    pub commit_on_revoke: bool,
+}
+
+/// The mechanism a generated case is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Base,
+    CommitEvery,
+    Workers,
+    CommitOffset,
+    CommitMode,
+    Network,
+    Lifecycle,
+    Produce,
+    OffsetsTopic,
+    Group,
+}
+
+const FOCI: [Focus; 10] = [
+    Focus::Base,
+    Focus::CommitEvery,
+    Focus::Workers,
+    Focus::CommitOffset,
+    Focus::CommitMode,
+    Focus::Network,
+    Focus::Lifecycle,
+    Focus::Produce,
+    Focus::OffsetsTopic,
+    Focus::Group,
+];
+
+/// One generated configuration, before it becomes scenario text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Knobs {
+    pub delivery: Delivery,
+    pub partitions: u8,
+    pub messages: u8,
+    pub consumers: u8,
+    pub crashes: u8,
+    pub max_poll_records: u8,
+    pub commit_every: u8,
+    pub workers: u8,
+    /// `commit_policy: highest-completed` (with workers > 1 only).
+    pub highest_completed: bool,
+    pub commit_offset: CommitOffset,
+    pub commit_mode: CommitMode,
+    pub network: Network,
+    pub retention: Retention,
+    pub reset: Reset,
+    pub produce: u8,
+    pub topic: OffsetsTopic,
+    /// `fencing: none`.
+    pub unfenced: bool,
+    /// `None`: manual assignment.
+    pub group: Option<Group>,
+}
+
+pub fn delivery_name(d: Delivery) -> &'static str {
+    match d {
+        Delivery::AtMostOnce => "at-most-once",
+        Delivery::AtLeastOnce => "at-least-once",
+        Delivery::ExactlyOnce => "exactly-once",
+    }
+}
+
+fn assignor_name(a: Assignor) -> &'static str {
+    match a {
+        Assignor::Range => "range",
+        Assignor::RoundRobin => "round-robin",
+        Assignor::CooperativeSticky => "cooperative-sticky",
+    }
+}
+
+pub fn is_eager(a: Assignor) -> bool {
+    match a {
+        Assignor::Range | Assignor::RoundRobin => true,
+        Assignor::CooperativeSticky => false,
+    }
+}
+
+fn offset_name(o: CommitOffset) -> &'static str {
+    match o {
+        CommitOffset::Next => "next",
+        CommitOffset::Last => "last",
+        CommitOffset::Position => "position",
+    }
+}
+
+fn retention_name(r: Retention) -> &'static str {
+    match r {
+        Retention::Never => "never",
+        Retention::WhenEmpty => "when-empty",
+        Retention::WhileActive => "while-active",
+    }
+}
+
+fn reset_name(r: Reset) -> &'static str {
+    match r {
+        Reset::Earliest => "earliest",
+        Reset::Latest => "latest",
+        Reset::None => "none",
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("\"{s}\"")
+}
+
+impl Knobs {
+    pub fn pauses(&self) -> u8 {
+        self.group.map_or(0, |g| g.pauses)
+    }
+
+    pub fn losses(&self) -> u8 {
+        match self.network {
+            Network::Lossy { losses } => losses,
+            Network::Ordered | Network::Unordered | Network::Duplicating { .. } => 0,
+        }
+    }
+
+    pub fn duplicates(&self) -> u8 {
+        match self.network {
+            Network::Duplicating { duplicates } => duplicates,
+            Network::Ordered | Network::Unordered | Network::Lossy { .. } => 0,
+        }
+    }
+
+    /// Sets what `focus` needs, so that [`Knobs::fit`] keeps it.
+    fn needs(mut self, focus: Focus) -> Knobs {
+        let manual_at_least_once = |k: &mut Knobs| {
+            k.delivery = Delivery::AtLeastOnce;
+            k.group = None;
+        };
+        match focus {
+            Focus::Base | Focus::Lifecycle => {}
+            Focus::CommitEvery => self.delivery = Delivery::AtLeastOnce,
+            Focus::Workers => {
+                manual_at_least_once(&mut self);
+                self.commit_every = 1;
+            }
+            Focus::CommitOffset => {
+                self.delivery = Delivery::AtLeastOnce;
+                (self.commit_every, self.workers) = (1, 1);
+            }
+            Focus::CommitMode => {
+                manual_at_least_once(&mut self);
+                (self.commit_every, self.workers, self.commit_offset) = (1, 1, CommitOffset::Next);
+            }
+            Focus::Network => {
+                if self.delivery == Delivery::ExactlyOnce {
+                    self.delivery = Delivery::AtLeastOnce;
+                }
+                (self.group, self.workers) = (None, 1);
+                if let (Network::Lossy { .. }, CommitMode::Auto { worker: true }) =
+                    (self.network, self.commit_mode)
+                {
+                    self.commit_mode = CommitMode::Auto { worker: false };
+                }
+            }
+            Focus::Produce => {
+                self.group = None;
+                self.partitions = self.partitions.min(self.consumers);
+            }
+            Focus::OffsetsTopic => (self.group, self.network) = (None, Network::Ordered),
+            Focus::Group => {}
+        }
+        self
+    }
+
+    /// Resets every knob a rule of `src/scenario.rs` forbids given the knobs
+    /// before it: commit_every, workers, commit.offset, commit.mode,
+    /// network, coordinator_failovers, produce.
+    pub fn fit(mut self) -> Knobs {
+        let alo = self.delivery == Delivery::AtLeastOnce;
+        let manual = self.group.is_none();
+        if !alo {
+            self.commit_every = 1;
+        }
+        if !alo || !manual || self.commit_every > 1 {
+            self.workers = 1;
+        }
+        if self.workers == 1 {
+            self.highest_completed = false;
+        }
+        if !alo || self.commit_every > 1 || self.workers > 1 {
+            self.commit_offset = CommitOffset::Next;
+        }
+        if !alo
+            || !manual
+            || self.workers > 1
+            || self.commit_every > 1
+            || self.commit_offset != CommitOffset::Next
+        {
+            self.commit_mode = CommitMode::Sync;
+        }
+        let lossy_worker = matches!(
+            (self.network, self.commit_mode),
+            (Network::Lossy { .. }, CommitMode::Auto { worker: true })
+        );
+        if self.delivery == Delivery::ExactlyOnce || !manual || self.workers > 1 || lossy_worker {
+            self.network = Network::Ordered;
+        }
+        if !manual || self.network != Network::Ordered {
+            self.topic.failovers = 0;
+        }
+        if !manual || self.partitions > self.consumers {
+            self.produce = 0;
+        }
+        self
+    }
+
+    /// Bounds on the state space, so that each search stays well under a
+    /// second in a debug build (checked by `generated_searches_stay_small`:
+    /// `cargo test --test laws -- --ignored --nocapture`). Each fault budget
+    /// and each mechanism that adds choices has a weight, the mechanisms that
+    /// let a step happen at any time (a message racing others, an expiry, a
+    /// failover) more; two consumers grow fast with faults (manual, 2 × 3
+    /// records: 28 000 states with one crash, 243 000 with two; a group of
+    /// two over one record: 14 000 with one crash, 460 000 with two), so the
+    /// records allowed shrink as the weight grows. `extra_faults` is the
+    /// headroom a law needs to add faults to the scenario.
+    pub fn small(&self, extra_faults: u8) -> bool {
+        let budgets =
+            self.crashes + self.pauses() + self.losses() + 2 * self.duplicates() + 2 * self.topic.failovers;
+        let racing = matches!(self.network, Network::Unordered | Network::Duplicating { .. });
+        let expiry = match self.retention {
+            Retention::Never => 0,
+            Retention::WhenEmpty => 1,
+            Retention::WhileActive => 2,
+        };
+        let commits = match self.commit_mode {
+            CommitMode::Sync => 0,
+            CommitMode::Async { retries, .. } => 1 + retries,
+            CommitMode::Auto { worker } => 1 + u8::from(worker),
+        };
+        let weight = budgets
+            + extra_faults
+            + 2 * u8::from(racing)
+            + expiry
+            + commits
+            + u8::from(self.workers > 1)
+            + u8::from(self.produce > 0)
+            + (self.topic.replicas - 1);
+        let records = self.partitions * (self.messages + self.produce);
+        let max_records = match (self.group.is_some(), self.consumers, weight) {
+            (_, 1, 0..=2) => 6,
+            (false, 1, 3) => 4,
+            (false, 1, 4) => 3,
+            (false, 1, 5) | (true, 1, 3) => 2,
+            (false, 1, 6) | (true, 1, 4) => 1,
+            (_, 1, _) => 0,
+            (_, _, 0) => 6,
+            (false, _, 1) => 3,
+            (false, _, 2) => 2,
+            (false, _, 3) => 1,
+            // A pause, or a crash, in a group of two.
+            (true, _, 1) if self.crashes == 0 => 2,
+            (true, _, 1) => 1,
+            _ => 0,
+        };
+        records <= max_records
+    }
+
+    /// The scenario file text; fields at their default value are written
+    /// out only when `spell_defaults`.
+    pub fn json(&self, spell_defaults: bool) -> String {
+        let mut fields = vec![
+            format!("\"name\": \"{}\"", self.label()),
+            format!("\"partitions\": {}", self.partitions),
+            format!("\"messages\": {}", self.messages),
+            format!("\"consumers\": {}", self.consumers),
+            format!("\"strategy\": \"{}\"", delivery_name(self.delivery)),
+        ];
+        let mut optional = |name: &str, value: String, default: &str| {
+            if spell_defaults || value != default {
+                fields.push(format!("\"{name}\": {value}"));
+            }
+        };
+        optional("crashes", self.crashes.to_string(), "0");
+        optional("max_poll_records", self.max_poll_records.to_string(), "1");
+        optional("commit_every", self.commit_every.to_string(), "1");
+        optional("workers", self.workers.to_string(), "1");
+        if self.workers > 1 {
+            let policy = if self.highest_completed { "highest-completed" } else { "contiguous" };
+            optional("commit_policy", quoted(policy), "\"contiguous\"");
+        }
+        optional("commit", self.commit_json(spell_defaults), "");
+        optional("network", self.network_json(), "\"ordered\"");
+        match self.network {
+            Network::Lossy { losses } => optional("losses", losses.to_string(), "1"),
+            Network::Duplicating { duplicates } => optional("duplicates", duplicates.to_string(), "1"),
+            Network::Ordered | Network::Unordered => {}
+        }
+        optional("fencing", quoted(if self.unfenced { "none" } else { "generation" }), "\"generation\"");
+        match self.group {
+            None => optional("assignment", quoted("manual"), "\"manual\""),
+            Some(g) => {
+                optional("assignment", quoted("group"), "");
+                optional("assignor", quoted(assignor_name(g.assignor)), "\"range\"");
+                optional("pauses", g.pauses.to_string(), "0");
+                optional("commit_on_revoke", g.commit_on_revoke.to_string(), "false");
+            }
+        }
+        let offsets = format!(
+            "{{ \"retention\": \"{}\", \"reset\": \"{}\" }}",
+            retention_name(self.retention),
+            reset_name(self.reset)
+        );
+        optional("offsets", offsets, "{ \"retention\": \"never\", \"reset\": \"earliest\" }");
+        optional("produce", self.produce.to_string(), "0");
+        let t = self.topic;
+        let acks = if t.acks_leader { "leader" } else { "all" };
+        let topic = format!(
+            "{{ \"replicas\": {}, \"acks\": \"{acks}\", \"unclean_election\": {} }}",
+            t.replicas, t.unclean_election
+        );
+        optional(
+            "offsets_topic",
+            topic,
+            "{ \"replicas\": 1, \"acks\": \"all\", \"unclean_election\": false }",
+        );
+        optional("coordinator_failovers", t.failovers.to_string(), "0");
+        format!("{{\n  {}\n}}\n", fields.join(",\n  "))
+    }
+
+    /// The `commit` object, or "" when every commit knob is at its default.
+    fn commit_json(&self, spell_defaults: bool) -> String {
+        let mut fields = Vec::new();
+        if spell_defaults || self.commit_offset != CommitOffset::Next {
+            fields.push(format!("\"offset\": \"{}\"", offset_name(self.commit_offset)));
+        }
+        match self.commit_mode {
+            CommitMode::Sync if spell_defaults => fields.push("\"mode\": \"sync\"".into()),
+            CommitMode::Sync => {}
+            CommitMode::Async { retries, sequence_guard } => {
+                fields.push("\"mode\": \"async\"".into());
+                if spell_defaults || retries > 0 {
+                    fields.push(format!("\"retries\": {retries}"));
+                }
+                if spell_defaults || sequence_guard {
+                    fields
+                        .push(format!("\"guard\": \"{}\"", if sequence_guard { "sequence" } else { "none" }));
+                }
+            }
+            CommitMode::Auto { worker } => {
+                fields.push("\"mode\": \"auto\"".into());
+                if spell_defaults || worker {
+                    fields.push(format!("\"processing\": \"{}\"", if worker { "worker" } else { "in-poll" }));
+                }
+            }
+        }
+        if fields.is_empty() { String::new() } else { format!("{{ {} }}", fields.join(", ")) }
+    }
+
+    fn network_json(&self) -> String {
+        quoted(match self.network {
+            Network::Ordered => "ordered",
+            Network::Unordered => "unordered",
+            Network::Lossy { .. } => "lossy",
+            Network::Duplicating { .. } => "duplicating",
+        })
+    }
+
+    pub fn label(&self) -> String {
+        let assignment = match self.group {
+            None => "manual".to_string(),
+            Some(g) => format!("group {} pauses {}", assignor_name(g.assignor), g.pauses),
+        };
+        format!(
+            "{} {}p {}m {}c crashes {} ({assignment})",
+            delivery_name(self.delivery),
+            self.partitions,
+            self.messages,
+            self.consumers,
+            self.crashes,
+        )
+    }
+
+    /// Writes the scenario file twice, with and without the fields at their
+    /// defaults, and parses both: the parser must accept a valid scenario and
+    /// read the defaults it was given as the ones it fills in.
+    pub fn scenario(&self) -> Scenario {
+        let parse = |text: &str| {
+            scenario::parse(Path::new("laws.json"), text.as_bytes())
+                .unwrap_or_else(|e| panic!("the parser rejected a valid scenario: {e}\n{text}"))
+        };
+        let (short, spelled) = (self.json(false), self.json(true));
+        let parsed = parse(&short);
+        assert_eq!(parsed, parse(&spelled), "the defaults spelled out read differently\n{short}\n{spelled}");
+        parsed
+    }
+
+    /// The same knobs with one more fault of a kind the scenario already
+    /// allows, chosen by `pick`: a crash, a pause (group), a lost or a
+    /// duplicated message (that network), a coordinator failover (manual
+    /// assignment, ordered network).
+    pub fn with_one_more_fault(&self, pick: usize) -> Knobs {
+        let mut kinds: Vec<fn(&mut Knobs)> = vec![|k| k.crashes += 1];
+        if self.group.is_some() {
+            kinds.push(|k| k.group.as_mut().unwrap().pauses += 1);
+        }
+        match self.network {
+            Network::Lossy { .. } => kinds.push(|k| k.network = Network::Lossy { losses: k.losses() + 1 }),
+            Network::Duplicating { .. } => {
+                kinds.push(|k| k.network = Network::Duplicating { duplicates: k.duplicates() + 1 })
+            }
+            Network::Ordered if self.group.is_none() => kinds.push(|k| k.topic.failovers += 1),
+            Network::Ordered | Network::Unordered => {}
+        }
+        let mut more = self.clone();
+        kinds[pick % kinds.len()](&mut more);
+        more
+    }
+}
+
+fn deliveries() -> impl Strategy<Value = Delivery> {
+    prop::sample::select(vec![Delivery::AtMostOnce, Delivery::AtLeastOnce, Delivery::ExactlyOnce])
+}
+
+fn groups() -> impl Strategy<Value = Group> {
+    let assignor =
+        prop::sample::select(vec![Assignor::Range, Assignor::RoundRobin, Assignor::CooperativeSticky]);
+    (assignor, 0..=1u8, any::<bool>()).prop_map(|(assignor, pauses, commit_on_revoke)| Group {
+        assignor,
+        pauses,
+        commit_on_revoke,
+    })
+}
+
+fn commit_modes() -> impl Strategy<Value = CommitMode> {
+    prop_oneof![
+        Just(CommitMode::Sync),
+        (0..=1u8, any::<bool>())
+            .prop_map(|(retries, sequence_guard)| CommitMode::Async { retries, sequence_guard }),
+        any::<bool>().prop_map(|worker| CommitMode::Auto { worker }),
+    ]
+}
+
+fn networks() -> impl Strategy<Value = Network> {
+    prop_oneof![
+        Just(Network::Ordered),
+        Just(Network::Unordered),
+        Just(Network::Lossy { losses: 1 }),
+        Just(Network::Duplicating { duplicates: 1 }),
+    ]
+}
+
+fn topics() -> impl Strategy<Value = OffsetsTopic> {
+    (1..=3u8, any::<bool>(), any::<bool>(), 0..=1u8).prop_map(
+        |(replicas, acks_leader, unclean_election, failovers)| OffsetsTopic {
+            replicas,
+            acks_leader,
+            unclean_election,
+            failovers,
+        },
+    )
+}
+
+fn lifecycles() -> impl Strategy<Value = (Retention, Reset)> {
+    let retention =
+        prop::sample::select(vec![Retention::Never, Retention::WhenEmpty, Retention::WhileActive]);
+    (retention, prop::sample::select(vec![Reset::Earliest, Reset::Latest, Reset::None]))
+}
+
+/// Draws the knobs of a mechanism the focus is about from its non-default
+/// values, so that the focus is not spent on a default.
+fn focused(mut k: Knobs, focus: Focus) -> Knobs {
+    match focus {
+        Focus::Base => {}
+        Focus::CommitEvery => k.commit_every = 2,
+        Focus::Workers => k.workers = 2,
+        Focus::CommitOffset if k.commit_offset == CommitOffset::Next => k.commit_offset = CommitOffset::Last,
+        Focus::CommitMode if k.commit_mode == CommitMode::Sync => {
+            k.commit_mode = CommitMode::Auto { worker: true }
+        }
+        Focus::Network if k.network == Network::Ordered => k.network = Network::Unordered,
+        Focus::Lifecycle if k.retention == Retention::Never => k.retention = Retention::WhileActive,
+        Focus::Produce => k.produce = 1,
+        Focus::OffsetsTopic if k.topic.failovers == 0 => k.topic.failovers = 1,
+        Focus::Group if k.group.is_none() => {
+            k.group = Some(Group { assignor: Assignor::Range, pauses: 0, commit_on_revoke: false })
+        }
+        Focus::CommitOffset
+        | Focus::CommitMode
+        | Focus::Network
+        | Focus::Lifecycle
+        | Focus::OffsetsTopic
+        | Focus::Group => {}
+    }
+    k.needs(focus)
+}
+
+/// Every knob over a small range, valid by construction, and bounded by
+/// [`Knobs::small`] with `extra_faults` of headroom.
+pub fn knobs(extra_faults: u8) -> impl Strategy<Value = Knobs> {
+    let sizes = (1..=2u8, 1..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
+    let consumer = (
+        1..=2u8,
+        1..=2u8,
+        any::<bool>(),
+        prop::sample::select(vec![CommitOffset::Next, CommitOffset::Last, CommitOffset::Position]),
+    );
+    let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>());
+    let focus = prop::sample::select(FOCI.to_vec());
+    (deliveries(), sizes, consumer, mechanisms, prop::option::of(groups()), focus)
+        .prop_map(|(delivery, sizes, consumer, mechanisms, group, focus)| {
+            let (partitions, messages, consumers, crashes, max_poll_records) = sizes;
+            let (commit_every, workers, highest_completed, commit_offset) = consumer;
+            let (commit_mode, network, (retention, reset), produce, topic, unfenced) = mechanisms;
+            let k = Knobs {
+                delivery,
+                partitions,
+                messages,
+                consumers,
+                crashes,
+                max_poll_records,
+                commit_every,
+                workers,
+                highest_completed,
+                commit_offset,
+                commit_mode,
+                network,
+                retention,
+                reset,
+                produce,
+                topic,
+                unfenced,
+                group,
+            };
+            focused(k, focus).fit()
+        })
+        .prop_filter("state space too large for a debug build", move |k| k.small(extra_faults))
+}
