@@ -153,10 +153,29 @@ fn offset_can_be_lost(k: &Knobs) -> bool {
 }
 
 proptest! {
+    #![proptest_config(cases(256))]
+
+    /// The generator's rules are the parser's: a combination of knobs is
+    /// accepted exactly when [`Knobs::fit`] leaves it as it is. So the laws'
+    /// scenarios are valid by construction, and a rule the parser loses or
+    /// gains (or a rule it applies to a field it should not) shows here.
+    #[test]
+    fn the_parser_accepts_exactly_the_combinations_the_rules_allow(k in knobs::raw_knobs()) {
+        let text = k.json(false);
+        let parsed = kafkacheck::scenario::parse(std::path::Path::new("laws.json"), text.as_bytes());
+        let fits = k.clone().fit() == k;
+        match parsed {
+            Ok(_) => assert!(fits, "accepted, but the rules reset {:?}\n{text}", k.clone().fit()),
+            Err(e) => assert!(!fits, "rejected a combination the rules allow: {e}\n{text}"),
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(cases(48))]
 
     #[test]
-    fn violations_replay_on_the_model(k in knobs(0)) {
+    fn violations_replay_on_the_model(k in knobs()) {
         let scenario = k.scenario();
         let text = k.json(false);
         let outcome = search(&scenario);
@@ -178,7 +197,7 @@ proptest! {
     /// longer in many of these scenarios. The verdicts are the walk's too:
     /// symmetry reduction and depth-first order change neither.
     #[test]
-    fn counterexamples_are_shortest_and_verdicts_are_exhaustive(k in knobs(0)) {
+    fn counterexamples_are_shortest_and_verdicts_are_exhaustive(k in knobs()) {
         let scenario = k.scenario();
         let text = k.json(false);
         let walk = oracle::walk(&scenario);
@@ -218,7 +237,7 @@ proptest! {
     #![proptest_config(cases(64))]
 
     #[test]
-    fn no_faults_no_anomaly(k in knobs(0).prop_map(faultless)) {
+    fn no_faults_no_anomaly(k in knobs().prop_map(faultless)) {
         let scenario = k.scenario();
         let text = k.json(false);
         let outcome = search(&scenario);
@@ -249,7 +268,7 @@ proptest! {
     /// offset that expires or is lost in a failover.
     #[test]
     fn exactly_once_never_loses_or_duplicates(
-        k in knobs(0)
+        k in knobs()
             .prop_map(|k| Knobs { delivery: Delivery::ExactlyOnce, ..k }.fit())
             .prop_filter("an unfenced zombie's transaction", |k| !unfenced_zombie_possible(k))
             .prop_filter("the committed offset is lost", |k| !offset_can_be_lost(k))
@@ -271,8 +290,11 @@ proptest! {
     /// messages, coordinator failovers): every run of the smaller budget is
     /// a run of the larger one, so a counterexample stays one.
     #[test]
-    fn more_faults_never_turn_violated_into_holds(k in knobs(1), pick in any::<usize>()) {
-        let more = k.with_one_more_fault(pick);
+    fn more_faults_never_turn_violated_into_holds(
+        (k, more) in (knobs(), any::<usize>())
+            .prop_map(|(k, pick)| { let more = k.with_one_more_fault(pick); (k, more) })
+            .prop_filter("too large with one more fault", |(_, more)| more.small())
+    ) {
         let (fewer_scenario, more_scenario) = (k.scenario(), more.scenario());
         let (text, more_text) = (k.json(false), more.json(false));
         let (before, after) = (search(&fewer_scenario), search(&more_scenario));
@@ -296,7 +318,7 @@ proptest! {
     /// the discovery and finds its shortest counterexample itself, which this
     /// law exercises.
     #[test]
-    fn simulation_violations_are_found_by_a_complete_search(k in knobs(0)) {
+    fn simulation_violations_are_found_by_a_complete_search(k in knobs()) {
         let scenario = k.scenario();
         let text = k.json(false);
         let options =
@@ -311,6 +333,25 @@ proptest! {
     }
 }
 
+/// Every mechanism the generator knows shows up in its scenarios, so that
+/// no rule of [`Knobs::fit`] or bound of [`Knobs::small`] filters one out.
+#[test]
+fn the_generator_reaches_every_mechanism() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = knobs();
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for _ in 0..2000 {
+        for feature in strategy.new_tree(&mut runner).unwrap().current().features() {
+            *seen.entry(feature).or_default() += 1;
+        }
+    }
+    println!("scenarios with each mechanism, of 2000: {seen:?}");
+    let every = knobs::every_feature();
+    let missing: Vec<&&str> = every.iter().filter(|f| !seen.contains_key(**f)).collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}\n(seen: {seen:?})");
+}
+
 /// The generator's bounds ([`Knobs::small`]) keep every search small: the
 /// largest of many generated scenarios stays under a state budget. Run it
 /// after changing the generator or the model; it prints the largest ones.
@@ -319,7 +360,7 @@ proptest! {
 fn generated_searches_stay_small() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let strategy = knobs(1);
+    let strategy = knobs();
     let mut sizes: Vec<(usize, f64, String)> = (0..400)
         .map(|_| {
             let k = strategy.new_tree(&mut runner).unwrap().current();

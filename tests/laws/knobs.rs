@@ -100,17 +100,20 @@ pub enum Focus {
     Group,
 }
 
-const FOCI: [Focus; 10] = [
-    Focus::Base,
-    Focus::CommitEvery,
-    Focus::Workers,
-    Focus::CommitOffset,
-    Focus::CommitMode,
-    Focus::Network,
-    Focus::Lifecycle,
-    Focus::Produce,
-    Focus::OffsetsTopic,
-    Focus::Group,
+/// The foci and how often each is drawn: the commit modes and the networks
+/// have the most variants (and the largest scenarios, which
+/// [`Knobs::shrunk`] makes smaller), so they come up twice as often.
+const FOCI: [(u32, Focus); 10] = [
+    (1, Focus::Base),
+    (1, Focus::CommitEvery),
+    (1, Focus::Workers),
+    (1, Focus::CommitOffset),
+    (2, Focus::CommitMode),
+    (2, Focus::Network),
+    (1, Focus::Lifecycle),
+    (1, Focus::Produce),
+    (1, Focus::OffsetsTopic),
+    (1, Focus::Group),
 ];
 
 /// One generated configuration, before it becomes scenario text.
@@ -297,15 +300,13 @@ impl Knobs {
     /// second in a debug build (checked by `generated_searches_stay_small`:
     /// `cargo test --test laws -- --ignored --nocapture`). Each fault budget
     /// and each mechanism that adds choices has a weight, the mechanisms that
-    /// let a step happen at any time (a message racing others, an expiry, a
-    /// failover) more; two consumers grow fast with faults (manual, 2 × 3
+    /// let a step happen at any time (a message racing others, an expiry
+    /// while active, a follower of the offsets topic fetching) more; two consumers grow fast with faults (manual, 2 × 3
     /// records: 28 000 states with one crash, 243 000 with two; a group of
     /// two over one record: 14 000 with one crash, 460 000 with two), so the
-    /// records allowed shrink as the weight grows. `extra_faults` is the
-    /// headroom a law needs to add faults to the scenario.
-    pub fn small(&self, extra_faults: u8) -> bool {
-        let budgets =
-            self.crashes + self.pauses() + self.losses() + 2 * self.duplicates() + 2 * self.topic.failovers;
+    /// records allowed shrink as the weight grows.
+    pub fn small(&self) -> bool {
+        let budgets = self.crashes + self.pauses() + self.losses() + self.duplicates() + self.topic.failovers;
         let racing = matches!(self.network, Network::Unordered | Network::Duplicating { .. });
         let expiry = match self.retention {
             Retention::Never => 0,
@@ -314,11 +315,10 @@ impl Knobs {
         };
         let commits = match self.commit_mode {
             CommitMode::Sync => 0,
-            CommitMode::Async { retries, .. } => 1 + retries,
-            CommitMode::Auto { worker } => 1 + u8::from(worker),
+            CommitMode::Async { retries, .. } => 2 + retries,
+            CommitMode::Auto { worker } => 2 + u8::from(worker),
         };
         let weight = budgets
-            + extra_faults
             + 2 * u8::from(racing)
             + expiry
             + commits
@@ -328,21 +328,38 @@ impl Knobs {
         let records = self.partitions * (self.messages + self.produce);
         let max_records = match (self.group.is_some(), self.consumers, weight) {
             (_, 1, 0..=2) => 6,
-            (false, 1, 3) => 4,
-            (false, 1, 4) => 3,
-            (false, 1, 5) | (true, 1, 3) => 2,
-            (false, 1, 6) | (true, 1, 4) => 1,
+            (false, 1, 3) => 3,
+            (false, 1, 4) | (true, 1, 3) => 1,
             (_, 1, _) => 0,
             (_, _, 0) => 6,
             (false, _, 1) => 3,
             (false, _, 2) => 2,
             (false, _, 3) => 1,
-            // A pause, or a crash, in a group of two.
-            (true, _, 1) if self.crashes == 0 => 2,
+            // A pause, or a crash, in a group of two; a second partition
+            // multiplies the assignments a rebalance can make.
+            (true, _, 1) if self.crashes == 0 && self.partitions == 1 => 2,
             (true, _, 1) => 1,
             _ => 0,
         };
         records <= max_records
+    }
+
+    /// Takes records, then crashes away until [`Knobs::small`] holds (or
+    /// nothing is left to take), so that an expensive mechanism gets a
+    /// smaller scenario rather than no scenario at all.
+    fn shrunk(mut self) -> Knobs {
+        while !self.small() {
+            if self.messages > 1 {
+                self.messages -= 1;
+            } else if self.partitions > 1 {
+                self.partitions -= 1;
+            } else if self.crashes > 0 {
+                self.crashes -= 1;
+            } else {
+                break;
+            }
+        }
+        self
     }
 
     /// The scenario file text; fields at their default value are written
@@ -474,6 +491,57 @@ impl Knobs {
         parsed
     }
 
+    /// The mechanisms these knobs exercise, by name (for the generator's coverage).
+    pub fn features(&self) -> Vec<&'static str> {
+        let mut on = vec![delivery_name(self.delivery)];
+        let mut when = |set: bool, name: &'static str| {
+            if set {
+                on.push(name);
+            }
+        };
+        when(self.partitions > 1, "2 partitions");
+        when(self.consumers > 1, "2 consumers");
+        when(self.crashes > 0, "crashes");
+        when(self.max_poll_records > 1, "max_poll_records 2");
+        when(self.commit_every > 1, "commit_every 2");
+        when(self.workers > 1, "workers 2");
+        when(self.highest_completed, "commit_policy highest-completed");
+        when(self.commit_offset == CommitOffset::Last, "commit.offset last");
+        when(self.commit_offset == CommitOffset::Position, "commit.offset position");
+        let (retries, guard, in_poll, worker) = match self.commit_mode {
+            CommitMode::Sync => (false, false, false, false),
+            CommitMode::Async { retries, sequence_guard } => (retries > 0, sequence_guard, false, false),
+            CommitMode::Auto { worker } => (false, false, !worker, worker),
+        };
+        when(matches!(self.commit_mode, CommitMode::Async { .. }), "commit.mode async");
+        when(retries, "commit.retries 1");
+        when(guard, "commit.guard sequence");
+        when(in_poll, "commit.mode auto, in-poll");
+        when(worker, "commit.mode auto, worker");
+        when(self.network == Network::Unordered, "network unordered");
+        when(self.losses() > 0, "network lossy");
+        when(self.duplicates() > 0, "network duplicating");
+        let expiring = self.retention != Retention::Never;
+        when(self.retention == Retention::WhenEmpty, "retention when-empty");
+        when(self.retention == Retention::WhileActive, "retention while-active");
+        when(expiring && self.reset == Reset::Latest, "expiry with reset latest");
+        when(expiring && self.reset == Reset::None, "expiry with reset none");
+        when(self.produce > 0, "produce");
+        when(self.topic.replicas == 2, "offsets_topic replicas 2");
+        when(self.topic.replicas == 3, "offsets_topic replicas 3");
+        let failover = self.topic.failovers > 0;
+        when(failover && self.topic.replicas > 1, "failover with followers");
+        when(failover && self.topic.acks_leader, "failover with acks leader");
+        when(failover && self.topic.unclean_election, "failover with unclean election");
+        when(self.unfenced, "fencing none");
+        if let Some(g) = self.group {
+            when(g.pauses > 0, "pauses");
+            when(g.commit_on_revoke, "commit_on_revoke");
+            on.push(assignor_name(g.assignor));
+        }
+        on
+    }
+
     /// The same knobs with one more fault of a kind the scenario already
     /// allows, chosen by `pick`: a crash, a pause (group), a lost or a
     /// duplicated message (that network), a coordinator failover (manual
@@ -511,87 +579,121 @@ fn groups() -> impl Strategy<Value = Group> {
     })
 }
 
-fn commit_modes() -> impl Strategy<Value = CommitMode> {
+/// Each mechanism's knobs at a value other than its default.
+#[derive(Clone, Copy, Debug)]
+struct Special {
+    offset: CommitOffset,
+    mode: CommitMode,
+    network: Network,
+    lifecycle: (Retention, Reset),
+    topic: OffsetsTopic,
+    group: Group,
+}
+
+fn off_by_one() -> impl Strategy<Value = CommitOffset> {
+    prop::sample::select(vec![CommitOffset::Last, CommitOffset::Position])
+}
+
+fn offsets() -> impl Strategy<Value = CommitOffset> {
+    prop_oneof![3 => Just(CommitOffset::Next), 1 => off_by_one()]
+}
+
+fn async_or_auto() -> impl Strategy<Value = CommitMode> {
     prop_oneof![
-        Just(CommitMode::Sync),
         (0..=1u8, any::<bool>())
             .prop_map(|(retries, sequence_guard)| CommitMode::Async { retries, sequence_guard }),
         any::<bool>().prop_map(|worker| CommitMode::Auto { worker }),
     ]
 }
 
+fn commit_modes() -> impl Strategy<Value = CommitMode> {
+    prop_oneof![4 => Just(CommitMode::Sync), 1 => async_or_auto()]
+}
+
+fn faulty_networks() -> impl Strategy<Value = Network> {
+    prop::sample::select(vec![
+        Network::Unordered,
+        Network::Lossy { losses: 1 },
+        Network::Duplicating { duplicates: 1 },
+    ])
+}
+
 fn networks() -> impl Strategy<Value = Network> {
-    prop_oneof![
-        Just(Network::Ordered),
-        Just(Network::Unordered),
-        Just(Network::Lossy { losses: 1 }),
-        Just(Network::Duplicating { duplicates: 1 }),
-    ]
+    prop_oneof![4 => Just(Network::Ordered), 1 => faulty_networks()]
+}
+
+fn resets() -> impl Strategy<Value = Reset> {
+    prop::sample::select(vec![Reset::Earliest, Reset::Latest, Reset::None])
+}
+
+fn expiring() -> impl Strategy<Value = (Retention, Reset)> {
+    (prop::sample::select(vec![Retention::WhenEmpty, Retention::WhileActive]), resets())
+}
+
+fn lifecycles() -> impl Strategy<Value = (Retention, Reset)> {
+    prop_oneof![2 => (Just(Retention::Never), resets()), 1 => expiring()]
+}
+
+fn topic(replicas: u8, acks_leader: bool, unclean_election: bool, failovers: u8) -> OffsetsTopic {
+    OffsetsTopic { replicas, acks_leader, unclean_election, failovers }
+}
+
+/// A coordinator failover with followers to fail over to.
+fn failing_over() -> impl Strategy<Value = OffsetsTopic> {
+    (2..=3u8, any::<bool>(), any::<bool>()).prop_map(|(r, leader, unclean)| topic(r, leader, unclean, 1))
 }
 
 fn topics() -> impl Strategy<Value = OffsetsTopic> {
-    (1..=3u8, any::<bool>(), any::<bool>(), 0..=1u8).prop_map(
-        |(replicas, acks_leader, unclean_election, failovers)| OffsetsTopic {
-            replicas,
-            acks_leader,
-            unclean_election,
-            failovers,
+    prop_oneof![
+        3 => (any::<bool>(), any::<bool>()).prop_map(|(leader, unclean)| topic(1, leader, unclean, 0)),
+        1 => (1..=3u8, any::<bool>(), any::<bool>(), 0..=1u8).prop_map(|(r, l, u, f)| topic(r, l, u, f)),
+    ]
+}
+
+fn specials() -> impl Strategy<Value = Special> {
+    (off_by_one(), async_or_auto(), faulty_networks(), expiring(), failing_over(), groups()).prop_map(
+        |(offset, mode, network, lifecycle, topic, group)| Special {
+            offset,
+            mode,
+            network,
+            lifecycle,
+            topic,
+            group,
         },
     )
 }
 
-fn lifecycles() -> impl Strategy<Value = (Retention, Reset)> {
-    let retention =
-        prop::sample::select(vec![Retention::Never, Retention::WhenEmpty, Retention::WhileActive]);
-    (retention, prop::sample::select(vec![Reset::Earliest, Reset::Latest, Reset::None]))
-}
-
-/// Draws the knobs of a mechanism the focus is about from its non-default
-/// values, so that the focus is not spent on a default.
-fn focused(mut k: Knobs, focus: Focus) -> Knobs {
+/// Gives the mechanism the focus is about a value other than its default,
+/// then what it needs.
+fn focused(mut k: Knobs, focus: Focus, special: Special) -> Knobs {
     match focus {
         Focus::Base => {}
         Focus::CommitEvery => k.commit_every = 2,
         Focus::Workers => k.workers = 2,
-        Focus::CommitOffset if k.commit_offset == CommitOffset::Next => k.commit_offset = CommitOffset::Last,
-        Focus::CommitMode if k.commit_mode == CommitMode::Sync => {
-            k.commit_mode = CommitMode::Auto { worker: true }
-        }
-        Focus::Network if k.network == Network::Ordered => k.network = Network::Unordered,
-        Focus::Lifecycle if k.retention == Retention::Never => k.retention = Retention::WhileActive,
+        Focus::CommitOffset => k.commit_offset = special.offset,
+        Focus::CommitMode => k.commit_mode = special.mode,
+        Focus::Network => k.network = special.network,
+        Focus::Lifecycle => (k.retention, k.reset) = special.lifecycle,
         Focus::Produce => k.produce = 1,
-        Focus::OffsetsTopic if k.topic.failovers == 0 => k.topic.failovers = 1,
-        Focus::Group if k.group.is_none() => {
-            k.group = Some(Group { assignor: Assignor::Range, pauses: 0, commit_on_revoke: false })
-        }
-        Focus::CommitOffset
-        | Focus::CommitMode
-        | Focus::Network
-        | Focus::Lifecycle
-        | Focus::OffsetsTopic
-        | Focus::Group => {}
+        Focus::OffsetsTopic => k.topic = special.topic,
+        Focus::Group => k.group = Some(special.group),
     }
     k.needs(focus)
 }
 
-/// Every knob over a small range, valid by construction, and bounded by
-/// [`Knobs::small`] with `extra_faults` of headroom.
-pub fn knobs(extra_faults: u8) -> impl Strategy<Value = Knobs> {
+/// Every knob drawn independently over its range (a mechanism mostly at
+/// its default), before any rule is applied: many combinations break a rule
+/// of `src/scenario.rs`.
+pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
     let sizes = (1..=2u8, 1..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
-    let consumer = (
-        1..=2u8,
-        1..=2u8,
-        any::<bool>(),
-        prop::sample::select(vec![CommitOffset::Next, CommitOffset::Last, CommitOffset::Position]),
-    );
+    let consumer = (1..=2u8, 1..=2u8, any::<bool>(), offsets());
     let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>());
-    let focus = prop::sample::select(FOCI.to_vec());
-    (deliveries(), sizes, consumer, mechanisms, prop::option::of(groups()), focus)
-        .prop_map(|(delivery, sizes, consumer, mechanisms, group, focus)| {
+    (deliveries(), sizes, consumer, mechanisms, prop::option::of(groups())).prop_map(
+        |(delivery, sizes, consumer, mechanisms, group)| {
             let (partitions, messages, consumers, crashes, max_poll_records) = sizes;
             let (commit_every, workers, highest_completed, commit_offset) = consumer;
             let (commit_mode, network, (retention, reset), produce, topic, unfenced) = mechanisms;
-            let k = Knobs {
+            Knobs {
                 delivery,
                 partitions,
                 messages,
@@ -600,7 +702,8 @@ pub fn knobs(extra_faults: u8) -> impl Strategy<Value = Knobs> {
                 max_poll_records,
                 commit_every,
                 workers,
-                highest_completed,
+                // The file has no commit_policy field without workers (see `json`).
+                highest_completed: highest_completed && workers > 1,
                 commit_offset,
                 commit_mode,
                 network,
@@ -610,8 +713,55 @@ pub fn knobs(extra_faults: u8) -> impl Strategy<Value = Knobs> {
                 topic,
                 unfenced,
                 group,
-            };
-            focused(k, focus).fit()
-        })
-        .prop_filter("state space too large for a debug build", move |k| k.small(extra_faults))
+            }
+        },
+    )
+}
+
+/// Every knob over a small range, valid by construction, and bounded by
+/// [`Knobs::small`].
+pub fn knobs() -> impl Strategy<Value = Knobs> {
+    let foci: Vec<Focus> = FOCI.iter().flat_map(|&(n, f)| std::iter::repeat_n(f, n as usize)).collect();
+    (raw_knobs(), prop::sample::select(foci), specials())
+        .prop_map(|(k, focus, special)| focused(k, focus, special).fit().shrunk())
+        .prop_filter("state space too large for a debug build", |k| k.small())
+}
+
+/// Every name [`Knobs::features`] can give.
+pub fn every_feature() -> Vec<&'static str> {
+    let mut all = vec![
+        "2 partitions",
+        "2 consumers",
+        "crashes",
+        "max_poll_records 2",
+        "commit_every 2",
+        "workers 2",
+        "commit_policy highest-completed",
+        "commit.offset last",
+        "commit.offset position",
+        "commit.mode async",
+        "commit.retries 1",
+        "commit.guard sequence",
+        "commit.mode auto, in-poll",
+        "commit.mode auto, worker",
+        "network unordered",
+        "network lossy",
+        "network duplicating",
+        "retention when-empty",
+        "retention while-active",
+        "expiry with reset latest",
+        "expiry with reset none",
+        "produce",
+        "offsets_topic replicas 2",
+        "offsets_topic replicas 3",
+        "failover with followers",
+        "failover with acks leader",
+        "failover with unclean election",
+        "fencing none",
+        "pauses",
+        "commit_on_revoke",
+    ];
+    all.extend([Delivery::AtMostOnce, Delivery::AtLeastOnce, Delivery::ExactlyOnce].map(delivery_name));
+    all.extend([Assignor::Range, Assignor::RoundRobin, Assignor::CooperativeSticky].map(assignor_name));
+    all
 }
