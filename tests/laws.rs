@@ -1,9 +1,11 @@
 //! Laws of the model, checked under proptest over small generated scenarios
-//! that cover every mechanism of a scenario file (tests/laws/knobs.rs):
-//! counterexamples replay on the model, every reported counterexample is a
-//! shortest one and every verdict is the one a plain exhaustive walk gives,
-//! faultless runs neither lose nor duplicate (except what a rebalance or an
-//! off-by-one commit alone causes), fenced exactly-once never does, more
+//! that cover every mechanism of a scenario file (the knobs and their rules:
+//! tests/laws/knobs.rs; how they are drawn: tests/laws/generate.rs): the
+//! parser accepts exactly the combinations the rules allow, counterexamples
+//! replay on the model, every reported counterexample is a shortest one and
+//! every verdict is the one a plain exhaustive walk gives
+//! (tests/laws/oracle.rs), faultless runs neither lose nor duplicate (except
+//! what a rebalance alone causes), fenced exactly-once never does, more
 //! faults never repair a violation, and whatever a simulation finds a full
 //! search finds too.
 //!
@@ -21,12 +23,15 @@ use proptest::prelude::*;
 use stateright::Model;
 use std::time::Duration;
 
+#[path = "laws/generate.rs"]
+mod generate;
 #[path = "laws/knobs.rs"]
 mod knobs;
 #[path = "laws/oracle.rs"]
 mod oracle;
 
-use knobs::{CommitOffset, Delivery, Knobs, Network, Retention, knobs};
+use generate::knobs;
+use knobs::{CommitOffset, Delivery, Knobs, Network, Retention};
 
 fn cases(default: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default);
@@ -160,7 +165,7 @@ proptest! {
     /// scenarios are valid by construction, and a rule the parser loses or
     /// gains (or a rule it applies to a field it should not) shows here.
     #[test]
-    fn the_parser_accepts_exactly_the_combinations_the_rules_allow(k in knobs::raw_knobs()) {
+    fn the_parser_accepts_exactly_the_combinations_the_rules_allow(k in generate::raw_knobs()) {
         let text = k.json(false);
         let parsed = kafkacheck::scenario::parse(std::path::Path::new("laws.json"), text.as_bytes());
         let fits = k.clone().fit() == k;
@@ -342,12 +347,12 @@ fn the_generator_reaches_every_mechanism() {
     let strategy = knobs();
     let mut seen = std::collections::BTreeMap::<&str, usize>::new();
     for _ in 0..2000 {
-        for feature in strategy.new_tree(&mut runner).unwrap().current().features() {
+        for feature in generate::features(&strategy.new_tree(&mut runner).unwrap().current()) {
             *seen.entry(feature).or_default() += 1;
         }
     }
     println!("scenarios with each mechanism, of 2000: {seen:?}");
-    let every = knobs::every_feature();
+    let every = generate::every_feature();
     let missing: Vec<&&str> = every.iter().filter(|f| !seen.contains_key(**f)).collect();
     assert!(missing.is_empty(), "never generated: {missing:?}\n(seen: {seen:?})");
 }
