@@ -1,0 +1,160 @@
+//! Every model file's search, pinned: unique states, the deepest state
+//! visited, and each property's verdict under the default options (DFS, one
+//! thread, symmetry on). A change to any of them is a change in behaviour,
+//! so it must be a decision: this test names the file and the old and new
+//! value, and its table is rewritten only by hand after that decision.
+//!
+//! The numbers were printed by the checker (`cargo test --test models --
+//! --ignored --nocapture print_pinned_table`), not written by hand.
+
+use super::runs;
+use kafkacheck::verdict::Verdict::{self, Holds as H, Violated as V};
+
+/// The verdict columns of [`PINNED`], in the order `check` reports them.
+const PROPERTIES: [&str; 6] = [
+    "no-loss",
+    "no-duplicate",
+    "all-processed",
+    "committed-monotonic",
+    "single-owner",
+    "acked-commit-durable",
+];
+
+/// One model file's pinned search.
+struct Pin {
+    /// The file name in `models/` without `.json`.
+    file: &'static str,
+    unique_states: usize,
+    max_depth: usize,
+    /// In the order of [`PROPERTIES`].
+    verdicts: [Verdict; 6],
+}
+
+const fn pin(file: &'static str, unique_states: usize, max_depth: usize, verdicts: [Verdict; 6]) -> Pin {
+    Pin { file, unique_states, max_depth, verdicts }
+}
+
+#[rustfmt::skip]
+const PINNED: &[Pin] = &[
+    //  file                                          unique states, max depth, verdicts (PROPERTIES)
+    pin("at-least-once-2-consumers",                        19707,  49, [H, V, H, H, H, H]),
+    pin("at-least-once-batch",                                154,  27, [H, V, H, H, H, H]),
+    pin("at-least-once-no-crash",                              21,  21, [H, H, H, H, H, H]),
+    pin("at-least-once",                                      180,  29, [H, V, H, H, H, H]),
+    pin("at-most-once-2-consumers",                         27933,  45, [V, H, V, H, H, H]),
+    pin("at-most-once-batch",                                 135,  21, [V, H, V, H, H, H]),
+    pin("at-most-once-no-crash",                               21,  21, [H, H, H, H, H, H]),
+    pin("at-most-once",                                       165,  25, [V, H, V, H, H, H]),
+    pin("commit-async-retry-reorder",                        4226,  44, [H, V, H, V, H, H]),
+    pin("commit-async-retry-sequence-guard",                 3441,  34, [H, V, H, H, H, H]),
+    pin("commit-auto-in-poll",                               1861,  43, [H, V, H, H, H, H]),
+    pin("commit-auto-worker",                                1844,  40, [V, V, V, H, H, H]),
+    pin("commit-offset-last-rebalance",                       163,  32, [H, V, H, H, H, H]),
+    pin("commit-offset-position",                             166,  27, [V, V, V, H, H, H]),
+    pin("exactly-once-2-consumers",                         31411,  39, [H, H, H, H, H, H]),
+    pin("exactly-once-batch",                                 104,  17, [H, H, H, H, H, H]),
+    pin("exactly-once-no-crash",                               33,  18, [H, H, H, H, H, H]),
+    pin("exactly-once",                                       186,  22, [H, H, H, H, H, H]),
+    pin("group-at-most-once-zombie-fenced",                  2619,  38, [H, H, H, H, H, H]),
+    pin("group-at-most-once-zombie-unfenced",                3073,  50, [H, V, H, V, H, H]),
+    pin("group-cooperative-sticky-2-partitions",              552,  41, [H, H, H, H, H, H]),
+    pin("group-cooperative-sticky",                            88,  20, [H, H, H, H, H, H]),
+    pin("group-eager-rebalance-commit-on-revoke",             102,  24, [H, H, H, H, H, H]),
+    pin("group-eager-rebalance-periodic-commit",              108,  26, [H, V, H, H, H, H]),
+    pin("group-eager-rebalance",                               97,  24, [H, H, H, H, H, H]),
+    pin("group-exactly-once-zombie-fenced",                  3751,  36, [H, H, H, H, H, H]),
+    pin("group-exactly-once-zombie-unfenced",                4753,  46, [H, V, H, V, H, H]),
+    pin("group-zombie-fenced",                               3159,  44, [H, V, H, H, H, H]),
+    pin("group-zombie-unfenced",                             3065,  50, [H, V, H, V, H, H]),
+    pin("network-duplicating-at-least-once",                  171,  17, [H, V, H, V, H, H]),
+    pin("network-lossy-at-least-once",                        518,  26, [H, V, H, H, H, H]),
+    pin("network-unordered-at-least-once",                    293,  25, [H, V, H, V, H, H]),
+    pin("offsets-acks-all-failover",                          688,  20, [H, H, H, H, H, H]),
+    pin("offsets-acks-all-unclean-failover",                  732,  21, [H, H, H, H, H, V]),
+    pin("offsets-acks-leader-failover",                      1298,  24, [H, H, H, H, H, V]),
+    pin("offsets-produce-latest",                            1169,  35, [V, V, V, H, H, H]),
+    pin("offsets-reset-none",                                 233,  25, [H, V, V, H, H, H]),
+    pin("offsets-when-empty-earliest",                        218,  33, [H, V, H, H, H, H]),
+    pin("offsets-when-empty-latest-group",                  14592,  47, [H, V, H, H, H, H]),
+    pin("offsets-when-empty-latest",                          188,  25, [V, V, V, H, H, H]),
+    pin("offsets-when-empty-none",                            164,  23, [H, V, V, H, H, H]),
+    pin("offsets-while-active-earliest",                      335,  35, [H, V, H, H, H, H]),
+    pin("offsets-while-active-latest",                        268,  26, [V, V, V, H, H, H]),
+    pin("parallel-workers-contiguous",                       1671,  35, [H, V, H, H, H, H]),
+    pin("parallel-workers-highest-completed-no-crash",        150,  20, [H, H, H, H, H, H]),
+    pin("parallel-workers-highest-completed",                1724,  32, [V, V, V, H, H, H]),
+    pin("produce-at-least-once",                              383,  31, [H, V, H, H, H, H]),
+];
+
+fn stem(path: &std::path::Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_model_file_has_its_pinned_states_and_verdicts() {
+    let runs = runs();
+    let mut failures = Vec::new();
+    for (path, outcome) in runs.files.iter().zip(&runs.outcomes) {
+        let file = stem(path);
+        let names: Vec<&str> = outcome.properties.iter().map(|p| p.name).collect();
+        assert_eq!(names, PROPERTIES, "the properties changed: give the table a column per property");
+        let Some(pin) = PINNED.iter().find(|p| p.file == file) else {
+            failures.push(format!("models/{file}.json has no row in tests/models/pinned.rs"));
+            continue;
+        };
+        if outcome.unique_states != pin.unique_states {
+            failures.push(format!(
+                "models/{file}.json: unique states were {}, now {}",
+                pin.unique_states, outcome.unique_states
+            ));
+        }
+        if outcome.max_depth != pin.max_depth {
+            failures.push(format!(
+                "models/{file}.json: max depth was {}, now {}",
+                pin.max_depth, outcome.max_depth
+            ));
+        }
+        for (p, was) in outcome.properties.iter().zip(pin.verdicts) {
+            if p.verdict != was {
+                failures.push(format!("models/{file}.json: {} was {was}, now {}", p.name, p.verdict));
+            }
+        }
+    }
+    let files: Vec<String> = runs.files.iter().map(|f| stem(f)).collect();
+    for pin in PINNED.iter().filter(|p| !files.iter().any(|f| f == p.file)) {
+        failures.push(format!("tests/models/pinned.rs pins {}, which is not in models/", pin.file));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for pin in PINNED.iter().filter(|p| !seen.insert(p.file)) {
+        failures.push(format!("tests/models/pinned.rs pins {} twice", pin.file));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Prints [`PINNED`] as the checker sees `models/` now, to paste after a
+/// deliberate change of the model.
+#[test]
+#[ignore = "prints the table; run with --ignored --nocapture"]
+fn print_pinned_table() {
+    let runs = runs();
+    for (path, outcome) in runs.files.iter().zip(&runs.outcomes) {
+        let verdicts: Vec<&str> = outcome
+            .properties
+            .iter()
+            .map(|p| match p.verdict {
+                H => "H",
+                V => "V",
+                Verdict::Unknown => {
+                    panic!("{}: {} is unknown under the default options", path.display(), p.name)
+                }
+            })
+            .collect();
+        let file = format!("\"{}\",", stem(path));
+        println!(
+            "    pin({file:<50} {:>6}, {:>3}, [{}]),",
+            outcome.unique_states,
+            outcome.max_depth,
+            verdicts.join(", ")
+        );
+    }
+}
