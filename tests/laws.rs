@@ -118,18 +118,21 @@ fn faultless(k: Knobs) -> Knobs {
 /// joins after the first assignment; then an eager assignor revokes every
 /// partition at the next poll, and the new owner resumes at the last
 /// commit. That commit is behind what was processed when at-least-once
-/// commits every second batch (`commit_every` 2) without committing in
-/// `onPartitionsRevoked` (models/group-eager-rebalance-periodic-commit.json),
-/// or when it commits the last processed offset instead of the next one
-/// (`commit.offset: last`, models/commit-offset-last-rebalance.json).
+/// commits every second batch (`commit_every` 2,
+/// models/group-eager-rebalance-periodic-commit.json) or the last processed
+/// offset instead of the next one (`commit.offset: last`,
+/// models/commit-offset-last-rebalance.json), unless it commits its position
+/// in `onPartitionsRevoked` (`commit_on_revoke`).
 /// Cooperative-sticky does not show it within these bounds: the first member
 /// keeps its partitions and its positions survive the rebalance, and with at
 /// most 2 partitions the partition that moves is the one not yet read since
 /// the last commit. The model shows this condition to be exact over the
 /// generator's ranges, so the law is an equivalence.
 fn rebalance_duplicates(k: &Knobs) -> bool {
-    let behind = (k.commit_every > 1 && k.group.is_some_and(|g| !g.commit_on_revoke))
-        || k.commit_offset == CommitOffset::Last;
+    // `commit_on_revoke` commits the position (commitSync() in
+    // onPartitionsRevoked), whatever `commit.offset` names after a batch.
+    let behind = (k.commit_every > 1 || k.commit_offset == CommitOffset::Last)
+        && k.group.is_some_and(|g| !g.commit_on_revoke);
     k.delivery == Delivery::AtLeastOnce
         && behind
         && k.consumers > 1
