@@ -5,6 +5,7 @@
 
 use crate::model::consumer::Phase;
 use crate::model::coordinator::{Acked, TOMBSTONE};
+use crate::model::event::Actor;
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
@@ -195,7 +196,7 @@ pub fn explain_shared(model: &KafkaModel, state: &KafkaState) -> String {
     let items: Vec<String> = shared_partitions(model, state)
         .iter()
         .map(|(p, owners)| {
-            let names: Vec<String> = owners.iter().map(|c| format!("consumer-{c}")).collect();
+            let names: Vec<String> = owners.iter().map(|&c| Actor::Consumer(c as u8).to_string()).collect();
             format!("partition {p} is owned by {} in the same generation", names.join(" and "))
         })
         .collect();

@@ -22,6 +22,7 @@ use super::broker::BrokerState;
 use super::choice::Choice;
 use super::consumer::{ConsumerState, Owned, Phase, Rejoin, Step as ConsumerStep};
 use super::coordinator::{CoordinatorState, OffsetRecord, TOMBSTONE};
+use super::event::Actor;
 use super::group::{Group, GroupTimer, Member};
 use super::msg::{Committer, Msg};
 use super::sink::SinkState;
@@ -104,7 +105,7 @@ fn broker(b: &BrokerState) -> Block {
 }
 
 fn coordinator(c: &CoordinatorState) -> Block {
-    let mut block = Block::new("coordinator");
+    let mut block = Block::new(Actor::Coordinator.to_string());
     let records = &c.topic.log.records;
     let mut partitions: Vec<Partition> = records.iter().map(|r| r.partition).collect();
     partitions.sort_unstable();
