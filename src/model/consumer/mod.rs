@@ -258,53 +258,72 @@ impl Consumer {
             ev.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
             return;
         }
-        self.record_received(msg, ev);
+        let consumer = self.number;
         match *msg {
-            // The response to an async or auto commit reaches its callback,
-            // whatever the poll loop is doing.
-            Msg::OffsetCommitResponse { partition, offset, .. } if is_pending(state, partition, offset) => {
-                self.on_async_commit_response(state, partition, offset)
+            Msg::OffsetCommitResponse { partition, offset, .. } => {
+                ev.emit(|| Event::CommitAck { consumer, partition, offset });
+                // The response to an async or auto commit reaches its
+                // callback, whatever the poll loop is doing.
+                if is_pending(state, partition, offset) {
+                    self.on_async_commit_response(state, partition, offset)
+                } else {
+                    self.on_commit_response(state, msg, offset, out)
+                }
             }
-            // The worker thread (auto-commit with a worker) processed a record.
-            Msg::OutputAck { partition, offset, .. } if worker_thread_holds(state, partition, offset) => {
-                self.worker_next(state, out)
+            Msg::TxnCommitResponse { partition, offset, .. } => {
+                ev.emit(|| Event::CommitAck { consumer, partition, offset });
+                self.on_commit_response(state, msg, offset, out)
             }
-            Msg::RebalanceNotice { .. } | Msg::Evicted { .. } => self.on_group_notice(state, msg, out),
+            Msg::OutputAck { partition, offset, .. } => {
+                ev.emit(|| Event::Processed { consumer, partition, offset });
+                self.on_output_ack(state, partition, offset, out)
+            }
+            Msg::RebalanceNotice { .. } => {
+                ev.emit(|| Event::Rebalance { consumer });
+                self.on_group_notice(state, msg, out)
+            }
+            Msg::Evicted { .. } => {
+                ev.emit(|| Event::Evicted { consumer });
+                self.on_group_notice(state, msg, out)
+            }
             Msg::JoinResponse { member, generation, ref assignment, .. } => {
+                ev.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() });
                 if state.phase == Phase::Joining {
                     self.on_assignment(state, member, generation, assignment, out)
                 }
             }
             Msg::OffsetFetchResponse { ref offsets, .. } => {
+                let reset = self.scenario.offsets.reset;
+                for &(partition, committed) in offsets {
+                    ev.emit(|| Event::Position { consumer, partition, start: start_at(committed, reset) });
+                }
                 if state.phase == Phase::AwaitingOffsets {
                     self.on_committed_offsets(state, offsets, out)
                 }
             }
             Msg::ListOffsetsResponse { ref offsets, .. } => {
+                for &(partition, end) in offsets {
+                    ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
+                }
                 if state.phase == Phase::AwaitingOffsets {
                     self.on_log_ends(state, offsets, out)
                 }
             }
-            Msg::FetchResponse { offset, count, .. } => {
+            Msg::FetchResponse { partition, offset, count, .. } => {
+                for offset in offset..offset + count {
+                    ev.emit(|| Event::Receive { consumer, partition, offset });
+                }
                 if let Phase::Fetching { slot } = state.phase
                     && self.answers(state, msg)
                 {
                     self.on_records(state, slot, offset, offset + count, out)
                 }
             }
-            Msg::OutputAck { offset, .. } => match state.phase {
-                Phase::Processing { slot, from, next, to } if offset == next => {
-                    self.on_processed(state, slot, from, next, to, out)
-                }
-                Phase::Working { from, to, .. } if (from..to).contains(&offset) => {
-                    self.on_worker_processed(state, offset, out)
-                }
-                _ => {}
-            },
-            Msg::OffsetCommitResponse { offset, .. } | Msg::TxnCommitResponse { offset, .. } => {
-                self.on_commit_response(state, msg, offset, out)
+            Msg::CommitRejected { partition, offset, .. } => {
+                ev.emit(|| Event::CommitRejected { consumer, partition, offset });
+                self.on_commit_rejected(state, out)
             }
-            Msg::CommitRejected { .. } => self.on_commit_rejected(state, out),
+            // Requests never reach a consumer: their reply incarnation is none.
             Msg::OffsetFetch { .. }
             | Msg::Fetch { .. }
             | Msg::ListOffsets { .. }
@@ -316,55 +335,20 @@ impl Consumer {
         }
     }
 
-    /// What the consumer learned from a reply, before it acts on it.
-    fn record_received(&self, msg: &Msg, ev: &mut Events) {
-        if !ev.is_on() {
-            return;
+    /// The sink acknowledged a record's side effect: the worker thread's
+    /// record (auto-commit with a worker), the poll loop's, or a parallel worker's.
+    fn on_output_ack(&self, state: &mut ConsumerState, partition: Partition, offset: Offset, out: &mut Out) {
+        if worker_thread_holds(state, partition, offset) {
+            return self.worker_next(state, out);
         }
-        let consumer = self.number;
-        match *msg {
-            Msg::OffsetFetchResponse { ref offsets, .. } => {
-                for &(partition, committed) in offsets {
-                    ev.emit(|| Event::Position {
-                        consumer,
-                        partition,
-                        start: start_at(committed, self.scenario.offsets.reset),
-                    });
-                }
+        match state.phase {
+            Phase::Processing { slot, from, next, to } if offset == next => {
+                self.on_processed(state, slot, from, next, to, out)
             }
-            Msg::ListOffsetsResponse { ref offsets, .. } => {
-                for &(partition, end) in offsets {
-                    ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
-                }
+            Phase::Working { from, to, .. } if (from..to).contains(&offset) => {
+                self.on_worker_processed(state, offset, out)
             }
-            Msg::FetchResponse { partition, offset, count, .. } => {
-                for offset in offset..offset + count {
-                    ev.emit(|| Event::Receive { consumer, partition, offset });
-                }
-            }
-            Msg::OutputAck { partition, offset, .. } => {
-                ev.emit(|| Event::Processed { consumer, partition, offset })
-            }
-            Msg::OffsetCommitResponse { partition, offset, .. }
-            | Msg::TxnCommitResponse { partition, offset, .. } => {
-                ev.emit(|| Event::CommitAck { consumer, partition, offset })
-            }
-            Msg::CommitRejected { partition, offset, .. } => {
-                ev.emit(|| Event::CommitRejected { consumer, partition, offset })
-            }
-            Msg::JoinResponse { member, generation, ref assignment, .. } => {
-                ev.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() })
-            }
-            Msg::RebalanceNotice { .. } => ev.emit(|| Event::Rebalance { consumer }),
-            Msg::Evicted { .. } => ev.emit(|| Event::Evicted { consumer }),
-            Msg::OffsetFetch { .. }
-            | Msg::Fetch { .. }
-            | Msg::ListOffsets { .. }
-            | Msg::Output { .. }
-            | Msg::OffsetCommit { .. }
-            | Msg::TxnCommit { .. }
-            | Msg::TxnOutputs { .. }
-            | Msg::JoinGroup { .. } => {}
+            _ => {}
         }
     }
 
