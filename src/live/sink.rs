@@ -12,6 +12,8 @@
 //! and a consumer resumes from [`SinkLog::next_offset`] instead of Kafka's
 //! committed offset.
 
+use crate::model::event::Actor;
+use crate::trace::json::parse_actor;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -41,7 +43,8 @@ impl SinkWriter {
 
     /// Appends the side effect of one record in one write.
     pub fn append(&mut self, partition: i32, offset: i64) -> io::Result<()> {
-        let line = format!("{partition} {offset} consumer-{} {}\n", self.consumer, self.incarnation);
+        let consumer = Actor::Consumer(self.consumer as u8);
+        let line = format!("{partition} {offset} {consumer} {}\n", self.incarnation);
         self.file.write_all(line.as_bytes())
     }
 }
@@ -89,7 +92,7 @@ fn parse_line(line: &str) -> Option<Output> {
     let mut words = line.split(' ');
     let partition = words.next()?.parse().ok()?;
     let offset = words.next()?.parse().ok()?;
-    let consumer = words.next()?.strip_prefix("consumer-")?.parse().ok()?;
+    let consumer = parse_actor(words.next()?)?.consumer()?.into();
     let incarnation = words.next()?.parse().ok()?;
     Some(Output { partition, offset, consumer, incarnation })
 }
