@@ -293,22 +293,9 @@ impl Consumer {
                 }
             }
             Msg::OffsetFetchResponse { ref offsets, .. } => {
-                let reset = self.scenario.offsets.reset;
-                for &(partition, committed) in offsets {
-                    ev.emit(|| Event::Position { consumer, partition, start: start_at(committed, reset) });
-                }
-                if state.phase == Phase::AwaitingOffsets {
-                    self.on_committed_offsets(state, offsets, out)
-                }
+                self.on_committed_offsets(state, offsets, out, ev)
             }
-            Msg::ListOffsetsResponse { ref offsets, .. } => {
-                for &(partition, end) in offsets {
-                    ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
-                }
-                if state.phase == Phase::AwaitingOffsets {
-                    self.on_log_ends(state, offsets, out)
-                }
-            }
+            Msg::ListOffsetsResponse { ref offsets, .. } => self.on_log_ends(state, offsets, out, ev),
             Msg::FetchResponse { partition, offset, count, .. } => {
                 for offset in offset..offset + count {
                     ev.emit(|| Event::Receive { consumer, partition, offset });

@@ -2,19 +2,28 @@
 //! with none, `auto.offset.reset`: earliest (offset 0), latest (the log end,
 //! asked with ListOffsets) or none (NoOffsetForPartitionException: the
 //! partition is read no more).
-use super::{Consumer, ConsumerState, Out, To};
-use crate::model::event::StartAt;
+use super::{Consumer, ConsumerState, Out, Phase, To};
+use crate::model::event::{Event, Events, StartAt};
 use crate::model::msg::Msg;
 use crate::scenario::{Offset, Partition, Reset};
 
 impl Consumer {
-    /// The committed offsets of the partitions whose position was unknown.
+    /// The committed offsets of the partitions whose position was unknown,
+    /// and where each starts.
     pub(super) fn on_committed_offsets(
         &self,
         state: &mut ConsumerState,
         offsets: &[(Partition, Option<Offset>)],
         out: &mut Out,
+        ev: &mut Events,
     ) {
+        let (consumer, reset) = (self.number, self.scenario.offsets.reset);
+        for &(partition, committed) in offsets {
+            ev.emit(|| Event::Position { consumer, partition, start: start_at(committed, reset) });
+        }
+        if state.phase != Phase::AwaitingOffsets {
+            return;
+        }
         let (mut latest, mut failed) = (Vec::new(), Vec::new());
         for &(partition, committed) in offsets {
             if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
@@ -44,7 +53,15 @@ impl Consumer {
         state: &mut ConsumerState,
         offsets: &[(Partition, Offset)],
         out: &mut Out,
+        ev: &mut Events,
     ) {
+        let consumer = self.number;
+        for &(partition, end) in offsets {
+            ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
+        }
+        if state.phase != Phase::AwaitingOffsets {
+            return;
+        }
         for &(partition, end) in offsets {
             if let Some(o) = state.owned.iter_mut().find(|o| o.partition == partition) {
                 o.position = Some(end);
