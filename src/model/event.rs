@@ -373,10 +373,6 @@ impl Events {
         Events(Some(Vec::new()))
     }
 
-    pub fn is_on(&self) -> bool {
-        self.0.is_some()
-    }
-
     /// Records the event `make` builds, if recording.
     #[inline]
     pub fn emit(&mut self, make: impl FnOnce() -> Event) {

@@ -143,9 +143,9 @@ impl Node {
                     _ => 0,
                 };
                 o.save(NodeStorage::Incarnation(incarnation));
-                let mut sends = Vec::new();
-                let state = consumer.start(incarnation, &mut sends, ev);
-                consumer_out(consumer, &state, sends, o);
+                let mut out = consumer::Out::new(ev);
+                let state = consumer.start(incarnation, &mut out);
+                consumer_out(consumer, &state, out.sends, o);
                 NodeState::Consumer(state)
             }
         }
@@ -182,13 +182,9 @@ impl Node {
                 }
             }
             (Node::Consumer(consumer), NodeState::Consumer(s)) => {
-                let before = ev.is_on().then(|| s.clone());
-                let mut sends = Vec::new();
-                consumer.on_reply(s, Who::of(usize::from(src)), msg, &mut sends, ev);
-                if let Some(before) = before {
-                    consumer.record_revocations(&before, s, ev);
-                }
-                consumer_out(consumer, s, sends, o);
+                let mut out = consumer::Out::new(ev);
+                consumer.on_reply(s, Who::of(usize::from(src)), msg, &mut out);
+                consumer_out(consumer, s, out.sends, o);
             }
             (node, state) => unreachable!("{} cannot hold {state:?}", node.name()),
         }
@@ -210,13 +206,9 @@ impl Node {
                 coordinator_out(coordinator, c, o);
             }
             (Node::Consumer(consumer), NodeState::Consumer(s), Choice::Consumer(step)) => {
-                let before = ev.is_on().then(|| s.clone());
-                let mut sends = Vec::new();
-                consumer.on_step(s, step, &mut sends, ev);
-                if let Some(before) = before {
-                    consumer.record_revocations(&before, s, ev);
-                }
-                consumer_out(consumer, s, sends, o);
+                let mut out = consumer::Out::new(ev);
+                consumer.on_step(s, step, &mut out);
+                consumer_out(consumer, s, out.sends, o);
             }
             (node, _, choice) => unreachable!("{} offers no {choice:?}", node.name()),
         }

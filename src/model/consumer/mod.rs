@@ -204,14 +204,39 @@ pub struct Queued {
     pub to: Offset,
 }
 
-type Out = Vec<(To, Msg)>;
+/// What a consumer's step produces: the requests it sends and, when a
+/// trace replays the step, the events it records where it decides.
+pub struct Out<'e> {
+    pub sends: Vec<(To, Msg)>,
+    events: &'e mut Events,
+}
+
+impl<'e> Out<'e> {
+    pub fn new(events: &'e mut Events) -> Out<'e> {
+        Out { sends: Vec::new(), events }
+    }
+
+    pub fn push(&mut self, send: (To, Msg)) {
+        self.sends.push(send);
+    }
+
+    pub fn extend(&mut self, sends: impl IntoIterator<Item = (To, Msg)>) {
+        self.sends.extend(sends);
+    }
+
+    /// Records the event `make` builds, if the step is being recorded.
+    #[inline]
+    pub fn emit(&mut self, make: impl FnOnce() -> Event) {
+        self.events.emit(make);
+    }
+}
 
 impl Consumer {
     /// A (re)started process: join the group, or fetch the committed offsets
     /// of its manually assigned partitions.
-    pub fn start(&self, incarnation: Incarnation, out: &mut Out, ev: &mut Events) -> ConsumerState {
+    pub fn start(&self, incarnation: Incarnation, out: &mut Out) -> ConsumerState {
         if incarnation > 0 {
-            ev.emit(|| Event::Recover {
+            out.emit(|| Event::Recover {
                 consumer: self.number,
                 joins: self.scenario.group.assignment == Assignment::Group,
             });
@@ -246,22 +271,15 @@ impl Consumer {
     /// are dropped (they belong to connections that died with it). Each
     /// message goes to the mechanism it concerns; a reply the current phase
     /// does not wait for (a duplicate, a late one) changes nothing.
-    pub fn on_reply(
-        &self,
-        state: &mut ConsumerState,
-        from: Actor,
-        msg: &Msg,
-        out: &mut Out,
-        ev: &mut Events,
-    ) {
+    pub fn on_reply(&self, state: &mut ConsumerState, from: Actor, msg: &Msg, out: &mut Out) {
         if msg.reply_incarnation() != Some(state.incarnation) {
-            ev.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
+            out.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
             return;
         }
         let consumer = self.number;
         match *msg {
             Msg::OffsetCommitResponse { partition, offset, .. } => {
-                ev.emit(|| Event::CommitAck { consumer, partition, offset });
+                out.emit(|| Event::CommitAck { consumer, partition, offset });
                 // The response to an async or auto commit reaches its
                 // callback, whatever the poll loop is doing.
                 if is_pending(state, partition, offset) {
@@ -271,34 +289,32 @@ impl Consumer {
                 }
             }
             Msg::TxnCommitResponse { partition, offset, .. } => {
-                ev.emit(|| Event::CommitAck { consumer, partition, offset });
+                out.emit(|| Event::CommitAck { consumer, partition, offset });
                 self.on_commit_response(state, msg, offset, out)
             }
             Msg::OutputAck { partition, offset, .. } => {
-                ev.emit(|| Event::Processed { consumer, partition, offset });
+                out.emit(|| Event::Processed { consumer, partition, offset });
                 self.on_output_ack(state, partition, offset, out)
             }
             Msg::RebalanceNotice { .. } => {
-                ev.emit(|| Event::Rebalance { consumer });
+                out.emit(|| Event::Rebalance { consumer });
                 self.on_group_notice(state, msg, out)
             }
             Msg::Evicted { .. } => {
-                ev.emit(|| Event::Evicted { consumer });
+                out.emit(|| Event::Evicted { consumer });
                 self.on_group_notice(state, msg, out)
             }
             Msg::JoinResponse { member, generation, ref assignment, .. } => {
-                ev.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() });
+                out.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() });
                 if state.phase == Phase::Joining {
                     self.on_assignment(state, member, generation, assignment, out)
                 }
             }
-            Msg::OffsetFetchResponse { ref offsets, .. } => {
-                self.on_committed_offsets(state, offsets, out, ev)
-            }
-            Msg::ListOffsetsResponse { ref offsets, .. } => self.on_log_ends(state, offsets, out, ev),
+            Msg::OffsetFetchResponse { ref offsets, .. } => self.on_committed_offsets(state, offsets, out),
+            Msg::ListOffsetsResponse { ref offsets, .. } => self.on_log_ends(state, offsets, out),
             Msg::FetchResponse { partition, offset, count, .. } => {
                 for offset in offset..offset + count {
-                    ev.emit(|| Event::Receive { consumer, partition, offset });
+                    out.emit(|| Event::Receive { consumer, partition, offset });
                 }
                 if let Phase::Fetching { slot } = state.phase
                     && self.answers(state, msg)
@@ -307,7 +323,7 @@ impl Consumer {
                 }
             }
             Msg::CommitRejected { partition, offset, .. } => {
-                ev.emit(|| Event::CommitRejected { consumer, partition, offset });
+                out.emit(|| Event::CommitRejected { consumer, partition, offset });
                 self.on_commit_rejected(state, out)
             }
             // Requests never reach a consumer: their reply incarnation is none.

@@ -3,6 +3,7 @@
 //! or commits what is processed and goes idle. As in the Java client, a
 //! rebalance is acted on only here, between batches.
 use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, To};
+use crate::model::event::Revocation;
 use crate::model::msg::Msg;
 use crate::scenario::Partition;
 
@@ -21,8 +22,11 @@ impl Consumer {
     /// processed and go idle.
     pub(super) fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Out) {
         let incarnation = state.incarnation;
+        // Evicted or fenced: `onPartitionsLost`, positions and all.
         if state.rejoin == Rejoin::Lost {
-            state.owned.clear();
+            for o in std::mem::take(&mut state.owned) {
+                self.give_up(o, Revocation::Lost, out);
+            }
             state.generation = 0;
         }
         if state.auto_commit_due {
@@ -45,7 +49,12 @@ impl Consumer {
             return self.flush(state, slot, out);
         }
         if state.owned.iter().any(|o| o.revoking) {
-            state.owned.retain(|o| !o.revoking);
+            let (revoked, kept) = std::mem::take(&mut state.owned).into_iter().partition(|o| o.revoking);
+            state.owned = kept;
+            for o in revoked {
+                let how = if o.uncommitted() { Revocation::RevokedUncommitted } else { Revocation::Revoked };
+                self.give_up(o, how, out);
+            }
             state.rejoin = Rejoin::Rebalance;
         }
         if state.rejoin != Rejoin::No {

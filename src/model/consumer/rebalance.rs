@@ -1,12 +1,11 @@
 //! The consumer's side of the group protocol (`subscribe()`): rebalance
 //! notices and evictions, acted on at the next poll; the assignment a
 //! JoinGroup returns; a commit rejected because the consumer is no longer
-//! in the current generation; and, for traces, the partitions a step took
-//! away.
-use super::{Consumer, ConsumerState, Out, Phase, Rejoin, owned};
-use crate::model::event::{Event, Events, Revocation};
+//! in the current generation; and the partitions given up or lost.
+use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, owned};
+use crate::model::event::{Event, Revocation};
 use crate::model::msg::{Generation, MemberId, Msg};
-use crate::scenario::{Partition, Reset};
+use crate::scenario::Partition;
 
 impl Consumer {
     /// A rebalance started, or the member was evicted: acted on at the next
@@ -39,7 +38,9 @@ impl Consumer {
         // A new member id means the old one was gone (UNKNOWN_MEMBER_ID):
         // what it owned is lost (`onPartitionsLost`), positions and all.
         if state.member.is_some_and(|old| old != member) {
-            state.owned.clear();
+            for o in std::mem::take(&mut state.owned) {
+                self.give_up(o, Revocation::Lost, out);
+            }
         }
         state.member = Some(member);
         state.generation = generation;
@@ -54,6 +55,12 @@ impl Consumer {
         self.poll(state, 0, out);
     }
 
+    /// The consumer no longer owns `o`: revoked at a poll, or lost.
+    pub(super) fn give_up(&self, o: Owned, how: Revocation, out: &mut Out) {
+        let (consumer, partition, position) = (self.number, o.partition, o.position);
+        out.emit(|| Event::Revoke { consumer, partition, position, how });
+    }
+
     /// CommitFailedException: the consumer is no longer a member of the
     /// current generation. An at-most-once batch is dropped unprocessed; a
     /// transaction was aborted with its outputs.
@@ -61,35 +68,6 @@ impl Consumer {
         if matches!(state.phase, Phase::Committing { .. } | Phase::Flushing { .. }) {
             state.rejoin = Rejoin::Lost;
             self.poll(state, 0, out);
-        }
-    }
-
-    /// The partitions a step took from the consumer (`before` is its state
-    /// before the step), as `revoke` events: given up at a poll, lost with
-    /// its member id, or dropped by a reset error (which is no revocation:
-    /// its `reset-error` says so).
-    pub fn record_revocations(&self, before: &ConsumerState, now: &ConsumerState, ev: &mut Events) {
-        if before.incarnation != now.incarnation {
-            return;
-        }
-        let reset_error =
-            self.scenario.offsets.reset == Reset::None && before.phase == Phase::AwaitingOffsets;
-        for o in &before.owned {
-            if (reset_error && o.position.is_none()) || now.owned.iter().any(|n| n.partition == o.partition) {
-                continue;
-            }
-            // Lost: evicted or fenced (`Rejoin::Lost` resets the generation at
-            // the poll), or a JoinGroup answered with a new member id.
-            let new_member = before.member.is_some() && now.member != before.member;
-            let how = if (now.member.is_some() && now.generation == 0) || new_member {
-                Revocation::Lost
-            } else if o.committed < o.position.unwrap_or(0) {
-                Revocation::RevokedUncommitted
-            } else {
-                Revocation::Revoked
-            };
-            let (partition, position) = (o.partition, o.position);
-            ev.emit(|| Event::Revoke { consumer: self.number, partition, position, how });
         }
     }
 }

@@ -3,7 +3,7 @@
 //! asked with ListOffsets) or none (NoOffsetForPartitionException: the
 //! partition is read no more).
 use super::{Consumer, ConsumerState, Out, Phase, To};
-use crate::model::event::{Event, Events, StartAt};
+use crate::model::event::{Event, StartAt};
 use crate::model::msg::Msg;
 use crate::scenario::{Offset, Partition, Reset};
 
@@ -15,11 +15,10 @@ impl Consumer {
         state: &mut ConsumerState,
         offsets: &[(Partition, Option<Offset>)],
         out: &mut Out,
-        ev: &mut Events,
     ) {
         let (consumer, reset) = (self.number, self.scenario.offsets.reset);
         for &(partition, committed) in offsets {
-            ev.emit(|| Event::Position { consumer, partition, start: start_at(committed, reset) });
+            out.emit(|| Event::Position { consumer, partition, start: start_at(committed, reset) });
         }
         if state.phase != Phase::AwaitingOffsets {
             return;
@@ -53,11 +52,10 @@ impl Consumer {
         state: &mut ConsumerState,
         offsets: &[(Partition, Offset)],
         out: &mut Out,
-        ev: &mut Events,
     ) {
         let consumer = self.number;
         for &(partition, end) in offsets {
-            ev.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
+            out.emit(|| Event::ResetToEnd { consumer, partition, end, unprocessed: Vec::new() });
         }
         if state.phase != Phase::AwaitingOffsets {
             return;

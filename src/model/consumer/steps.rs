@@ -6,7 +6,7 @@
 use super::commit::uncommitted_positions;
 use super::{Consumer, ConsumerState, Out, Phase, To, committer};
 use crate::model::choice::Choice;
-use crate::model::event::{Event, Events};
+use crate::model::event::Event;
 use crate::model::msg::Msg;
 use crate::scenario::{CommitGuard, CommitMode, Offset};
 use serde::Serialize;
@@ -52,7 +52,7 @@ impl Consumer {
     }
 
     /// Takes one of its own steps.
-    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out, ev: &mut Events) {
+    pub fn on_step(&self, state: &mut ConsumerState, step: Step, out: &mut Out) {
         let consumer = self.number;
         match step {
             Step::WorkerDone(offset) => {
@@ -60,13 +60,13 @@ impl Consumer {
                     Phase::Working { slot, .. } => state.owned[slot as usize].partition,
                     _ => 0,
                 };
-                ev.emit(|| Event::WorkerDone { consumer, partition, offset });
+                out.emit(|| Event::WorkerDone { consumer, partition, offset });
                 self.on_worker_done(state, offset, out)
             }
             // request.timeout.ms: the request is sent again.
             Step::Timeout => {
                 let request = self.request(state);
-                ev.emit(|| Event::Timeout { consumer, request: request.as_ref().map(|(_, m)| m.clone()) });
+                out.emit(|| Event::Timeout { consumer, request: request.as_ref().map(|(_, m)| m.clone()) });
                 out.extend(request)
             }
             Step::CommitTimeout(i) => {
@@ -76,7 +76,7 @@ impl Consumer {
                 let (partition, offset, seq) = (c.partition, c.offset, c.seq);
                 if c.retries_left > 0 && !guarded {
                     let (retries_left, newer) = (c.retries_left, newer.then_some(state.commit_seq));
-                    ev.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
+                    out.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
                     // The callback calls commitAsync(offset) again.
                     state.pending_commits[i].retries_left -= 1;
                     let by = committer(state);
@@ -84,12 +84,12 @@ impl Consumer {
                     out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
                 } else {
                     let guard = guarded.then_some((state.commit_seq, seq));
-                    ev.emit(|| Event::CommitFailed { consumer, partition, offset, guard });
+                    out.emit(|| Event::CommitFailed { consumer, partition, offset, guard });
                     state.pending_commits.remove(i);
                 }
             }
             Step::AutoCommitDue => {
-                ev.emit(|| Event::AutoCommitDue { consumer });
+                out.emit(|| Event::AutoCommitDue { consumer });
                 state.auto_commit_due = true;
                 // A loop at the log end keeps polling (empty polls), so it commits now.
                 if matches!(state.phase, Phase::Idle | Phase::Done) {

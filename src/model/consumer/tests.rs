@@ -45,18 +45,26 @@ fn group(strategy: Strategy, eager: bool, commit_on_revoke: bool) -> Consumer {
     group_with(strategy, eager, commit_on_revoke, |_| {})
 }
 
+/// What `f` returns, and the requests it sent through the consumer's `Out`.
+fn sending<R>(f: impl FnOnce(&mut Out) -> R) -> (R, Vec<(To, Msg)>) {
+    let mut events = Events::off();
+    let mut out = Out::new(&mut events);
+    let result = f(&mut out);
+    (result, out.sends)
+}
+
 /// Feeds replies to a consumer and returns the requests it sent, in order.
 fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg)> {
-    let mut out = Vec::new();
-    for reply in replies {
-        c.on_reply(state, Actor::Coordinator, reply, &mut out, &mut Events::off());
-    }
-    out
+    let send_all = |o: &mut Out| {
+        for reply in replies {
+            c.on_reply(state, Actor::Coordinator, reply, o);
+        }
+    };
+    sending(send_all).1
 }
 
 fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
-    let mut out = Vec::new();
-    let state = c.start(incarnation, &mut out, &mut Events::off());
+    let (state, out) = sending(|o| c.start(incarnation, o));
     let expected = match c.scenario.group.assignment {
         Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
         Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
@@ -157,8 +165,7 @@ fn replies_to_an_earlier_incarnation_are_dropped() {
 #[test]
 fn polls_owned_partitions_round_robin() {
     let c = Consumer { manual_partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
-    let mut out = Vec::new();
-    let mut s = c.start(0, &mut out, &mut Events::off());
+    let (mut s, _) = sending(|o| c.start(0, o));
     let offsets = vec![(0, Some(3)), (2, None)];
     let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
     assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
@@ -260,14 +267,12 @@ fn commit_async_does_not_wait_and_a_failed_older_commit_is_retried_unless_guarde
         assert_eq!(sent[1..], [commit(2, MANUAL), fetch(2)]);
         assert_eq!(s.pending_commits.iter().map(|p| (p.offset, p.seq)).collect::<Vec<_>>(), [(1, 1), (2, 2)]);
         // Commit 1's request was lost: its callback runs.
-        let mut out = Vec::new();
-        c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
+        let (_, out) = sending(|o| c.on_step(&mut s, Step::CommitTimeout(0), o));
         match guard {
             CommitGuard::None => {
                 assert_eq!(out, vec![commit(1, MANUAL)], "the older offset is committed again");
                 assert_eq!(s.pending_commits[0].retries_left, 0);
-                let mut out = Vec::new();
-                c.on_step(&mut s, Step::CommitTimeout(0), &mut out, &mut Events::off());
+                let (_, out) = sending(|o| c.on_step(&mut s, Step::CommitTimeout(0), o));
                 assert!(out.is_empty(), "no retries left");
             }
             CommitGuard::Sequence => assert!(out.is_empty(), "commit 2 was issued since: no retry"),
@@ -282,8 +287,7 @@ fn commit_async_does_not_wait_and_a_failed_older_commit_is_retried_unless_guarde
 fn a_timed_out_request_is_sent_again_as_it_was() {
     let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.network.kind = NetworkKind::Lossy);
     let mut s = started(&c, 0);
-    let mut out = Vec::new();
-    c.on_step(&mut s, Step::Timeout, &mut out, &mut Events::off());
+    let (_, out) = sending(|o| c.on_step(&mut s, Step::Timeout, o));
     assert_eq!(out, vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, partitions: vec![0] })]);
     run(&c, &mut s, &[offsets(None), records(0, 1)]);
     assert_eq!(c.request(&s), Some(output(0)), "the Output whose acknowledgement it waits for");
@@ -299,8 +303,7 @@ fn auto_commit_commits_the_positions_earlier_polls_returned() {
     let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.commit = auto);
     let mut s = started(&c, 0);
     run(&c, &mut s, &[offsets(None), records(0, 1)]);
-    let mut out = Vec::new();
-    c.on_step(&mut s, Step::AutoCommitDue, &mut out, &mut Events::off());
+    let (_, out) = sending(|o| c.on_step(&mut s, Step::AutoCommitDue, o));
     assert!(out.is_empty() && s.auto_commit_due, "waits for the next poll");
     let sent = run(&c, &mut s, &[output_ack(0)]);
     assert_eq!(
@@ -314,7 +317,7 @@ fn auto_commit_commits_the_positions_earlier_polls_returned() {
     let mut s = started(&c, 0);
     let sent = run(&c, &mut s, &[offsets(None), records(0, 1)]);
     assert_eq!(sent[1..], [output(0), fetch(1)], "the worker processes while the loop polls on");
-    c.on_step(&mut s, Step::AutoCommitDue, &mut Vec::new(), &mut Events::off());
+    sending(|o| c.on_step(&mut s, Step::AutoCommitDue, o));
     let sent = run(&c, &mut s, &[records(1, 1)]);
     assert_eq!(sent, vec![commit(2, MANUAL), fetch(2)], "the poll commits past queued offsets 0 and 1");
     assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 1), "the worker still holds them");
@@ -340,8 +343,7 @@ fn workers_finish_in_any_order_and_the_policy_decides_the_commit() {
         let mut s = started(&c, 0);
         run(&c, &mut s, &[offsets(None), records(0, 3)]);
         assert_eq!(c.running(&s), vec![0, 1], "two workers, two records at a time");
-        let mut out = Vec::new();
-        c.on_worker_done(&mut s, 1, &mut out);
+        let (_, out) = sending(|o| c.on_worker_done(&mut s, 1, o));
         assert_eq!(out, vec![output(1)], "a worker applies its record's side effect");
         let sent = run(&c, &mut s, &[output_ack(1)]);
         assert_eq!(c.running(&s), vec![0, 2], "the idle worker takes the next record");
@@ -378,13 +380,13 @@ fn partitions_taken_by_a_new_member_id_are_lost() {
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
     run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
-    let before = s.clone();
     let as_new_member = Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![1] };
-    run(&c, &mut s, &[as_new_member]);
-    let mut ev = Events::on();
-    c.record_revocations(&before, &s, &mut ev);
+    let mut events = Events::on();
+    c.on_reply(&mut s, Actor::Coordinator, &as_new_member, &mut Out::new(&mut events));
+    let revokes: Vec<Event> =
+        events.into_vec().into_iter().filter(|e| matches!(e, Event::Revoke { .. })).collect();
     let lost = Event::Revoke { consumer: 0, partition: 0, position: Some(1), how: Revocation::Lost };
-    assert_eq!(ev.into_vec(), vec![lost]);
+    assert_eq!(revokes, vec![lost]);
 }
 
 #[test]
