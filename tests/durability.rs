@@ -3,7 +3,7 @@
 //! keeps an acknowledged commit.
 
 use kafkacheck::check::{self, Options, Outcome};
-use kafkacheck::model::event::Actor;
+use kafkacheck::model::event::{Actor, Event};
 use kafkacheck::scenario::{Acks, OffsetsTopicConfig, Scenario};
 use kafkacheck::trace::{Trace, TraceStep};
 use kafkacheck::verdict::Verdict;
@@ -22,9 +22,12 @@ fn trace_of(outcome: &Outcome) -> &Trace {
 }
 
 /// The replica an `elect` step names: "replica N became the leader ...".
-fn elected_replica(step: &TraceStep) -> String {
-    let rest = step.text.strip_prefix("replica ").expect("an election names the replica first");
-    rest.split(' ').next().unwrap().to_string()
+/// The replica an `elect` event made the leader.
+fn elected_replica(step: &TraceStep) -> u8 {
+    match step.event {
+        Event::Elect { replica, .. } => replica,
+        ref other => panic!("not an election: {other:?}"),
+    }
 }
 
 #[test]
@@ -39,10 +42,10 @@ fn acks_leader_loses_the_acknowledged_commit_at_the_failover() {
     let elect = find(&t.steps, failover, |s| s.name() == "elect").expect("an election after the failover");
     assert_eq!(elect, t.steps.len() - 1, "the election is the last step");
     let replica = elected_replica(&t.steps[elect]);
-    assert_ne!(replica, "0", "the failed leader is not re-elected while a follower is in sync");
+    assert_ne!(replica, 0, "the failed leader is not re-elected while a follower is in sync");
     let fetched = t.steps[commit..failover]
         .iter()
-        .any(|s| s.name() == "replicate" && s.text.starts_with(&format!("replica {replica} ")));
+        .any(|s| matches!(s.event, Event::Replicate { replica: r, .. } if r == replica));
     assert!(!fetched, "the elected replica never fetched the commit");
     assert!(t.steps[elect].text.contains(&format!("p0 @{acked} is gone")), "{}", t.steps[elect].text);
     assert!(
@@ -68,9 +71,8 @@ fn an_unclean_election_elects_a_replica_that_left_the_isr_before_the_commit() {
     let elect = find(&t.steps, 0, |s| s.name() == "elect").expect("an election");
     assert!(t.steps[elect].text.contains("unclean"), "{}", t.steps[elect].text);
     let replica = elected_replica(&t.steps[elect]);
-    let left =
-        find(&t.steps, 0, |s| s.name() == "leave-isr" && s.text.starts_with(&format!("replica {replica} ")))
-            .expect("the elected replica fell out of the ISR");
+    let left = find(&t.steps, 0, |s| matches!(s.event, Event::LeaveIsr { replica: r, .. } if r == replica))
+        .expect("the elected replica fell out of the ISR");
     let commit =
         find(&t.steps, 0, |s| s.actor() == Actor::Coordinator && s.name() == "commit").expect("a commit");
     assert!(left < commit, "it left before the commit it lacks");
