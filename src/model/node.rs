@@ -29,7 +29,7 @@ pub enum Node {
     Consumer(Consumer),
 }
 
-/// Its `Debug` is written by hand for people (`render.rs`): the Explorer shows it.
+/// Its `Debug` is written by hand for people (`render/mod.rs`): the Explorer shows it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeState {
     Broker(BrokerState),

@@ -324,7 +324,7 @@ pub struct Limits {
     pub partitions: u32,
     pub consumers: u32,
     /// Offsets are `u8` and the largest marks a tombstone
-    /// (`src/model/coordinator.rs`), so a log end stays well below it:
+    /// (`src/model/coordinator/offsets_log.rs`), so a log end stays well below it:
     /// `messages + produce` is held to this.
     pub messages: u32,
     pub crashes: u32,

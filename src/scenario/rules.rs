@@ -82,7 +82,7 @@ pub const RULES: &[Rule] = &[
         message: "commits follow the commit policy; `commit_every` must be 1",
     },
     // Exists for the model's encoding of a batch handed to workers: a bitmask
-    // of LIMITS.batch_with_workers bits (src/model/consumer.rs).
+    // of LIMITS.batch_with_workers bits (src/model/consumer/workers.rs).
     Rule {
         name: "workers-batch-fits-bitmask",
         field: "workers",

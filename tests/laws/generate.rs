@@ -252,7 +252,7 @@ fn focused(mut k: Knobs, focus: Focus, special: Special) -> Knobs {
 
 /// Every knob drawn independently over its range (a mechanism mostly at
 /// its default), before any rule is applied: many combinations break a rule
-/// of `src/scenario.rs`.
+/// of `src/scenario/rules.rs`.
 pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
     let sizes = (1..=2u8, 1..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
     let consumer = (1..=2u8, 1..=2u8, any::<bool>(), offsets());

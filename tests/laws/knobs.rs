@@ -1,5 +1,5 @@
 //! The knobs of a generated scenario: every mechanism of a scenario file
-//! (read `src/scenario.rs` for the fields and their rules), the rules that
+//! (read `src/scenario/rules.rs` for the fields and their rules), the rules that
 //! make a combination valid ([`Knobs::fit`]), the bound on its size
 //! ([`Knobs::small`]), and its JSON, read back with `scenario::parse`.
 //! How the laws draw them is in tests/laws/generate.rs.
@@ -175,7 +175,7 @@ impl Knobs {
         }
     }
 
-    /// Resets every knob a rule of `src/scenario.rs` forbids given the knobs
+    /// Resets every knob a rule of `src/scenario/rules.rs` forbids given the knobs
     /// before it: commit_every, workers, commit.offset, commit.mode,
     /// network, coordinator_failovers, produce.
     pub fn fit(mut self) -> Knobs {
