@@ -333,7 +333,7 @@ mod tests {
                 pending_commits: Vec::new(),
                 commit_seq: 0,
                 auto_commit_due: false,
-                worker: None,
+                worker: Vec::new(),
             };
             Arc::new(NodeState::Consumer(c))
         };

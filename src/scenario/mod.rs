@@ -300,15 +300,27 @@ pub struct OffsetsConfig {
     pub retention: Retention,
     #[serde(default)]
     pub reset: Reset,
+    /// `new_group`: the group has never committed anything when the run
+    /// starts (a new `group.id`), so `reset` decides every partition's first
+    /// position: with `latest`, the records already in the log are skipped.
+    #[serde(default)]
+    pub new_group: bool,
 }
 
 impl OffsetsConfig {
-    /// Whether the scenario models the lifecycle at all. Then the group
-    /// starts with committed offset 0 on every partition (it existed
-    /// before the run and has read nothing yet), so `reset` decides only
-    /// for an offset that expired, not at the group's very first start.
+    /// Whether the scenario models the lifecycle at all.
     pub fn lifecycle(&self) -> bool {
         *self != OffsetsConfig::default()
+    }
+
+    /// Whether the group starts with committed offset 0 on every partition:
+    /// with a lifecycle and not a new group, the group existed before the
+    /// run and has read nothing yet, so `reset` decides only for an offset
+    /// that expired, not at the group's very first start. Without a
+    /// lifecycle nothing is committed at the start and the reset is
+    /// `earliest`, which starts at offset 0 all the same.
+    pub fn seeded(&self) -> bool {
+        self.lifecycle() && !self.new_group
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! Validation evaluates every row, so an error lists every conflict in the
 //! file. A row's condition is `set && conflict`; rows that share a reason
-//! share its predicate (the five "needs manual assignment" rows all call
-//! `group_assignment`). The messages are the ones the checks these rows
+//! share its predicate (the "needs group assignment" rows all call
+//! `manual_assignment`). The messages are the ones the checks these rows
 //! replace gave, and rows of one field keep those checks' order.
 //!
 //! A row that exists only because of how the model encodes something says
@@ -64,14 +64,6 @@ pub const RULES: &[Rule] = &[
         set: many_workers,
         conflict: not_at_least_once,
         message: AT_LEAST_ONCE_ONLY,
-    },
-    Rule {
-        name: "workers-manual-assignment",
-        field: "workers",
-        with: &["assignment"],
-        set: many_workers,
-        conflict: group_assignment,
-        message: "needs manual assignment (parallel workers are not modelled across rebalances)",
     },
     Rule {
         name: "workers-commit-every-1",
@@ -170,14 +162,6 @@ pub const RULES: &[Rule] = &[
         set: not_sync,
         conflict: not_at_least_once,
         message: "applies to the at-least-once strategy only (at-most-once must await its commit before processing; exactly-once commits in its transaction)",
-    },
-    Rule {
-        name: "commit-mode-manual-assignment",
-        field: "commit.mode",
-        with: &["assignment"],
-        set: not_sync,
-        conflict: group_assignment,
-        message: "needs manual assignment",
     },
     Rule {
         name: "commit-mode-plain-commits",

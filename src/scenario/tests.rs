@@ -146,7 +146,11 @@ fn produce_and_offsets_are_validated() {
     );
     let s = parse_str(&both).unwrap();
     assert_eq!(s.log_end(), 5);
-    assert_eq!(s.offsets, OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest });
+    assert_eq!(
+        s.offsets,
+        OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest, new_group: false }
+    );
+    assert!(s.offsets.seeded());
     assert!(s.offsets.lifecycle());
     let e = reject(&both.replace("while-active", "always"));
     assert_eq!(e.field.as_deref(), Some("offsets.retention"));

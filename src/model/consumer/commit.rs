@@ -33,7 +33,8 @@ impl Consumer {
             if self.scenario.commit.mode == CommitMode::Async { self.scenario.commit.retries } else { 0 };
         state.commit_seq = state.commit_seq.wrapping_add(1);
         let partition = state.owned[slot as usize].partition;
-        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq: state.commit_seq });
+        let (seq, generation) = (state.commit_seq, state.generation);
+        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq, generation });
         self.send_commit(state, slot as usize, offset, out);
     }
 

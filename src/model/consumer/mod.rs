@@ -180,8 +180,9 @@ pub struct ConsumerState {
     pub commit_seq: u8,
     /// auto: `auto.commit.interval.ms` has elapsed; the next poll commits.
     pub auto_commit_due: bool,
-    /// auto with a worker thread: the records it has queued.
-    pub worker: Option<Queued>,
+    /// auto with a worker thread: the records it has queued, in the order
+    /// the polls returned them; the first run's `next` is being processed.
+    pub worker: Vec<Queued>,
 }
 
 /// A `commitAsync()` (or auto-commit) on its way: its callback learns the
@@ -193,13 +194,20 @@ pub struct PendingCommit {
     /// How many more times a failure is retried.
     pub retries_left: u8,
     pub seq: u8,
+    /// The generation it was sent in: a rejection tells the consumer it left
+    /// the group only if it still believes in that generation.
+    pub generation: Generation,
 }
 
-/// Records of partition slot `slot` handed to the worker thread: `next .. to`
-/// are still to be processed, the Output of `next` is on its way to the sink.
+/// A run of records of `partition` handed to the worker thread: `next .. to`
+/// are still to be processed; in the queue's first run, the Output of `next`
+/// is on its way to the sink.
+/// It names the partition, not a slot of [`ConsumerState::owned`]: the
+/// application's thread goes on with its queue when a rebalance revokes the
+/// partition (nothing in the Java client stops it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Queued {
-    pub slot: u8,
+    pub partition: Partition,
     pub next: Offset,
     pub to: Offset,
 }
@@ -252,7 +260,7 @@ impl Consumer {
             pending_commits: Vec::new(),
             commit_seq: 0,
             auto_commit_due: false,
-            worker: None,
+            worker: Vec::new(),
         };
         match self.scenario.group.assignment {
             Assignment::Manual => {
@@ -324,7 +332,7 @@ impl Consumer {
             }
             Msg::CommitRejected { partition, offset, .. } => {
                 out.emit(|| Event::CommitRejected { consumer, partition, offset });
-                self.on_commit_rejected(state, out)
+                self.on_commit_rejected(state, partition, offset, out)
             }
             // Requests never reach a consumer: their reply incarnation is none.
             Msg::OffsetFetch { .. }
@@ -362,7 +370,7 @@ impl Consumer {
         let holds = |slot: u8, from: Offset, to: Offset| {
             state.owned[slot as usize].partition == partition && (from..to).contains(&offset)
         };
-        if state.worker.is_some_and(|w| holds(w.slot, w.next, w.to)) {
+        if state.worker.iter().any(|w| w.partition == partition && (w.next..w.to).contains(&offset)) {
             return true;
         }
         match state.phase {
@@ -454,7 +462,5 @@ fn is_pending(state: &ConsumerState, partition: Partition, offset: Offset) -> bo
 
 /// Whether the worker thread (auto-commit with a worker) is processing `offset` of `partition`.
 fn worker_thread_holds(state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
-    state.worker.is_some_and(|w| {
-        w.next == offset && state.owned.get(w.slot as usize).is_some_and(|o| o.partition == partition)
-    })
+    state.worker.first().is_some_and(|w| (w.partition, w.next) == (partition, offset))
 }

@@ -2,10 +2,11 @@
 //! committed offsets, fetches the next partition's records (round-robin),
 //! or commits what is processed and goes idle. As in the Java client, a
 //! rebalance is acted on only here, between batches.
+use super::commit::uncommitted_positions;
 use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, To};
 use crate::model::event::Revocation;
 use crate::model::msg::Msg;
-use crate::scenario::Partition;
+use crate::scenario::{CommitMode, Partition};
 
 impl Consumer {
     /// A rebalance notice or eviction is acted on at once by a consumer
@@ -28,6 +29,16 @@ impl Consumer {
                 self.give_up(o, Revocation::Lost, out);
             }
             state.generation = 0;
+        }
+        // enable.auto.commit under subscribe(): before it rejoins, the Java
+        // client commits every consumed position and waits for the response
+        // (`ConsumerCoordinator.onJoinPrepare`; asynchronous with a wait since
+        // KAFKA-14024). A member that lost its generation cannot commit.
+        if state.rejoin == Rejoin::Rebalance && self.scenario.commit.mode == CommitMode::Auto {
+            let consumed = uncommitted_positions(state).next().map(|(slot, _)| slot);
+            if let Some(slot) = consumed {
+                return self.flush(state, slot, out);
+            }
         }
         if state.auto_commit_due {
             self.auto_commit(state, out);

@@ -5,7 +5,7 @@
 use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, owned};
 use crate::model::event::{Event, Revocation};
 use crate::model::msg::{Generation, MemberId, Msg};
-use crate::scenario::Partition;
+use crate::scenario::{Offset, Partition};
 
 impl Consumer {
     /// A rebalance started, or the member was evicted: acted on at the next
@@ -61,13 +61,51 @@ impl Consumer {
         out.emit(|| Event::Revoke { consumer, partition, position, how });
     }
 
-    /// CommitFailedException: the consumer is no longer a member of the
-    /// current generation. An at-most-once batch is dropped unprocessed; a
-    /// transaction was aborted with its outputs.
-    pub(super) fn on_commit_rejected(&self, state: &mut ConsumerState, out: &mut Out) {
-        if matches!(state.phase, Phase::Committing { .. } | Phase::Flushing { .. }) {
-            state.rejoin = Rejoin::Lost;
-            self.poll(state, 0, out);
+    /// CommitFailedException: the commit of `offset` for `partition` was
+    /// sent by a member the coordinator no longer has in its current
+    /// generation (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID). The Java client
+    /// then resets its generation and rejoins at the next poll, its
+    /// partitions lost (`ConsumerCoordinator`'s OffsetCommitResponseHandler).
+    ///
+    /// - The poll loop's synchronous commit (or transaction): an at-most-once
+    ///   batch is dropped unprocessed; a transaction was aborted with its outputs.
+    /// - A pending `commitAsync` or auto-commit: its callback gets the
+    ///   exception, which is not retriable, so it is not retried. It tells the
+    ///   consumer it left the group only if it was sent in the generation the
+    ///   consumer still believes it has (a commit sent before a rebalance the
+    ///   consumer has since joined says nothing about its new generation).
+    /// - The committer of parallel workers: the workers go on with the batch
+    ///   they were handed (their threads are not interrupted), nothing more
+    ///   is committed, and the loop polls once they are done
+    ///   ([`Consumer::work_on`]).
+    pub(super) fn on_commit_rejected(
+        &self,
+        state: &mut ConsumerState,
+        partition: Partition,
+        offset: Offset,
+        out: &mut Out,
+    ) {
+        let pending =
+            state.pending_commits.iter().position(|c| (c.partition, c.offset) == (partition, offset));
+        if let Some(i) = pending {
+            let c = state.pending_commits.remove(i);
+            if c.generation == state.generation && state.member.is_some() {
+                state.rejoin = Rejoin::Lost;
+                self.poll_if_waiting(state, out);
+            }
+            return;
+        }
+        match &mut state.phase {
+            Phase::Committing { .. } | Phase::Flushing { .. } => {
+                state.rejoin = Rejoin::Lost;
+                self.poll(state, 0, out);
+            }
+            Phase::Working { committing, .. } if *committing == Some(offset) => {
+                *committing = None;
+                state.rejoin = Rejoin::Lost;
+                self.work_on(state, out);
+            }
+            _ => {}
         }
     }
 }

@@ -2,7 +2,7 @@
 //! at-least-once), whose commits the commit policy decides
 //! (`commit_policy`: contiguous or highest completed), and the single
 //! worker thread of auto-commit with `processing: worker`.
-use super::{Consumer, ConsumerState, Out, Phase, Queued, To};
+use super::{Consumer, ConsumerState, Out, Phase, Queued, Rejoin, To};
 use crate::model::msg::Msg;
 use crate::scenario::{CommitPolicy, Offset};
 use crate::tracker::OffsetTracker;
@@ -44,9 +44,22 @@ impl Consumer {
     /// The committer: commits what the policy says is safe once the last
     /// commit is acknowledged, and polls again when the whole batch is
     /// processed and committed.
+    ///
+    /// A consumer that learned it left the group (evicted, or its commit
+    /// rejected) commits nothing more: the Java client fails such a commit
+    /// at once (CommitFailedException, no generation). Its workers still
+    /// finish the batch they were handed; then the loop polls, where the
+    /// partitions are lost and it rejoins.
     pub(super) fn work_on(&self, state: &mut ConsumerState, out: &mut Out) {
         let Phase::Working { slot, from, to, next, done, committing, .. } = state.phase else { return };
         if committing.is_some() {
+            return;
+        }
+        let finished = done.count_ones() == u32::from(to - from);
+        if state.rejoin == Rejoin::Lost {
+            if finished {
+                self.poll(state, slot as usize + 1, out);
+            }
             return;
         }
         let committed = state.owned[slot as usize].committed;
@@ -61,7 +74,7 @@ impl Consumer {
             if let Phase::Working { committing, .. } = &mut state.phase {
                 *committing = Some(safe);
             }
-        } else if done.count_ones() == u32::from(to - from) && committed >= to {
+        } else if finished && committed >= to {
             self.poll(state, slot as usize + 1, out);
         }
     }
@@ -76,12 +89,17 @@ impl Consumer {
         to: Offset,
         out: &mut Out,
     ) {
-        match &mut state.worker {
-            Some(w) if w.slot == slot && w.to == from => w.to = to,
+        let partition = state.owned[slot as usize].partition;
+        match state.worker.last_mut() {
+            Some(w) if w.partition == partition && w.to == from => w.to = to,
             _ => {
-                state.worker = Some(Queued { slot, next: from, to });
-                let partition = state.owned[slot as usize].partition;
-                out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: from }));
+                state.worker.push(Queued { partition, next: from, to });
+                if state.worker.len() == 1 {
+                    out.push((
+                        To::Sink,
+                        Msg::Output { incarnation: state.incarnation, partition, offset: from },
+                    ));
+                }
             }
         }
         if state.owned.iter().all(|o| o.position >= Some(self.log_end())) {
@@ -92,17 +110,19 @@ impl Consumer {
         }
     }
 
-    /// The worker thread finished its record: it takes the next queued one,
-    /// or, with the queue empty and everything fetched, the loop closes.
+    /// The worker thread finished its record: it takes the next queued one
+    /// (of the same partition or the next run's), or, with the queue empty
+    /// and everything fetched, the loop closes.
     pub(super) fn worker_next(&self, state: &mut ConsumerState, out: &mut Out) {
-        let Some(w) = state.worker.as_mut() else { return };
+        let Some(w) = state.worker.first_mut() else { return };
         w.next += 1;
-        if w.next < w.to {
-            let partition = state.owned[w.slot as usize].partition;
-            out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: w.next }));
+        if w.next == w.to {
+            state.worker.remove(0);
+        }
+        if let Some(&Queued { partition, next, .. }) = state.worker.first() {
+            out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: next }));
             return;
         }
-        state.worker = None;
         if state.phase == Phase::Done {
             self.poll(state, 0, out);
         }

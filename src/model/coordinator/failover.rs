@@ -19,7 +19,7 @@ impl Coordinator {
             let mut topic = OffsetsTopic::new(self.topic.replicas);
             // The group existed before the run: offset 0 committed everywhere,
             // on every replica (not acknowledged to anyone in the run).
-            if self.offsets.lifecycle() {
+            if self.offsets.seeded() {
                 for p in 0..self.rules.partitions {
                     topic.append(crate::scenario::Acks::All, p, 0);
                 }

@@ -31,7 +31,7 @@ impl Coordinator {
     /// partition, [`Coordinator::start`]) stands for where the group was
     /// when the run began, and does not expire.
     pub(super) fn has_expirable_commit(&self, log: &OffsetsLog, p: Partition) -> bool {
-        let seeds = if self.offsets.lifecycle() { self.rules.partitions as usize } else { 0 };
+        let seeds = if self.offsets.seeded() { self.rules.partitions as usize } else { 0 };
         let latest = log.records.iter().rposition(|r| r.partition == p);
         log.committed(p).is_some() && latest.is_some_and(|i| i >= seeds)
     }

@@ -278,11 +278,11 @@ fn consumer(c: &ConsumerState) -> Block {
     if c.auto_commit_due {
         block.line("auto.commit.interval.ms elapsed: its next poll commits its positions");
     }
-    if let Some(w) = c.worker {
-        let partition = c.owned.get(w.slot as usize).map_or(w.slot, |o| o.partition);
+    for (i, w) in c.worker.iter().enumerate() {
+        let doing = if i == 0 { "processing" } else { "then" };
         block.line(format!(
-            "worker thread: processing offset {} of partition {partition}, queued up to {} (offsets {}..{})",
-            w.next, w.to, w.next, w.to
+            "worker thread: {doing} offset {} of partition {}, queued up to {} (offsets {}..{})",
+            w.next, w.partition, w.to, w.next, w.to
         ));
     }
     block

@@ -135,7 +135,7 @@ fn the_coordinator_shows_its_replicas_and_the_election() {
 fn the_broker_shows_held_fetches_and_the_coordinator_expiries() {
     use crate::model::BROKER;
     use crate::scenario::{OffsetsConfig, Reset, Retention};
-    let offsets = OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest };
+    let offsets = OffsetsConfig { retention: Retention::WhileActive, reset: Reset::Latest, new_group: false };
     let m = build(&Scenario { messages: 1, produce: 1, offsets, ..Default::default() });
     let state = walk(
         &m,
