@@ -349,6 +349,15 @@ pub enum Event {
         offset: Offset,
         guard: Option<(u8, u8)>,
     },
+    /// A commit the consumer cannot send: it knows it left the group (evicted,
+    /// or an earlier commit rejected), so it has no generation to send it
+    /// with (CommitFailedException at once, `ConsumerCoordinator`'s
+    /// sendOffsetCommitRequest).
+    CommitWithoutGeneration {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+    },
     AutoCommitDue {
         consumer: u8,
     },
@@ -422,6 +431,7 @@ impl Event {
             | Timeout { consumer, .. }
             | Retry { consumer, .. }
             | CommitFailed { consumer, .. }
+            | CommitWithoutGeneration { consumer, .. }
             | AutoCommitDue { consumer }
             | WorkerDone { consumer, .. } => Actor::Consumer(*consumer),
         }
@@ -464,6 +474,7 @@ impl Event {
             | Timeout { .. }
             | Retry { .. }
             | CommitFailed { .. }
+            | CommitWithoutGeneration { .. }
             | AutoCommitDue { .. }
             | WorkerDone { .. } => None,
         }
@@ -491,6 +502,7 @@ impl Event {
             | CommitRejected { partition, offset, .. }
             | Retry { partition, offset, .. }
             | CommitFailed { partition, offset, .. }
+            | CommitWithoutGeneration { partition, offset, .. }
             | WorkerDone { partition, offset, .. } => Some((partition, Some(offset))),
             Position { partition, start, .. } => match start {
                 StartAt::Offset { offset, .. } => Some((partition, Some(offset))),

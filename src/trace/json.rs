@@ -43,12 +43,13 @@ pub enum EventKind {
     Timeout,
     Retry,
     CommitFailed,
+    CommitWithoutGeneration,
     AutoCommit,
     WorkerDone,
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 36] = {
+const NAMES: [(EventKind, &str); 37] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -85,6 +86,7 @@ const NAMES: [(EventKind, &str); 36] = {
         (Timeout, "timeout"),
         (Retry, "retry"),
         (CommitFailed, "commit-failed"),
+        (CommitWithoutGeneration, "commit-without-generation"),
         (AutoCommit, "auto-commit"),
         (WorkerDone, "worker-done"),
     ]
@@ -130,6 +132,7 @@ impl EventKind {
             E::Timeout { .. } => K::Timeout,
             E::Retry { .. } => K::Retry,
             E::CommitFailed { .. } => K::CommitFailed,
+            E::CommitWithoutGeneration { .. } => K::CommitWithoutGeneration,
             E::AutoCommitDue { .. } => K::AutoCommit,
             E::WorkerDone { .. } => K::WorkerDone,
         }

@@ -82,6 +82,7 @@ pub fn sentence(event: &Event) -> String {
         | Timeout { .. }
         | Retry { .. }
         | CommitFailed { .. }
+        | CommitWithoutGeneration { .. }
         | AutoCommitDue { .. }
         | WorkerDone { .. } => consumer_sentence(event),
     }
@@ -250,6 +251,9 @@ fn consumer_sentence(event: &Event) -> String {
                 async_failed(name, *partition, *offset)
             )
         }
+        CommitWithoutGeneration { partition, offset, .. } => format!(
+            "{name} cannot commit offset {offset} for partition {partition}: it knows it left the group, so it has no generation to send (CommitFailedException, no request)"
+        ),
         CommitFailed { partition, offset, guard, .. } => {
             let why = match guard {
                 Some((newer, seq)) => format!(

@@ -1,7 +1,8 @@
 //! Commit modes (`commit.mode`): a synchronous commit of a batch or of a
 //! partition being given up, `commitAsync` with its callback, and
 //! enable.auto.commit's commit of every position at a poll.
-use super::{Consumer, ConsumerState, Out, PendingCommit, Phase, To, committer};
+use super::{Consumer, ConsumerState, Out, PendingCommit, Phase, Rejoin, To, committer};
+use crate::model::event::Event;
 use crate::model::msg::Msg;
 use crate::scenario::{CommitMode, Offset, Partition};
 
@@ -28,7 +29,16 @@ impl Consumer {
 
     /// `commitAsync(offset)`, or an auto-commit (never retried): sent and
     /// not awaited; its callback handles the response or the failure.
+    ///
+    /// A member that knows it left the group (evicted, or an earlier commit
+    /// rejected) has no generation to send: the Java client fails the commit
+    /// at once with CommitFailedException, without a request.
     pub(super) fn commit_async(&self, state: &mut ConsumerState, slot: u8, offset: Offset, out: &mut Out) {
+        if state.rejoin == Rejoin::Lost {
+            let (consumer, partition) = (self.number, state.owned[slot as usize].partition);
+            out.emit(|| Event::CommitWithoutGeneration { consumer, partition, offset });
+            return;
+        }
         let retries_left =
             if self.scenario.commit.mode == CommitMode::Async { self.scenario.commit.retries } else { 0 };
         state.commit_seq = state.commit_seq.wrapping_add(1);

@@ -403,3 +403,91 @@ fn commit_offset_last_is_one_low_and_position_is_the_batch_end_mid_batch() {
     assert!(position.will_process(&s, 0, 1), "offset 1 is processed once the commit succeeds");
     assert_eq!(run(&position, &mut s, &[commit_ack(2)]), vec![output(1)]);
 }
+
+#[test]
+fn auto_commit_commits_the_consumed_positions_before_rejoining() {
+    let auto = CommitConfig { mode: CommitMode::Auto, ..CommitConfig::default() };
+    let c = group_with(Strategy::AtLeastOnce, true, false, |s| s.commit = auto);
+    let mut s = started(&c, 0);
+    let by = Committer { member: Some(7), generation: 1 };
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+    assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![fetch(1)], "no interval elapsed: nothing committed");
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }, records(1, 1), output_ack(1)]);
+    assert_eq!(sent, vec![output(1), commit(2, by)], "onJoinPrepare commits position 2 and waits");
+    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+    assert_eq!(run(&c, &mut s, &[commit_ack(2)]), vec![join], "then revokes and rejoins");
+}
+
+#[test]
+fn a_rejected_async_commit_fails_its_callback_and_the_member_rejoins() {
+    for sent_before_a_rebalance in [false, true] {
+        let c = group_with(Strategy::AtLeastOnce, true, false, |s| {
+            s.commit = CommitConfig { mode: CommitMode::Async, retries: 1, ..CommitConfig::default() }
+        });
+        let mut s = started(&c, 0);
+        let by = Committer { member: Some(7), generation: 1 };
+        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+        assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by), fetch(1)]);
+        if sent_before_a_rebalance {
+            s.generation = 2;
+        }
+        let rejected = Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 };
+        assert!(run(&c, &mut s, &[rejected]).is_empty(), "CommitFailedException is not retried");
+        assert!(s.pending_commits.is_empty());
+        let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
+        if sent_before_a_rebalance {
+            assert_eq!(
+                s.rejoin,
+                Rejoin::No,
+                "an older generation's rejection says nothing of the current one"
+            );
+        } else {
+            let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+            assert_eq!(sent, vec![output(1), join], "its partitions are lost at the next poll");
+            assert!(s.owned.is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_fenced_committer_lets_its_workers_finish_and_commits_nothing_more() {
+    let c = group_with(Strategy::AtLeastOnce, true, false, |s| {
+        s.workers = 2;
+        s.max_poll_records = 2;
+    });
+    let mut s = started(&c, 0);
+    let by = Committer { member: Some(7), generation: 1 };
+    let two = Msg::FetchResponse { incarnation: 0, partition: 0, offset: 0, count: 2 };
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), two]);
+    sending(|o| c.on_worker_done(&mut s, 0, o));
+    assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by)]);
+    let rejected = Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 };
+    assert!(run(&c, &mut s, &[rejected]).is_empty(), "the worker still runs offset 1");
+    assert_eq!(c.running(&s), vec![1]);
+    let (_, out) = sending(|o| c.on_worker_done(&mut s, 1, o));
+    assert_eq!(out, vec![output(1)], "its thread is not interrupted");
+    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+    assert_eq!(run(&c, &mut s, &[output_ack(1)]), vec![join], "no commit of 2: the partition is lost");
+}
+
+#[test]
+fn the_worker_thread_queue_holds_runs_of_several_partitions() {
+    let auto = CommitConfig {
+        mode: CommitMode::Auto,
+        processing: AutoProcessing::Worker,
+        ..CommitConfig::default()
+    };
+    let c = consumer_with(Strategy::AtLeastOnce, 1, |s| {
+        s.commit = auto;
+        s.partitions = 2;
+    });
+    let c = Consumer { manual_partitions: vec![0, 1], ..c };
+    let (mut s, _) = sending(|o| c.start(0, o));
+    let both = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, None), (1, None)] };
+    run(&c, &mut s, &[both, records(0, 1)]);
+    let p1 = Msg::FetchResponse { incarnation: 0, partition: 1, offset: 0, count: 1 };
+    assert_eq!(run(&c, &mut s, &[p1]), vec![fetch(1)], "partition 1's record waits in the queue");
+    assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 1, 0));
+    let next = (To::Sink, Msg::Output { incarnation: 0, partition: 1, offset: 0 });
+    assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![next], "then the worker takes partition 1's");
+}
