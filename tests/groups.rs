@@ -67,7 +67,9 @@ fn group_models() -> Vec<PathBuf> {
 /// with fewer states: the reduction is sound here and does something.
 #[test]
 fn symmetry_reduction_keeps_every_verdict_and_visits_fewer_states() {
-    let files = group_models();
+    // One consumer has no other to be swapped with.
+    let files: Vec<PathBuf> =
+        group_models().into_iter().filter(|f| scenario::load(f).unwrap().consumers > 1).collect();
     assert!(files.len() >= 8);
     for file in files {
         let file = file.to_str().unwrap();

@@ -56,11 +56,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             vec![json!({"workers": 2})],
         ),
         (
-            "workers-manual-assignment",
-            vec![json!({"workers": 2, "assignment": "group"})],
-            vec![json!({"workers": 2, "assignment": "manual"})],
-        ),
-        (
             "workers-commit-every-1",
             vec![json!({"workers": 2, "commit_every": 2})],
             vec![json!({"workers": 2, "commit_every": 1})],
@@ -134,11 +129,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
                 json!({"commit": {"mode": "async"}}),
                 json!({"commit": {"mode": "sync"}, "strategy": "exactly-once"}),
             ],
-        ),
-        (
-            "commit-mode-manual-assignment",
-            vec![json!({"commit": {"mode": "auto"}, "assignment": "group"})],
-            vec![json!({"commit": {"mode": "auto"}, "assignment": "manual"})],
         ),
         (
             "commit-mode-plain-commits",
@@ -244,7 +234,7 @@ fn a_file_with_three_conflicts_gets_all_three() {
 #[test]
 fn one_field_can_break_several_rows() {
     let e =
-        parse(&json!({"workers": 2, "strategy": "at-most-once", "assignment": "group", "commit_every": 2}))
+        parse(&json!({"workers": 2, "strategy": "at-most-once", "max_poll_records": 17, "commit_every": 2}))
             .unwrap_err();
     assert_eq!(
         broken(&e),
@@ -252,8 +242,8 @@ fn one_field_can_break_several_rows() {
             // commit_every 2 also breaks its own at-least-once row, first in table order.
             "commit-every-at-least-once",
             "workers-at-least-once",
-            "workers-manual-assignment",
-            "workers-commit-every-1"
+            "workers-commit-every-1",
+            "workers-batch-fits-bitmask"
         ],
         "{e}"
     );
