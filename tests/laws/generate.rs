@@ -45,15 +45,11 @@ const FOCI: [(u32, Focus); 10] = [
 
 /// Sets what `focus` needs, so that [`Knobs::fit`] keeps it.
 fn needs(mut k: Knobs, focus: Focus) -> Knobs {
-    let manual_at_least_once = |k: &mut Knobs| {
-        k.delivery = Delivery::AtLeastOnce;
-        k.group = None;
-    };
     match focus {
         Focus::Base | Focus::Lifecycle => {}
         Focus::CommitEvery => k.delivery = Delivery::AtLeastOnce,
         Focus::Workers => {
-            manual_at_least_once(&mut k);
+            k.delivery = Delivery::AtLeastOnce;
             k.commit_every = 1;
         }
         Focus::CommitOffset => {
@@ -61,7 +57,7 @@ fn needs(mut k: Knobs, focus: Focus) -> Knobs {
             (k.commit_every, k.workers) = (1, 1);
         }
         Focus::CommitMode => {
-            manual_at_least_once(&mut k);
+            k.delivery = Delivery::AtLeastOnce;
             (k.commit_every, k.workers, k.commit_offset) = (1, 1, CommitOffset::Next);
         }
         Focus::Network => {
@@ -126,7 +122,12 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
     when(failover && k.topic.acks_leader, "failover with acks leader");
     when(failover && k.topic.unclean_election, "failover with unclean election");
     when(k.unfenced, "fencing none");
+    when(k.new_group, "new group");
+    when(k.new_group && k.reset == Reset::Latest, "new group with reset latest");
     if let Some(g) = k.group {
+        when(k.workers > 1, "group with workers");
+        when(matches!(k.commit_mode, CommitMode::Async { .. }), "group with commit.mode async");
+        when(matches!(k.commit_mode, CommitMode::Auto { .. }), "group with commit.mode auto");
         when(g.pauses > 0, "pauses");
         when(g.commit_on_revoke, "commit_on_revoke");
         on.push(assignor_name(g.assignor));
@@ -256,12 +257,13 @@ fn focused(mut k: Knobs, focus: Focus, special: Special) -> Knobs {
 pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
     let sizes = (1..=2u8, 1..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
     let consumer = (1..=2u8, 1..=2u8, any::<bool>(), offsets());
-    let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>());
+    let new_group = prop_oneof![4 => Just(false), 1 => Just(true)];
+    let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>(), new_group);
     (deliveries(), sizes, consumer, mechanisms, prop::option::of(groups())).prop_map(
         |(delivery, sizes, consumer, mechanisms, group)| {
             let (partitions, messages, consumers, crashes, max_poll_records) = sizes;
             let (commit_every, workers, highest_completed, commit_offset) = consumer;
-            let (commit_mode, network, (retention, reset), produce, topic, unfenced) = mechanisms;
+            let (commit_mode, network, (retention, reset), produce, topic, unfenced, new_group) = mechanisms;
             Knobs {
                 delivery,
                 partitions,
@@ -278,6 +280,7 @@ pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
                 network,
                 retention,
                 reset,
+                new_group,
                 produce,
                 topic,
                 unfenced,
@@ -327,6 +330,11 @@ pub fn every_feature() -> Vec<&'static str> {
         "failover with acks leader",
         "failover with unclean election",
         "fencing none",
+        "new group",
+        "new group with reset latest",
+        "group with workers",
+        "group with commit.mode async",
+        "group with commit.mode auto",
         "pauses",
         "commit_on_revoke",
     ];

@@ -97,6 +97,8 @@ pub struct Knobs {
     pub network: Network,
     pub retention: Retention,
     pub reset: Reset,
+    /// `offsets.new_group`: nothing committed at the start.
+    pub new_group: bool,
     pub produce: u8,
     pub topic: OffsetsTopic,
     /// `fencing: none`.
@@ -184,7 +186,7 @@ impl Knobs {
         if !alo {
             self.commit_every = 1;
         }
-        if !alo || !manual || self.commit_every > 1 {
+        if !alo || self.commit_every > 1 {
             self.workers = 1;
         }
         if self.workers == 1 {
@@ -193,12 +195,7 @@ impl Knobs {
         if !alo || self.commit_every > 1 || self.workers > 1 {
             self.commit_offset = CommitOffset::Next;
         }
-        if !alo
-            || !manual
-            || self.workers > 1
-            || self.commit_every > 1
-            || self.commit_offset != CommitOffset::Next
-        {
+        if !alo || self.workers > 1 || self.commit_every > 1 || self.commit_offset != CommitOffset::Next {
             self.commit_mode = CommitMode::Sync;
         }
         let lossy_worker = matches!(
@@ -324,11 +321,16 @@ impl Knobs {
             }
         }
         let offsets = format!(
-            "{{ \"retention\": \"{}\", \"reset\": \"{}\" }}",
+            "{{ \"retention\": \"{}\", \"reset\": \"{}\", \"new_group\": {} }}",
             retention_name(self.retention),
-            reset_name(self.reset)
+            reset_name(self.reset),
+            self.new_group
         );
-        optional("offsets", offsets, "{ \"retention\": \"never\", \"reset\": \"earliest\" }");
+        optional(
+            "offsets",
+            offsets,
+            "{ \"retention\": \"never\", \"reset\": \"earliest\", \"new_group\": false }",
+        );
         optional("produce", self.produce.to_string(), "0");
         let t = self.topic;
         let acks = if t.acks_leader { "leader" } else { "all" };
