@@ -169,7 +169,9 @@ pub const RULES: &[Rule] = &[
         with: &["workers", "commit_every", "commit.offset"],
         set: not_sync,
         conflict: |f| many_workers(f) || f.commit_every > 1 || other_commit_offset(f),
-        message: "needs one worker, `commit_every` 1 and `commit.offset` next",
+        message: "needs one worker, `commit_every` 1 and `commit.offset` next (records an auto-committing \
+                  consumer hands to another thread are `\"commit\": {\"mode\": \"auto\", \"processing\": \"worker\"}`: \
+                  one worker thread with a queue; `workers` are the parallel workers whose commits `commit_policy` decides)",
     },
     Rule {
         name: "losses-lossy-network",
