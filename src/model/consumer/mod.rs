@@ -35,6 +35,14 @@
 //! processing in the poll loop or queueing records for a worker thread. On a
 //! lossy network a request whose exchange is gone times out and is sent
 //! again as it was ([`Consumer::request`]).
+//!
+//! Every mechanism also runs under `subscribe()`, as the Java client does at
+//! a rebalance: an auto-committing consumer commits its consumed positions
+//! before it rejoins (`onJoinPrepare`); a rejected async commit reaches its
+//! callback (CommitFailedException, not retried); parallel workers finish the
+//! batch they were handed, so the poll that acts on a rebalance comes after
+//! it; a member that knows it left the group sends no commit; the worker
+//! thread goes on with the queue of a revoked partition.
 
 mod commit;
 mod poll;
