@@ -197,7 +197,9 @@ impl KafkaModel {
                 match step {
                     consumer::Step::Timeout => self.request_lost(state, c),
                     consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i),
-                    consumer::Step::WorkerDone(_) | consumer::Step::AutoCommitDue => true,
+                    consumer::Step::WorkerDone(_)
+                    | consumer::Step::PoolDone(..)
+                    | consumer::Step::AutoCommitDue => true,
                 }
             }
             _ => true,

@@ -334,6 +334,7 @@ mod tests {
                 commit_seq: 0,
                 auto_commit_due: false,
                 worker: Vec::new(),
+                pool: Vec::new(),
             };
             Arc::new(NodeState::Consumer(c))
         };

@@ -73,23 +73,24 @@ pub const RULES: &[Rule] = &[
         conflict: |f| f.commit_every > 1,
         message: "commits follow the commit policy; `commit_every` must be 1",
     },
-    // Exists for the model's encoding of a batch handed to workers: a bitmask
-    // of LIMITS.batch_with_workers bits (src/model/consumer/workers.rs).
+    // Exists for the model's encoding of a batch handed to parallel workers:
+    // a bitmask of LIMITS.batch_with_workers bits (src/model/consumer/workers.rs).
     Rule {
         name: "workers-batch-fits-bitmask",
         field: "workers",
-        with: &["max_poll_records"],
-        set: many_workers,
+        with: &["max_poll_records", "commit.processing"],
+        set: |f| many_workers(f) && !worker_threads(f),
         conflict: |f| f.max_poll_records > LIMITS.batch_with_workers,
         message: "needs max_poll_records of at most 16",
     },
     Rule {
         name: "commit-policy-many-workers",
         field: "commit_policy",
-        with: &["workers"],
+        with: &["workers", "commit.processing"],
         set: |f| f.commit_policy.is_some(),
-        conflict: |f| !many_workers(f),
-        message: "needs \"workers\" of 2 or more (one worker completes in order)",
+        conflict: |f| !many_workers(f) || worker_threads(f),
+        message: "needs \"workers\" of 2 or more with synchronous commits (one worker completes in order; \
+                  auto-commit's worker threads commit positions, not what the policy says)",
     },
     Rule {
         name: "commit-offset-at-least-once",
@@ -168,10 +169,10 @@ pub const RULES: &[Rule] = &[
         field: "commit.mode",
         with: &["workers", "commit_every", "commit.offset"],
         set: not_sync,
-        conflict: |f| many_workers(f) || f.commit_every > 1 || other_commit_offset(f),
-        message: "needs one worker, `commit_every` 1 and `commit.offset` next (records an auto-committing \
-                  consumer hands to another thread are `\"commit\": {\"mode\": \"auto\", \"processing\": \"worker\"}`: \
-                  one worker thread with a queue; `workers` are the parallel workers whose commits `commit_policy` decides)",
+        conflict: |f| (many_workers(f) && !worker_threads(f)) || f.commit_every > 1 || other_commit_offset(f),
+        message: "needs `commit_every` 1, `commit.offset` next, and one worker unless the records go to \
+                  auto-commit's worker threads (`\"commit\": {\"mode\": \"auto\", \"processing\": \"worker\"}`: \
+                  `workers` threads then take them from its queue)",
     },
     Rule {
         name: "losses-lossy-network",
@@ -265,6 +266,11 @@ fn manual_assignment(f: &ScenarioFile) -> bool {
 
 fn many_workers(f: &ScenarioFile) -> bool {
     f.workers > 1
+}
+
+/// Records go to an auto-committing consumer's worker threads (`pool.rs`).
+fn worker_threads(f: &ScenarioFile) -> bool {
+    f.commit.is_some_and(|c| c.mode == CommitMode::Auto && c.processing == Some(AutoProcessing::Worker))
 }
 
 fn commit_mode(f: &ScenarioFile) -> CommitMode {

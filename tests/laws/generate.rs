@@ -106,6 +106,7 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
     when(guard, "commit.guard sequence");
     when(in_poll, "commit.mode auto, in-poll");
     when(worker, "commit.mode auto, worker");
+    when(k.pool(), "commit.mode auto, 2 worker threads");
     when(k.network == Network::Unordered, "network unordered");
     when(k.losses() > 0, "network lossy");
     when(k.duplicates() > 0, "network duplicating");
@@ -273,8 +274,10 @@ pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
                 max_poll_records,
                 commit_every,
                 workers,
-                // The file has no commit_policy field without workers (see `json`).
-                highest_completed: highest_completed && workers > 1,
+                // The file has no commit_policy field without parallel workers (see `json`).
+                highest_completed: highest_completed
+                    && workers > 1
+                    && commit_mode != (CommitMode::Auto { worker: true }),
                 commit_offset,
                 commit_mode,
                 network,
@@ -316,6 +319,7 @@ pub fn every_feature() -> Vec<&'static str> {
         "commit.guard sequence",
         "commit.mode auto, in-poll",
         "commit.mode auto, worker",
+        "commit.mode auto, 2 worker threads",
         "network unordered",
         "network lossy",
         "network duplicating",

@@ -163,6 +163,11 @@ impl Knobs {
         self.group.map_or(0, |g| g.pauses)
     }
 
+    /// Several workers that are an auto-committing consumer's worker threads.
+    pub fn pool(&self) -> bool {
+        self.workers > 1 && self.commit_mode == CommitMode::Auto { worker: true }
+    }
+
     pub fn losses(&self) -> u8 {
         match self.network {
             Network::Lossy { losses } => losses,
@@ -189,14 +194,20 @@ impl Knobs {
         if !alo || self.commit_every > 1 {
             self.workers = 1;
         }
-        if self.workers == 1 {
-            self.highest_completed = false;
-        }
         if !alo || self.commit_every > 1 || self.workers > 1 {
             self.commit_offset = CommitOffset::Next;
         }
-        if !alo || self.workers > 1 || self.commit_every > 1 || self.commit_offset != CommitOffset::Next {
+        // Several workers with auto-commit are its worker threads (the pool).
+        let pool = self.commit_mode == CommitMode::Auto { worker: true };
+        if !alo
+            || (self.workers > 1 && !pool)
+            || self.commit_every > 1
+            || self.commit_offset != CommitOffset::Next
+        {
             self.commit_mode = CommitMode::Sync;
+        }
+        if self.workers == 1 || self.pool() {
+            self.highest_completed = false;
         }
         let lossy_worker = matches!(
             (self.network, self.commit_mode),
@@ -299,7 +310,7 @@ impl Knobs {
         optional("max_poll_records", self.max_poll_records.to_string(), "1");
         optional("commit_every", self.commit_every.to_string(), "1");
         optional("workers", self.workers.to_string(), "1");
-        if self.workers > 1 {
+        if self.workers > 1 && !self.pool() {
             let policy = if self.highest_completed { "highest-completed" } else { "contiguous" };
             optional("commit_policy", quoted(policy), "\"contiguous\"");
         }

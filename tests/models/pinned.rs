@@ -58,6 +58,8 @@ const PINNED: &[Pin] = &[
     pin("group-async-commit-rebalance",                      2870,  42, [H, H, H, H, H, H]),
     pin("group-at-most-once-zombie-fenced",                  2619,  38, [H, H, H, H, H, H]),
     pin("group-at-most-once-zombie-unfenced",                3073,  50, [H, V, H, V, H, H]),
+    pin("group-auto-commit-pool",                            2779,  34, [H, H, H, H, H, H]),
+    pin("group-auto-commit-pool-crash",                      4523,  43, [V, V, V, H, H, H]),
     pin("group-auto-commit-rebalance",                      12134,  46, [H, H, H, H, H, H]),
     pin("group-auto-commit-worker",                         13334,  45, [H, H, H, H, H, H]),
     pin("group-auto-commit-worker-crash",                  107325,  55, [V, V, V, H, H, H]),

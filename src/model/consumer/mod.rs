@@ -46,6 +46,7 @@
 
 mod commit;
 mod poll;
+mod pool;
 mod rebalance;
 mod reset;
 mod steps;
@@ -54,6 +55,7 @@ mod strategy;
 mod tests;
 mod workers;
 
+pub use pool::Taken;
 pub use reset::start_at;
 pub use steps::Step;
 use workers::bit;
@@ -188,9 +190,11 @@ pub struct ConsumerState {
     pub commit_seq: u8,
     /// auto: `auto.commit.interval.ms` has elapsed; the next poll commits.
     pub auto_commit_due: bool,
-    /// auto with a worker thread: the records it has queued, in the order
-    /// the polls returned them; the first run's `next` is being processed.
+    /// auto with worker threads: the records queued for them, in the order
+    /// the polls returned them (`pool.rs`).
     pub worker: Vec<Queued>,
+    /// auto with worker threads: the records the threads took, in the order taken.
+    pub pool: Vec<Taken>,
 }
 
 /// A `commitAsync()` (or auto-commit) on its way: its callback learns the
@@ -207,9 +211,8 @@ pub struct PendingCommit {
     pub generation: Generation,
 }
 
-/// A run of records of `partition` handed to the worker thread: `next .. to`
-/// are still to be processed; in the queue's first run, the Output of `next`
-/// is on its way to the sink.
+/// A run of records of `partition` queued for the worker threads: `next .. to`
+/// are still to be taken by a thread.
 /// It names the partition, not a slot of [`ConsumerState::owned`]: the
 /// application's thread goes on with its queue when a rebalance revokes the
 /// partition (nothing in the Java client stops it).
@@ -269,6 +272,7 @@ impl Consumer {
             commit_seq: 0,
             auto_commit_due: false,
             worker: Vec::new(),
+            pool: Vec::new(),
         };
         match self.scenario.group.assignment {
             Assignment::Manual => {
@@ -357,8 +361,8 @@ impl Consumer {
     /// The sink acknowledged a record's side effect: the worker thread's
     /// record (auto-commit with a worker), the poll loop's, or a parallel worker's.
     fn on_output_ack(&self, state: &mut ConsumerState, partition: Partition, offset: Offset, out: &mut Out) {
-        if worker_thread_holds(state, partition, offset) {
-            return self.worker_next(state, out);
+        if pool::pool_applies(state, partition, offset) {
+            return self.on_pool_record_applied(state, partition, offset, out);
         }
         match state.phase {
             Phase::Processing { slot, from, next, to } if offset == next => {
@@ -378,7 +382,7 @@ impl Consumer {
         let holds = |slot: u8, from: Offset, to: Offset| {
             state.owned[slot as usize].partition == partition && (from..to).contains(&offset)
         };
-        if state.worker.iter().any(|w| w.partition == partition && (w.next..w.to).contains(&offset)) {
+        if pool::pool_holds(state, partition, offset) {
             return true;
         }
         match state.phase {
@@ -466,9 +470,4 @@ pub fn committer(state: &ConsumerState) -> Committer {
 /// Whether an async or auto commit of `offset` for `partition` awaits its response.
 fn is_pending(state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
     state.pending_commits.iter().any(|c| (c.partition, c.offset) == (partition, offset))
-}
-
-/// Whether the worker thread (auto-commit with a worker) is processing `offset` of `partition`.
-fn worker_thread_holds(state: &ConsumerState, partition: Partition, offset: Offset) -> bool {
-    state.worker.first().is_some_and(|w| (w.partition, w.next) == (partition, offset))
 }

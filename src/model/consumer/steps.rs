@@ -8,7 +8,7 @@ use super::{Consumer, ConsumerState, Out, Phase, To, committer};
 use crate::model::choice::Choice;
 use crate::model::event::Event;
 use crate::model::msg::Msg;
-use crate::scenario::{CommitGuard, CommitMode, Offset};
+use crate::scenario::{CommitGuard, CommitMode, Offset, Partition};
 use serde::Serialize;
 
 /// A consumer's own nondeterministic step, offered to the checker as
@@ -17,6 +17,9 @@ use serde::Serialize;
 pub enum Step {
     /// A worker (parallel workers) finished this offset.
     WorkerDone(Offset),
+    /// One of several worker threads of an auto-committing consumer
+    /// finished this record of this partition.
+    PoolDone(Partition, Offset),
     /// The pending async or auto commit at this index failed (its request
     /// or its response was lost).
     CommitTimeout(usize),
@@ -37,6 +40,7 @@ impl Consumer {
             steps.push(Choice::Consumer(Step::Timeout));
             steps.extend((0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))));
         }
+        steps.extend(self.pool_running(state).map(|(p, o)| Choice::Consumer(Step::PoolDone(p, o))));
         if self.scenario.commit.mode == CommitMode::Auto
             && !state.auto_commit_due
             && uncommitted_positions(state).next().is_some()
@@ -62,6 +66,10 @@ impl Consumer {
                 };
                 out.emit(|| Event::WorkerDone { consumer, partition, offset });
                 self.on_worker_done(state, offset, out)
+            }
+            Step::PoolDone(partition, offset) => {
+                out.emit(|| Event::WorkerDone { consumer, partition, offset });
+                self.on_pool_done(state, partition, offset, out)
             }
             // request.timeout.ms: the request is sent again.
             Step::Timeout => {

@@ -17,13 +17,13 @@ impl Consumer {
     ) {
         state.owned[slot as usize].position = Some(to);
         match self.scenario.strategy {
+            Strategy::AtLeastOnce if self.scenario.commit.processing == AutoProcessing::Worker => {
+                self.enqueue(state, slot, from, to, out)
+            }
             Strategy::AtLeastOnce if self.scenario.workers > 1 => {
                 let (running, done, committing) = (0, 0, None);
                 state.phase = Phase::Working { slot, from, to, next: from, running, done, committing };
                 self.dispatch(state);
-            }
-            Strategy::AtLeastOnce if self.scenario.commit.processing == AutoProcessing::Worker => {
-                self.enqueue(state, slot, from, to, out)
             }
             Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
             Strategy::AtMostOnce => self.commit(state, slot, from, to, out),

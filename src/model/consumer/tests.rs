@@ -2,6 +2,7 @@
 
 use super::workers::contiguous_safe_offset;
 use super::*;
+use crate::model::choice::Choice;
 use crate::model::event::{Actor, Event, Events, Revocation};
 use crate::scenario::{
     Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, NetworkKind,
@@ -490,4 +491,35 @@ fn the_worker_thread_queue_holds_runs_of_several_partitions() {
     assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 1, 0));
     let next = (To::Sink, Msg::Output { incarnation: 0, partition: 1, offset: 0 });
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![next], "then the worker takes partition 1's");
+}
+
+#[test]
+fn auto_commits_worker_threads_finish_in_any_order() {
+    let auto = CommitConfig {
+        mode: CommitMode::Auto,
+        processing: AutoProcessing::Worker,
+        ..CommitConfig::default()
+    };
+    let c = consumer_with(Strategy::AtLeastOnce, 3, |s| {
+        s.commit = auto;
+        s.workers = 2;
+    });
+    let mut s = started(&c, 0);
+    let sent = run(&c, &mut s, &[offsets(None), records(0, 3)]);
+    assert!(sent.iter().all(|(to, _)| *to != To::Sink), "two threads took 0 and 1; none has finished");
+    let running = |c: &Consumer, s: &ConsumerState| {
+        c.steps(s)
+            .into_iter()
+            .filter_map(|step| match step {
+                Choice::Consumer(Step::PoolDone(p, o)) => Some((p, o)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(running(&c, &s), vec![(0, 0), (0, 1)]);
+    let (_, out) = sending(|o| c.on_step(&mut s, Step::PoolDone(0, 1), o));
+    assert_eq!(out, vec![output(1)], "offset 1 is applied before offset 0");
+    assert_eq!(run(&c, &mut s, &[output_ack(1)]), vec![], "the thread takes offset 2");
+    assert_eq!(running(&c, &s), vec![(0, 0), (0, 2)]);
+    assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 2) && !c.will_process(&s, 0, 1));
 }

@@ -1,8 +1,8 @@
-//! Records processed off the poll loop: parallel workers (`workers` > 1,
-//! at-least-once), whose commits the commit policy decides
-//! (`commit_policy`: contiguous or highest completed), and the single
-//! worker thread of auto-commit with `processing: worker`.
-use super::{Consumer, ConsumerState, Out, Phase, Queued, Rejoin, To};
+//! Parallel workers (`workers` > 1, at-least-once, synchronous commits):
+//! the poll loop hands a batch to them, waits for it, and commits what the
+//! commit policy decides (`commit_policy`: contiguous or highest completed).
+//! The worker threads of an auto-committing consumer are `pool.rs`'s.
+use super::{Consumer, ConsumerState, Out, Phase, Rejoin, To};
 use crate::model::msg::Msg;
 use crate::scenario::{CommitPolicy, Offset};
 use crate::tracker::OffsetTracker;
@@ -76,55 +76,6 @@ impl Consumer {
             }
         } else if finished && committed >= to {
             self.poll(state, slot as usize + 1, out);
-        }
-    }
-
-    /// auto with a worker: the poll loop hands records `from .. to` to the
-    /// worker thread's queue and polls on.
-    pub(super) fn enqueue(
-        &self,
-        state: &mut ConsumerState,
-        slot: u8,
-        from: Offset,
-        to: Offset,
-        out: &mut Out,
-    ) {
-        let partition = state.owned[slot as usize].partition;
-        match state.worker.last_mut() {
-            Some(w) if w.partition == partition && w.to == from => w.to = to,
-            _ => {
-                state.worker.push(Queued { partition, next: from, to });
-                if state.worker.len() == 1 {
-                    out.push((
-                        To::Sink,
-                        Msg::Output { incarnation: state.incarnation, partition, offset: from },
-                    ));
-                }
-            }
-        }
-        if state.owned.iter().all(|o| o.position >= Some(self.log_end())) {
-            // Everything is fetched: the loop closes (commits) once the worker is done.
-            state.phase = Phase::Done;
-        } else {
-            self.poll(state, slot as usize + 1, out);
-        }
-    }
-
-    /// The worker thread finished its record: it takes the next queued one
-    /// (of the same partition or the next run's), or, with the queue empty
-    /// and everything fetched, the loop closes.
-    pub(super) fn worker_next(&self, state: &mut ConsumerState, out: &mut Out) {
-        let Some(w) = state.worker.first_mut() else { return };
-        w.next += 1;
-        if w.next == w.to {
-            state.worker.remove(0);
-        }
-        if let Some(&Queued { partition, next, .. }) = state.worker.first() {
-            out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: next }));
-            return;
-        }
-        if state.phase == Phase::Done {
-            self.poll(state, 0, out);
         }
     }
 

@@ -278,11 +278,14 @@ fn consumer(c: &ConsumerState) -> Block {
     if c.auto_commit_due {
         block.line("auto.commit.interval.ms elapsed: its next poll commits its positions");
     }
-    for (i, w) in c.worker.iter().enumerate() {
-        let doing = if i == 0 { "processing" } else { "then" };
+    for t in &c.pool {
+        let doing = if t.applying { "applying" } else { "processing" };
+        block.line(format!("worker thread: {doing} offset {} of partition {}", t.offset, t.partition));
+    }
+    for w in &c.worker {
         block.line(format!(
-            "worker thread: {doing} offset {} of partition {}, queued up to {} (offsets {}..{})",
-            w.next, w.partition, w.to, w.next, w.to
+            "queued for the worker threads: offsets {}..{} of partition {}",
+            w.next, w.to, w.partition
         ));
     }
     block
@@ -480,6 +483,9 @@ pub fn action(action: &KafkaAction) -> String {
         ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => match *step {
             ConsumerStep::WorkerDone(offset) => {
                 format!("{}: worker finishes offset {offset}, sends its Output", name(actor))
+            }
+            ConsumerStep::PoolDone(partition, offset) => {
+                format!("{}: worker thread finishes p{partition} @{offset}, sends its Output", name(actor))
             }
             ConsumerStep::Timeout => {
                 format!(
