@@ -36,6 +36,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// A Java consumer.properties file applied to every scenario, as if
+        /// its keys were written in the scenario's `consumer_config`.
+        #[arg(long, value_name = "FILE.properties")]
+        consumer_config: Option<PathBuf>,
         /// Checker threads.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
@@ -136,6 +140,7 @@ pub fn main() -> i32 {
         Command::Check {
             paths,
             format,
+            consumer_config,
             threads,
             search,
             max_depth,
@@ -164,7 +169,15 @@ pub fn main() -> i32 {
                 session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
                 run_deadline: Duration::from_secs(90),
             });
-            run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
+            let config = match consumer_config.as_deref().map(scenario::ConsumerConfig::read).transpose() {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_BAD_INPUT;
+                }
+            };
+            let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
+            run_check(&inputs, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
         Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
@@ -231,11 +244,21 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// The scenario files named by the paths, loaded; `None` after printing
-/// every error (a bad path, or every bad file, not just the first).
-fn load_paths(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
+/// What `check` reads: the scenario paths and the `--consumer-config` file.
+struct Inputs<'a> {
+    paths: &'a [PathBuf],
+    consumer_config: Option<&'a scenario::ConsumerConfig>,
+}
+
+/// The scenario files named by the paths, loaded with the consumer config
+/// applied; `None` after printing every error (a bad path, or every bad
+/// file, not just the first).
+fn load_paths(
+    paths: &[PathBuf],
+    config: Option<&scenario::ConsumerConfig>,
+) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
     let files = scenario_files(paths).map_err(|e| eprintln!("error: {e}")).ok()?;
-    match load_all(&files) {
+    match load_all(&files, config) {
         Ok(scenarios) => Some((files, scenarios)),
         Err(errors) => {
             for e in errors {
@@ -247,11 +270,14 @@ fn load_paths(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
 }
 
 /// Loads every file, reporting every bad one (not just the first).
-fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
+fn load_all(
+    files: &[PathBuf],
+    config: Option<&scenario::ConsumerConfig>,
+) -> Result<Vec<Scenario>, Vec<String>> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load(f) {
+        match scenario::load_with(f, config) {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e.to_string()),
         }
@@ -260,14 +286,16 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
 }
 
 fn run_check(
-    paths: &[PathBuf],
+    inputs: &Inputs,
     format: Format,
     options: &Options,
     report_dir: Option<&Path>,
     junit: Option<&Path>,
     live: Option<&crate::live::LiveOptions>,
 ) -> i32 {
-    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
+    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
+        return EXIT_BAD_INPUT;
+    };
     let mut outcomes = Vec::new();
     for (file, s) in files.iter().zip(&scenarios) {
         eprintln!("checking {} ...", file.display());
@@ -392,7 +420,7 @@ fn counterexample_schedules(
 }
 
 fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
-    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
+    let Some((files, scenarios)) = load_paths(paths, None) else { return EXIT_BAD_INPUT };
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;

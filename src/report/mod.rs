@@ -181,7 +181,12 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     out
 }
 
-/// The matrix's property columns: every property of the results, in the order first seen.
+/// Every note of the results, with its scenario file: what the text output,
+/// the JSON document and the index files show (`src/scenario/notes.rs`).
+pub(crate) fn notes<'a>(results: &'a [Checked]) -> Vec<(&'a Path, crate::scenario::Note)> {
+    results.iter().flat_map(|r| crate::scenario::notes(r.scenario).into_iter().map(|n| (r.file, n))).collect()
+}
+
 /// A matrix's summary line (without markup) and whether every expectation was met.
 fn summary(results: &[Checked]) -> (String, bool) {
     let unmet: usize =
@@ -195,6 +200,7 @@ fn summary(results: &[Checked]) -> (String, bool) {
     (format!("{} scenario file(s), {verdicts} verdict(s): {how}.", results.len()), unmet == 0)
 }
 
+/// The matrix's property columns: every property of the results, in the order first seen.
 fn property_names(results: &[Checked]) -> Vec<&'static str> {
     let mut names = Vec::new();
     for r in results {
