@@ -322,7 +322,9 @@ pub(super) fn apply(
     problems: &mut Vec<Problem>,
 ) -> Applied {
     let mut applied = Applied::default();
-    for entry in merged(file, cli, problems) {
+    let entries = merged(file, cli, problems);
+    heartbeat_below_session(&entries, problems);
+    for entry in entries {
         let field = format!("consumer_config.{}", entry.key);
         match meaning(&entry.key, &entry.value) {
             Err(why) => {
@@ -343,6 +345,34 @@ pub(super) fn apply(
         }
     }
     applied
+}
+
+/// The Java client refuses a heartbeat interval not below the session
+/// timeout (`Heartbeat`'s constructor: "Heartbeat must be set lower than the
+/// session timeout"); both default (3 s, 45 s) when not set.
+fn heartbeat_below_session(entries: &[Entry], problems: &mut Vec<Problem>) {
+    let ms = |key: &str, default: i64| {
+        let e = entries.iter().find(|e| e.key == key);
+        (e.map_or(Some(default), |e| e.value.trim().parse().ok()), e)
+    };
+    let ((Some(heartbeat), h), (Some(session), s)) =
+        (ms("heartbeat.interval.ms", 3000), ms("session.timeout.ms", 45000))
+    else {
+        return;
+    };
+    if heartbeat >= session {
+        let named = |e: Option<&Entry>, key: &str, ms: i64| {
+            e.map_or(format!("`{key}` (default {ms})"), Entry::describe)
+        };
+        problems.push(Problem::new(
+            Some("consumer_config.heartbeat.interval.ms"),
+            format!(
+                "{} must be lower than {}: the Java client refuses it",
+                named(h, "heartbeat.interval.ms", heartbeat),
+                named(s, "session.timeout.ms", session)
+            ),
+        ));
+    }
 }
 
 /// The scenario's entries, then the file's keys the scenario does not
@@ -455,6 +485,25 @@ mod tests {
             meaning("fetch.min.bytes", "1"),
             Ok(Meaning::Effect(Effect::NotModelled(NOT_MODELLED)))
         ));
+    }
+
+    #[test]
+    fn a_heartbeat_not_below_the_session_timeout_is_refused_as_by_the_java_client() {
+        let entry = |key: &str, value: &str| Entry {
+            key: key.into(),
+            value: value.into(),
+            origin: Origin::Scenario,
+            shadowed: vec![],
+        };
+        let mut problems = Vec::new();
+        heartbeat_below_session(&[entry("session.timeout.ms", "10000")], &mut problems);
+        heartbeat_below_session(&[entry("heartbeat.interval.ms", "x")], &mut problems);
+        assert_eq!(problems, vec![], "3 s is below 10 s; a bad number is reported by its key");
+        heartbeat_below_session(&[entry("session.timeout.ms", "3000")], &mut problems);
+        assert_eq!(
+            problems[0].message,
+            "`heartbeat.interval.ms` (default 3000) must be lower than `session.timeout.ms=3000`: the Java client refuses it"
+        );
     }
 
     #[test]
