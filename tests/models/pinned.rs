@@ -51,6 +51,7 @@ const PINNED: &[Pin] = &[
     pin("commit-auto-worker",                                1844,  40, [V, V, V, H, H, H]),
     pin("commit-offset-last-rebalance",                       163,  32, [H, V, H, H, H, H]),
     pin("commit-offset-position",                             166,  27, [V, V, V, H, H, H]),
+    pin("consumer-config-auto-commit-worker",                 611,  33, [V, V, V, H, H, H]),
     pin("exactly-once-2-consumers",                         31411,  39, [H, H, H, H, H, H]),
     pin("exactly-once-batch",                                 104,  17, [H, H, H, H, H, H]),
     pin("exactly-once-no-crash",                               33,  18, [H, H, H, H, H, H]),
