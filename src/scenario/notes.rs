@@ -247,19 +247,19 @@ fn reset_name(r: Reset) -> &'static str {
 fn consumer_config_notes(s: &Scenario, notes: &mut Vec<Note>) {
     for setting in &s.consumer_config {
         let e = &setting.entry;
-        let (name, text) = match setting.effect {
-            Effect::Field(_) => ("", ""),
+        let note = match setting.effect {
+            Effect::Field(_) => None,
             Effect::Instead(_) if e.key == "auto.commit.interval.ms" && s.commit.mode != CommitMode::Auto => {
-                (
+                Some((
                     "consumer-config-no-effect",
                     "no effect: commit.mode is not auto (enable.auto.commit is off)",
-                )
+                ))
             }
-            Effect::Instead(text) => ("consumer-config-instead", text),
-            Effect::NoEffect(text) => ("consumer-config-no-effect", text),
-            Effect::NotModelled(text) => ("consumer-config-not-modelled", text),
+            Effect::Instead(text) => Some(("consumer-config-instead", text)),
+            Effect::NoEffect(text) => Some(("consumer-config-no-effect", text)),
+            Effect::NotModelled(text) => Some(("consumer-config-not-modelled", text)),
         };
-        if !name.is_empty() {
+        if let Some((name, text)) = note {
             notes.push(Note { name, message: format!("{}: {text}", e.describe()) });
         }
         if let (Origin::Properties { file, line }, false) = (&e.origin, e.shadowed.is_empty()) {
@@ -280,6 +280,14 @@ fn consumer_config_notes(s: &Scenario, notes: &mut Vec<Note>) {
         return;
     }
     let has = |key: &str| s.consumer_config.iter().any(|c| c.entry.key == key);
+    if !has("group.id") {
+        notes.push(Note {
+            name: "consumer-config-no-group-id",
+            message: "`group.id` is not set: without one the Java client can neither subscribe() nor commit \
+                      offsets (InvalidGroupIdException), which every scenario's consumers do"
+                .into(),
+        });
+    }
     if !has("enable.auto.commit") && s.commit.mode != CommitMode::Auto {
         notes.push(Note {
             name: "consumer-config-kafka-default",

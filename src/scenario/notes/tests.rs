@@ -134,6 +134,9 @@ fn a_guard_without_retries_and_a_reset_never_consulted_change_nothing() {
     assert!(!names(&expiring).contains(&"offsets-reset-never-consulted"));
 }
 
+const VALID_MANUAL: &str =
+    r#"{ "name": "n", "partitions": 1, "messages": 1, "consumers": 1, "strategy": "at-least-once" }"#;
+
 const GROUP: &str = r#"{
     "name": "n", "partitions": 1, "messages": 2, "consumers": 1,
     "strategy": "at-least-once", "assignment": "group",
@@ -181,4 +184,13 @@ fn a_key_repeated_in_a_properties_file_is_a_note() {
         ]
     );
     assert!(!names(&s).contains(&"consumer-config-kafka-default"), "both defaulted keys are set");
+    assert!(!names(&s).contains(&"consumer-config-no-group-id"));
+    let nameless =
+        crate::scenario::ConsumerConfig::parse(Path::new("c.properties"), b"max.poll.records=1").unwrap();
+    let s = parse_with(Path::new("x.json"), VALID_MANUAL.as_bytes(), Some(&nameless)).unwrap();
+    assert!(names(&s).contains(&"consumer-config-no-group-id"), "{:?}", notes(&s));
+    assert!(
+        !names(&parse(Path::new("x.json"), VALID_MANUAL.as_bytes()).unwrap())
+            .contains(&"consumer-config-no-group-id")
+    );
 }
