@@ -16,10 +16,12 @@ use std::collections::VecDeque;
 /// its last assignment (sticky, the subscription's userData; an eager member
 /// has revoked them before it rejoins). Range and round-robin ignore it.
 ///
-/// Kafka also sends each claim's generation and drops the claims of a member
-/// whose generation is older than another's; `owned` must hold only claims
-/// of the newest generation. A partition claimed by two members is dropped
-/// from both, as Kafka does for two claims of one generation.
+/// Kafka also sends each claim's generation: of two members claiming one
+/// partition, the one of the newer generation keeps it, and two claims of
+/// one generation are both dropped (`AbstractStickyAssignor`). `owned` has
+/// no generations, so a partition claimed twice is dropped from both, and a
+/// caller whose members' claims can be of different generations must first
+/// remove each older claim a newer one contradicts.
 pub fn assign(assignor: Assignor, partitions: Partition, owned: &[&[Partition]]) -> Vec<Vec<Partition>> {
     let n = owned.len();
     let mut result = vec![Vec::new(); n];
