@@ -48,6 +48,14 @@ fn commit_on_revoke_does_nothing_when_every_batch_is_committed_before_the_next_p
     let mut with = group(2, 2);
     with.group.commit_on_revoke = true;
     same_search("commit-on-revoke-never-lags", &with, &group(2, 2));
+    // Also with a zombie and with cooperative revocations.
+    for assignor in [Assignor::Range, Assignor::CooperativeSticky] {
+        let mut other = with.clone();
+        (other.group.pauses, other.group.assignor) = (1, assignor);
+        let mut without = other.clone();
+        without.group.commit_on_revoke = false;
+        same_search("commit-on-revoke-never-lags", &other, &without);
+    }
     // Committing every second batch leaves processed records uncommitted at a poll.
     let lagging = Scenario { commit_every: 2, ..with.clone() };
     assert!(!names(&lagging).contains(&"commit-on-revoke-never-lags"));
