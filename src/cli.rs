@@ -96,6 +96,9 @@ enum Command {
         no_model_traces: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// A Java consumer.properties applied to every scenario, as with `check`.
+        #[arg(long, value_name = "FILE.properties")]
+        consumer_config: Option<PathBuf>,
         /// The consumers' session.timeout.ms: how long a paused consumer stays a
         /// member [default: 2000 on the private broker, 6000 (Kafka's
         /// group.min.session.timeout.ms) with --bootstrap].
@@ -169,13 +172,7 @@ pub fn main() -> i32 {
                 session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
                 run_deadline: Duration::from_secs(90),
             });
-            let config = match consumer_config.as_deref().map(scenario::ConsumerConfig::read).transpose() {
-                Ok(config) => config,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_BAD_INPUT;
-                }
-            };
+            let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
             run_check(&inputs, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
@@ -195,6 +192,7 @@ pub fn main() -> i32 {
             replay,
             no_model_traces,
             format,
+            consumer_config,
             session_timeout_ms,
             run_timeout,
             work_dir,
@@ -215,9 +213,16 @@ pub fn main() -> i32 {
             };
             let traces = if no_model_traces { Traces::None } else { Traces::Model };
             let traces = replay.map_or(traces, Traces::File);
-            run_live(&paths, &options, &traces, format)
+            let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
+            let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
+            run_live(&inputs, &options, &traces, format)
         }
     }
+}
+
+/// The `--consumer-config` file, if given; `Err` after printing why it cannot be read.
+fn read_consumer_config(path: Option<&Path>) -> Result<Option<scenario::ConsumerConfig>, ()> {
+    path.map(scenario::ConsumerConfig::read).transpose().map_err(|e| eprintln!("error: {e}"))
 }
 
 /// The scenario files named by the paths: files as given, directories'
@@ -419,8 +424,10 @@ fn counterexample_schedules(
         .collect()
 }
 
-fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
-    let Some((files, scenarios)) = load_paths(paths, None) else { return EXIT_BAD_INPUT };
+fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
+    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
+        return EXIT_BAD_INPUT;
+    };
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;
