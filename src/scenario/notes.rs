@@ -241,6 +241,9 @@ fn reset_name(r: Reset) -> &'static str {
     }
 }
 
+/// The keys whose timers only the group coordinator acts on.
+const GROUP_TIMERS: [&str; 3] = ["max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms"];
+
 /// Each key the model does not use, each key a `.properties` file repeats,
 /// and, when there is a consumer config, the Kafka defaults it leaves in
 /// force that the scenario does not check.
@@ -253,6 +256,14 @@ fn consumer_config_notes(s: &Scenario, notes: &mut Vec<Note>) {
                 Some((
                     "consumer-config-no-effect",
                     "no effect: commit.mode is not auto (enable.auto.commit is off)",
+                ))
+            }
+            Effect::Instead(_)
+                if GROUP_TIMERS.contains(&e.key.as_str()) && s.group.assignment == Assignment::Manual =>
+            {
+                Some((
+                    "consumer-config-no-effect",
+                    "no effect with manual assignment: assign() consumers are not group members, so no session or poll interval evicts them",
                 ))
             }
             Effect::Instead(text) => Some(("consumer-config-instead", text)),

@@ -168,6 +168,11 @@ fn every_key_the_model_does_not_use_is_a_note() {
     assert_eq!(find("fetch.min.bytes").0, "consumer-config-not-modelled");
     assert_eq!(find("group.id").0, "consumer-config-no-effect");
     assert_eq!(find("session.timeout.ms").0, "consumer-config-instead");
+    let manual =
+        parse(Path::new("x.json"), GROUP.replace(r#""assignment": "group","#, "").as_bytes()).unwrap();
+    let session = notes(&manual).into_iter().find(|n| n.message.starts_with("`session.timeout.ms=")).unwrap();
+    assert_eq!(session.name, "consumer-config-no-effect");
+    assert!(session.message.contains("no effect with manual assignment"), "{session:?}");
     assert!(find("auto.commit.interval.ms").1.contains("commit.mode is not auto"));
     let defaults: Vec<&String> =
         got.iter().filter(|(n, _)| *n == "consumer-config-kafka-default").map(|(_, m)| m).collect();
