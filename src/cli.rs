@@ -36,6 +36,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// A Java consumer.properties file applied to every scenario, as if
+        /// its keys were written in the scenario's `consumer_config`.
+        #[arg(long, value_name = "FILE.properties")]
+        consumer_config: Option<PathBuf>,
         /// Checker threads.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
@@ -92,6 +96,9 @@ enum Command {
         no_model_traces: bool,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// A Java consumer.properties applied to every scenario, as with `check`.
+        #[arg(long, value_name = "FILE.properties")]
+        consumer_config: Option<PathBuf>,
         /// The consumers' session.timeout.ms: how long a paused consumer stays a
         /// member [default: 2000 on the private broker, 6000 (Kafka's
         /// group.min.session.timeout.ms) with --bootstrap].
@@ -136,6 +143,7 @@ pub fn main() -> i32 {
         Command::Check {
             paths,
             format,
+            consumer_config,
             threads,
             search,
             max_depth,
@@ -164,7 +172,9 @@ pub fn main() -> i32 {
                 session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
                 run_deadline: Duration::from_secs(90),
             });
-            run_check(&paths, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
+            let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
+            let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
+            run_check(&inputs, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
         Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
@@ -182,6 +192,7 @@ pub fn main() -> i32 {
             replay,
             no_model_traces,
             format,
+            consumer_config,
             session_timeout_ms,
             run_timeout,
             work_dir,
@@ -202,9 +213,16 @@ pub fn main() -> i32 {
             };
             let traces = if no_model_traces { Traces::None } else { Traces::Model };
             let traces = replay.map_or(traces, Traces::File);
-            run_live(&paths, &options, &traces, format)
+            let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
+            let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
+            run_live(&inputs, &options, &traces, format)
         }
     }
+}
+
+/// The `--consumer-config` file, if given; `Err` after printing why it cannot be read.
+fn read_consumer_config(path: Option<&Path>) -> Result<Option<scenario::ConsumerConfig>, ()> {
+    path.map(scenario::ConsumerConfig::read).transpose().map_err(|e| eprintln!("error: {e}"))
 }
 
 /// The scenario files named by the paths: files as given, directories'
@@ -231,11 +249,21 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// The scenario files named by the paths, loaded; `None` after printing
-/// every error (a bad path, or every bad file, not just the first).
-fn load_paths(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
+/// What `check` reads: the scenario paths and the `--consumer-config` file.
+struct Inputs<'a> {
+    paths: &'a [PathBuf],
+    consumer_config: Option<&'a scenario::ConsumerConfig>,
+}
+
+/// The scenario files named by the paths, loaded with the consumer config
+/// applied; `None` after printing every error (a bad path, or every bad
+/// file, not just the first).
+fn load_paths(
+    paths: &[PathBuf],
+    config: Option<&scenario::ConsumerConfig>,
+) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
     let files = scenario_files(paths).map_err(|e| eprintln!("error: {e}")).ok()?;
-    match load_all(&files) {
+    match load_all(&files, config) {
         Ok(scenarios) => Some((files, scenarios)),
         Err(errors) => {
             for e in errors {
@@ -247,11 +275,14 @@ fn load_paths(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
 }
 
 /// Loads every file, reporting every bad one (not just the first).
-fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
+fn load_all(
+    files: &[PathBuf],
+    config: Option<&scenario::ConsumerConfig>,
+) -> Result<Vec<Scenario>, Vec<String>> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load(f) {
+        match scenario::load_with(f, config) {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e.to_string()),
         }
@@ -260,14 +291,16 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, Vec<String>> {
 }
 
 fn run_check(
-    paths: &[PathBuf],
+    inputs: &Inputs,
     format: Format,
     options: &Options,
     report_dir: Option<&Path>,
     junit: Option<&Path>,
     live: Option<&crate::live::LiveOptions>,
 ) -> i32 {
-    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
+    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
+        return EXIT_BAD_INPUT;
+    };
     let mut outcomes = Vec::new();
     for (file, s) in files.iter().zip(&scenarios) {
         eprintln!("checking {} ...", file.display());
@@ -391,8 +424,10 @@ fn counterexample_schedules(
         .collect()
 }
 
-fn run_live(paths: &[PathBuf], options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
-    let Some((files, scenarios)) = load_paths(paths) else { return EXIT_BAD_INPUT };
+fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
+    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
+        return EXIT_BAD_INPUT;
+    };
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;

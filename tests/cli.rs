@@ -118,6 +118,7 @@ fn json_document_has_the_designed_shape() {
     );
     let step = &dup["trace"]["steps"][0];
     assert!(step["step"].is_u64() && step["actor"].is_string() && step["event"].is_string());
+    assert_eq!(s["notes"], serde_json::json!([]), "every scenario has its notes, here none");
     let all = doc["scenarios"][1]["properties"].as_array().unwrap();
     assert!(all.iter().all(|p| p["verdict"] == "holds" && p.get("trace").is_none()));
     let mut written: Vec<_> =
@@ -125,6 +126,76 @@ fn json_document_has_the_designed_shape() {
     written.sort();
     let story = ["json", "md", "svg"].map(|ext| format!("at-least-once.no-duplicate.{ext}"));
     assert_eq!(written, [&story[..], &["index.html".into(), "index.md".into()]].concat());
+}
+
+/// `check --consumer-config`: a consumer.properties applied to a scenario.
+fn check_with_properties(scenario: &str, properties: &str, extra: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, props) = (dir.path().join("s.json"), dir.path().join("my-consumer.properties"));
+    std::fs::write(&file, scenario).unwrap();
+    std::fs::write(&props, properties).unwrap();
+    let mut args = vec!["check", file.to_str().unwrap(), "--consumer-config", props.to_str().unwrap()];
+    args.extend(extra);
+    (kafkacheck(&args), dir)
+}
+
+#[test]
+fn a_consumer_properties_file_sets_the_knobs_and_names_what_the_model_leaves_out() {
+    let properties = "# the orders service\nbootstrap.servers=kafka:9092\ngroup.id=orders\n\
+                      enable.auto.commit=true\nmax.poll.records=2\nisolation.level=read_committed\n\
+                      fetch.max.wait.ms=500\n";
+    let scenario = VALID.replace("\"messages\": 2", "\"messages\": 3");
+    let (o, _d) = check_with_properties(&scenario, properties, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = doc["scenarios"][0]["notes"].as_array().unwrap();
+    let named = |name: &str, key: &str| {
+        notes
+            .iter()
+            .any(|n| n["name"] == name && n["message"].as_str().unwrap().starts_with(&format!("`{key}=")))
+    };
+    assert!(named("consumer-config-not-modelled", "fetch.max.wait.ms"), "{notes:?}");
+    assert!(named("consumer-config-no-effect", "isolation.level"), "{notes:?}");
+    assert!(named("consumer-config-no-effect", "bootstrap.servers"), "{notes:?}");
+    assert!(!named("consumer-config-not-modelled", "enable.auto.commit"), "applied keys are no notes");
+    // The text output: one line per note, naming the scenario file and the properties line.
+    let (o, _d) = check_with_properties(&scenario, properties, &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().find(|l| l.contains("fetch.max.wait.ms")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with("note: ") && line.contains("s.json: `fetch.max.wait.ms=500` ("), "{line}");
+    assert!(line.contains("my-consumer.properties:7): not modelled"), "{line}");
+}
+
+#[test]
+fn a_bad_value_in_a_consumer_properties_file_names_the_key_file_and_line() {
+    let (o, _d) = check_with_properties(VALID, "group.id=orders\nmax.poll.records=lots\n", &[]);
+    assert_bad_input(
+        &o,
+        &[
+            "s.json: field `consumer_config.max.poll.records`: `lots` (",
+            "my-consumer.properties:2): Kafka expects a 32-bit integer",
+        ],
+    );
+    // A value Kafka takes but the scenario's field cannot hold, and a key that contradicts the scenario.
+    let (o, _d) = check_with_properties(VALID, "max.poll.records=500\n", &[]);
+    assert_bad_input(
+        &o,
+        &[
+            "field `max_poll_records`: must be between 1 and 200, got 500 (`max_poll_records` set by `max.poll.records=500` (",
+            "my-consumer.properties:1))",
+        ],
+    );
+    let explicit = VALID.replace("\"crashes\": 0", "\"crashes\": 0, \"commit\": { \"mode\": \"sync\" }");
+    let (o, _d) = check_with_properties(&explicit, "enable.auto.commit=true\n", &[]);
+    assert_bad_input(
+        &o,
+        &[
+            "field `commit.mode`: `enable.auto.commit=true` (",
+            "my-consumer.properties:1) conflicts with the scenario's \"commit.mode\": \"sync\"",
+        ],
+    );
+    let o = kafkacheck(&["check", "models/at-least-once.json", "--consumer-config", "no/such.properties"]);
+    assert_bad_input(&o, &["no/such.properties: cannot read file"]);
 }
 
 #[test]

@@ -46,6 +46,8 @@ pub fn assignor_name(a: Assignor) -> &'static str {
     match a {
         Assignor::Range => "range",
         Assignor::RoundRobin => "roundrobin",
+        // librdkafka has no eager sticky assignor; `Plan::new` refuses the scenario.
+        Assignor::Sticky => "sticky",
         Assignor::CooperativeSticky => "cooperative-sticky",
     }
 }

@@ -149,6 +149,10 @@ impl Plan {
                 "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
             ),
             no(
+                s.group.assignor == Assignor::Sticky,
+                "assignor sticky: librdkafka has no eager sticky assignor (range, roundrobin, cooperative-sticky)",
+            ),
+            no(
                 s.group.fencing != d.group.fencing,
                 "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
             ),

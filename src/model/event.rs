@@ -189,7 +189,11 @@ pub enum Event {
         consumer: u8,
         member: MemberId,
         known: bool,
+        /// The partitions it reports as its own: those it keeps
+        /// (cooperative), or, with `last_assignment`, the eager
+        /// StickyAssignor's userData: its last assignment, all revoked.
         keeps: Vec<Partition>,
+        last_assignment: bool,
     },
     /// A member's session timed out, or it was paused past `max.poll.interval.ms`.
     Evict {

@@ -130,6 +130,20 @@ pub fn index(results: &[Checked]) -> String {
         out.push_str(&items);
         out.push_str("</ul>\n");
     }
+    let notes = super::notes(results);
+    if !notes.is_empty() {
+        out.push_str("<h2>Notes</h2>\n<ul class=\"notes\">\n");
+        for (file, note) in notes {
+            let _ = writeln!(
+                out,
+                "<li data-note=\"{}\"><span class=\"file\">{}</span> — {}</li>",
+                esc(note.name),
+                esc(&file.display().to_string()),
+                esc(&note.message)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("</body>\n</html>\n");
     out
 }

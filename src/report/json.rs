@@ -23,6 +23,14 @@ struct ScenarioDoc<'a> {
     max_depth: usize,
     seconds: f64,
     properties: Vec<PropertyDoc<'a>>,
+    /// What the scenario's knobs or scope leave unchecked (`src/scenario/notes.rs`); may be empty.
+    notes: Vec<NoteDoc>,
+}
+
+#[derive(Serialize)]
+struct NoteDoc {
+    name: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -68,6 +76,10 @@ pub fn json(results: &[Checked]) -> String {
                 max_depth: r.outcome.max_depth,
                 seconds: (r.outcome.seconds * 1000.0).round() / 1000.0,
                 properties: r.outcome.properties.iter().map(property_doc).collect(),
+                notes: crate::scenario::notes(r.scenario)
+                    .into_iter()
+                    .map(|n| NoteDoc { name: n.name, message: n.message })
+                    .collect(),
             })
             .collect(),
     };

@@ -101,6 +101,14 @@ pub fn index(results: &[Checked]) -> String {
             out.push('\n');
         }
     }
+    let notes = super::notes(results);
+    if !notes.is_empty() {
+        out.push_str("\n## Notes\n\n");
+        for (file, note) in notes {
+            let _ =
+                writeln!(out, "- **{}** — {}", escape(&file.display().to_string()), escape(&note.message));
+        }
+    }
     out
 }
 

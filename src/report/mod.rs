@@ -181,7 +181,12 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     out
 }
 
-/// The matrix's property columns: every property of the results, in the order first seen.
+/// Every note of the results, with its scenario file: what the text output,
+/// the JSON document and the index files show (`src/scenario/notes.rs`).
+pub(crate) fn notes<'a>(results: &'a [Checked]) -> Vec<(&'a Path, crate::scenario::Note)> {
+    results.iter().flat_map(|r| crate::scenario::notes(r.scenario).into_iter().map(|n| (r.file, n))).collect()
+}
+
 /// A matrix's summary line (without markup) and whether every expectation was met.
 fn summary(results: &[Checked]) -> (String, bool) {
     let unmet: usize =
@@ -195,6 +200,7 @@ fn summary(results: &[Checked]) -> (String, bool) {
     (format!("{} scenario file(s), {verdicts} verdict(s): {how}.", results.len()), unmet == 0)
 }
 
+/// The matrix's property columns: every property of the results, in the order first seen.
 fn property_names(results: &[Checked]) -> Vec<&'static str> {
     let mut names = Vec::new();
     for r in results {
@@ -243,6 +249,36 @@ pub(crate) fn url_escape(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_show_in_the_text_the_json_and_both_index_files() {
+        let scenario = Scenario { messages: 1, max_poll_records: 2, ..Scenario::default() };
+        let outcome = crate::check::check(&scenario, &crate::check::Options::default());
+        let file = Path::new("models/<x>.json");
+        let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
+        let message = "`max_poll_records` 2 is more than the 1 records of a partition";
+        assert!(
+            text(&results).contains(&format!("\nnote: models/<x>.json: {message}")),
+            "{}",
+            text(&results)
+        );
+        let doc: serde_json::Value = serde_json::from_str(&json(&results)).unwrap();
+        let notes = &doc["scenarios"][0]["notes"];
+        assert_eq!(notes[0]["name"], "max-poll-records-exceeds-log");
+        assert!(notes[0]["message"].as_str().unwrap().starts_with(message), "{notes}");
+        let md = markdown::index(&results);
+        assert!(
+            md.contains("\n## Notes\n\n- **models/\\<x\\>.json** — \\`max\\_poll\\_records\\` 2"),
+            "{md}"
+        );
+        let html = html::index(&results);
+        assert!(html.contains("<li data-note=\"max-poll-records-exceeds-log\"><span class=\"file\">models/&lt;x&gt;.json</span>"), "{html}");
+        let plain = Scenario { messages: 2, max_poll_records: 2, ..Scenario::default() };
+        let results = [Checked { file, scenario: &plain, outcome: &outcome }];
+        assert!(
+            !markdown::index(&results).contains("## Notes") && !html::index(&results).contains("<h2>Notes")
+        );
+    }
 
     #[test]
     fn xml_escape_covers_markup_quotes_and_forbidden_characters() {

@@ -34,6 +34,9 @@ pub fn text(results: &[Checked]) -> String {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:w$}")).collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
+    for (file, note) in super::notes(results) {
+        let _ = writeln!(out, "note: {}: {}", file.display(), note.message);
+    }
     for r in results {
         for p in &r.outcome.properties {
             if let Some(trace) = &p.trace {

@@ -52,6 +52,9 @@ pub(super) struct ScenarioFile {
     #[serde(default)]
     pub(super) produce: u32,
     pub(super) offsets: Option<OffsetsConfig>,
+    /// Kafka consumer config keys and their string values, as in a
+    /// `consumer.properties` (`consumer_config.rs`).
+    pub(super) consumer_config: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub(super) expect: BTreeMap<String, ExpectedVerdict>,
 }
@@ -157,6 +160,7 @@ impl ScenarioFile {
             produce: n.range("produce", self.produce, 0, LIMITS.messages.saturating_sub(self.messages)),
             offsets: self.offsets.unwrap_or_default(),
             expect: self.expected_verdicts(n.0),
+            consumer_config: Vec::new(),
         }
     }
 

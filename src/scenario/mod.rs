@@ -12,17 +12,26 @@
 //!   which checks each number's range;
 //! - `rules.rs`: every rule between fields, one row each in [`rules::RULES`];
 //! - `error.rs`: [`ScenarioError`] and its [`Problem`]s;
+//! - `consumer_config.rs`: Kafka's own consumer config keys (the
+//!   `consumer_config` object, `check --consumer-config FILE.properties`),
+//!   written onto the fields before they are validated;
+//! - `notes.rs`: what `check` says about a valid scenario whose knob does
+//!   nothing or whose scope is too small, one row each in [`notes::NOTES`];
 //! - this file: [`Scenario`], a struct per mechanism ([`CommitConfig`],
 //!   [`NetworkConfig`], [`GroupConfig`], [`OffsetsTopicConfig`],
 //!   [`OffsetsConfig`]) and the enums of their knobs.
 
+pub mod consumer_config;
 mod error;
 mod file;
+pub mod notes;
 pub mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use consumer_config::{ConsumerConfig, Setting};
 pub use error::{Problem, ScenarioError};
+pub use notes::{Note, notes};
 
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
@@ -194,6 +203,11 @@ pub enum Assignor {
     Range,
     /// Partitions dealt out one by one in member-id order; eager.
     RoundRobin,
+    /// The Java `StickyAssignor`: eager (every member revokes everything at
+    /// a rebalance), but each member keeps its previous partitions where
+    /// balance allows, from the previous assignment it sends in its
+    /// subscription's userData.
+    Sticky,
     /// KIP-429: members keep what they own; a partition that moves is
     /// revoked in one rebalance and assigned in the next.
     CooperativeSticky,
@@ -202,7 +216,10 @@ pub enum Assignor {
 impl Assignor {
     /// Eager assignors revoke every partition at the start of a rebalance.
     pub fn is_eager(self) -> bool {
-        self != Assignor::CooperativeSticky
+        match self {
+            Assignor::Range | Assignor::RoundRobin | Assignor::Sticky => true,
+            Assignor::CooperativeSticky => false,
+        }
     }
 }
 
@@ -385,6 +402,10 @@ pub struct Scenario {
     pub offsets: OffsetsConfig,
     /// Expected verdict per property; a property not named is expected to hold.
     pub expect: BTreeMap<String, Verdict>,
+    /// The keys of its consumer config (its own `consumer_config` and
+    /// `check --consumer-config`) and what the model made of each; those
+    /// written onto fields are in the fields already.
+    pub consumer_config: Vec<Setting>,
 }
 
 impl Default for Scenario {
@@ -411,6 +432,7 @@ impl Default for Scenario {
             produce: 0,
             offsets: OffsetsConfig::default(),
             expect: BTreeMap::new(),
+            consumer_config: Vec::new(),
         }
     }
 }
@@ -429,20 +451,42 @@ impl Scenario {
 
 /// Reads and validates one scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, None)
+}
+
+/// Reads and validates one scenario file with the keys of a
+/// `--consumer-config` file applied as if written in its `consumer_config`.
+pub fn load_with(path: &Path, config: Option<&ConsumerConfig>) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read(path)
         .map_err(|e| ScenarioError::one(path, Problem::new(None, format!("cannot read file: {e}"))))?;
-    parse(path, &text)
+    parse_with(path, &text, config)
 }
 
 /// Parses and validates scenario text; `path` is only used in error messages.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+    parse_with(path, bytes, None)
+}
+
+/// Parses and validates scenario text with a consumer config's keys applied.
 ///
 /// A syntax or type error stops the parse (there is no file to check
-/// further); past it, every number out of range and every broken rule of
-/// [`rules::RULES`] is collected, so one error lists them all.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
-    let file = file::ScenarioFile::read(bytes).map_err(|problem| ScenarioError::one(path, problem))?;
+/// further); past it, every consumer config key Kafka or the model cannot
+/// take, every number out of range and every broken rule of
+/// [`rules::RULES`] is collected, so one error lists them all. The keys are
+/// written onto the fields first, so the rules judge them too.
+pub fn parse_with(
+    path: &Path,
+    bytes: &[u8],
+    config: Option<&ConsumerConfig>,
+) -> Result<Scenario, ScenarioError> {
+    let mut file = file::ScenarioFile::read(bytes).map_err(|problem| ScenarioError::one(path, problem))?;
+    // The same text again, untyped: which fields the file wrote explicitly.
+    let written: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
     let mut problems = Vec::new();
-    let scenario = file.scenario(&mut problems);
+    let applied = consumer_config::apply(&mut file, &written, config, &mut problems);
+    let mut scenario = file.scenario(&mut problems);
     rules::check(&file, &mut problems);
+    applied.annotate(&mut problems);
+    scenario.consumer_config = applied.settings;
     if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError { file: path.to_path_buf(), problems }) }
 }

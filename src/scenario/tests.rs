@@ -79,8 +79,11 @@ fn group_knobs_need_group_assignment() {
     let s = parse_str(&group).unwrap();
     assert_eq!(s.group.assignor, Assignor::CooperativeSticky);
     assert_eq!((s.group.pauses, s.group.fencing, s.group.commit_on_revoke), (1, Fencing::Generation, false));
-    let e = reject(&group.replace("cooperative-sticky", "sticky"));
+    let sticky = parse_str(&group.replace("cooperative-sticky", "sticky")).unwrap();
+    assert_eq!((sticky.group.assignor, sticky.group.assignor.is_eager()), (Assignor::Sticky, true));
+    let e = reject(&group.replace("cooperative-sticky", "cooperative"));
     assert_eq!(e.field.as_deref(), Some("assignor"));
+    assert!(e.message.contains("`sticky`"), "{e}");
 }
 
 #[test]
@@ -224,4 +227,106 @@ fn trailing_content_and_wrong_types_are_errors() {
     assert_eq!(e.field.as_deref(), Some("messages"));
     assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": -3")).is_err());
     assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": 99999999999")).is_err());
+}
+
+fn with_config(config: &str) -> String {
+    VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, \"consumer_config\": {{ {config} }}"))
+}
+
+#[test]
+fn consumer_config_keys_are_written_onto_the_fields() {
+    let s = parse_str(&with_config(
+        r#""enable.auto.commit": "true", "auto.offset.reset": "latest", "max.poll.records": "3""#,
+    ))
+    .unwrap();
+    assert_eq!((s.commit.mode, s.offsets.reset, s.max_poll_records), (CommitMode::Auto, Reset::Latest, 3));
+    let keys: Vec<(&str, consumer_config::Effect)> =
+        s.consumer_config.iter().map(|c| (c.entry.key.as_str(), c.effect)).collect();
+    use consumer_config::Effect::Field;
+    assert_eq!(
+        keys,
+        [
+            ("auto.offset.reset", Field("offsets.reset")),
+            ("enable.auto.commit", Field("commit.mode")),
+            ("max.poll.records", Field("max_poll_records"))
+        ]
+    );
+    // false leaves the scenario's own mode.
+    let own = with_config(r#""enable.auto.commit": "false""#)
+        .replace("\"crashes\": 1,", "\"crashes\": 1, \"commit\": { \"mode\": \"async\" },");
+    assert_eq!(parse_str(&own).unwrap().commit.mode, CommitMode::Async);
+    let strategy = r#""assignment": "group", "consumer_config": { "partition.assignment.strategy": "org.apache.kafka.clients.consumer.StickyAssignor" }"#;
+    let s = parse_str(&VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, {strategy}"))).unwrap();
+    assert_eq!(s.group.assignor, Assignor::Sticky);
+    // Under assign() the assignor is unused: accepted, not applied.
+    let s = parse_str(&with_config(
+        r#""partition.assignment.strategy": "org.apache.kafka.clients.consumer.StickyAssignor""#,
+    ))
+    .unwrap();
+    assert_eq!(s.group.assignor, Assignor::Range);
+    assert!(matches!(s.consumer_config[0].effect, consumer_config::Effect::NoEffect(_)));
+}
+
+#[test]
+fn a_bad_value_names_the_key_and_a_broken_rule_names_the_key_that_set_the_field() {
+    let e = reject(&with_config(r#""max.poll.records": "many""#));
+    assert_eq!(e.field.as_deref(), Some("consumer_config.max.poll.records"));
+    assert!(e.message.contains("32-bit integer"), "{e}");
+    let e = reject(&with_config(r#""max.poll.records": "500""#));
+    assert_eq!(e.field.as_deref(), Some("max_poll_records"));
+    assert!(e.message.contains("between 1 and 200, got 500"), "{e}");
+    assert!(e.message.contains("set by `max.poll.records=500`"), "{e}");
+    let e = reject(&with_config(r#""enable.auto.commit": "true""#).replace("at-least-once", "at-most-once"));
+    assert_eq!(e.field.as_deref(), Some("commit.mode"));
+    assert!(
+        e.message.contains("at-least-once strategy only") && e.message.contains("enable.auto.commit=true"),
+        "{e}"
+    );
+    let e = reject(&with_config(r#""auto.offset.reset": "by_duration:PT1H""#));
+    assert!(e.message.contains("KIP-1106"), "{e}");
+    let e = reject(&with_config(r#""max.poll.records": 2"#));
+    assert_eq!(e.field.as_deref(), Some("consumer_config.max.poll.records"));
+    assert!(e.message.contains("expected a string"), "{e}");
+}
+
+#[test]
+fn a_key_that_contradicts_an_explicit_field_is_an_error_naming_both() {
+    let e = reject(
+        &with_config(r#""enable.auto.commit": "true""#)
+            .replace("\"crashes\": 1,", "\"crashes\": 1, \"commit\": { \"mode\": \"sync\" },"),
+    );
+    assert_eq!(e.field.as_deref(), Some("commit.mode"));
+    assert_eq!(
+        e.message,
+        "`enable.auto.commit=true` conflicts with the scenario's \"commit.mode\": \"sync\""
+    );
+    let e = reject(
+        &with_config(r#""max.poll.records": "2""#)
+            .replace("\"crashes\": 1,", "\"crashes\": 1, \"max_poll_records\": 1,"),
+    );
+    assert!(e.message.contains("\"max_poll_records\": 1"), "{e}");
+    // Agreeing with the field is no conflict.
+    let agree = with_config(r#""auto.offset.reset": "none""#)
+        .replace("\"crashes\": 1,", "\"crashes\": 1, \"offsets\": { \"reset\": \"none\" },");
+    assert_eq!(parse_str(&agree).unwrap().offsets.reset, Reset::None);
+}
+
+#[test]
+fn a_properties_file_applies_as_if_written_in_the_scenario() {
+    let props =
+        ConsumerConfig::parse(Path::new("my.properties"), b"max.poll.records=2\nmax.poll.records=x\n")
+            .unwrap();
+    let e = parse_with(Path::new("models/x.json"), VALID.as_bytes(), Some(&props)).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert!(e.problems[0].message.contains("(my.properties:2): Kafka expects a 32-bit integer"), "{e}");
+    let props = ConsumerConfig::parse(Path::new("my.properties"), b"max.poll.records=2\n").unwrap();
+    assert_eq!(parse_with(Path::new("x.json"), VALID.as_bytes(), Some(&props)).unwrap().max_poll_records, 2);
+    let same = with_config(r#""max.poll.records": "2""#);
+    assert!(parse_with(Path::new("x.json"), same.as_bytes(), Some(&props)).is_ok());
+    let other = with_config(r#""max.poll.records": "3""#);
+    let e = parse_with(Path::new("x.json"), other.as_bytes(), Some(&props)).unwrap_err();
+    assert_eq!(
+        e.problems[0].message,
+        "`max.poll.records` is `3` in the scenario's consumer_config but `2` at my.properties:1"
+    );
 }

@@ -118,10 +118,13 @@ fn coordinator_sentence(event: &Event) -> String {
             to.saturating_sub(1),
             acknowledged_text(acknowledged)
         ),
-        Join { consumer, member, known, keeps } => {
+        Join { consumer, member, known, keeps, last_assignment } => {
             let who = if *known { format!("as member {member}") } else { format!("as new member {member}") };
-            let keeps =
-                if keeps.is_empty() { String::new() } else { format!(", keeping partitions {keeps:?}") };
+            let keeps = match (keeps.is_empty(), last_assignment) {
+                (true, _) => String::new(),
+                (false, false) => format!(", keeping partitions {keeps:?}"),
+                (false, true) => format!(", all revoked, its last assignment {keeps:?} in its subscription"),
+            };
             format!("{} joined the group {who}{keeps}", Actor::Consumer(*consumer))
         }
         Evict { member, consumer, paused } => {

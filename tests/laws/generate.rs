@@ -141,8 +141,12 @@ fn deliveries() -> impl Strategy<Value = Delivery> {
 }
 
 fn groups() -> impl Strategy<Value = Group> {
-    let assignor =
-        prop::sample::select(vec![Assignor::Range, Assignor::RoundRobin, Assignor::CooperativeSticky]);
+    let assignor = prop::sample::select(vec![
+        Assignor::Range,
+        Assignor::RoundRobin,
+        Assignor::Sticky,
+        Assignor::CooperativeSticky,
+    ]);
     (assignor, 0..=1u8, any::<bool>()).prop_map(|(assignor, pauses, commit_on_revoke)| Group {
         assignor,
         pauses,
@@ -343,6 +347,9 @@ pub fn every_feature() -> Vec<&'static str> {
         "commit_on_revoke",
     ];
     all.extend([Delivery::AtMostOnce, Delivery::AtLeastOnce, Delivery::ExactlyOnce].map(delivery_name));
-    all.extend([Assignor::Range, Assignor::RoundRobin, Assignor::CooperativeSticky].map(assignor_name));
+    all.extend(
+        [Assignor::Range, Assignor::RoundRobin, Assignor::Sticky, Assignor::CooperativeSticky]
+            .map(assignor_name),
+    );
     all
 }

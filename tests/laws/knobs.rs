@@ -20,6 +20,7 @@ pub enum Delivery {
 pub enum Assignor {
     Range,
     RoundRobin,
+    Sticky,
     CooperativeSticky,
 }
 
@@ -119,13 +120,14 @@ pub fn assignor_name(a: Assignor) -> &'static str {
     match a {
         Assignor::Range => "range",
         Assignor::RoundRobin => "round-robin",
+        Assignor::Sticky => "sticky",
         Assignor::CooperativeSticky => "cooperative-sticky",
     }
 }
 
 pub fn is_eager(a: Assignor) -> bool {
     match a {
-        Assignor::Range | Assignor::RoundRobin => true,
+        Assignor::Range | Assignor::RoundRobin | Assignor::Sticky => true,
         Assignor::CooperativeSticky => false,
     }
 }

@@ -6,7 +6,7 @@ use super::commit::uncommitted_positions;
 use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, To};
 use crate::model::event::Revocation;
 use crate::model::msg::Msg;
-use crate::scenario::{CommitMode, Partition};
+use crate::scenario::{Assignor, CommitMode, Partition};
 
 impl Consumer {
     /// A rebalance notice or eviction is acted on at once by a consumer
@@ -59,9 +59,17 @@ impl Consumer {
         {
             return self.flush(state, slot, out);
         }
+        // The eager StickyAssignor's subscription userData carries the
+        // member's last assignment, though it revokes everything first
+        // (`StickyAssignor.subscriptionUserData`): the group's assignment
+        // stays sticky. Other eager assignors send nothing.
+        let mut previous: Vec<Partition> = Vec::new();
         if state.owned.iter().any(|o| o.revoking) {
             let (revoked, kept) = std::mem::take(&mut state.owned).into_iter().partition(|o| o.revoking);
             state.owned = kept;
+            if self.scenario.group.assignor == Assignor::Sticky {
+                previous = revoked.iter().map(|o: &Owned| o.partition).collect();
+            }
             for o in revoked {
                 let how = if o.uncommitted() { Revocation::RevokedUncommitted } else { Revocation::Revoked };
                 self.give_up(o, how, out);
@@ -71,7 +79,7 @@ impl Consumer {
         if state.rejoin != Rejoin::No {
             state.rejoin = Rejoin::No;
             state.batches_since_commit = 0;
-            let mut kept: Vec<Partition> = state.owned.iter().map(|o| o.partition).collect();
+            let mut kept: Vec<Partition> = state.owned.iter().map(|o| o.partition).chain(previous).collect();
             kept.sort_unstable();
             out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned: kept }));
             state.phase = Phase::Joining;

@@ -523,3 +523,17 @@ fn auto_commits_worker_threads_finish_in_any_order() {
     assert_eq!(running(&c, &s), vec![(0, 0), (0, 2)]);
     assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 0, 2) && !c.will_process(&s, 0, 1));
 }
+
+#[test]
+fn an_eager_sticky_member_revokes_everything_but_reports_its_last_assignment() {
+    for (assignor, reported) in [(Assignor::Sticky, vec![0]), (Assignor::Range, vec![])] {
+        let c = group_with(Strategy::AtLeastOnce, true, false, |s| s.group.assignor = assignor);
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0), commit_ack(1)]);
+        s.phase = Phase::Done;
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+        let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: reported };
+        assert_eq!(sent, vec![(To::Coordinator, join)], "{assignor:?}");
+        assert!(s.owned.is_empty(), "{assignor:?} is eager: everything is revoked");
+    }
+}

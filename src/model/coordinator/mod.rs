@@ -108,7 +108,14 @@ impl Coordinator {
                 ev.emit(|| {
                     let known = member.and_then(|m| state.group.member(m)).map(|m| m.id);
                     let member = known.unwrap_or(state.group.next_member);
-                    Event::Join { consumer, member, known: known.is_some(), keeps: owned.clone() }
+                    let last_assignment = self.rules.assignor == crate::scenario::Assignor::Sticky;
+                    Event::Join {
+                        consumer,
+                        member,
+                        known: known.is_some(),
+                        keeps: owned.clone(),
+                        last_assignment,
+                    }
                 });
                 state.group.join(&self.rules, from, *incarnation, *member, owned, out);
             }
