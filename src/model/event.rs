@@ -237,6 +237,12 @@ pub enum Event {
         partition: Partition,
         offset: Offset,
     },
+    /// `fetch.max.wait.ms` elapsed on a held Fetch: answered with no records.
+    FetchWaitElapsed {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+    },
     FetchServed {
         consumer: u8,
         partition: Partition,
@@ -404,7 +410,11 @@ impl Event {
             | Election { .. }
             | Elect { .. }
             | Expire { .. } => Actor::Coordinator,
-            FetchHeld { .. } | FetchServed { .. } | ListOffsets { .. } | Produce { .. } => Actor::Broker,
+            FetchHeld { .. }
+            | FetchWaitElapsed { .. }
+            | FetchServed { .. }
+            | ListOffsets { .. }
+            | Produce { .. } => Actor::Broker,
             Process { .. } => Actor::Sink,
             Crash { consumer }
             | Recover { consumer, .. }
@@ -439,6 +449,7 @@ impl Event {
             | Join { consumer, .. }
             | Evict { consumer, .. }
             | FetchHeld { consumer, .. }
+            | FetchWaitElapsed { consumer, .. }
             | FetchServed { consumer, .. }
             | ListOffsets { consumer, .. } => Some(Actor::Consumer(*consumer)),
             Process { from, .. } | DropStale { from, .. } => Some(*from),
@@ -480,6 +491,7 @@ impl Event {
             | Commit { partition, offset, .. }
             | TxnCommit { partition, to: offset, .. }
             | FetchHeld { partition, offset, .. }
+            | FetchWaitElapsed { partition, offset, .. }
             | FetchServed { partition, offset, .. }
             | ListOffsets { partition, end: offset, .. }
             | Produce { partition, offset, .. }

@@ -25,6 +25,7 @@ pub enum EventKind {
     Elect,
     Expire,
     Fetch,
+    FetchWaitElapsed,
     ListOffsets,
     Produce,
     Process,
@@ -48,7 +49,7 @@ pub enum EventKind {
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 36] = {
+const NAMES: [(EventKind, &str); 37] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -67,6 +68,7 @@ const NAMES: [(EventKind, &str); 36] = {
         (Elect, "elect"),
         (Expire, "expire"),
         (Fetch, "fetch"),
+        (FetchWaitElapsed, "fetch-wait-elapsed"),
         (ListOffsets, "list-offsets"),
         (Produce, "produce"),
         (Process, "process"),
@@ -112,6 +114,7 @@ impl EventKind {
             E::Elect { .. } => K::Elect,
             E::Expire { .. } => K::Expire,
             E::FetchHeld { .. } | E::FetchServed { .. } => K::Fetch,
+            E::FetchWaitElapsed { .. } => K::FetchWaitElapsed,
             E::ListOffsets { .. } => K::ListOffsets,
             E::Produce { .. } => K::Produce,
             E::Process { .. } => K::Process,

@@ -47,6 +47,11 @@ pub fn sentence(event: &Event) -> String {
              it answers once the producer appends a record (long poll)",
             Actor::Consumer(*consumer)
         ),
+        FetchWaitElapsed { consumer, partition, offset } => format!(
+            "fetch.max.wait.ms elapsed on {}'s held fetch of partition {partition} from offset {offset}: \
+             the broker answers it with no records, and the consumer's poll() returns empty",
+            Actor::Consumer(*consumer)
+        ),
         FetchServed { consumer, partition, offset, max_records } => format!(
             "broker served {} up to {max_records} record(s) of partition {partition} from offset {offset}",
             Actor::Consumer(*consumer)

@@ -319,7 +319,14 @@ impl Consumer {
                 if let Phase::Fetching { slot } = state.phase
                     && self.answers(state, msg)
                 {
-                    self.on_records(state, slot, offset, offset + count, out)
+                    if count == 0 {
+                        // poll() returned no records (`fetch.max.wait.ms`
+                        // elapsed at the broker): the loop polls on, from
+                        // the next partition.
+                        self.poll(state, slot as usize + 1, out)
+                    } else {
+                        self.on_records(state, slot, offset, offset + count, out)
+                    }
                 }
             }
             Msg::CommitRejected { partition, offset, .. } => {
