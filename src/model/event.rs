@@ -298,6 +298,12 @@ pub enum Event {
         partition: Partition,
         offset: Offset,
     },
+    /// An empty FetchResponse (`fetch.max.wait.ms` elapsed): `poll()` returned no records.
+    EmptyPoll {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+    },
     Processed {
         consumer: u8,
         partition: Partition,
@@ -422,6 +428,7 @@ impl Event {
             | Position { consumer, .. }
             | ResetToEnd { consumer, .. }
             | Receive { consumer, .. }
+            | EmptyPoll { consumer, .. }
             | Processed { consumer, .. }
             | CommitAck { consumer, .. }
             | CommitRejected { consumer, .. }
@@ -459,7 +466,7 @@ impl Event {
             | Assign { .. }
             | Rebalance { .. }
             | Evicted { .. } => Some(Actor::Coordinator),
-            ResetToEnd { .. } | Receive { .. } => Some(Actor::Broker),
+            ResetToEnd { .. } | Receive { .. } | EmptyPoll { .. } => Some(Actor::Broker),
             Processed { .. } => Some(Actor::Sink),
             Duplicate { .. }
             | Crash { .. }
@@ -498,6 +505,7 @@ impl Event {
             | Process { partition, offset, .. }
             | ResetToEnd { partition, end: offset, .. }
             | Receive { partition, offset, .. }
+            | EmptyPoll { partition, offset, .. }
             | Processed { partition, offset, .. }
             | CommitAck { partition, offset, .. }
             | CommitRejected { partition, offset, .. }

@@ -34,6 +34,7 @@ pub enum EventKind {
     Reset,
     ResetError,
     Receive,
+    EmptyPoll,
     Processed,
     CommitAck,
     CommitRejected,
@@ -49,7 +50,7 @@ pub enum EventKind {
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 37] = {
+const NAMES: [(EventKind, &str); 38] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -77,6 +78,7 @@ const NAMES: [(EventKind, &str); 37] = {
         (Reset, "reset"),
         (ResetError, "reset-error"),
         (Receive, "receive"),
+        (EmptyPoll, "empty-poll"),
         (Processed, "processed"),
         (CommitAck, "commit-ack"),
         (CommitRejected, "commit-rejected"),
@@ -123,6 +125,7 @@ impl EventKind {
             E::Position { start: StartAt::LogEnd, .. } | E::ResetToEnd { .. } => K::Reset,
             E::Position { start: StartAt::Fail, .. } => K::ResetError,
             E::Receive { .. } => K::Receive,
+            E::EmptyPoll { .. } => K::EmptyPoll,
             E::Processed { .. } => K::Processed,
             E::CommitAck { .. } => K::CommitAck,
             E::CommitRejected { .. } => K::CommitRejected,

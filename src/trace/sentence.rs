@@ -77,6 +77,7 @@ pub fn sentence(event: &Event) -> String {
         | Position { .. }
         | ResetToEnd { .. }
         | Receive { .. }
+        | EmptyPoll { .. }
         | Processed { .. }
         | CommitAck { .. }
         | CommitRejected { .. }
@@ -212,6 +213,10 @@ fn consumer_sentence(event: &Event) -> String {
         Receive { partition, offset, .. } => {
             format!("{name} received offset {offset} of partition {partition}")
         }
+        EmptyPoll { partition, offset, .. } => format!(
+            "{name}'s poll() returned no records (its fetch of partition {partition} from offset {offset} \
+             waited fetch.max.wait.ms); it polls again"
+        ),
         Processed { partition, offset, .. } => {
             format!("{name} learned offset {offset} of partition {partition} is processed")
         }

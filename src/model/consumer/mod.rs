@@ -316,6 +316,9 @@ impl Consumer {
                 for offset in offset..offset + count {
                     out.emit(|| Event::Receive { consumer, partition, offset });
                 }
+                if count == 0 {
+                    out.emit(|| Event::EmptyPoll { consumer, partition, offset });
+                }
                 if let Phase::Fetching { slot } = state.phase
                     && self.answers(state, msg)
                 {
