@@ -117,3 +117,45 @@ fn the_wait_elapses_so_the_consumer_acts_on_a_rebalance() {
     let rejoin = find(&t.steps, empty, |x| is(x, Actor::Coordinator, "join", None)).unwrap();
     assert!(t.steps[rejoin].text.contains("consumer-0"), "{}", t.steps[rejoin].text);
 }
+
+/// Symmetry reduction renames consumers: a fetch the broker holds, and its
+/// pending choice of the wait that elapses, name the renamed consumer, so
+/// the producer's record reaches the consumer that asked for it.
+#[test]
+fn symmetry_renames_the_consumer_a_held_fetch_belongs_to() {
+    use kafkacheck::model::broker::BrokerState;
+    use kafkacheck::model::choice::{Choice, FETCH_WAIT};
+    use kafkacheck::model::{BROKER, FIRST_CONSUMER, View, in_flight, symmetry};
+    let mut s = scenario::load(Path::new("models/group-produce.json")).unwrap();
+    s.crashes = 1;
+    let m = model::build(&s);
+    let mut steps: Vec<String> =
+        TO_THE_HELD_FETCH.iter().map(|n| n.replace("consumer-0", "consumer-1")).collect();
+    // Consumer-0 restarts: its incarnation sorts it after consumer-1.
+    steps.extend(["crash consumer-0".into(), "recover consumer-0".into()]);
+    let names: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let (state, _) = walk(&m, &names);
+    assert_eq!(BrokerState::of(&state).parked[0].consumer, 1);
+    let rep = symmetry::representative(&state);
+    assert_eq!(rep.consumer(0).0, state.consumer(1).0, "consumer-1 is consumer-0 in the representative");
+    let held = BrokerState::of(&rep).parked[0];
+    assert_eq!((held.consumer, held.incarnation, held.partition, held.offset), (0, 0, 0, 1));
+    let waiting = rep.random_choices[BROKER].map.get(FETCH_WAIT);
+    assert_eq!(waiting, Some(&vec![Choice::FetchWaitElapsed { consumer: 0, incarnation: 0 }]));
+    let mut actions = Vec::new();
+    m.actions(&rep, &mut actions);
+    let append =
+        actions.into_iter().find(|a| m.format_action(a) == "producer appends a record to p0").unwrap();
+    let next = m.next_state(&rep, append).unwrap();
+    let to_consumer_0 = stateright::actor::Id::from(FIRST_CONSUMER);
+    assert!(
+        in_flight(&next).any(|e| e.dst == to_consumer_0
+            && m.format_action(&stateright::actor::ActorModelAction::Deliver {
+                src: e.src,
+                dst: e.dst,
+                msg: e.msg.clone()
+            })
+            .contains("FetchResponse p0 @1")),
+        "the record goes to the consumer that fetched it"
+    );
+}

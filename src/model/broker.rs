@@ -63,6 +63,19 @@ impl BrokerState {
         }
     }
 
+    /// The held fetches whose `fetch.max.wait.ms` may elapse next, one per
+    /// consumer process (a duplicated Fetch is held twice, and answered once).
+    pub fn waiting(&self) -> Vec<Choice> {
+        let mut waiting: Vec<Choice> = self
+            .parked
+            .iter()
+            .map(|f| Choice::FetchWaitElapsed { consumer: f.consumer, incarnation: f.incarnation })
+            .collect();
+        waiting.sort_unstable();
+        waiting.dedup();
+        waiting
+    }
+
     /// The fetch it holds for consumer number `consumer`'s process `incarnation`, if any.
     pub fn held(&self, consumer: u8, incarnation: Incarnation) -> Option<&Parked> {
         self.parked.iter().find(|f| (f.consumer, f.incarnation) == (consumer, incarnation))
@@ -77,19 +90,6 @@ impl Broker {
     /// The partitions the producer may append to next.
     pub fn producible(&self, state: &BrokerState) -> Vec<Partition> {
         (0..self.partitions).filter(|&p| state.ends[p as usize] < self.final_end).collect()
-    }
-
-    /// The held fetches whose `fetch.max.wait.ms` may elapse next, one per
-    /// consumer process (a duplicated Fetch is held twice, and answered once).
-    pub fn waiting(&self, state: &BrokerState) -> Vec<Choice> {
-        let mut waiting: Vec<Choice> = state
-            .parked
-            .iter()
-            .map(|f| Choice::FetchWaitElapsed { consumer: f.consumer, incarnation: f.incarnation })
-            .collect();
-        waiting.sort_unstable();
-        waiting.dedup();
-        waiting
     }
 
     /// `fetch.max.wait.ms` elapsed on the fetch held for consumer number
@@ -275,13 +275,13 @@ mod tests {
     fn fetch_max_wait_answers_a_held_fetch_empty() {
         let broker = Broker { messages: 1, final_end: 2, partitions: 2 };
         let mut s = broker.start();
-        assert!(broker.waiting(&s).is_empty());
+        assert!(s.waiting().is_empty());
         assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None);
         assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None, "a duplicate");
         let old = Msg::Fetch { incarnation: 0, partition: 1, offset: 1, max_records: 1 };
         assert_eq!(broker.handle(&mut s, 1, &old, &mut Events::off()), None);
         let waiting = |incarnation| Choice::FetchWaitElapsed { consumer: 1, incarnation };
-        assert_eq!(broker.waiting(&s), vec![waiting(0), waiting(1)], "one per process");
+        assert_eq!(s.waiting(), vec![waiting(0), waiting(1)], "one per process");
         assert_eq!(
             broker.wait_elapsed(&mut s, 2, 1, &mut Events::off()),
             None,
@@ -293,10 +293,10 @@ mod tests {
         assert_eq!(ev.into_vec(), vec![Event::FetchWaitElapsed { consumer: 1, partition: 0, offset: 1 }]);
         assert_eq!(s.held(1, 1).map(|f| f.partition), Some(0), "its duplicate is still held");
         assert_eq!(broker.wait_elapsed(&mut s, 1, 1, &mut Events::off()), Some(empty));
-        assert_eq!(broker.waiting(&s), vec![waiting(0)]);
+        assert_eq!(s.waiting(), vec![waiting(0)]);
         let one = Msg::FetchResponse { incarnation: 0, partition: 1, offset: 1, count: 1 };
         assert_eq!(broker.produce(&mut s, 1, &mut Events::off()), vec![(1, one)]);
-        assert!(broker.waiting(&s).is_empty());
+        assert!(s.waiting().is_empty());
     }
 
     /// Consumer state fetching partition 0 from @1 (slot 0), owning p1 at `p1`.

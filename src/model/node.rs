@@ -94,7 +94,7 @@ fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut 
 fn broker_out(broker: &Broker, state: &BrokerState, o: &mut Out<Node>) {
     if broker.final_end > broker.messages {
         o.choose_random(choice::PRODUCE, broker.producible(state).into_iter().map(Choice::Produce).collect());
-        o.choose_random(choice::FETCH_WAIT, broker.waiting(state));
+        o.choose_random(choice::FETCH_WAIT, state.waiting());
     }
 }
 
