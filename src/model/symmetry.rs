@@ -80,18 +80,25 @@ pub fn representative(state: &KafkaState) -> KafkaState {
         }
         next.actor_states[super::COORDINATOR] = Arc::new(NodeState::Coordinator(c));
     }
-    if let NodeState::Broker(b) = &*state.actor_states[BROKER]
-        && !b.parked.is_empty()
-    {
-        let mut b = b.clone();
-        for f in &mut b.parked {
-            f.consumer = renumber[f.consumer as usize] as u8;
-        }
-        let choices = &mut next.random_choices[BROKER];
-        if choices.remove(&FETCH_WAIT.to_string()).is_some() {
-            choices.insert(FETCH_WAIT.to_string(), b.waiting());
-        }
-        next.actor_states[BROKER] = Arc::new(NodeState::Broker(b));
-    }
+    rename_held_fetches(state, &mut next, &renumber);
     next
+}
+
+/// The fetches the broker holds in `state`, and its pending choice of the
+/// one whose `fetch.max.wait.ms` elapses, with consumer `c` renumbered
+/// `renumber[c]`, written to `next`.
+fn rename_held_fetches(state: &KafkaState, next: &mut KafkaState, renumber: &[usize]) {
+    let NodeState::Broker(b) = &*state.actor_states[BROKER] else { return };
+    if b.parked.is_empty() {
+        return;
+    }
+    let mut b = b.clone();
+    for f in &mut b.parked {
+        f.consumer = renumber[f.consumer as usize] as u8;
+    }
+    let choices = &mut next.random_choices[BROKER];
+    if choices.remove(&FETCH_WAIT.to_string()).is_some() {
+        choices.insert(FETCH_WAIT.to_string(), b.waiting());
+    }
+    next.actor_states[BROKER] = Arc::new(NodeState::Broker(b));
 }
