@@ -180,6 +180,12 @@ impl Broker {
 /// steps lead on (the producer's next record, or this one once another
 /// partition has records). A fetch held for a crashed process is not
 /// answered: the reply would be dropped as stale, whenever it comes.
+///
+/// Nor does it close a cycle in the state graph (which `all-processed`, an
+/// eventually property, relies on, `src/properties/model.rs`): each reason
+/// is used up by the poll that follows (the consumer rejoins; the auto-commit
+/// is sent; the round-robin moves on to the next partition, and at most one
+/// lap reaches the one with records, which the fetch then advances past).
 pub fn wait_matters(
     broker: &BrokerState,
     consumer: u8,

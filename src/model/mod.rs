@@ -225,8 +225,8 @@ impl KafkaModel {
         let Some(consumer) = consumers(self).nth(c) else { return false };
         let (s, alive) = state.consumer(c);
         let id = Id::from(FIRST_CONSUMER + c);
-        // A Fetch the broker holds until the producer appends (a long poll)
-        // is not lost either.
+        // A Fetch the broker holds for this process (a long poll) is not
+        // lost either; one held for its crashed predecessor does not count.
         let parked = broker::BrokerState::of(state).held(c as u8, s.incarnation).is_some();
         alive
             && !parked
