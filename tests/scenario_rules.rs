@@ -181,11 +181,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
                 json!({"coordinator_failovers": 0, "assignment": "group"}),
             ],
         ),
-        (
-            "produce-manual-one-partition-per-consumer",
-            vec![json!({"produce": 1, "partitions": 2}), json!({"produce": 1, "assignment": "group"})],
-            vec![json!({"produce": 1, "partitions": 2, "consumers": 2}), json!({"partitions": 2})],
-        ),
     ]
 }
 

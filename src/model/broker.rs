@@ -10,13 +10,19 @@
 //!
 //! A consumer does not know where the log ends now, so a caught-up consumer
 //! fetches anyway: the broker holds a Fetch from at or past its log end
-//! (Kafka's long poll, `fetch.max.wait.ms` with `fetch.min.bytes` > 0 until a
-//! record arrives) and answers it with the next record appended. Without a
-//! producer nothing is ever held: consumers stop at the log end, which they
-//! know (`messages`).
+//! (Kafka's long poll: a `DelayedFetch` in the broker's fetch purgatory,
+//! `fetch.min.bytes` 1) and answers it with the next record appended, or
+//! with no records once `fetch.max.wait.ms` elapses (the purgatory expires
+//! the delayed fetch and it completes with what there is: nothing). The
+//! expiry is a step of its own, [`Choice::FetchWaitElapsed`]; which of them
+//! the checker takes is [`wait_matters`]'s to say. Without a producer nothing
+//! is ever held: consumers stop at the log end, which they know (`messages`).
 
+use super::choice::Choice;
+use super::consumer::{ConsumerState, Phase, Rejoin};
 use super::event::{Event, Events};
-use super::msg::Msg;
+use super::msg::{Incarnation, Msg};
+use super::{BROKER, KafkaState, NodeState};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
 
@@ -48,6 +54,34 @@ pub struct BrokerState {
     pub parked: Vec<Parked>,
 }
 
+impl BrokerState {
+    /// The broker's state in a model state.
+    pub fn of(state: &KafkaState) -> &BrokerState {
+        match &*state.actor_states[BROKER] {
+            NodeState::Broker(b) => b,
+            other => unreachable!("actor {BROKER} is the broker, found {other:?}"),
+        }
+    }
+
+    /// The held fetches whose `fetch.max.wait.ms` may elapse next, one per
+    /// consumer process (a duplicated Fetch is held twice, and answered once).
+    pub fn waiting(&self) -> Vec<Choice> {
+        let mut waiting: Vec<Choice> = self
+            .parked
+            .iter()
+            .map(|f| Choice::FetchWaitElapsed { consumer: f.consumer, incarnation: f.incarnation })
+            .collect();
+        waiting.sort_unstable();
+        waiting.dedup();
+        waiting
+    }
+
+    /// The fetch it holds for consumer number `consumer`'s process `incarnation`, if any.
+    pub fn held(&self, consumer: u8, incarnation: Incarnation) -> Option<&Parked> {
+        self.parked.iter().find(|f| (f.consumer, f.incarnation) == (consumer, incarnation))
+    }
+}
+
 impl Broker {
     pub fn start(&self) -> BrokerState {
         BrokerState { ends: vec![self.messages; self.partitions as usize], parked: Vec::new() }
@@ -56,6 +90,23 @@ impl Broker {
     /// The partitions the producer may append to next.
     pub fn producible(&self, state: &BrokerState) -> Vec<Partition> {
         (0..self.partitions).filter(|&p| state.ends[p as usize] < self.final_end).collect()
+    }
+
+    /// `fetch.max.wait.ms` elapsed on the fetch held for consumer number
+    /// `consumer`'s process `incarnation`: it is answered with no records
+    /// (Kafka's `DelayedFetch.onExpiration`, then `onComplete` with the
+    /// empty read). Returns the reply, if such a fetch is held.
+    pub fn wait_elapsed(
+        &self,
+        state: &mut BrokerState,
+        consumer: u8,
+        incarnation: Incarnation,
+        ev: &mut Events,
+    ) -> Option<Msg> {
+        let i = state.parked.iter().position(|f| (f.consumer, f.incarnation) == (consumer, incarnation))?;
+        let Parked { partition, offset, .. } = state.parked.remove(i);
+        ev.emit(|| Event::FetchWaitElapsed { consumer, partition, offset });
+        Some(Msg::FetchResponse { incarnation, partition, offset, count: 0 })
     }
 
     /// The reply to a request from consumer number `from`, if the broker
@@ -109,6 +160,50 @@ impl Broker {
         });
         replies
     }
+}
+
+/// Whether the empty answer to the fetch held for consumer number
+/// `consumer`'s process `incarnation` is a step worth exploring, given that
+/// consumer's state `s` (alive or not): the fetch is the one its poll loop
+/// waits on, and once `poll()` returns the consumer has something else to
+/// do. That is a rebalance or an eviction to act on (the Java client does so
+/// in the next `poll()`, before it fetches again), an auto-commit that is
+/// due (committed at the next poll), or another owned partition that has
+/// records past the consumer's position right now (a real Fetch names every
+/// assigned partition and returns with that partition's records; here the
+/// poll loop fetches it next, round-robin).
+///
+/// Nothing that matters is lost by offering it only then. Otherwise the
+/// consumer's next poll sends the same kind of fetch again, which the broker
+/// holds again: a step that ends where it started, or (several partitions,
+/// all caught up) with another caught-up partition held, from where the same
+/// steps lead on (the producer's next record, or this one once another
+/// partition has records). A fetch held for a crashed process is not
+/// answered: the reply would be dropped as stale, whenever it comes.
+///
+/// Nor does it close a cycle in the state graph (which `all-processed`, an
+/// eventually property, relies on, `src/properties/model.rs`): each reason
+/// is used up by the poll that follows (the consumer rejoins; the auto-commit
+/// is sent; the round-robin moves on to the next partition, and at most one
+/// lap reaches the one with records, which the fetch then advances past).
+pub fn wait_matters(
+    broker: &BrokerState,
+    consumer: u8,
+    incarnation: Incarnation,
+    s: &ConsumerState,
+    alive: bool,
+) -> bool {
+    let Some(held) = broker.held(consumer, incarnation) else { return false };
+    let Phase::Fetching { slot } = s.phase else { return false };
+    let fetching = s.owned[slot as usize];
+    let behind =
+        |o: &super::consumer::Owned| o.position.is_some_and(|p| p < broker.ends[o.partition as usize]);
+    alive
+        && s.incarnation == incarnation
+        && (fetching.partition, fetching.position.unwrap_or(0)) == (held.partition, held.offset)
+        && (s.rejoin != Rejoin::No
+            || s.auto_commit_due
+            || s.owned.iter().enumerate().any(|(i, o)| i != slot as usize && behind(o)))
 }
 
 fn fetched(incarnation: u8, partition: Partition, offset: Offset, max_records: Offset, end: Offset) -> Msg {
@@ -180,5 +275,82 @@ mod tests {
             0,
             "at the final end a fetch is answered"
         );
+    }
+
+    #[test]
+    fn fetch_max_wait_answers_a_held_fetch_empty() {
+        let broker = Broker { messages: 1, final_end: 2, partitions: 2 };
+        let mut s = broker.start();
+        assert!(s.waiting().is_empty());
+        assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None);
+        assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None, "a duplicate");
+        let old = Msg::Fetch { incarnation: 0, partition: 1, offset: 1, max_records: 1 };
+        assert_eq!(broker.handle(&mut s, 1, &old, &mut Events::off()), None);
+        let waiting = |incarnation| Choice::FetchWaitElapsed { consumer: 1, incarnation };
+        assert_eq!(s.waiting(), vec![waiting(0), waiting(1)], "one per process");
+        assert_eq!(
+            broker.wait_elapsed(&mut s, 2, 1, &mut Events::off()),
+            None,
+            "nothing held for consumer-2"
+        );
+        let mut ev = Events::on();
+        let empty = Msg::FetchResponse { incarnation: 1, partition: 0, offset: 1, count: 0 };
+        assert_eq!(broker.wait_elapsed(&mut s, 1, 1, &mut ev), Some(empty.clone()));
+        assert_eq!(ev.into_vec(), vec![Event::FetchWaitElapsed { consumer: 1, partition: 0, offset: 1 }]);
+        assert_eq!(s.held(1, 1).map(|f| f.partition), Some(0), "its duplicate is still held");
+        assert_eq!(broker.wait_elapsed(&mut s, 1, 1, &mut Events::off()), Some(empty));
+        assert_eq!(s.waiting(), vec![waiting(0)]);
+        let one = Msg::FetchResponse { incarnation: 0, partition: 1, offset: 1, count: 1 };
+        assert_eq!(broker.produce(&mut s, 1, &mut Events::off()), vec![(1, one)]);
+        assert!(s.waiting().is_empty());
+    }
+
+    /// Consumer state fetching partition 0 from @1 (slot 0), owning p1 at `p1`.
+    fn fetching(p1: Offset) -> ConsumerState {
+        use crate::model::consumer::Owned;
+        let owned = |partition, position| Owned {
+            partition,
+            position: Some(position),
+            committed: 0,
+            revoking: false,
+        };
+        ConsumerState {
+            incarnation: 1,
+            member: None,
+            generation: 0,
+            owned: vec![owned(0, 1), owned(1, p1)],
+            phase: Phase::Fetching { slot: 0 },
+            rejoin: Rejoin::No,
+            batches_since_commit: 0,
+            pending_commits: Vec::new(),
+            commit_seq: 0,
+            auto_commit_due: false,
+            worker: Vec::new(),
+            pool: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_wait_elapses_only_when_the_consumer_has_something_else_to_do() {
+        let broker = Broker { messages: 1, final_end: 2, partitions: 2 };
+        let mut b = broker.start();
+        broker.handle(&mut b, 0, &fetch(1, 1), &mut Events::off());
+        let matters = |s: &ConsumerState, alive| wait_matters(&b, 0, 1, s, alive);
+        assert!(!matters(&fetching(1), true), "p1 caught up too: an empty poll changes nothing");
+        assert!(matters(&fetching(0), true), "p1 has a record to fetch");
+        assert!(!matters(&fetching(0), false), "a crashed consumer");
+        assert!(!wait_matters(&b, 0, 2, &fetching(0), true), "nothing held for that process");
+        let mut later = fetching(0);
+        later.incarnation = 2;
+        assert!(!matters(&later, true), "the held fetch belongs to the crashed predecessor");
+        let mut moved_on = fetching(0);
+        moved_on.phase = Phase::Fetching { slot: 1 };
+        assert!(!matters(&moved_on, true), "the loop waits on another fetch");
+        let mut rebalance = fetching(1);
+        rebalance.rejoin = Rejoin::Rebalance;
+        assert!(matters(&rebalance, true), "a rebalance to act on");
+        let mut due = fetching(1);
+        due.auto_commit_due = true;
+        assert!(matters(&due, true), "an auto-commit to send");
     }
 }

@@ -27,6 +27,10 @@ pub enum Choice {
     Expire(Partition),
     /// The producer appends the next record to partition p (`produce`).
     Produce(Partition),
+    /// `fetch.max.wait.ms` elapses on the Fetch the broker holds for
+    /// consumer number `consumer` (its process `incarnation`): the broker
+    /// answers it with no records.
+    FetchWaitElapsed { consumer: u8, incarnation: u8 },
 }
 
 /// A consumer's pending choice of which running worker finishes next.
@@ -41,3 +45,5 @@ pub const ELECT: &str = "elect";
 pub const EXPIRE: &str = "expire";
 /// The broker's choice of the partition the producer appends to next.
 pub const PRODUCE: &str = "produce";
+/// The broker's choice of the held fetch whose `fetch.max.wait.ms` elapses next.
+pub const FETCH_WAIT: &str = "fetch-wait";

@@ -241,6 +241,12 @@ pub enum Event {
         partition: Partition,
         offset: Offset,
     },
+    /// `fetch.max.wait.ms` elapsed on a held Fetch: answered with no records.
+    FetchWaitElapsed {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+    },
     FetchServed {
         consumer: u8,
         partition: Partition,
@@ -292,6 +298,12 @@ pub enum Event {
         unprocessed: Vec<Offset>,
     },
     Receive {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+    },
+    /// An empty FetchResponse (`fetch.max.wait.ms` elapsed): `poll()` returned no records.
+    EmptyPoll {
         consumer: u8,
         partition: Partition,
         offset: Offset,
@@ -417,7 +429,11 @@ impl Event {
             | Election { .. }
             | Elect { .. }
             | Expire { .. } => Actor::Coordinator,
-            FetchHeld { .. } | FetchServed { .. } | ListOffsets { .. } | Produce { .. } => Actor::Broker,
+            FetchHeld { .. }
+            | FetchWaitElapsed { .. }
+            | FetchServed { .. }
+            | ListOffsets { .. }
+            | Produce { .. } => Actor::Broker,
             Process { .. } => Actor::Sink,
             Crash { consumer }
             | Recover { consumer, .. }
@@ -425,6 +441,7 @@ impl Event {
             | Position { consumer, .. }
             | ResetToEnd { consumer, .. }
             | Receive { consumer, .. }
+            | EmptyPoll { consumer, .. }
             | Processed { consumer, .. }
             | CommitAck { consumer, .. }
             | CommitRejected { consumer, .. }
@@ -453,6 +470,7 @@ impl Event {
             | Join { consumer, .. }
             | Evict { consumer, .. }
             | FetchHeld { consumer, .. }
+            | FetchWaitElapsed { consumer, .. }
             | FetchServed { consumer, .. }
             | ListOffsets { consumer, .. } => Some(Actor::Consumer(*consumer)),
             Process { from, .. } | DropStale { from, .. } => Some(*from),
@@ -462,7 +480,7 @@ impl Event {
             | Assign { .. }
             | Rebalance { .. }
             | Evicted { .. } => Some(Actor::Coordinator),
-            ResetToEnd { .. } | Receive { .. } => Some(Actor::Broker),
+            ResetToEnd { .. } | Receive { .. } | EmptyPoll { .. } => Some(Actor::Broker),
             Processed { .. } => Some(Actor::Sink),
             Duplicate { .. }
             | Crash { .. }
@@ -495,12 +513,14 @@ impl Event {
             | Commit { partition, offset, .. }
             | TxnCommit { partition, to: offset, .. }
             | FetchHeld { partition, offset, .. }
+            | FetchWaitElapsed { partition, offset, .. }
             | FetchServed { partition, offset, .. }
             | ListOffsets { partition, end: offset, .. }
             | Produce { partition, offset, .. }
             | Process { partition, offset, .. }
             | ResetToEnd { partition, end: offset, .. }
             | Receive { partition, offset, .. }
+            | EmptyPoll { partition, offset, .. }
             | Processed { partition, offset, .. }
             | CommitAck { partition, offset, .. }
             | CommitRejected { partition, offset, .. }

@@ -192,6 +192,14 @@ impl KafkaModel {
                 state.history.losses < self.scenario.network.losses
                     && (usize::from(env.src) >= FIRST_CONSUMER || usize::from(env.dst) >= FIRST_CONSUMER)
             }
+            // fetch.max.wait.ms elapses only when the consumer acts on its empty poll.
+            &ActorModelAction::SelectRandom {
+                random: Choice::FetchWaitElapsed { consumer, incarnation },
+                ..
+            } => {
+                let (s, alive) = state.consumer(consumer as usize);
+                broker::wait_matters(broker::BrokerState::of(state), consumer, incarnation, s, alive)
+            }
             &ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => {
                 let c = usize::from(actor) - FIRST_CONSUMER;
                 match step {
@@ -219,12 +227,9 @@ impl KafkaModel {
         let Some(consumer) = consumers(self).nth(c) else { return false };
         let (s, alive) = state.consumer(c);
         let id = Id::from(FIRST_CONSUMER + c);
-        // A Fetch the broker holds until the producer appends (a long poll)
-        // is not lost either.
-        let parked = match &*state.actor_states[BROKER] {
-            NodeState::Broker(b) => b.parked.iter().any(|f| usize::from(f.consumer) == c),
-            _ => false,
-        };
+        // A Fetch the broker holds for this process (a long poll) is not
+        // lost either; one held for its crashed predecessor does not count.
+        let parked = broker::BrokerState::of(state).held(c as u8, s.incarnation).is_some();
         alive
             && !parked
             && consumer.request(s).is_some()

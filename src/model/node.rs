@@ -89,10 +89,12 @@ fn coordinator_out(coordinator: &Coordinator, state: &CoordinatorState, o: &mut 
     }
 }
 
-/// Offers the checker the producer's next append (nothing without a producer).
+/// Offers the checker the producer's next append and the held fetches whose
+/// `fetch.max.wait.ms` may elapse (nothing without a producer).
 fn broker_out(broker: &Broker, state: &BrokerState, o: &mut Out<Node>) {
     if broker.final_end > broker.messages {
         o.choose_random(choice::PRODUCE, broker.producible(state).into_iter().map(Choice::Produce).collect());
+        o.choose_random(choice::FETCH_WAIT, state.waiting());
     }
 }
 
@@ -162,8 +164,12 @@ impl Node {
     ) {
         match (self, state.to_mut()) {
             (Node::Broker(broker), NodeState::Broker(b)) => {
+                let held = b.parked.len();
                 if let Some(reply) = broker.handle(b, consumer_number(src), msg, ev) {
                     o.send(src, reply);
+                }
+                if b.parked.len() != held {
+                    broker_out(broker, b, o);
                 }
             }
             (Node::Coordinator(coordinator), NodeState::Coordinator(c)) => {
@@ -196,6 +202,17 @@ impl Node {
             // The producer appends a record; held fetches it answers are sent.
             (Node::Broker(broker), NodeState::Broker(b), Choice::Produce(p)) => {
                 for (consumer, reply) in broker.produce(b, p, ev) {
+                    o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
+                }
+                broker_out(broker, b, o);
+            }
+            // fetch.max.wait.ms elapses on a held fetch: answered empty.
+            (
+                Node::Broker(broker),
+                NodeState::Broker(b),
+                Choice::FetchWaitElapsed { consumer, incarnation },
+            ) => {
+                if let Some(reply) = broker.wait_elapsed(b, consumer, incarnation, ev) {
                     o.send(Id::from(FIRST_CONSUMER + consumer as usize), reply);
                 }
                 broker_out(broker, b, o);

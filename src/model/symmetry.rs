@@ -7,14 +7,17 @@
 //! coordinator and sink are not interchangeable with consumers; this
 //! permutes only the consumers, and rewrites every place a consumer's actor
 //! id or number appears: the consumers' states, crash flags and storage, the
-//! network's channel endpoints, and the coordinator's member table. Member
-//! ids are handed out in join order and messages carry no consumer numbers,
-//! so nothing else names a consumer.
+//! network's channel endpoints, the coordinator's member table, and with a
+//! producer the fetches the broker holds and its pending choice of the one
+//! whose `fetch.max.wait.ms` elapses next. Member ids are handed out in join
+//! order and messages carry no consumer numbers, so nothing else names a
+//! consumer.
 //!
 //! With manual assignment consumer c reads partitions p ≡ c (mod C), so
 //! consumers are not interchangeable and no reduction applies.
 
-use super::{FIRST_CONSUMER, KafkaState, NodeState};
+use super::choice::FETCH_WAIT;
+use super::{BROKER, FIRST_CONSUMER, KafkaState, NodeState};
 use stateright::actor::{Id, Network};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,7 +39,13 @@ pub fn representative(state: &KafkaState) -> KafkaState {
             .map(|(&(src, dst), msgs)| (src == id, if src == id { dst } else { src }, msgs))
             .collect();
         let i = FIRST_CONSUMER + c;
-        (&state.actor_states[i], state.crashed[i], &state.actor_storages[i], links)
+        let held: Vec<_> = match &*state.actor_states[BROKER] {
+            NodeState::Broker(b) => {
+                b.parked.iter().filter(|f| usize::from(f.consumer) == c).copied().collect()
+            }
+            _ => Vec::new(),
+        };
+        (&state.actor_states[i], state.crashed[i], &state.actor_storages[i], links, held)
     };
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_cached_key(|&c| key(c));
@@ -71,5 +80,25 @@ pub fn representative(state: &KafkaState) -> KafkaState {
         }
         next.actor_states[super::COORDINATOR] = Arc::new(NodeState::Coordinator(c));
     }
+    rename_held_fetches(state, &mut next, &renumber);
     next
+}
+
+/// The fetches the broker holds in `state`, and its pending choice of the
+/// one whose `fetch.max.wait.ms` elapses, with consumer `c` renumbered
+/// `renumber[c]`, written to `next`.
+fn rename_held_fetches(state: &KafkaState, next: &mut KafkaState, renumber: &[usize]) {
+    let NodeState::Broker(b) = &*state.actor_states[BROKER] else { return };
+    if b.parked.is_empty() {
+        return;
+    }
+    let mut b = b.clone();
+    for f in &mut b.parked {
+        f.consumer = renumber[f.consumer as usize] as u8;
+    }
+    let choices = &mut next.random_choices[BROKER];
+    if choices.remove(&FETCH_WAIT.to_string()).is_some() {
+        choices.insert(FETCH_WAIT.to_string(), b.waiting());
+    }
+    next.actor_states[BROKER] = Arc::new(NodeState::Broker(b));
 }

@@ -238,17 +238,6 @@ pub const RULES: &[Rule] = &[
         conflict: group_assignment,
         message: "needs \"assignment\": \"manual\" (the group membership is not persisted, so it cannot fail over)",
     },
-    // A consumer fetches one partition at a time; a fetch the broker holds
-    // until a record arrives would stall its other partitions.
-    Rule {
-        name: "produce-manual-one-partition-per-consumer",
-        field: "produce",
-        with: &["assignment", "partitions", "consumers"],
-        set: |f| f.produce > 0,
-        conflict: |f| group_assignment(f) || f.partitions > f.consumers,
-        message: "needs \"assignment\": \"manual\" and at most one partition per consumer (partitions <= consumers): \
-                  a caught-up fetch waits for the next record and would stall a consumer's other partitions",
-    },
 ];
 
 fn not_at_least_once(f: &ScenarioFile) -> bool {

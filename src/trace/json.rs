@@ -25,6 +25,7 @@ pub enum EventKind {
     Elect,
     Expire,
     Fetch,
+    FetchWaitElapsed,
     ListOffsets,
     Produce,
     Process,
@@ -33,6 +34,7 @@ pub enum EventKind {
     Reset,
     ResetError,
     Receive,
+    EmptyPoll,
     Processed,
     CommitAck,
     CommitRejected,
@@ -49,7 +51,7 @@ pub enum EventKind {
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 37] = {
+const NAMES: [(EventKind, &str); 39] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -68,6 +70,7 @@ const NAMES: [(EventKind, &str); 37] = {
         (Elect, "elect"),
         (Expire, "expire"),
         (Fetch, "fetch"),
+        (FetchWaitElapsed, "fetch-wait-elapsed"),
         (ListOffsets, "list-offsets"),
         (Produce, "produce"),
         (Process, "process"),
@@ -76,6 +79,7 @@ const NAMES: [(EventKind, &str); 37] = {
         (Reset, "reset"),
         (ResetError, "reset-error"),
         (Receive, "receive"),
+        (EmptyPoll, "empty-poll"),
         (Processed, "processed"),
         (CommitAck, "commit-ack"),
         (CommitRejected, "commit-rejected"),
@@ -114,6 +118,7 @@ impl EventKind {
             E::Elect { .. } => K::Elect,
             E::Expire { .. } => K::Expire,
             E::FetchHeld { .. } | E::FetchServed { .. } => K::Fetch,
+            E::FetchWaitElapsed { .. } => K::FetchWaitElapsed,
             E::ListOffsets { .. } => K::ListOffsets,
             E::Produce { .. } => K::Produce,
             E::Process { .. } => K::Process,
@@ -122,6 +127,7 @@ impl EventKind {
             E::Position { start: StartAt::LogEnd, .. } | E::ResetToEnd { .. } => K::Reset,
             E::Position { start: StartAt::Fail, .. } => K::ResetError,
             E::Receive { .. } => K::Receive,
+            E::EmptyPoll { .. } => K::EmptyPoll,
             E::Processed { .. } => K::Processed,
             E::CommitAck { .. } => K::CommitAck,
             E::CommitRejected { .. } => K::CommitRejected,

@@ -47,6 +47,11 @@ pub fn sentence(event: &Event) -> String {
              it answers once the producer appends a record (long poll)",
             Actor::Consumer(*consumer)
         ),
+        FetchWaitElapsed { consumer, partition, offset } => format!(
+            "fetch.max.wait.ms elapsed on {}'s held fetch of partition {partition} from offset {offset}: \
+             the broker answers it with no records, and the consumer's poll() returns empty",
+            Actor::Consumer(*consumer)
+        ),
         FetchServed { consumer, partition, offset, max_records } => format!(
             "broker served {} up to {max_records} record(s) of partition {partition} from offset {offset}",
             Actor::Consumer(*consumer)
@@ -72,6 +77,7 @@ pub fn sentence(event: &Event) -> String {
         | Position { .. }
         | ResetToEnd { .. }
         | Receive { .. }
+        | EmptyPoll { .. }
         | Processed { .. }
         | CommitAck { .. }
         | CommitRejected { .. }
@@ -211,6 +217,10 @@ fn consumer_sentence(event: &Event) -> String {
         Receive { partition, offset, .. } => {
             format!("{name} received offset {offset} of partition {partition}")
         }
+        EmptyPoll { partition, offset, .. } => format!(
+            "{name}'s poll() returned no records (its fetch of partition {partition} from offset {offset} \
+             waited fetch.max.wait.ms); it polls again"
+        ),
         Processed { partition, offset, .. } => {
             format!("{name} learned offset {offset} of partition {partition} is processed")
         }

@@ -69,10 +69,7 @@ fn needs(mut k: Knobs, focus: Focus) -> Knobs {
                 k.commit_mode = CommitMode::Auto { worker: false };
             }
         }
-        Focus::Produce => {
-            k.group = None;
-            k.partitions = k.partitions.min(k.consumers);
-        }
+        Focus::Produce => {}
         Focus::OffsetsTopic => (k.group, k.network) = (None, Network::Ordered),
         Focus::Group => {}
     }
@@ -116,6 +113,8 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
     when(expiring && k.reset == Reset::Latest, "expiry with reset latest");
     when(expiring && k.reset == Reset::None, "expiry with reset none");
     when(k.produce > 0, "produce");
+    when(k.produce > 0 && k.group.is_some(), "produce with group assignment");
+    when(k.produce > 0 && k.partitions > k.consumers, "produce, 2 partitions per consumer");
     when(k.topic.replicas == 2, "offsets_topic replicas 2");
     when(k.topic.replicas == 3, "offsets_topic replicas 3");
     let failover = k.topic.failovers > 0;
@@ -332,6 +331,8 @@ pub fn every_feature() -> Vec<&'static str> {
         "expiry with reset latest",
         "expiry with reset none",
         "produce",
+        "produce with group assignment",
+        "produce, 2 partitions per consumer",
         "offsets_topic replicas 2",
         "offsets_topic replicas 3",
         "failover with followers",

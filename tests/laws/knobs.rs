@@ -186,7 +186,7 @@ impl Knobs {
 
     /// Resets every knob a rule of `src/scenario/rules.rs` forbids given the knobs
     /// before it: commit_every, workers, commit.offset, commit.mode,
-    /// network, coordinator_failovers, produce.
+    /// network, coordinator_failovers.
     pub fn fit(mut self) -> Knobs {
         let alo = self.delivery == Delivery::AtLeastOnce;
         let manual = self.group.is_none();
@@ -220,9 +220,6 @@ impl Knobs {
         }
         if !manual || self.network != Network::Ordered {
             self.topic.failovers = 0;
-        }
-        if !manual || self.partitions > self.consumers {
-            self.produce = 0;
         }
         self
     }

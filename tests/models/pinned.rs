@@ -73,6 +73,8 @@ const PINNED: &[Pin] = &[
     pin("group-exactly-once-zombie-unfenced",                4753,  46, [H, V, H, V, H, H]),
     pin("group-sticky-eager",                                 108,  26, [H, V, H, H, H, H]),
     pin("group-workers-pause",                              10550,  46, [H, V, H, H, H, H]),
+    pin("group-produce-latest",                              5871,  52, [V, V, V, H, H, H]),
+    pin("group-produce",                                     1634,  42, [H, H, H, H, H, H]),
     pin("group-zombie-fenced",                               3159,  44, [H, V, H, H, H, H]),
     pin("group-zombie-unfenced",                             3065,  50, [H, V, H, V, H, H]),
     pin("network-duplicating-at-least-once",                  171,  17, [H, V, H, V, H, H]),

@@ -336,10 +336,20 @@ impl Consumer {
                 for offset in offset..offset + count {
                     out.emit(|| Event::Receive { consumer, partition, offset });
                 }
+                if count == 0 {
+                    out.emit(|| Event::EmptyPoll { consumer, partition, offset });
+                }
                 if let Phase::Fetching { slot } = state.phase
                     && self.answers(state, msg)
                 {
-                    self.on_records(state, slot, offset, offset + count, out)
+                    if count == 0 {
+                        // poll() returned no records (`fetch.max.wait.ms`
+                        // elapsed at the broker): the loop polls on, from
+                        // the next partition.
+                        self.poll(state, slot as usize + 1, out)
+                    } else {
+                        self.on_records(state, slot, offset, offset + count, out)
+                    }
                 }
             }
             Msg::CommitRejected { partition, offset, .. } => {

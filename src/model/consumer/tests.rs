@@ -537,3 +537,90 @@ fn an_eager_sticky_member_revokes_everything_but_reports_its_last_assignment() {
         assert!(s.owned.is_empty(), "{assignor:?} is eager: everything is revoked");
     }
 }
+
+/// Consumer 0 reading partitions 0 and 1 (one record each, one more to be
+/// produced) from committed offsets 1 and 0: its fetch of p0 from @1 is the
+/// one the broker holds.
+fn fetching_p0_caught_up(
+    strategy: Strategy,
+    change: impl FnOnce(&mut Scenario),
+) -> (Consumer, ConsumerState) {
+    let mut c = consumer_with(strategy, 1, |s| {
+        (s.partitions, s.messages, s.produce) = (2, 1, 1);
+        change(s);
+    });
+    c.manual_partitions = vec![0, 1];
+    let (mut s, _) = sending(|o| c.start(0, o));
+    let offsets = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, Some(1)), (1, Some(0))] };
+    assert_eq!(run(&c, &mut s, &[offsets]), vec![fetch(1)]);
+    (c, s)
+}
+
+#[test]
+fn an_empty_poll_fetches_the_next_partition_and_neither_processes_nor_commits() {
+    let auto = CommitConfig { mode: CommitMode::Auto, ..CommitConfig::default() };
+    type Change = fn(&mut Scenario);
+    let configs: [(Strategy, Change); 8] = [
+        (Strategy::AtLeastOnce, |_| {}),
+        (Strategy::AtLeastOnce, |s| s.commit_every = 2),
+        (Strategy::AtLeastOnce, |s| s.workers = 2),
+        (Strategy::AtLeastOnce, |s| s.commit.mode = CommitMode::Async),
+        (Strategy::AtLeastOnce, |s| s.commit.mode = CommitMode::Auto),
+        (Strategy::AtLeastOnce, |s| {
+            s.commit = CommitConfig { mode: CommitMode::Auto, processing: AutoProcessing::Worker, ..s.commit }
+        }),
+        (Strategy::AtMostOnce, |_| {}),
+        (Strategy::ExactlyOnce, |_| {}),
+    ];
+    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, partition: 1, offset: 0, max_records: 1 });
+    for (strategy, change) in configs {
+        let (c, mut s) = fetching_p0_caught_up(strategy, change);
+        let before = s.clone();
+        let sent = run(&c, &mut s, &[records(1, 0)]);
+        let label = format!("{strategy:?} {:?}", c.scenario.commit);
+        assert_eq!(sent, vec![p1.clone()], "{label}: only the next partition's fetch");
+        assert_eq!(s.phase, Phase::Fetching { slot: 1 }, "{label}");
+        assert_eq!(
+            (s.owned.clone(), s.pending_commits.clone()),
+            (before.owned, before.pending_commits),
+            "{label}"
+        );
+        assert_eq!(
+            (s.batches_since_commit, s.worker.len(), s.pool.len(), s.commit_seq),
+            (0, 0, 0, 0),
+            "{label}"
+        );
+    }
+    // An empty answer to a fetch the loop no longer waits on changes nothing.
+    let (c, mut s) = fetching_p0_caught_up(Strategy::AtLeastOnce, |s| s.commit = auto);
+    run(&c, &mut s, &[records(1, 0)]);
+    let before = s.clone();
+    assert!(run(&c, &mut s, &[records(1, 0)]).is_empty());
+    assert_eq!(s, before);
+}
+
+#[test]
+fn an_empty_poll_commits_what_is_due_and_acts_on_a_rebalance() {
+    // Auto-commit: the interval elapsed while the fetch was held; the poll
+    // that returns empty commits the position, then fetches again.
+    let (c, mut s) = fetching_p0_caught_up(Strategy::AtLeastOnce, |s| s.commit.mode = CommitMode::Auto);
+    s.owned[0].committed = 0;
+    s.auto_commit_due = true;
+    let sent = run(&c, &mut s, &[records(1, 0)]);
+    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, partition: 1, offset: 0, max_records: 1 });
+    assert_eq!(sent, vec![commit(1, MANUAL), p1]);
+    assert!(!s.auto_commit_due && s.pending_commits.len() == 1);
+    // A group member told of a rebalance while its fetch is held rejoins
+    // once its poll returns (eager: revoking both partitions first).
+    let c = group_with(Strategy::AtLeastOnce, true, false, |s| (s.partitions, s.produce) = (2, 1));
+    let mut s = started(&c, 0);
+    let both = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, Some(3)), (1, Some(4))] };
+    run(&c, &mut s, &[assigned(1, vec![0, 1]), both]);
+    assert_eq!(s.phase, Phase::Fetching { slot: 0 });
+    let notice = Msg::RebalanceNotice { incarnation: 0 };
+    assert!(run(&c, &mut s, &[notice]).is_empty(), "a notice waits for the poll to return");
+    let sent = run(&c, &mut s, &[records(3, 0)]);
+    let rejoin = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
+    assert_eq!(sent, vec![(To::Coordinator, rejoin)]);
+    assert_eq!((s.phase, s.owned.len()), (Phase::Joining, 0));
+}

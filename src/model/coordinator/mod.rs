@@ -77,7 +77,7 @@ impl Coordinator {
                 self.elect(state, r)
             }
             Choice::Expire(p) => self.expire(state, p),
-            Choice::Consumer(_) | Choice::Produce(_) => {
+            Choice::Consumer(_) | Choice::Produce(_) | Choice::FetchWaitElapsed { .. } => {
                 unreachable!("the coordinator offers no {choice:?}")
             }
         }

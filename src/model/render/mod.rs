@@ -479,6 +479,9 @@ pub fn action(action: &KafkaAction) -> String {
         ActorModelAction::SelectRandom { random: Choice::Produce(p), .. } => {
             format!("producer appends a record to p{p}")
         }
+        ActorModelAction::SelectRandom { random: Choice::FetchWaitElapsed { consumer, .. }, .. } => {
+            format!("broker: fetch.max.wait.ms elapses on consumer-{consumer}'s held Fetch, answered empty")
+        }
         // A consumer's own step: which of its workers finishes next, a timeout, the auto-commit interval.
         ActorModelAction::SelectRandom { actor, random: Choice::Consumer(step), .. } => match *step {
             ConsumerStep::WorkerDone(offset) => {
