@@ -191,6 +191,32 @@ pub enum Event {
         known: bool,
         keeps: Vec<Partition>,
     },
+    /// A JoinGroup from a follower of a stable group whose metadata is
+    /// unchanged: answered with the current generation and assignment, no
+    /// rebalance (Kafka's `doCurrentMemberJoinGroup` in `Stable`).
+    JoinCurrent {
+        consumer: u8,
+        member: MemberId,
+        generation: Generation,
+    },
+    /// A GroupMetadata record written to `__consumer_offsets`: a rebalance
+    /// completed, or the group emptied. `members`: (member id, consumer).
+    StoreGroup {
+        generation: Generation,
+        members: Vec<(MemberId, u8)>,
+        acknowledged: Acknowledged,
+    },
+    /// A follower of `__consumer_offsets` fetched group records, the latest of `generation`.
+    ReplicateGroup {
+        replica: Replica,
+        generation: Generation,
+    },
+    /// After a failover, the new coordinator loaded the group from the
+    /// elected replica's latest GroupMetadata record.
+    LoadGroup {
+        generation: Generation,
+        members: Vec<(MemberId, u8)>,
+    },
     /// A member's session timed out, or it was paused past `max.poll.interval.ms`.
     Evict {
         member: MemberId,
@@ -398,6 +424,10 @@ impl Event {
             | Commit { .. }
             | TxnCommit { .. }
             | Join { .. }
+            | JoinCurrent { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Evict { .. }
             | Replicate { .. }
             | LeaveIsr { .. }
@@ -437,6 +467,7 @@ impl Event {
             | Commit { consumer, .. }
             | TxnCommit { consumer, .. }
             | Join { consumer, .. }
+            | JoinCurrent { consumer, .. }
             | Evict { consumer, .. }
             | FetchHeld { consumer, .. }
             | FetchServed { consumer, .. }
@@ -454,6 +485,9 @@ impl Event {
             | Crash { .. }
             | Recover { .. }
             | Failover { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Replicate { .. }
             | LeaveIsr { .. }
             | Election { .. }
@@ -505,6 +539,10 @@ impl Event {
             | Recover { .. }
             | Failover { .. }
             | Join { .. }
+            | JoinCurrent { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Evict { .. }
             | LeaveIsr { .. }
             | Election { .. }

@@ -7,7 +7,8 @@
 //! coordinator and sink are not interchangeable with consumers; this
 //! permutes only the consumers, and rewrites every place a consumer's actor
 //! id or number appears: the consumers' states, crash flags and storage, the
-//! network's channel endpoints, and the coordinator's member table. Member
+//! network's channel endpoints, and the coordinator's member table (and the
+//! group records in `__consumer_offsets`, in its state and storage). Member
 //! ids are handed out in join order and messages carry no consumer numbers,
 //! so nothing else names a consumer.
 //!
@@ -69,7 +70,11 @@ pub fn representative(state: &KafkaState) -> KafkaState {
         for m in &mut c.group.members {
             m.consumer = renumber[m.consumer as usize] as u8;
         }
+        c.topic.renumber_consumers(&renumber);
         next.actor_states[super::COORDINATOR] = Arc::new(NodeState::Coordinator(c));
+    }
+    if let Some(super::NodeStorage::OffsetsTopic(topic)) = &mut next.actor_storages[super::COORDINATOR] {
+        topic.renumber_consumers(&renumber);
     }
     next
 }

@@ -45,10 +45,14 @@ pub enum EventKind {
     CommitFailed,
     AutoCommit,
     WorkerDone,
+    JoinCurrent,
+    StoreGroup,
+    ReplicateGroup,
+    LoadGroup,
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 36] = {
+const NAMES: [(EventKind, &str); 40] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -87,6 +91,10 @@ const NAMES: [(EventKind, &str); 36] = {
         (CommitFailed, "commit-failed"),
         (AutoCommit, "auto-commit"),
         (WorkerDone, "worker-done"),
+        (JoinCurrent, "join-current"),
+        (StoreGroup, "store-group"),
+        (ReplicateGroup, "replicate-group"),
+        (LoadGroup, "load-group"),
     ]
 };
 
@@ -105,6 +113,10 @@ impl EventKind {
             E::RejectCommit { .. } => K::RejectCommit,
             E::Commit { .. } | E::TxnCommit { .. } => K::Commit,
             E::Join { .. } => K::Join,
+            E::JoinCurrent { .. } => K::JoinCurrent,
+            E::StoreGroup { .. } => K::StoreGroup,
+            E::ReplicateGroup { .. } => K::ReplicateGroup,
+            E::LoadGroup { .. } => K::LoadGroup,
             E::Evict { .. } => K::Evict,
             E::Replicate { .. } => K::Replicate,
             E::LeaveIsr { .. } => K::LeaveIsr,

@@ -83,10 +83,14 @@ impl Consumer {
         self.scenario.group.assignor.is_eager()
     }
 
-    /// Whether requests and replies can be lost (a lossy network): a
-    /// request whose exchange is gone times out and is sent again.
+    /// Whether requests and replies can be lost (a lossy network), or a
+    /// JoinGroup can be lost with the coordinator holding it (group
+    /// assignment with coordinator failovers): a request whose exchange is
+    /// gone times out and is sent again.
     fn timeouts(&self) -> bool {
         self.scenario.network.kind == NetworkKind::Lossy
+            || (self.scenario.group.assignment == Assignment::Group
+                && self.scenario.offsets_topic.failovers > 0)
     }
 
     /// The partitions' log end: the consumer stops fetching a partition once
@@ -324,7 +328,9 @@ impl Consumer {
             }
             Msg::CommitRejected { partition, offset, .. } => {
                 out.emit(|| Event::CommitRejected { consumer, partition, offset });
-                self.on_commit_rejected(state, out)
+                if self.answers(state, msg) {
+                    self.on_commit_rejected(state, out)
+                }
             }
             // Requests never reach a consumer: their reply incarnation is none.
             Msg::OffsetFetch { .. }
@@ -379,9 +385,24 @@ impl Consumer {
 
     /// Whether a reply answers the request the poll loop waits on (a
     /// duplicating network can deliver an old response again; Kafka's
-    /// correlation ids tell them apart).
+    /// correlation ids tell them apart). A commit's rejection names the
+    /// commit it rejects. A JoinResponse is not told apart here: neither its
+    /// member id nor its generation can (a rejoining follower is answered
+    /// with the generation it already had, and after a failover the loaded
+    /// generation can be older than the one the consumer knew), so the
+    /// model never lets one JoinGroup be answered twice instead: it sends a
+    /// JoinGroup again only once neither it nor its answer is on the
+    /// network, and does not duplicate group messages (`KafkaModel::allows`).
     fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
         match (self.request(state), reply) {
+            (
+                Some((_, Msg::OffsetCommit { partition: p, offset: o, .. })),
+                &Msg::CommitRejected { partition, offset, .. },
+            )
+            | (
+                Some((_, Msg::TxnCommit { partition: p, to: o, .. })),
+                &Msg::CommitRejected { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
             (
                 Some((_, Msg::Fetch { partition: p, offset: o, .. })),
                 &Msg::FetchResponse { partition, offset, .. },
@@ -403,6 +424,13 @@ impl Consumer {
             (To::Coordinator, Msg::OffsetCommit { incarnation, partition: partition(slot), offset, by })
         };
         match state.phase {
+            // The JoinGroup as `poll` sent it: the member id it has (none
+            // at the first join) and the partitions it kept.
+            Phase::Joining => {
+                let mut owned: Vec<Partition> = state.owned.iter().map(|o| o.partition).collect();
+                owned.sort_unstable();
+                Some((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned }))
+            }
             Phase::AwaitingOffsets => {
                 let partitions =
                     state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
