@@ -321,4 +321,67 @@ mod tests {
         assert!(g.rebalancing, "member 1 must rejoin");
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 2 }));
     }
+
+    #[test]
+    fn a_stable_followers_unchanged_rejoin_gets_its_assignment_back_and_the_leaders_rebalances() {
+        let r = rules(Assignor::Range);
+        let mut g = Group::default();
+        let mut out = Vec::new();
+        g.join(&r, 0, 0, None, &[], &mut out);
+        g.join(&r, 1, 0, None, &[], &mut out);
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert_eq!((g.generation, g.rebalancing), (2, false));
+        out.clear();
+        // Member 1's answer was lost: it sends the same JoinGroup again.
+        assert!(g.answers_current(Some(1), &[]));
+        g.join(&r, 1, 0, Some(1), &[], &mut out);
+        let again = Msg::JoinResponse { incarnation: 0, member: 1, generation: 2, assignment: vec![1] };
+        assert_eq!(out, vec![Effect::Send(1, again)], "its own assignment of generation 2, nobody else told");
+        assert_eq!((g.generation, g.rebalancing), (2, false));
+        // Changed metadata, or the leader (member 0), rebalances.
+        assert!(!g.answers_current(Some(1), &[1]));
+        assert!(!g.answers_current(Some(0), &[]));
+        out.clear();
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert!(g.rebalancing, "the leader's rejoin starts a rebalance");
+        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0 }]);
+        assert!(!g.answers_current(Some(1), &[]), "not while a rebalance is under way");
+    }
+
+    #[test]
+    fn a_loaded_group_keeps_its_generation_members_and_sessions() {
+        let r = rules(Assignor::Range);
+        let mut g = Group::default();
+        let mut out = Vec::new();
+        g.join(&r, 0, 0, None, &[], &mut out);
+        g.join(&r, 1, 3, None, &[], &mut out);
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        let record = g.snapshot();
+        // A rebalance starts after the record was written, and the coordinator fails.
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert!(g.rebalancing);
+        let loaded = Group::load(Some(&record), 1, 2);
+        assert_eq!((loaded.generation, loaded.rebalancing, loaded.pauses_spent), (2, false, 1));
+        assert_eq!(
+            loaded.members.iter().map(|m| (m.id, m.consumer, m.incarnation)).collect::<Vec<_>>(),
+            [(0, 0, 0), (1, 1, 3)]
+        );
+        assert!(loaded.members.iter().all(|m| !m.rejoined), "the rebalance under way was never written");
+        assert!(loaded.accepts(Fencing::Generation, Committer { member: Some(1), generation: 2 }));
+        assert!(!loaded.accepts(Fencing::Generation, Committer { member: Some(1), generation: 1 }));
+        assert_eq!(
+            loaded.session_timers(&r),
+            [0, 1]
+                .into_iter()
+                .flat_map(|m| [
+                    Effect::SetTimer(GroupTimer::SessionTimeout(m)),
+                    Effect::SetTimer(GroupTimer::Pause(m))
+                ])
+                .collect::<Vec<_>>()
+        );
+        let mut fresh = Group::load(None, 0, 2);
+        assert_eq!((fresh.generation, fresh.members.len()), (0, 0), "no record: the group starts empty");
+        fresh.join(&r, 1, 3, None, &[], &mut out);
+        assert_eq!(fresh.members[0].id, 2, "a member id is never handed out twice");
+    }
 }
