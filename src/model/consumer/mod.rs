@@ -392,7 +392,8 @@ impl Consumer {
     /// generation can be older than the one the consumer knew), so the
     /// model never lets one JoinGroup be answered twice instead: it sends a
     /// JoinGroup again only once neither it nor its answer is on the
-    /// network, and does not duplicate group messages (`KafkaModel::allows`).
+    /// network (`KafkaModel::allows`), and the duplicating network needs
+    /// manual assignment (`src/scenario/rules.rs`).
     fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
         match (self.request(state), reply) {
             (
