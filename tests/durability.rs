@@ -94,3 +94,38 @@ fn no_failover_no_lost_commit() {
         assert_eq!(verdict(&outcome, PROPERTY), Verdict::Holds, "{acks:?}");
     }
 }
+
+/// With `acks: leader` the group's own metadata record can be lost like an
+/// offset commit: the counterexample of `single-owner` shows the record of
+/// generation 1 written with only the leader holding it, the failover, an
+/// election that loads no group, and the other consumer made member of a
+/// new generation 1 with the partition the first still reads.
+#[test]
+fn acks_leader_loses_the_group_record_and_generation_1_is_handed_out_again() {
+    let outcome = check_model("models/group-coordinator-failover-acks-leader.json");
+    let t = common::outcomes::trace_of(&outcome, "single-owner");
+    let stored = |s: &TraceStep, c: u8| matches!(&s.event, Event::StoreGroup { generation: 1, members, .. } if members.iter().all(|&(_, x)| x == c));
+    let first = find(&t.steps, 0, |s| stored(s, 0)).expect("generation 1 of consumer-0 is written");
+    assert!(t.steps[first].text.contains("acks=leader"), "{}", t.steps[first].text);
+    let failover = find(&t.steps, first, |s| s.name() == "failover").expect("the failover after it");
+    let elect = find(&t.steps, failover, |s| s.name() == "elect").expect("an election after the failover");
+    assert!(!t.steps.iter().any(|s| s.name() == "load-group"), "the elected replica has no group record");
+    let again = find(&t.steps, elect, |s| stored(s, 1)).expect("generation 1 of consumer-1 is written");
+    assert!(
+        matches!(
+            t.steps[again..].iter().find(|s| s.name() == "assign").map(|s| &s.event),
+            Some(Event::Assign { consumer: 1, generation: 1, .. })
+        ),
+        "consumer-1 is assigned in generation 1"
+    );
+    assert_eq!(verdict(&outcome, "no-loss"), Verdict::Holds);
+}
+
+/// With `acks: all` the loaded group goes on: nothing is lost, nobody shares a partition.
+#[test]
+fn acks_all_keeps_the_group_across_the_failover() {
+    let outcome = check_model("models/group-coordinator-failover.json");
+    for p in ["single-owner", "no-duplicate", "acked-commit-durable", "all-processed"] {
+        assert_eq!(verdict(&outcome, p), Verdict::Holds, "{p}");
+    }
+}

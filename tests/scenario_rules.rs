@@ -151,9 +151,9 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             vec![json!({"network": "unordered", "strategy": "at-most-once"})],
         ),
         (
-            "faulty-network-manual-assignment",
+            "duplicating-network-manual-assignment",
             vec![json!({"network": "duplicating", "assignment": "group"})],
-            vec![json!({"network": "duplicating"}), json!({"network": "ordered", "assignment": "group"})],
+            vec![json!({"network": "duplicating"}), json!({"network": "unordered", "assignment": "group"})],
         ),
         (
             "faulty-network-one-worker",
@@ -172,14 +172,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             "faulty-network-no-failovers",
             vec![json!({"network": "unordered", "coordinator_failovers": 1})],
             vec![json!({"network": "ordered", "coordinator_failovers": 1})],
-        ),
-        (
-            "failovers-manual-assignment",
-            vec![json!({"coordinator_failovers": 1, "assignment": "group"})],
-            vec![
-                json!({"coordinator_failovers": 1}),
-                json!({"coordinator_failovers": 0, "assignment": "group"}),
-            ],
         ),
     ]
 }

@@ -327,6 +327,7 @@ mod tests {
             auto_commit_due: false,
             worker: Vec::new(),
             pool: Vec::new(),
+            last_assignment: Vec::new(),
         }
     }
 

@@ -195,6 +195,32 @@ pub enum Event {
         keeps: Vec<Partition>,
         last_assignment: bool,
     },
+    /// A JoinGroup from a follower of a stable group whose metadata is
+    /// unchanged: answered with the current generation and assignment, no
+    /// rebalance (Kafka's `doCurrentMemberJoinGroup` in `Stable`).
+    JoinCurrent {
+        consumer: u8,
+        member: MemberId,
+        generation: Generation,
+    },
+    /// A GroupMetadata record written to `__consumer_offsets`: a rebalance
+    /// completed, or the group emptied. `members`: (member id, consumer).
+    StoreGroup {
+        generation: Generation,
+        members: Vec<(MemberId, u8)>,
+        acknowledged: Acknowledged,
+    },
+    /// A follower of `__consumer_offsets` fetched group records, the latest of `generation`.
+    ReplicateGroup {
+        replica: Replica,
+        generation: Generation,
+    },
+    /// After a failover, the new coordinator loaded the group from the
+    /// elected replica's latest GroupMetadata record.
+    LoadGroup {
+        generation: Generation,
+        members: Vec<(MemberId, u8)>,
+    },
     /// A member's session timed out, or it was paused past `max.poll.interval.ms`.
     Evict {
         member: MemberId,
@@ -423,6 +449,10 @@ impl Event {
             | Commit { .. }
             | TxnCommit { .. }
             | Join { .. }
+            | JoinCurrent { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Evict { .. }
             | Replicate { .. }
             | LeaveIsr { .. }
@@ -468,6 +498,7 @@ impl Event {
             | Commit { consumer, .. }
             | TxnCommit { consumer, .. }
             | Join { consumer, .. }
+            | JoinCurrent { consumer, .. }
             | Evict { consumer, .. }
             | FetchHeld { consumer, .. }
             | FetchWaitElapsed { consumer, .. }
@@ -486,6 +517,9 @@ impl Event {
             | Crash { .. }
             | Recover { .. }
             | Failover { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Replicate { .. }
             | LeaveIsr { .. }
             | Election { .. }
@@ -541,6 +575,10 @@ impl Event {
             | Recover { .. }
             | Failover { .. }
             | Join { .. }
+            | JoinCurrent { .. }
+            | StoreGroup { .. }
+            | ReplicateGroup { .. }
+            | LoadGroup { .. }
             | Evict { .. }
             | LeaveIsr { .. }
             | Election { .. }

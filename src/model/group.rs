@@ -12,6 +12,28 @@
 //! Member ids are handed out in join order, never derived from which consumer
 //! process joined, so the assignment is the same whichever consumer is which
 //! (what makes symmetry reduction sound).
+//!
+//! A JoinGroup from a member the group knows, while no rebalance is under
+//! way, is what Kafka's `GroupCoordinator.doCurrentMemberJoinGroup` does in
+//! `Stable`: a follower whose metadata (here: the partitions it reports
+//! owning) is unchanged gets the current generation and, at its SyncGroup,
+//! its current assignment, without a rebalance; the leader (which may want
+//! new topic metadata assigned), or a member whose metadata changed, starts
+//! a rebalance. That is the JoinGroup a consumer sends again when its
+//! answer was lost (`request.timeout.ms` on a lossy network) or when the
+//! coordinator that held it failed over: a follower gets its answer back,
+//! the leader's retry costs every member a rebalance. The leader is the
+//! member with the lowest id (Kafka's first member to join; when it leaves
+//! Kafka picks any other, the model the next in join order).
+//!
+//! The group's metadata (generation, members, their subscriptions) is itself
+//! stored in `__consumer_offsets`: [`Group::snapshot`] is the GroupMetadata
+//! record Kafka's `GroupMetadataManager.storeGroup` writes when a rebalance
+//! completes and when the group empties, and [`Group::load`] is what a new
+//! coordinator builds from the latest such record it loads
+//! (`loadGroupsAndOffsets`): `Stable`, in that generation, with those
+//! members, and no rebalance under way (one in progress at the failover was
+//! never written; its members rejoin at the new coordinator).
 
 use super::assignor::assign;
 use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
@@ -62,6 +84,16 @@ pub enum Effect {
     CancelTimer(GroupTimer),
 }
 
+/// The group as a GroupMetadata record of `__consumer_offsets` holds it:
+/// the generation and the members with their subscriptions, taken when a
+/// rebalance completed or the group emptied (no rebalance is ever under way
+/// in a record).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct GroupSnapshot {
+    pub generation: Generation,
+    pub members: Vec<Member>,
+}
+
 /// The group's fixed configuration.
 #[derive(Clone, Debug)]
 pub struct GroupRules {
@@ -77,8 +109,64 @@ impl Group {
         self.members.iter().find(|m| m.id == id)
     }
 
+    /// The leader: the member with the lowest id (the first to join of the current members).
+    fn leader(&self) -> Option<MemberId> {
+        self.members.iter().map(|m| m.id).min()
+    }
+
+    /// Whether a JoinGroup from `member` reporting `owned` is answered with
+    /// the current generation and assignment, without a rebalance: the
+    /// group is stable and `member` is a follower whose metadata is unchanged.
+    pub fn answers_current(&self, member: Option<MemberId>, owned: &[Partition]) -> bool {
+        let Some(m) = member.and_then(|id| self.member(id)) else { return false };
+        !self.rebalancing && self.leader() != Some(m.id) && m.owned == owned
+    }
+
+    /// Each member's assignment in the current generation. Outside a
+    /// rebalance every member's reported partitions are those the
+    /// generation was assigned from, so assigning again gives them back.
+    fn assignments(&self, rules: &GroupRules) -> Vec<Vec<Partition>> {
+        let owned: Vec<&[Partition]> = self.members.iter().map(|m| m.owned.as_slice()).collect();
+        assign(rules.assignor, rules.partitions, &owned)
+    }
+
+    /// The GroupMetadata record of the group as it is now.
+    pub fn snapshot(&self) -> GroupSnapshot {
+        let members = self.members.iter().map(|m| Member { rejoined: false, ..m.clone() }).collect();
+        GroupSnapshot { generation: self.generation, members }
+    }
+
+    /// The group a new coordinator loads from its latest GroupMetadata
+    /// record (none: the group never completed a rebalance, so it starts
+    /// empty). Two counts of the run come from beside the log:
+    /// `pauses_spent`, the budget, and `issued`, the member ids handed out
+    /// so far: Kafka's member ids (a client id and a UUID) are never handed
+    /// out twice, even when the record that named one was lost.
+    pub fn load(record: Option<&GroupSnapshot>, pauses_spent: u8, issued: MemberId) -> Group {
+        let base = Group { pauses_spent, next_member: issued, ..Group::default() };
+        match record {
+            None => base,
+            Some(r) => Group { generation: r.generation, members: r.members.clone(), ..base },
+        }
+    }
+
+    /// The timers of every member, set anew: Stateright cancels a crashed
+    /// actor's timers, and a new coordinator schedules each loaded member's
+    /// session expiry as Kafka's does when it loads the group.
+    pub fn session_timers(&self, rules: &GroupRules) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for m in &self.members {
+            out.push(Effect::SetTimer(GroupTimer::SessionTimeout(m.id)));
+            if rules.pauses {
+                out.push(Effect::SetTimer(GroupTimer::Pause(m.id)));
+            }
+        }
+        out
+    }
+
     /// JoinGroup from a consumer process. An unknown (or no) member id joins
-    /// as a new member.
+    /// as a new member; a known follower rejoining a stable group unchanged
+    /// gets its current assignment back ([`Group::answers_current`]).
     pub fn join(
         &mut self,
         rules: &GroupRules,
@@ -88,6 +176,17 @@ impl Group {
         owned: &[Partition],
         out: &mut Vec<Effect>,
     ) {
+        if self.answers_current(member, owned) {
+            let generation = self.generation;
+            let assignments = self.assignments(rules);
+            let (i, m) =
+                self.members.iter_mut().enumerate().find(|(_, m)| Some(m.id) == member).expect("known");
+            m.incarnation = incarnation;
+            let assignment = assignments[i].clone();
+            let reply = Msg::JoinResponse { incarnation, member: m.id, generation, assignment };
+            out.push(Effect::Send(m.consumer, reply));
+            return;
+        }
         match member.and_then(|id| self.members.iter_mut().find(|m| m.id == id)) {
             Some(m) => {
                 m.rejoined = true;
@@ -154,8 +253,7 @@ impl Group {
         }
         self.rebalancing = false;
         self.generation += 1;
-        let owned: Vec<&[Partition]> = self.members.iter().map(|m| m.owned.as_slice()).collect();
-        let assignments = assign(rules.assignor, rules.partitions, &owned);
+        let assignments = self.assignments(rules);
         for (m, assignment) in self.members.iter_mut().zip(assignments) {
             m.rejoined = false;
             out.push(Effect::Send(
@@ -222,5 +320,68 @@ mod tests {
         assert!(out.contains(&Effect::CancelTimer(GroupTimer::Pause(0))));
         assert!(g.rebalancing, "member 1 must rejoin");
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 2 }));
+    }
+
+    #[test]
+    fn a_stable_followers_unchanged_rejoin_gets_its_assignment_back_and_the_leaders_rebalances() {
+        let r = rules(Assignor::Range);
+        let mut g = Group::default();
+        let mut out = Vec::new();
+        g.join(&r, 0, 0, None, &[], &mut out);
+        g.join(&r, 1, 0, None, &[], &mut out);
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert_eq!((g.generation, g.rebalancing), (2, false));
+        out.clear();
+        // Member 1's answer was lost: it sends the same JoinGroup again.
+        assert!(g.answers_current(Some(1), &[]));
+        g.join(&r, 1, 0, Some(1), &[], &mut out);
+        let again = Msg::JoinResponse { incarnation: 0, member: 1, generation: 2, assignment: vec![1] };
+        assert_eq!(out, vec![Effect::Send(1, again)], "its own assignment of generation 2, nobody else told");
+        assert_eq!((g.generation, g.rebalancing), (2, false));
+        // Changed metadata, or the leader (member 0), rebalances.
+        assert!(!g.answers_current(Some(1), &[1]));
+        assert!(!g.answers_current(Some(0), &[]));
+        out.clear();
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert!(g.rebalancing, "the leader's rejoin starts a rebalance");
+        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0 }]);
+        assert!(!g.answers_current(Some(1), &[]), "not while a rebalance is under way");
+    }
+
+    #[test]
+    fn a_loaded_group_keeps_its_generation_members_and_sessions() {
+        let r = rules(Assignor::Range);
+        let mut g = Group::default();
+        let mut out = Vec::new();
+        g.join(&r, 0, 0, None, &[], &mut out);
+        g.join(&r, 1, 3, None, &[], &mut out);
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        let record = g.snapshot();
+        // A rebalance starts after the record was written, and the coordinator fails.
+        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        assert!(g.rebalancing);
+        let loaded = Group::load(Some(&record), 1, 2);
+        assert_eq!((loaded.generation, loaded.rebalancing, loaded.pauses_spent), (2, false, 1));
+        assert_eq!(
+            loaded.members.iter().map(|m| (m.id, m.consumer, m.incarnation)).collect::<Vec<_>>(),
+            [(0, 0, 0), (1, 1, 3)]
+        );
+        assert!(loaded.members.iter().all(|m| !m.rejoined), "the rebalance under way was never written");
+        assert!(loaded.accepts(Fencing::Generation, Committer { member: Some(1), generation: 2 }));
+        assert!(!loaded.accepts(Fencing::Generation, Committer { member: Some(1), generation: 1 }));
+        assert_eq!(
+            loaded.session_timers(&r),
+            [0, 1]
+                .into_iter()
+                .flat_map(|m| [
+                    Effect::SetTimer(GroupTimer::SessionTimeout(m)),
+                    Effect::SetTimer(GroupTimer::Pause(m))
+                ])
+                .collect::<Vec<_>>()
+        );
+        let mut fresh = Group::load(None, 0, 2);
+        assert_eq!((fresh.generation, fresh.members.len()), (0, 0), "no record: the group starts empty");
+        fresh.join(&r, 1, 3, None, &[], &mut out);
+        assert_eq!(fresh.members[0].id, 2, "a member id is never handed out twice");
     }
 }

@@ -154,10 +154,11 @@ impl KafkaModel {
             // replayable (they count refused steps in their action indices).
             // Requests to a coordinator whose leader is not elected yet wait too.
             ActorModelAction::Deliver { src, dst, msg } => {
+                let again = redelivery(state, Envelope { src: *src, dst: *dst, msg });
                 !state.crashed[usize::from(*dst)]
-                    && (!redelivery(state, Envelope { src: *src, dst: *dst, msg })
-                        || state.history.duplicates < self.scenario.network.duplicates)
+                    && (!again || state.history.duplicates < self.scenario.network.duplicates)
                     && (usize::from(*dst) != COORDINATOR || state.coordinator().electing.is_none())
+                    && self.in_send_order(state, *dst, msg)
             }
             // An offset expires only when the retention policy permits.
             &ActorModelAction::SelectRandom { random: Choice::Expire(p), .. } => {
@@ -170,16 +171,11 @@ impl KafkaModel {
             ActorModelAction::Crash(id) => {
                 usize::from(*id) >= FIRST_CONSUMER && crashes_spent(state) < self.scenario.crashes as usize
             }
-            // A session times out only once the member's process is gone; a
-            // live member is evicted only as one of the scenario's pauses.
+            // A session times out only once no process heartbeats as the
+            // member; a live member is evicted only as one of the scenario's pauses.
             ActorModelAction::Timeout(_, timer) => {
                 let group = state.group();
-                let member_alive = |id| {
-                    group.member(id).is_some_and(|m| {
-                        let (consumer, alive) = state.consumer(m.consumer as usize);
-                        alive && consumer.incarnation == m.incarnation
-                    })
-                };
+                let member_alive = |id| group.member(id).is_some_and(|m| heartbeats(state, m));
                 match *timer {
                     GroupTimer::SessionTimeout(id) => !member_alive(id),
                     GroupTimer::Pause(id) => {
@@ -188,9 +184,16 @@ impl KafkaModel {
                 }
             }
             // A message to or from a consumer is lost within the budget.
+            // Heartbeat responses (a rebalance notice, an eviction) are not:
+            // the consumer heartbeats every heartbeat.interval.ms, so a lost
+            // response is followed by the next heartbeat's, with the same
+            // error, long before the session times out: a loss is a delay,
+            // which the interleavings already hold. (Losing the one notice
+            // the model sends would stall the rebalance for good.)
             ActorModelAction::Drop(env) => {
                 state.history.losses < self.scenario.network.losses
                     && (usize::from(env.src) >= FIRST_CONSUMER || usize::from(env.dst) >= FIRST_CONSUMER)
+                    && !matches!(env.msg, Msg::RebalanceNotice { .. } | Msg::Evicted { .. })
             }
             // fetch.max.wait.ms elapses only when the consumer acts on its empty poll.
             &ActorModelAction::SelectRandom {
@@ -232,12 +235,73 @@ impl KafkaModel {
         let parked = broker::BrokerState::of(state).held(c as u8, s.incarnation).is_some();
         alive
             && !parked
+            && !self.join_held(state, c)
             && consumer.request(s).is_some()
             && !in_flight(state).any(|env| env.src == id || env.dst == id)
     }
 
+    /// Whether the coordinator holds consumer c's JoinGroup until the
+    /// rebalance completes: the member rejoined and others have not yet.
+    /// Kafka's client gives a JoinGroup the rebalance timeout plus 5 s
+    /// (`AbstractCoordinator.sendJoinGroupRequest`), so a held JoinGroup
+    /// does not time out. One held by a coordinator that failed is gone
+    /// with it (the new coordinator's group has no rebalance under way):
+    /// that one times out and is sent to the new coordinator.
+    fn join_held(&self, state: &KafkaState, c: usize) -> bool {
+        let (s, _) = state.consumer(c);
+        let group = state.group();
+        s.phase == consumer::Phase::Joining
+            && group.rebalancing
+            && group
+                .members
+                .iter()
+                .any(|m| m.consumer as usize == c && m.incarnation == s.incarnation && m.rejoined)
+    }
+
+    /// On a network that reorders messages, whether delivering `msg` to
+    /// `dst` keeps the order the coordinator sent a consumer's group
+    /// messages in. Kafka's group protocol runs over one connection, and
+    /// what a heartbeat response means depends on which JoinGroup answer
+    /// came before it (the client checks the generation it heartbeated
+    /// with, `AbstractCoordinator.HeartbeatResponseHandler`; the
+    /// coordinator's next heartbeat response repeats an error the client
+    /// ignored). The model's notices carry no generation, so it keeps their
+    /// order relative to the JoinResponse instead: a rebalance notice sent
+    /// after a JoinResponse still on its way is one for a rebalance in
+    /// which that member has not rejoined, an eviction sent after it one of
+    /// the member it names; any other notice was sent before it.
+    fn in_send_order(&self, state: &KafkaState, dst: Id, msg: &Msg) -> bool {
+        if matches!(self.scenario.network.kind, NetworkKind::Ordered | NetworkKind::Lossy)
+            || usize::from(dst) < FIRST_CONSUMER
+        {
+            return true;
+        }
+        let group = state.group();
+        let sent_after = |notice: &Msg, member: msg::MemberId| match notice {
+            Msg::RebalanceNotice { .. } => {
+                group.rebalancing && group.member(member).is_some_and(|m| !m.rejoined)
+            }
+            Msg::Evicted { .. } => group.member(member).is_none(),
+            _ => false,
+        };
+        let notice = |m: &Msg| matches!(m, Msg::RebalanceNotice { .. } | Msg::Evicted { .. });
+        let to_same =
+            |env: &Envelope<&Msg>| env.dst == dst && env.msg.reply_incarnation() == msg.reply_incarnation();
+        match *msg {
+            Msg::JoinResponse { member, .. } => {
+                !in_flight(state).any(|env| to_same(&env) && notice(env.msg) && !sent_after(env.msg, member))
+            }
+            Msg::RebalanceNotice { .. } | Msg::Evicted { .. } => !in_flight(state).any(|env| {
+                to_same(&env)
+                    && matches!(*env.msg, Msg::JoinResponse { member, .. } if sent_after(msg, member))
+            }),
+            _ => true,
+        }
+    }
+
     /// Whether consumer c's pending async commit `i` failed: neither its
-    /// OffsetCommit nor its response is on the network any more.
+    /// OffsetCommit nor its response (an acknowledgement or a rejection) is
+    /// on the network any more.
     fn commit_lost(&self, state: &KafkaState, c: usize, i: usize) -> bool {
         let (s, alive) = state.consumer(c);
         let Some(p) = s.pending_commits.get(i) else { return false };
@@ -247,7 +311,8 @@ impl KafkaModel {
                 Msg::OffsetCommit { partition, offset, .. } => {
                     env.src == id && (partition, offset) == (p.partition, p.offset)
                 }
-                Msg::OffsetCommitResponse { partition, offset, .. } => {
+                Msg::OffsetCommitResponse { partition, offset, .. }
+                | Msg::CommitRejected { partition, offset, .. } => {
                     env.dst == id && (partition, offset) == (p.partition, p.offset)
                 }
                 _ => false,
@@ -418,6 +483,25 @@ impl View for KafkaState {
             other => unreachable!("actor {i} is a consumer, found {other:?}"),
         }
     }
+}
+
+/// Whether member `m`'s session is kept alive: its process runs (the same
+/// incarnation) and is, or is about to learn it is, that member: it has
+/// the member id, or its JoinGroup is held for the rebalance under way, or
+/// the JoinResponse naming it is on its way. A member whose process never
+/// learned its id (the JoinResponse was lost, and the retried JoinGroup
+/// joined as another new member) is heartbeated by nobody, and its session
+/// times out, as Kafka's pending members do (KIP-394).
+fn heartbeats(state: &KafkaState, m: &group::Member) -> bool {
+    let (s, alive) = state.consumer(m.consumer as usize);
+    let id = Id::from(FIRST_CONSUMER + m.consumer as usize);
+    alive
+        && s.incarnation == m.incarnation
+        && (s.member == Some(m.id)
+            || (s.phase == consumer::Phase::Joining && state.group().rebalancing && m.rejoined)
+            || in_flight(state).any(|env| {
+                env.dst == id && matches!(*env.msg, Msg::JoinResponse { member, incarnation, .. } if member == m.id && incarnation == m.incarnation)
+            }))
 }
 
 /// Whether delivering `env` would deliver a message a second time (a

@@ -110,6 +110,13 @@ fn apply(effects: Vec<Effect>, o: &mut Out<Node>) {
     }
 }
 
+/// How many records the leader's `__consumer_offsets` holds, offsets and
+/// group metadata, and the run's counts kept beside them (member ids
+/// issued, pauses spent): when any changes, the topic is saved.
+fn written(topic: &OffsetsTopic) -> (usize, usize, u8, u8) {
+    (topic.log.records.len(), topic.groups.len(), topic.members_issued, topic.pauses_spent)
+}
+
 /// The consumer number of a request's sender.
 fn consumer_number(src: Id) -> u8 {
     usize::from(src).saturating_sub(FIRST_CONSUMER) as u8
@@ -134,6 +141,10 @@ impl Node {
                 // the budget the topic is saved from the start.
                 if durable.is_some() || coordinator.topic.failovers > 0 {
                     o.save(NodeStorage::OffsetsTopic(state.topic.clone()));
+                }
+                // Elected at once: the loaded group's members' sessions run again.
+                if durable.is_some() && state.electing.is_none() {
+                    apply(state.group.session_timers(&coordinator.rules), o);
                 }
                 coordinator_out(coordinator, &state, o);
                 NodeState::Coordinator(state)
@@ -173,10 +184,10 @@ impl Node {
                 }
             }
             (Node::Coordinator(coordinator), NodeState::Coordinator(c)) => {
-                let records = c.topic.log.records.len();
+                let records = written(&c.topic);
                 let mut effects = Vec::new();
                 coordinator.handle(c, consumer_number(src), msg, &mut effects, ev);
-                if c.topic.log.records.len() != records {
+                if written(&c.topic) != records {
                     o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
                     coordinator_out(coordinator, c, o);
                 }
@@ -220,6 +231,10 @@ impl Node {
             (Node::Coordinator(coordinator), NodeState::Coordinator(c), choice) => {
                 coordinator.on_choice(c, choice, ev);
                 o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                // The election is over: the loaded group's members' sessions run again.
+                if let Choice::Elect(_) = choice {
+                    apply(c.group.session_timers(&coordinator.rules), o);
+                }
                 coordinator_out(coordinator, c, o);
             }
             (Node::Consumer(consumer), NodeState::Consumer(s), Choice::Consumer(step)) => {
@@ -240,8 +255,13 @@ impl Node {
         ev: &mut Events,
     ) {
         if let (Node::Coordinator(coordinator), NodeState::Coordinator(c)) = (self, state.to_mut()) {
+            let before = written(&c.topic);
             let mut effects = Vec::new();
             coordinator.on_timer(c, timer, &mut effects, ev);
+            if written(&c.topic) != before {
+                o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                coordinator_out(coordinator, c, o);
+            }
             apply(effects, o);
         }
     }

@@ -7,11 +7,12 @@
 //! coordinator and sink are not interchangeable with consumers; this
 //! permutes only the consumers, and rewrites every place a consumer's actor
 //! id or number appears: the consumers' states, crash flags and storage, the
-//! network's channel endpoints, the coordinator's member table, and with a
-//! producer the fetches the broker holds and its pending choice of the one
-//! whose `fetch.max.wait.ms` elapses next. Member ids are handed out in join
-//! order and messages carry no consumer numbers, so nothing else names a
-//! consumer.
+//! network's channel endpoints, the coordinator's member table (and the
+//! group records in `__consumer_offsets`, in its state and storage), and
+//! with a producer the fetches the broker holds and its pending choice of
+//! the one whose `fetch.max.wait.ms` elapses next. Member ids are handed out
+//! in join order and messages carry no consumer numbers, so nothing else
+//! names a consumer.
 //!
 //! With manual assignment consumer c reads partitions p ≡ c (mod C), so
 //! consumers are not interchangeable and no reduction applies.
@@ -78,9 +79,13 @@ pub fn representative(state: &KafkaState) -> KafkaState {
         for m in &mut c.group.members {
             m.consumer = renumber[m.consumer as usize] as u8;
         }
+        c.topic.renumber_consumers(&renumber);
         next.actor_states[super::COORDINATOR] = Arc::new(NodeState::Coordinator(c));
     }
     rename_held_fetches(state, &mut next, &renumber);
+    if let Some(super::NodeStorage::OffsetsTopic(topic)) = &mut next.actor_storages[super::COORDINATOR] {
+        topic.renumber_consumers(&renumber);
+    }
     next
 }
 

@@ -48,10 +48,14 @@ pub enum EventKind {
     CommitWithoutGeneration,
     AutoCommit,
     WorkerDone,
+    JoinCurrent,
+    StoreGroup,
+    ReplicateGroup,
+    LoadGroup,
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 39] = {
+const NAMES: [(EventKind, &str); 43] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -93,6 +97,10 @@ const NAMES: [(EventKind, &str); 39] = {
         (CommitWithoutGeneration, "commit-without-generation"),
         (AutoCommit, "auto-commit"),
         (WorkerDone, "worker-done"),
+        (JoinCurrent, "join-current"),
+        (StoreGroup, "store-group"),
+        (ReplicateGroup, "replicate-group"),
+        (LoadGroup, "load-group"),
     ]
 };
 
@@ -111,6 +119,10 @@ impl EventKind {
             E::RejectCommit { .. } => K::RejectCommit,
             E::Commit { .. } | E::TxnCommit { .. } => K::Commit,
             E::Join { .. } => K::Join,
+            E::JoinCurrent { .. } => K::JoinCurrent,
+            E::StoreGroup { .. } => K::StoreGroup,
+            E::ReplicateGroup { .. } => K::ReplicateGroup,
+            E::LoadGroup { .. } => K::LoadGroup,
             E::Evict { .. } => K::Evict,
             E::Replicate { .. } => K::Replicate,
             E::LeaveIsr { .. } => K::LeaveIsr,

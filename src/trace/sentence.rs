@@ -7,6 +7,15 @@ use crate::model::msg::Msg;
 use crate::model::replication::{Election, Replica};
 use crate::scenario::{Offset, Partition};
 
+/// `members 0 (consumer-1), 1 (consumer-0)`, or `no members`.
+fn group_members(members: &[(crate::model::msg::MemberId, u8)]) -> String {
+    if members.is_empty() {
+        return "no members".to_string();
+    }
+    let each: Vec<String> = members.iter().map(|&(m, c)| format!("{m} ({})", Actor::Consumer(c))).collect();
+    format!("members {}", each.join(", "))
+}
+
 /// The sentence of an event.
 pub fn sentence(event: &Event) -> String {
     use Event::*;
@@ -36,6 +45,10 @@ pub fn sentence(event: &Event) -> String {
         | Commit { .. }
         | TxnCommit { .. }
         | Join { .. }
+        | JoinCurrent { .. }
+        | StoreGroup { .. }
+        | ReplicateGroup { .. }
+        | LoadGroup { .. }
         | Evict { .. }
         | Replicate { .. }
         | LeaveIsr { .. }
@@ -133,6 +146,24 @@ fn coordinator_sentence(event: &Event) -> String {
             };
             format!("{} joined the group {who}{keeps}", Actor::Consumer(*consumer))
         }
+        JoinCurrent { consumer, member, generation } => format!(
+            "{} rejoined as member {member}, a follower with unchanged metadata in a stable group: the coordinator \
+             answers with the current generation {generation} and its assignment, without a rebalance",
+            Actor::Consumer(*consumer)
+        ),
+        StoreGroup { generation, members, acknowledged } => format!(
+            "coordinator wrote the group's metadata to __consumer_offsets: generation {generation}, {}{}",
+            group_members(members),
+            acknowledged_text(acknowledged)
+        ),
+        ReplicateGroup { replica, generation } => format!(
+            "replica {replica} of __consumer_offsets fetched the group's metadata up to generation {generation}"
+        ),
+        LoadGroup { generation, members } => format!(
+            "the new coordinator loaded the group from __consumer_offsets: stable in generation {generation}, {}; \
+             a rebalance in progress at the failover is gone",
+            group_members(members)
+        ),
         Evict { member, consumer, paused } => {
             let why = if *paused {
                 "it is alive but paused past max.poll.interval.ms: a zombie until it learns"

@@ -64,13 +64,16 @@ fn needs(mut k: Knobs, focus: Focus) -> Knobs {
             if k.delivery == Delivery::ExactlyOnce {
                 k.delivery = Delivery::AtLeastOnce;
             }
-            (k.group, k.workers) = (None, 1);
+            k.workers = 1;
+            if matches!(k.network, Network::Duplicating { .. }) {
+                k.group = None;
+            }
             if let (Network::Lossy { .. }, CommitMode::Auto { worker: true }) = (k.network, k.commit_mode) {
                 k.commit_mode = CommitMode::Auto { worker: false };
             }
         }
         Focus::Produce => {}
-        Focus::OffsetsTopic => (k.group, k.network) = (None, Network::Ordered),
+        Focus::OffsetsTopic => k.network = Network::Ordered,
         Focus::Group => {}
     }
     k
@@ -126,6 +129,10 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
     when(k.new_group && k.reset == Reset::Latest, "new group with reset latest");
     if let Some(g) = k.group {
         when(k.workers > 1, "group with workers");
+        when(k.losses() > 0, "group with network lossy");
+        when(k.network == Network::Unordered, "group with network unordered");
+        when(k.topic.failovers > 0, "group with failover");
+        when(k.produce > 0, "group with produce");
         when(matches!(k.commit_mode, CommitMode::Async { .. }), "group with commit.mode async");
         when(matches!(k.commit_mode, CommitMode::Auto { .. }), "group with commit.mode auto");
         when(g.pauses > 0, "pauses");
@@ -342,6 +349,10 @@ pub fn every_feature() -> Vec<&'static str> {
         "new group",
         "new group with reset latest",
         "group with workers",
+        "group with network lossy",
+        "group with network unordered",
+        "group with failover",
+        "group with produce",
         "group with commit.mode async",
         "group with commit.mode auto",
         "pauses",

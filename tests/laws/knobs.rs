@@ -215,10 +215,11 @@ impl Knobs {
             (self.network, self.commit_mode),
             (Network::Lossy { .. }, CommitMode::Auto { worker: true })
         );
-        if self.delivery == Delivery::ExactlyOnce || !manual || self.workers > 1 || lossy_worker {
+        let duplicating_group = !manual && matches!(self.network, Network::Duplicating { .. });
+        if self.delivery == Delivery::ExactlyOnce || self.workers > 1 || lossy_worker || duplicating_group {
             self.network = Network::Ordered;
         }
-        if !manual || self.network != Network::Ordered {
+        if self.network != Network::Ordered {
             self.topic.failovers = 0;
         }
         self
@@ -426,8 +427,8 @@ impl Knobs {
 
     /// The same knobs with one more fault of a kind the scenario already
     /// allows, chosen by `pick`: a crash, a pause (group), a lost or a
-    /// duplicated message (that network), a coordinator failover (manual
-    /// assignment, ordered network).
+    /// duplicated message (that network), a coordinator failover (ordered
+    /// network).
     pub fn with_one_more_fault(&self, pick: usize) -> Knobs {
         let mut kinds: Vec<fn(&mut Knobs)> = vec![|k| k.crashes += 1];
         if self.group.is_some() {
@@ -438,8 +439,8 @@ impl Knobs {
             Network::Duplicating { .. } => {
                 kinds.push(|k| k.network = Network::Duplicating { duplicates: k.duplicates() + 1 })
             }
-            Network::Ordered if self.group.is_none() => kinds.push(|k| k.topic.failovers += 1),
-            Network::Ordered | Network::Unordered => {}
+            Network::Ordered => kinds.push(|k| k.topic.failovers += 1),
+            Network::Unordered => {}
         }
         let mut more = self.clone();
         kinds[pick % kinds.len()](&mut more);

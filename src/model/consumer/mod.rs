@@ -93,10 +93,14 @@ impl Consumer {
         self.scenario.group.assignor.is_eager()
     }
 
-    /// Whether requests and replies can be lost (a lossy network): a
-    /// request whose exchange is gone times out and is sent again.
+    /// Whether requests and replies can be lost (a lossy network), or a
+    /// JoinGroup can be lost with the coordinator holding it (group
+    /// assignment with coordinator failovers): a request whose exchange is
+    /// gone times out and is sent again.
     fn timeouts(&self) -> bool {
         self.scenario.network.kind == NetworkKind::Lossy
+            || (self.scenario.group.assignment == Assignment::Group
+                && self.scenario.offsets_topic.failovers > 0)
     }
 
     /// The partitions' log end: the consumer stops fetching a partition once
@@ -195,6 +199,10 @@ pub struct ConsumerState {
     pub worker: Vec<Queued>,
     /// auto with worker threads: the records the threads took, in the order taken.
     pub pool: Vec<Taken>,
+    /// The eager StickyAssignor's userData while it joins: the partitions it
+    /// revoked before the JoinGroup (its last assignment), sent again with a
+    /// retried JoinGroup.
+    pub last_assignment: Vec<Partition>,
 }
 
 /// A `commitAsync()` (or auto-commit) on its way: its callback learns the
@@ -273,6 +281,7 @@ impl Consumer {
             auto_commit_due: false,
             worker: Vec::new(),
             pool: Vec::new(),
+            last_assignment: Vec::new(),
         };
         match self.scenario.group.assignment {
             Assignment::Manual => {
@@ -354,7 +363,9 @@ impl Consumer {
             }
             Msg::CommitRejected { partition, offset, .. } => {
                 out.emit(|| Event::CommitRejected { consumer, partition, offset });
-                self.on_commit_rejected(state, partition, offset, out)
+                if is_pending(state, partition, offset) || self.answers(state, msg) {
+                    self.on_commit_rejected(state, partition, offset, out)
+                }
             }
             // Requests never reach a consumer: their reply incarnation is none.
             Msg::OffsetFetch { .. }
@@ -409,9 +420,25 @@ impl Consumer {
 
     /// Whether a reply answers the request the poll loop waits on (a
     /// duplicating network can deliver an old response again; Kafka's
-    /// correlation ids tell them apart).
+    /// correlation ids tell them apart). A commit's rejection names the
+    /// commit it rejects. A JoinResponse is not told apart here: neither its
+    /// member id nor its generation can (a rejoining follower is answered
+    /// with the generation it already had, and after a failover the loaded
+    /// generation can be older than the one the consumer knew), so the
+    /// model never lets one JoinGroup be answered twice instead: it sends a
+    /// JoinGroup again only once neither it nor its answer is on the
+    /// network (`KafkaModel::allows`), and the duplicating network needs
+    /// manual assignment (`src/scenario/rules.rs`).
     fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
         match (self.request(state), reply) {
+            (
+                Some((_, Msg::OffsetCommit { partition: p, offset: o, .. })),
+                &Msg::CommitRejected { partition, offset, .. },
+            )
+            | (
+                Some((_, Msg::TxnCommit { partition: p, to: o, .. })),
+                &Msg::CommitRejected { partition, offset, .. },
+            ) => (p, o) == (partition, offset),
             (
                 Some((_, Msg::Fetch { partition: p, offset: o, .. })),
                 &Msg::FetchResponse { partition, offset, .. },
@@ -433,6 +460,18 @@ impl Consumer {
             (To::Coordinator, Msg::OffsetCommit { incarnation, partition: partition(slot), offset, by })
         };
         match state.phase {
+            // The JoinGroup as `poll` sent it: the member id it has (none
+            // at the first join) and the partitions it kept.
+            Phase::Joining => {
+                let mut owned: Vec<Partition> = state
+                    .owned
+                    .iter()
+                    .map(|o| o.partition)
+                    .chain(state.last_assignment.iter().copied())
+                    .collect();
+                owned.sort_unstable();
+                Some((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned }))
+            }
             Phase::AwaitingOffsets => {
                 let partitions =
                     state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();

@@ -79,7 +79,13 @@ impl Consumer {
         if state.rejoin != Rejoin::No {
             state.rejoin = Rejoin::No;
             state.batches_since_commit = 0;
-            let mut kept: Vec<Partition> = state.owned.iter().map(|o| o.partition).chain(previous).collect();
+            state.last_assignment = previous;
+            let mut kept: Vec<Partition> = state
+                .owned
+                .iter()
+                .map(|o| o.partition)
+                .chain(state.last_assignment.iter().copied())
+                .collect();
             kept.sort_unstable();
             out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned: kept }));
             state.phase = Phase::Joining;

@@ -44,6 +44,7 @@ impl Consumer {
         }
         state.member = Some(member);
         state.generation = generation;
+        state.last_assignment.clear();
         for o in state.owned.iter_mut() {
             o.revoking = !assignment.contains(&o.partition);
         }

@@ -624,3 +624,39 @@ fn an_empty_poll_commits_what_is_due_and_acts_on_a_rebalance() {
     assert_eq!(sent, vec![(To::Coordinator, rejoin)]);
     assert_eq!((s.phase, s.owned.len()), (Phase::Joining, 0));
 }
+
+/// On a lossy network a JoinGroup whose exchange is gone is sent again as
+/// it was: the first join without a member id, a rejoin with its id and the
+/// partitions it kept.
+#[test]
+fn a_joining_consumer_resends_its_join_group_as_it_was() {
+    let c = group_with(Strategy::AtLeastOnce, false, false, |s| s.network.kind = NetworkKind::Lossy);
+    let mut s = started(&c, 0);
+    let first = Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] };
+    assert_eq!(c.request(&s), Some((To::Coordinator, first.clone())));
+    assert_eq!(sending(|o| c.on_step(&mut s, Step::Timeout, o)).1, vec![(To::Coordinator, first)]);
+    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    s.phase = Phase::Done;
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    assert_eq!(s.phase, Phase::Joining);
+    assert_eq!(c.request(&s).into_iter().collect::<Vec<_>>(), sent, "the rejoin as poll sent it");
+    assert_eq!(
+        sent,
+        vec![(To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0] })]
+    );
+}
+
+/// A rejection names the commit it rejects: one for another commit (a late
+/// copy) does not fail the commit the consumer waits on.
+#[test]
+fn a_rejection_of_another_commit_is_not_the_answer() {
+    let c = group(Strategy::AtLeastOnce, true, false);
+    let mut s = started(&c, 0);
+    let by = Committer { member: Some(7), generation: 1 };
+    let sent = run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0)]);
+    assert_eq!(sent.last(), Some(&commit(1, by)));
+    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 2 }]);
+    assert!(matches!(s.phase, Phase::Committing { .. }), "still waits for its own answer");
+    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 }]);
+    assert_eq!(s.phase, Phase::Joining, "rejected: it rejoins");
+}

@@ -4,10 +4,18 @@
 //! then serves the elected replica's copy of the log. Between failovers, the
 //! replication steps the checker may interleave: which follower catches up,
 //! which falls out of the ISR.
+//!
+//! The elected replica's copy also holds the group's GroupMetadata records:
+//! the new coordinator loads the latest of them (Kafka's
+//! `GroupMetadataManager.loadGroupsAndOffsets`), so the group goes on in the
+//! generation last written, with the members it had then; a rebalance in
+//! progress at the failover was never written and is gone (its members'
+//! JoinGroups time out and are sent to the new coordinator).
 
 use super::{Coordinator, CoordinatorState, OffsetsTopic};
 use crate::model::choice::Choice;
 use crate::model::event::{Candidate, Event, Events};
+use crate::model::group::Group;
 use crate::model::replication::{Election, Replica};
 
 impl Coordinator {
@@ -31,7 +39,7 @@ impl Coordinator {
         match self.election(&state.topic) {
             (candidates, how) if candidates.len() == 1 => {
                 ev.emit(|| elected(&state.topic, candidates[0], how));
-                self.elect(&mut state, candidates[0])
+                self.elect(&mut state, candidates[0], ev)
             }
             (candidates, how) => {
                 ev.emit(|| {
@@ -53,10 +61,19 @@ impl Coordinator {
         topic.replication.candidates(self.topic.unclean_election)
     }
 
-    pub(super) fn elect(&self, state: &mut CoordinatorState, r: Replica) {
-        let kept = state.topic.replication.elect(r);
-        state.topic.log.records.truncate(kept);
+    /// `r` leads from now on; the coordinator loads the group from its log.
+    pub(super) fn elect(&self, state: &mut CoordinatorState, r: Replica, ev: &mut Events) {
+        state.topic.elect(r);
         state.electing = None;
+        let topic = &state.topic;
+        state.group = Group::load(topic.group(), topic.pauses_spent, topic.members_issued);
+        let group = &state.group;
+        if state.topic.group().is_some() {
+            ev.emit(|| Event::LoadGroup {
+                generation: group.generation,
+                members: group.members.iter().map(|m| (m.id, m.consumer)).collect(),
+            });
+        }
     }
 
     /// The replication steps the checker may choose next, by kind: which
@@ -67,7 +84,12 @@ impl Coordinator {
             Some(candidates) => [Vec::new(), Vec::new(), each(Choice::Elect, candidates.clone())],
             None => {
                 let r = &state.topic.replication;
-                [each(Choice::Replicate, r.lagging()), each(Choice::LeaveIsr, r.may_leave()), Vec::new()]
+                // A follower lags if it lacks offset records or group records.
+                let mut lagging = r.lagging();
+                lagging.extend(state.topic.lagging_groups());
+                lagging.sort_unstable();
+                lagging.dedup();
+                [each(Choice::Replicate, lagging), each(Choice::LeaveIsr, r.may_leave()), Vec::new()]
             }
         }
     }

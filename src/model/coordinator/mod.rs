@@ -9,12 +9,12 @@ mod retention;
 #[cfg(test)]
 mod tests;
 
-pub use offsets_log::{Acked, OffsetRecord, OffsetsLog, OffsetsTopic, TOMBSTONE};
+pub use offsets_log::{Acked, GroupRecord, OffsetRecord, OffsetsLog, OffsetsTopic, TOMBSTONE};
 
 use super::choice::Choice;
 use super::event::{Acknowledged, Event, Events};
 use super::group::{Effect, Group, GroupRules, GroupTimer};
-use super::msg::Msg;
+use super::msg::{Generation, Msg};
 use super::replication::Replica;
 use crate::scenario::{OffsetsConfig, OffsetsTopicConfig};
 use failover::elected;
@@ -64,7 +64,12 @@ impl Coordinator {
                         topic.log.records[from..to].iter().map(|x| (x.partition, x.offset)).collect();
                     Event::Replicate { replica: r, fetched, leader: topic.replication.leader, caught_up: to }
                 });
-                state.topic.replication.replicate(r)
+                let (held, end) = (topic.groups_held[r as usize], topic.groups.len());
+                if held < end {
+                    let generation = topic.groups[end - 1].group.generation;
+                    ev.emit(|| Event::ReplicateGroup { replica: r, generation });
+                }
+                state.topic.replicate(r)
             }
             Choice::LeaveIsr(r) => {
                 let (held, leader_has) = (topic.replication.leo[r as usize], topic.log.records.len());
@@ -74,7 +79,7 @@ impl Coordinator {
             }
             Choice::Elect(r) => {
                 ev.emit(|| elected(topic, r, self.election(topic).1));
-                self.elect(state, r)
+                self.elect(state, r, ev)
             }
             Choice::Expire(p) => self.expire(state, p),
             Choice::Consumer(_) | Choice::Produce(_) | Choice::FetchWaitElapsed { .. } => {
@@ -105,19 +110,29 @@ impl Coordinator {
                 out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, offsets }));
             }
             Msg::JoinGroup { incarnation, member, owned } => {
-                ev.emit(|| {
-                    let known = member.and_then(|m| state.group.member(m)).map(|m| m.id);
-                    let member = known.unwrap_or(state.group.next_member);
-                    let last_assignment = self.rules.assignor == crate::scenario::Assignor::Sticky;
-                    Event::Join {
-                        consumer,
-                        member,
-                        known: known.is_some(),
-                        keeps: owned.clone(),
-                        last_assignment,
-                    }
-                });
+                let before = self.group_version(state);
+                if let (true, Some(member)) = (state.group.answers_current(*member, owned), *member) {
+                    let generation = state.group.generation;
+                    ev.emit(|| Event::JoinCurrent { consumer, member, generation });
+                } else {
+                    ev.emit(|| {
+                        let known = member.and_then(|m| state.group.member(m)).map(|m| m.id);
+                        let member = known.unwrap_or(state.group.next_member);
+                        let last_assignment = self.rules.assignor == crate::scenario::Assignor::Sticky;
+                        Event::Join {
+                            consumer,
+                            member,
+                            known: known.is_some(),
+                            keeps: owned.clone(),
+                            last_assignment,
+                        }
+                    });
+                }
                 state.group.join(&self.rules, from, *incarnation, *member, owned, out);
+                if self.topic.failovers > 0 {
+                    state.topic.members_issued = state.group.next_member;
+                }
+                self.store_group(state, before, ev);
             }
             &Msg::OffsetCommit { incarnation, partition, offset, by } => {
                 if !state.group.accepts(self.rules.fencing, by) {
@@ -172,9 +187,38 @@ impl Coordinator {
         let paused = matches!(timer, GroupTimer::Pause(_));
         let consumer = state.group.member(member).map_or(0, |m| m.consumer);
         ev.emit(|| Event::Evict { member, consumer, paused });
+        let before = self.group_version(state);
         match timer {
             GroupTimer::SessionTimeout(id) => state.group.evict(&self.rules, id, false, out),
             GroupTimer::Pause(id) => state.group.evict(&self.rules, id, true, out),
         }
+        if self.topic.failovers > 0 {
+            state.topic.pauses_spent = state.group.pauses_spent;
+        }
+        self.store_group(state, before, ev);
+    }
+
+    /// What tells whether the group must be written again: its generation,
+    /// and whether it has members.
+    fn group_version(&self, state: &CoordinatorState) -> (Generation, bool) {
+        (state.group.generation, !state.group.members.is_empty())
+    }
+
+    /// Writes a GroupMetadata record when a rebalance completed (a new
+    /// generation) or the group emptied, as `GroupMetadataManager.storeGroup`
+    /// does (at the leader's SyncGroup; for an empty group when its last
+    /// member left). Only with failovers in the scenario: nothing else reads it.
+    fn store_group(&self, state: &mut CoordinatorState, before: (Generation, bool), ev: &mut Events) {
+        let now = self.group_version(state);
+        if self.topic.failovers == 0 || now == before || (now.0 == before.0 && now.1) {
+            return;
+        }
+        let group = state.group.snapshot();
+        ev.emit(|| {
+            let members = group.members.iter().map(|m| (m.id, m.consumer)).collect();
+            let acknowledged = self.acknowledged(&state.topic);
+            Event::StoreGroup { generation: group.generation, members, acknowledged }
+        });
+        state.topic.store_group(self.topic.acks, group);
     }
 }

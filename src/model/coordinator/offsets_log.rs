@@ -13,6 +13,7 @@
 //! with the log but no part of Kafka's state): per partition, the last
 //! commit it acknowledged and where in the log it was.
 
+use crate::model::group::GroupSnapshot;
 use crate::model::replication::{Replica, Replication};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
@@ -64,20 +65,121 @@ pub struct Acked {
     pub epoch: u8,
 }
 
+/// A GroupMetadata record of `__consumer_offsets`: the group as it was when
+/// a rebalance completed or the group emptied.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct GroupRecord {
+    /// The leader epoch it was appended in.
+    pub epoch: u8,
+    pub group: GroupSnapshot,
+}
+
 /// What survives a failover: the offsets partition on its replicas, and the
 /// history of acknowledged commits the `acked-commit-durable` property reads.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+///
+/// The partition holds two kinds of records: offset commits (`log`) and the
+/// group's GroupMetadata records (`groups`, written only in scenarios with
+/// coordinator failovers: nothing else reads them, so other searches keep
+/// their size). They are kept as two append-only sequences of one log: a
+/// replica holds a prefix of each (`replication.leo[r]` offset records,
+/// `groups_held[r]` group records). Every replica's copy is the leader's
+/// log at some earlier point (a fetch takes everything up to the leader's
+/// end, `acks: all` appends to the whole ISR), so the two prefixes of one
+/// replica are the leader's two lengths at that point, and comparing
+/// replicas by either agrees: truncating each to the elected leader's is
+/// exactly truncating the one log. A group record is lost with an unclean
+/// election, or with `acks: leader`, exactly as an offset commit is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct OffsetsTopic {
     /// The leader's log: the committed offsets the coordinator serves.
     pub log: OffsetsLog,
     pub replication: Replication,
     /// Per partition (in partition order), the last commit acknowledged.
     pub acked: Vec<Acked>,
+    /// The leader's GroupMetadata records, oldest first.
+    pub groups: Vec<GroupRecord>,
+    /// Per replica, how many of the leader's group records it holds.
+    pub groups_held: Vec<usize>,
+    /// The pauses (evictions of live members) spent in the run: the budget's
+    /// count, no part of Kafka's state, kept here so a failover does not reset it.
+    pub pauses_spent: u8,
+    /// How many member ids were handed out in the run: no part of the log
+    /// either, it stands for the uniqueness of Kafka's member ids (UUIDs)
+    /// across coordinators.
+    pub members_issued: crate::model::msg::MemberId,
+}
+
+impl Default for OffsetsTopic {
+    /// One replica, the leader, holding nothing.
+    fn default() -> Self {
+        OffsetsTopic::new(1)
+    }
 }
 
 impl OffsetsTopic {
     pub fn new(replicas: u8) -> Self {
-        OffsetsTopic { replication: Replication::new(replicas), ..OffsetsTopic::default() }
+        OffsetsTopic {
+            replication: Replication::new(replicas),
+            log: OffsetsLog::default(),
+            acked: Vec::new(),
+            groups: Vec::new(),
+            groups_held: vec![0; replicas as usize],
+            pauses_spent: 0,
+            members_issued: 0,
+        }
+    }
+
+    /// The latest group record the leader holds.
+    pub fn group(&self) -> Option<&GroupSnapshot> {
+        self.groups.last().map(|r| &r.group)
+    }
+
+    /// The leader appends a GroupMetadata record, with the offsets' `acks`
+    /// (Kafka's `storeGroup` appends with `offsets.commit.required.acks`).
+    pub(super) fn store_group(&mut self, acks: crate::scenario::Acks, group: GroupSnapshot) {
+        self.groups.push(GroupRecord { epoch: self.replication.epoch, group });
+        let (len, leader) = (self.groups.len(), self.replication.leader as usize);
+        self.groups_held[leader] = len;
+        if acks == crate::scenario::Acks::All {
+            for r in 0..self.replication.replicas() {
+                if self.replication.in_sync(r) {
+                    self.groups_held[r as usize] = len;
+                }
+            }
+        }
+    }
+
+    /// In-sync followers that lack some of the leader's group records.
+    pub(super) fn lagging_groups(&self) -> impl Iterator<Item = Replica> + '_ {
+        let (r, end) = (&self.replication, self.groups_held[self.replication.leader as usize]);
+        (0..r.replicas())
+            .filter(move |&i| i != r.leader && r.in_sync(i) && self.groups_held[i as usize] < end)
+    }
+
+    /// Follower `r` fetches up to the leader's end: offset and group records.
+    pub(super) fn replicate(&mut self, r: Replica) {
+        self.replication.replicate(r);
+        self.groups_held[r as usize] = self.groups_held[self.replication.leader as usize];
+    }
+
+    /// `r` becomes the leader: the log, offsets and group records, is cut to
+    /// its copy on every replica ([`Replication::elect`]).
+    pub(super) fn elect(&mut self, r: Replica) {
+        let kept = self.replication.elect(r);
+        self.log.records.truncate(kept);
+        let kept = self.groups_held[r as usize];
+        self.groups.truncate(kept);
+        for held in &mut self.groups_held {
+            *held = (*held).min(kept);
+        }
+    }
+
+    /// Consumer numbers in the group records, renamed (symmetry reduction:
+    /// `renumber[old]` is the new number).
+    pub fn renumber_consumers(&mut self, renumber: &[usize]) {
+        for m in self.groups.iter_mut().flat_map(|r| r.group.members.iter_mut()) {
+            m.consumer = renumber[m.consumer as usize] as u8;
+        }
     }
 
     /// Acknowledged commits whose record is no longer in the leader's log.

@@ -1,7 +1,7 @@
 //! Unit tests of the coordinator: commits, fetches, fencing, expiry and failover.
 
 use super::*;
-use crate::model::event::Events;
+use crate::model::event::{Event, Events};
 use crate::model::msg::Committer;
 use crate::scenario::{Assignor, Fencing, Offset, Partition, Retention};
 
@@ -168,4 +168,69 @@ fn a_stale_generation_is_fenced_only_with_generation_fencing() {
         let rejected = matches!(out[0], Effect::Send(0, Msg::CommitRejected { .. }));
         assert_eq!(rejected, !accepted);
     }
+}
+
+/// A group coordinator over `replicas` copies of `__consumer_offsets` with one failover.
+fn group_coordinator(replicas: u8, acks: crate::scenario::Acks) -> Coordinator {
+    let mut c = coordinator(Fencing::Generation);
+    c.topic = OffsetsTopicConfig { replicas, acks, failovers: 1, ..OffsetsTopicConfig::default() };
+    c
+}
+
+fn join(member: Option<u8>) -> Msg {
+    Msg::JoinGroup { incarnation: 0, member, owned: vec![] }
+}
+
+#[test]
+fn a_group_loaded_after_a_failover_keeps_its_generation() {
+    use crate::scenario::Acks;
+    let c = group_coordinator(2, Acks::All);
+    let mut s = c.start(None, &mut Events::off());
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &join(None), &mut out, &mut Events::off());
+    c.handle(&mut s, 1, &join(None), &mut out, &mut Events::off());
+    c.handle(&mut s, 0, &join(Some(0)), &mut out, &mut Events::off());
+    assert_eq!(s.group.generation, 2);
+    assert_eq!(s.topic.groups.len(), 2, "generations 1 and 2 were written");
+    assert_eq!(s.topic.groups_held, vec![2, 2], "acks=all: on the in-sync follower too");
+    // Member 0 rejoins (a rebalance under way), then the leader fails.
+    c.handle(&mut s, 0, &join(Some(0)), &mut out, &mut Events::off());
+    assert!(s.group.rebalancing);
+    let mut events = Events::on();
+    let next = c.start(Some(&s.topic), &mut events);
+    assert_eq!((next.group.generation, next.group.rebalancing, next.group.members.len()), (2, false, 2));
+    assert!(events.into_vec().iter().any(|e| matches!(e, Event::LoadGroup { generation: 2, .. })));
+    let mut next = next;
+    out.clear();
+    c.handle(
+        &mut next,
+        1,
+        &commit(0, 1, Committer { member: Some(1), generation: 2 }),
+        &mut out,
+        &mut Events::off(),
+    );
+    assert_eq!(next.topic.log.committed(0), Some(1), "a member of the loaded generation commits");
+    // Member 1, a follower, sends its JoinGroup again: its assignment comes back, no rebalance.
+    out.clear();
+    c.handle(&mut next, 1, &join(Some(1)), &mut out, &mut Events::off());
+    let again = Msg::JoinResponse { incarnation: 0, member: 1, generation: 2, assignment: vec![1] };
+    assert_eq!((out, next.group.rebalancing), (vec![Effect::Send(1, again)], false));
+}
+
+#[test]
+fn a_group_record_only_the_leader_held_is_lost_with_it() {
+    use crate::scenario::Acks;
+    let c = group_coordinator(2, Acks::Leader);
+    let mut s = c.start(None, &mut Events::off());
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &join(None), &mut out, &mut Events::off());
+    assert_eq!((s.topic.groups.len(), s.topic.groups_held.clone()), (1, vec![1, 0]));
+    assert_eq!(c.choices(&s)[0], vec![Choice::Replicate(1)], "the follower lacks the group record");
+    let lost = c.start(Some(&s.topic), &mut Events::off());
+    assert_eq!((lost.group.generation, lost.group.members.len(), lost.topic.groups.len()), (0, 0, 0));
+    assert_eq!(lost.group.next_member, 1, "member id 0 is not handed out again");
+    c.on_choice(&mut s, Choice::Replicate(1), &mut Events::off());
+    assert!(c.choices(&s)[0].is_empty());
+    let kept = c.start(Some(&s.topic), &mut Events::off());
+    assert_eq!((kept.group.generation, kept.group.members.len()), (1, 1), "fetched before the failover");
 }
