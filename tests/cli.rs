@@ -246,3 +246,17 @@ fn explore_reports_an_address_in_use() {
     let o = kafkacheck(&["explore", "models/at-least-once.json", "--addr", &addr]);
     assert_bad_input(&o, &["cannot listen on"]);
 }
+
+/// The README's two services (`examples/`): each scenario with its
+/// consumer.properties meets its expectations, so the README's commands
+/// give what it says.
+#[test]
+fn the_example_services_meet_their_expectations() {
+    for service in ["orders", "payments"] {
+        let (props, file) = (format!("examples/{service}.properties"), format!("examples/{service}.json"));
+        let out = kafkacheck(&["check", "--consumer-config", &props, &file]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{service}:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("1 met every expectation"), "{service}:\n{text}");
+    }
+}

@@ -208,8 +208,9 @@ pub const RULES: &[Rule] = &[
         with: &["assignment"],
         set: |f| f.network == NetworkKind::Duplicating,
         conflict: group_assignment,
-        message: "\"duplicating\" needs manual assignment (the model's duplicating network cannot tell a consumer's \
-                  repeated request, such as its OffsetFetch after a rebalance, from a copy of the first)",
+        message: "\"duplicating\" needs manual assignment: a limit of this model, not of Kafka (the model's duplicating \
+                  network cannot tell a consumer's repeated request, such as its OffsetFetch after a rebalance, from a \
+                  copy of the first: Kafka's correlation ids are not modelled)",
     },
     Rule {
         name: "faulty-network-one-worker",
