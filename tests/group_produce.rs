@@ -4,7 +4,7 @@
 //! partition and act on a rebalance, and is offered only then.
 
 use kafkacheck::model::event::Actor;
-use kafkacheck::model::{self, KafkaAction, KafkaModel, KafkaState};
+use kafkacheck::model::{self, KafkaModel};
 use kafkacheck::scenario;
 use stateright::Model;
 use std::path::Path;
@@ -41,30 +41,6 @@ const TO_THE_HELD_FETCH: [&str; 17] = [
 fn group_produce() -> KafkaModel {
     let s = scenario::load(Path::new("models/group-produce.json")).expect("the model file parses");
     model::build(&s)
-}
-
-/// The Explorer's names of the steps offered in `state`.
-fn offered(model: &KafkaModel, state: &KafkaState) -> Vec<String> {
-    let mut actions = Vec::new();
-    model.actions(state, &mut actions);
-    actions.iter().map(|a| model.format_action(a)).collect()
-}
-
-/// Takes the steps whose Explorer names contain each of `names` in turn.
-fn walk(model: &KafkaModel, names: &[&str]) -> (KafkaState, Vec<KafkaAction>) {
-    let mut state = model.init_states().remove(0);
-    let mut taken = Vec::new();
-    for name in names {
-        let mut actions = Vec::new();
-        model.actions(&state, &mut actions);
-        let action = actions
-            .into_iter()
-            .find(|a| model.format_action(a).contains(name))
-            .unwrap_or_else(|| panic!("no step `{name}` in {:#?}", offered(model, &state)));
-        state = model.next_state(&state, action.clone()).expect("the step happens");
-        taken.push(action);
-    }
-    (state, taken)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use kafkacheck::check::{self, Options};
 use kafkacheck::model::event::Actor;
-use kafkacheck::model::{self, KafkaAction, KafkaModel, KafkaState, View, in_flight};
+use kafkacheck::model::{self, View, in_flight};
 use kafkacheck::scenario::{self, Retention, Scenario};
 use kafkacheck::verdict::Verdict;
 use stateright::Model;
@@ -135,23 +135,6 @@ fn produced_records_are_all_processed_through_the_long_poll() {
     let held =
         check::check(&Scenario { messages: 1, produce: 1, ..Scenario::default() }, &Options::default());
     assert!(held.properties.iter().all(|p| p.verdict == Verdict::Holds));
-}
-
-/// Takes the steps whose Explorer names contain each of `names` in turn.
-fn walk(model: &KafkaModel, names: &[&str]) -> (KafkaState, Vec<KafkaAction>) {
-    let mut state = model.init_states().remove(0);
-    let mut taken = Vec::new();
-    for name in names {
-        let mut actions = Vec::new();
-        model.actions(&state, &mut actions);
-        let action = actions
-            .into_iter()
-            .find(|a| model.format_action(a).contains(name))
-            .unwrap_or_else(|| panic!("no step `{name}` after {taken:?}"));
-        state = model.next_state(&state, action.clone()).expect("the step happens");
-        taken.push(action);
-    }
-    (state, taken)
 }
 
 #[test]

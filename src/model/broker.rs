@@ -315,19 +315,9 @@ mod tests {
             revoking: false,
         };
         ConsumerState {
-            incarnation: 1,
-            member: None,
-            generation: 0,
             owned: vec![owned(0, 1), owned(1, p1)],
             phase: Phase::Fetching { slot: 0 },
-            rejoin: Rejoin::No,
-            batches_since_commit: 0,
-            pending_commits: Vec::new(),
-            commit_seq: 0,
-            auto_commit_due: false,
-            worker: Vec::new(),
-            pool: Vec::new(),
-            last_assignment: Vec::new(),
+            ..ConsumerState::new(1)
         }
     }
 

@@ -322,21 +322,7 @@ mod tests {
         let owning = |generation| {
             let owned = vec![Owned { partition: 0, position: Some(0), committed: 0, revoking: false }];
             let (member, phase, rejoin) = (Some(0), Phase::Done, Rejoin::No);
-            let c = ConsumerState {
-                incarnation: 0,
-                member,
-                generation,
-                owned,
-                phase,
-                rejoin,
-                batches_since_commit: 0,
-                pending_commits: Vec::new(),
-                commit_seq: 0,
-                auto_commit_due: false,
-                worker: Vec::new(),
-                pool: Vec::new(),
-                last_assignment: Vec::new(),
-            };
+            let c = ConsumerState { member, generation, owned, phase, rejoin, ..ConsumerState::new(0) };
             Arc::new(NodeState::Consumer(c))
         };
         s.actor_states[FIRST_CONSUMER] = owning(0);

@@ -205,6 +205,27 @@ pub struct ConsumerState {
     pub last_assignment: Vec<Partition>,
 }
 
+impl ConsumerState {
+    /// A process that has just started: no member id, no partition, nothing pending.
+    pub fn new(incarnation: Incarnation) -> ConsumerState {
+        ConsumerState {
+            incarnation,
+            member: None,
+            generation: 0,
+            owned: Vec::new(),
+            phase: Phase::Idle,
+            rejoin: Rejoin::No,
+            batches_since_commit: 0,
+            pending_commits: Vec::new(),
+            commit_seq: 0,
+            auto_commit_due: false,
+            worker: Vec::new(),
+            pool: Vec::new(),
+            last_assignment: Vec::new(),
+        }
+    }
+}
+
 /// A `commitAsync()` (or auto-commit) on its way: its callback learns the
 /// outcome. `seq` is the consumer's commit sequence number when it was issued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -268,21 +289,7 @@ impl Consumer {
                 joins: self.scenario.group.assignment == Assignment::Group,
             });
         }
-        let mut state = ConsumerState {
-            incarnation,
-            member: None,
-            generation: 0,
-            owned: Vec::new(),
-            phase: Phase::Idle,
-            rejoin: Rejoin::No,
-            batches_since_commit: 0,
-            pending_commits: Vec::new(),
-            commit_seq: 0,
-            auto_commit_due: false,
-            worker: Vec::new(),
-            pool: Vec::new(),
-            last_assignment: Vec::new(),
-        };
+        let mut state = ConsumerState::new(incarnation);
         match self.scenario.group.assignment {
             Assignment::Manual => {
                 state.owned = self.manual_partitions.iter().map(|&p| owned(p)).collect();
