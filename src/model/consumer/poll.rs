@@ -59,16 +59,15 @@ impl Consumer {
         {
             return self.flush(state, slot, out);
         }
-        // The eager StickyAssignor's subscription userData carries the
-        // member's last assignment, though it revokes everything first
-        // (`StickyAssignor.subscriptionUserData`): the group's assignment
-        // stays sticky. Other eager assignors send nothing.
-        let mut previous: Vec<Partition> = Vec::new();
         if state.owned.iter().any(|o| o.revoking) {
             let (revoked, kept) = std::mem::take(&mut state.owned).into_iter().partition(|o| o.revoking);
             state.owned = kept;
+            // The eager StickyAssignor's subscription userData carries the
+            // member's last assignment, though it revokes everything first
+            // (`StickyAssignor.subscriptionUserData`): the group's assignment
+            // stays sticky. Other eager assignors send nothing.
             if self.scenario.group.assignor == Assignor::Sticky {
-                previous = revoked.iter().map(|o: &Owned| o.partition).collect();
+                state.last_assignment = revoked.iter().map(|o: &Owned| o.partition).collect();
             }
             for o in revoked {
                 let how = if o.uncommitted() { Revocation::RevokedUncommitted } else { Revocation::Revoked };
@@ -79,16 +78,9 @@ impl Consumer {
         if state.rejoin != Rejoin::No {
             state.rejoin = Rejoin::No;
             state.batches_since_commit = 0;
-            state.last_assignment = previous;
-            let mut kept: Vec<Partition> = state
-                .owned
-                .iter()
-                .map(|o| o.partition)
-                .chain(state.last_assignment.iter().copied())
-                .collect();
-            kept.sort_unstable();
-            out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned: kept }));
+            // The JoinGroup as a retry would send it again (`Consumer::request`).
             state.phase = Phase::Joining;
+            out.extend(self.request(state));
             return;
         }
         let unknown: Vec<Partition> =

@@ -91,15 +91,12 @@ impl Consumer {
     }
 
     /// The records the threads are processing now (each may finish next).
-    pub(super) fn pool_running(&self, state: &ConsumerState) -> impl Iterator<Item = (Partition, Offset)> {
+    pub(super) fn pool_running<'s>(
+        &self,
+        state: &'s ConsumerState,
+    ) -> impl Iterator<Item = (Partition, Offset)> + 's {
         let several = self.scenario.workers > 1;
-        state
-            .pool
-            .iter()
-            .filter(move |t| several && !t.applying)
-            .map(|t| (t.partition, t.offset))
-            .collect::<Vec<_>>()
-            .into_iter()
+        state.pool.iter().filter(move |t| several && !t.applying).map(|t| (t.partition, t.offset))
     }
 
     /// The sink applied a thread's record: the thread takes the next queued
