@@ -21,7 +21,7 @@
 use super::choice::Choice;
 use super::consumer::{ConsumerState, Phase, Rejoin};
 use super::event::{Event, Events};
-use super::msg::{Incarnation, Msg};
+use super::msg::{Corr, Incarnation, Msg};
 use super::{BROKER, KafkaState, NodeState};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
@@ -41,6 +41,7 @@ pub struct Parked {
     /// The consumer (number) that sent it, and the fetch itself.
     pub consumer: u8,
     pub incarnation: u8,
+    pub corr: Corr,
     pub partition: Partition,
     pub offset: Offset,
     pub max_records: Offset,
@@ -104,9 +105,10 @@ impl Broker {
         ev: &mut Events,
     ) -> Option<Msg> {
         let i = state.parked.iter().position(|f| (f.consumer, f.incarnation) == (consumer, incarnation))?;
-        let Parked { partition, offset, .. } = state.parked.remove(i);
+        let f = state.parked.remove(i);
+        let (partition, offset) = (f.partition, f.offset);
         ev.emit(|| Event::FetchWaitElapsed { consumer, partition, offset });
-        Some(Msg::FetchResponse { incarnation, partition, offset, count: 0 })
+        Some(fetched(&f, offset))
     }
 
     /// The reply to a request from consumer number `from`, if the broker
@@ -114,23 +116,24 @@ impl Broker {
     pub fn handle(&self, state: &mut BrokerState, from: u8, msg: &Msg, ev: &mut Events) -> Option<Msg> {
         let consumer = from;
         match *msg {
-            Msg::Fetch { incarnation, partition, offset, max_records } => {
+            Msg::Fetch { incarnation, corr, partition, offset, max_records } => {
                 let end = state.ends[partition as usize];
+                let fetch = Parked { consumer: from, incarnation, corr, partition, offset, max_records };
                 if offset >= end && end < self.final_end {
                     ev.emit(|| Event::FetchHeld { consumer, partition, offset });
-                    state.parked.push(Parked { consumer: from, incarnation, partition, offset, max_records });
+                    state.parked.push(fetch);
                     return None;
                 }
                 ev.emit(|| Event::FetchServed { consumer, partition, offset, max_records });
-                Some(fetched(incarnation, partition, offset, max_records, end))
+                Some(fetched(&fetch, end))
             }
-            Msg::ListOffsets { incarnation, ref partitions } => {
+            Msg::ListOffsets { incarnation, corr, ref partitions } => {
                 for &partition in partitions {
                     let end = state.ends[partition as usize];
                     ev.emit(|| Event::ListOffsets { consumer, partition, end });
                 }
                 let offsets = partitions.iter().map(|&p| (p, state.ends[p as usize])).collect();
-                Some(Msg::ListOffsetsResponse { incarnation, offsets })
+                Some(Msg::ListOffsetsResponse { incarnation, corr, offsets })
             }
             _ => None,
         }
@@ -154,7 +157,7 @@ impl Broker {
         state.parked.retain(|f| {
             let ready = f.partition == partition && f.offset < end;
             if ready {
-                replies.push((f.consumer, fetched(f.incarnation, f.partition, f.offset, f.max_records, end)));
+                replies.push((f.consumer, fetched(f, end)));
             }
             !ready
         });
@@ -206,8 +209,16 @@ pub fn wait_matters(
             || s.owned.iter().enumerate().any(|(i, o)| i != slot as usize && behind(o)))
 }
 
-fn fetched(incarnation: u8, partition: Partition, offset: Offset, max_records: Offset, end: Offset) -> Msg {
-    Msg::FetchResponse { incarnation, partition, offset, count: max_records.min(end.saturating_sub(offset)) }
+/// The answer to a fetch while the partition's log ends at `end`.
+fn fetched(f: &Parked, end: Offset) -> Msg {
+    let (incarnation, corr, partition, offset) = (f.incarnation, f.corr, f.partition, f.offset);
+    Msg::FetchResponse {
+        incarnation,
+        corr,
+        partition,
+        offset,
+        count: f.max_records.min(end.saturating_sub(offset)),
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +227,7 @@ mod tests {
     use crate::model::event::Events;
 
     fn fetch(offset: Offset, max_records: Offset) -> Msg {
-        Msg::Fetch { incarnation: 1, partition: 0, offset, max_records }
+        Msg::Fetch { incarnation: 1, corr: 0, partition: 0, offset, max_records }
     }
 
     fn count(reply: Option<Msg>) -> Offset {
@@ -255,15 +266,15 @@ mod tests {
             None,
             "held: offset 1 is not written yet"
         );
-        let list = Msg::ListOffsets { incarnation: 4, partitions: vec![0] };
-        let end = Msg::ListOffsetsResponse { incarnation: 4, offsets: vec![(0, 1)] };
+        let list = Msg::ListOffsets { incarnation: 4, corr: 0, partitions: vec![0] };
+        let end = Msg::ListOffsetsResponse { incarnation: 4, corr: 0, offsets: vec![(0, 1)] };
         assert_eq!(broker.handle(&mut s, 1, &list, &mut Events::off()), Some(end));
         assert!(
             broker.produce(&mut s, 1, &mut Events::off()).is_empty(),
             "a record of another partition answers nothing"
         );
         let replies = broker.produce(&mut s, 0, &mut Events::off());
-        let one = Msg::FetchResponse { incarnation: 1, partition: 0, offset: 1, count: 1 };
+        let one = Msg::FetchResponse { incarnation: 1, corr: 0, partition: 0, offset: 1, count: 1 };
         assert_eq!(replies, vec![(1, one)], "answered with the one record there is");
         assert!(s.parked.is_empty());
         broker.produce(&mut s, 0, &mut Events::off());
@@ -284,7 +295,7 @@ mod tests {
         assert!(s.waiting().is_empty());
         assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None);
         assert_eq!(broker.handle(&mut s, 1, &fetch(1, 2), &mut Events::off()), None, "a duplicate");
-        let old = Msg::Fetch { incarnation: 0, partition: 1, offset: 1, max_records: 1 };
+        let old = Msg::Fetch { incarnation: 0, corr: 0, partition: 1, offset: 1, max_records: 1 };
         assert_eq!(broker.handle(&mut s, 1, &old, &mut Events::off()), None);
         let waiting = |incarnation| Choice::FetchWaitElapsed { consumer: 1, incarnation };
         assert_eq!(s.waiting(), vec![waiting(0), waiting(1)], "one per process");
@@ -294,13 +305,13 @@ mod tests {
             "nothing held for consumer-2"
         );
         let mut ev = Events::on();
-        let empty = Msg::FetchResponse { incarnation: 1, partition: 0, offset: 1, count: 0 };
+        let empty = Msg::FetchResponse { incarnation: 1, corr: 0, partition: 0, offset: 1, count: 0 };
         assert_eq!(broker.wait_elapsed(&mut s, 1, 1, &mut ev), Some(empty.clone()));
         assert_eq!(ev.into_vec(), vec![Event::FetchWaitElapsed { consumer: 1, partition: 0, offset: 1 }]);
         assert_eq!(s.held(1, 1).map(|f| f.partition), Some(0), "its duplicate is still held");
         assert_eq!(broker.wait_elapsed(&mut s, 1, 1, &mut Events::off()), Some(empty));
         assert_eq!(s.waiting(), vec![waiting(0)]);
-        let one = Msg::FetchResponse { incarnation: 0, partition: 1, offset: 1, count: 1 };
+        let one = Msg::FetchResponse { incarnation: 0, corr: 0, partition: 1, offset: 1, count: 1 };
         assert_eq!(broker.produce(&mut s, 1, &mut Events::off()), vec![(1, one)]);
         assert!(s.waiting().is_empty());
     }

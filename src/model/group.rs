@@ -36,9 +36,18 @@
 //! never written; its members rejoin at the new coordinator).
 
 use super::assignor::assign;
-use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
+use super::msg::{Committer, Corr, Generation, Incarnation, MemberId, Msg};
 use crate::scenario::{Assignor, Fencing, Partition};
 use serde::Serialize;
+
+/// The process a JoinGroup came from: consumer number, incarnation, and the
+/// request's correlation id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Joiner {
+    pub consumer: u8,
+    pub incarnation: Incarnation,
+    pub corr: Corr,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Member {
@@ -48,6 +57,8 @@ pub struct Member {
     /// That process's incarnation: replies go to it, and it tells a dead
     /// member (whose session will time out) from a live one.
     pub incarnation: Incarnation,
+    /// The correlation id of its latest JoinGroup, which its answer echoes.
+    pub corr: Corr,
     /// Has rejoined in the rebalance under way.
     pub rejoined: bool,
     /// The partitions it reported owning when it (re)joined (KIP-429).
@@ -102,6 +113,11 @@ pub struct GroupRules {
     pub fencing: Fencing,
     /// Whether pauses can happen at all (the budget is checked by the model).
     pub pauses: bool,
+    /// Whether the notices carry what tells them apart (the generation a
+    /// rebalance starts from, the member an eviction removes): on the
+    /// duplicating network only, as the correlation ids (`msg.rs`), so the
+    /// other networks' state spaces stay what they were.
+    pub tagged: bool,
 }
 
 impl Group {
@@ -170,8 +186,7 @@ impl Group {
     pub fn join(
         &mut self,
         rules: &GroupRules,
-        consumer: u8,
-        incarnation: Incarnation,
+        joiner: Joiner,
         member: Option<MemberId>,
         owned: &[Partition],
         out: &mut Vec<Effect>,
@@ -181,9 +196,10 @@ impl Group {
             let assignments = self.assignments(rules);
             let (i, m) =
                 self.members.iter_mut().enumerate().find(|(_, m)| Some(m.id) == member).expect("known");
-            m.incarnation = incarnation;
+            (m.incarnation, m.corr) = (joiner.incarnation, joiner.corr);
             let assignment = assignments[i].clone();
-            let reply = Msg::JoinResponse { incarnation, member: m.id, generation, assignment };
+            let (incarnation, corr) = (joiner.incarnation, joiner.corr);
+            let reply = Msg::JoinResponse { incarnation, corr, member: m.id, generation, assignment };
             out.push(Effect::Send(m.consumer, reply));
             return;
         }
@@ -191,20 +207,28 @@ impl Group {
             Some(m) => {
                 m.rejoined = true;
                 m.owned = owned.to_vec();
-                m.incarnation = incarnation;
+                (m.incarnation, m.corr) = (joiner.incarnation, joiner.corr);
             }
             None => {
                 let id = self.next_member;
                 self.next_member += 1;
                 // An unknown member's claims are not trusted: it joins owning nothing.
-                self.members.push(Member { id, consumer, incarnation, rejoined: true, owned: Vec::new() });
+                let Joiner { consumer, incarnation, corr } = joiner;
+                self.members.push(Member {
+                    id,
+                    consumer,
+                    incarnation,
+                    corr,
+                    rejoined: true,
+                    owned: Vec::new(),
+                });
                 out.push(Effect::SetTimer(GroupTimer::SessionTimeout(id)));
                 if rules.pauses {
                     out.push(Effect::SetTimer(GroupTimer::Pause(id)));
                 }
             }
         }
-        self.start_rebalance(out);
+        self.start_rebalance(rules, out);
         self.try_complete(rules, out);
     }
 
@@ -217,11 +241,14 @@ impl Group {
         if paused {
             self.pauses_spent += 1;
         }
-        out.push(Effect::Send(m.consumer, Msg::Evicted { incarnation: m.incarnation }));
+        out.push(Effect::Send(
+            m.consumer,
+            Msg::Evicted { incarnation: m.incarnation, member: if rules.tagged { m.id } else { 0 } },
+        ));
         if self.members.is_empty() {
             self.rebalancing = false;
         } else {
-            self.start_rebalance(out);
+            self.start_rebalance(rules, out);
             self.try_complete(rules, out);
         }
     }
@@ -237,13 +264,17 @@ impl Group {
         }
     }
 
-    fn start_rebalance(&mut self, out: &mut Vec<Effect>) {
+    fn start_rebalance(&mut self, rules: &GroupRules, out: &mut Vec<Effect>) {
         if self.rebalancing {
             return;
         }
         self.rebalancing = true;
+        let generation = if rules.tagged { self.generation } else { 0 };
         for m in self.members.iter().filter(|m| !m.rejoined) {
-            out.push(Effect::Send(m.consumer, Msg::RebalanceNotice { incarnation: m.incarnation }));
+            out.push(Effect::Send(
+                m.consumer,
+                Msg::RebalanceNotice { incarnation: m.incarnation, generation },
+            ));
         }
     }
 
@@ -260,6 +291,7 @@ impl Group {
                 m.consumer,
                 Msg::JoinResponse {
                     incarnation: m.incarnation,
+                    corr: m.corr,
                     member: m.id,
                     generation: self.generation,
                     assignment,
@@ -273,8 +305,12 @@ impl Group {
 mod tests {
     use super::*;
 
+    fn joiner(consumer: u8, incarnation: Incarnation) -> Joiner {
+        Joiner { consumer, incarnation, corr: 0 }
+    }
+
     fn rules(assignor: Assignor) -> GroupRules {
-        GroupRules { partitions: 2, assignor, fencing: Fencing::Generation, pauses: true }
+        GroupRules { partitions: 2, assignor, fencing: Fencing::Generation, pauses: true, tagged: true }
     }
 
     fn sent(out: &[Effect]) -> Vec<&Msg> {
@@ -286,19 +322,25 @@ mod tests {
         let r = rules(Assignor::Range);
         let mut g = Group::default();
         let mut out = Vec::new();
-        g.join(&r, 0, 0, None, &[], &mut out);
+        g.join(&r, joiner(0, 0), None, &[], &mut out);
         assert_eq!(g.generation, 1, "a lone member completes at once");
         assert_eq!(
             sent(&out),
-            vec![&Msg::JoinResponse { incarnation: 0, member: 0, generation: 1, assignment: vec![0, 1] }]
+            vec![&Msg::JoinResponse {
+                incarnation: 0,
+                corr: 0,
+                member: 0,
+                generation: 1,
+                assignment: vec![0, 1]
+            }]
         );
         out.clear();
-        g.join(&r, 1, 0, None, &[], &mut out);
+        g.join(&r, joiner(1, 0), None, &[], &mut out);
         assert!(g.rebalancing && g.generation == 1, "waits for member 0");
-        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0 }]);
+        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0, generation: 1 }]);
         assert!(g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 1 }));
         out.clear();
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         assert_eq!(g.generation, 2);
         assert_eq!(sent(&out).len(), 2);
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 1 }));
@@ -310,13 +352,13 @@ mod tests {
         let r = rules(Assignor::Range);
         let mut g = Group::default();
         let mut out = Vec::new();
-        g.join(&r, 0, 0, None, &[], &mut out);
-        g.join(&r, 1, 0, None, &[], &mut out);
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), None, &[], &mut out);
+        g.join(&r, joiner(1, 0), None, &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         out.clear();
         g.evict(&r, 0, true, &mut out);
         assert_eq!(g.pauses_spent, 1);
-        assert!(out.contains(&Effect::Send(0, Msg::Evicted { incarnation: 0 })));
+        assert!(out.contains(&Effect::Send(0, Msg::Evicted { incarnation: 0, member: 0 })));
         assert!(out.contains(&Effect::CancelTimer(GroupTimer::Pause(0))));
         assert!(g.rebalancing, "member 1 must rejoin");
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 2 }));
@@ -327,24 +369,25 @@ mod tests {
         let r = rules(Assignor::Range);
         let mut g = Group::default();
         let mut out = Vec::new();
-        g.join(&r, 0, 0, None, &[], &mut out);
-        g.join(&r, 1, 0, None, &[], &mut out);
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), None, &[], &mut out);
+        g.join(&r, joiner(1, 0), None, &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         assert_eq!((g.generation, g.rebalancing), (2, false));
         out.clear();
         // Member 1's answer was lost: it sends the same JoinGroup again.
         assert!(g.answers_current(Some(1), &[]));
-        g.join(&r, 1, 0, Some(1), &[], &mut out);
-        let again = Msg::JoinResponse { incarnation: 0, member: 1, generation: 2, assignment: vec![1] };
+        g.join(&r, joiner(1, 0), Some(1), &[], &mut out);
+        let again =
+            Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2, assignment: vec![1] };
         assert_eq!(out, vec![Effect::Send(1, again)], "its own assignment of generation 2, nobody else told");
         assert_eq!((g.generation, g.rebalancing), (2, false));
         // Changed metadata, or the leader (member 0), rebalances.
         assert!(!g.answers_current(Some(1), &[1]));
         assert!(!g.answers_current(Some(0), &[]));
         out.clear();
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         assert!(g.rebalancing, "the leader's rejoin starts a rebalance");
-        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0 }]);
+        assert_eq!(sent(&out), vec![&Msg::RebalanceNotice { incarnation: 0, generation: 2 }]);
         assert!(!g.answers_current(Some(1), &[]), "not while a rebalance is under way");
     }
 
@@ -353,12 +396,12 @@ mod tests {
         let r = rules(Assignor::Range);
         let mut g = Group::default();
         let mut out = Vec::new();
-        g.join(&r, 0, 0, None, &[], &mut out);
-        g.join(&r, 1, 3, None, &[], &mut out);
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), None, &[], &mut out);
+        g.join(&r, joiner(1, 3), None, &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         let record = g.snapshot();
         // A rebalance starts after the record was written, and the coordinator fails.
-        g.join(&r, 0, 0, Some(0), &[], &mut out);
+        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         assert!(g.rebalancing);
         let loaded = Group::load(Some(&record), 1, 2);
         assert_eq!((loaded.generation, loaded.rebalancing, loaded.pauses_spent), (2, false, 1));
@@ -381,7 +424,7 @@ mod tests {
         );
         let mut fresh = Group::load(None, 0, 2);
         assert_eq!((fresh.generation, fresh.members.len()), (0, 0), "no record: the group starts empty");
-        fresh.join(&r, 1, 3, None, &[], &mut out);
+        fresh.join(&r, joiner(1, 3), None, &[], &mut out);
         assert_eq!(fresh.members[0].id, 2, "a member id is never handed out twice");
     }
 }

@@ -107,6 +107,7 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
         assignor: scenario.group.assignor,
         fencing: scenario.group.fencing,
         pauses: scenario.group.pauses > 0,
+        tagged: scenario.network.kind == NetworkKind::Duplicating,
     };
     // Consumers may be down together up to their budget, and the coordinator with them.
     let down = scenario.crashes.min(scenario.consumers) + u8::from(scenario.offsets_topic.failovers > 0);

@@ -4,6 +4,17 @@
 //! times that consumer has started. A restarted process opens new
 //! connections, so a reply addressed to an earlier incarnation never reaches
 //! the new one: the consumer drops such replies on arrival.
+//!
+//! Every consumer request also carries a correlation id, which its reply
+//! echoes, as in Kafka's request header. The model needs it on the
+//! duplicating network only, and sets it there only (elsewhere it is 0, so
+//! those state spaces are exactly what they were): Stateright's duplicating
+//! network is a set that keeps every message it delivered, so a request
+//! equal to an earlier one (an OffsetFetch after a rebalance that gave the
+//! consumer its partitions back) would be taken for a copy of the first,
+//! and a copy of the first one's reply would answer it. The coordinator's
+//! notices carry what makes each unique in Kafka's protocol instead: the
+//! generation a rebalance starts from, the member an eviction removes.
 
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
@@ -15,6 +26,9 @@ pub type MemberId = u8;
 /// A group generation; 0 before the first rebalance (and always, for manual
 /// assignment). Wider than the other counters: every rebalance round adds one.
 pub type Generation = u16;
+/// A request's correlation id within its sender's incarnation (0 except on
+/// the duplicating network). Wide enough that no run reuses one.
+pub type Corr = u16;
 
 /// Who sends a commit, as OffsetCommit and (KIP-447) TxnOffsetCommit carry
 /// it: the member id and generation the sender believes it has; no member
@@ -28,52 +42,66 @@ pub struct Committer {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
     /// consumer → coordinator: the committed offsets of the consumer's partitions.
-    OffsetFetch { incarnation: Incarnation, partitions: Vec<Partition> },
+    OffsetFetch { incarnation: Incarnation, corr: Corr, partitions: Vec<Partition> },
     /// coordinator → consumer: per partition, the committed offset (None: no commit yet).
-    OffsetFetchResponse { incarnation: Incarnation, offsets: Vec<(Partition, Option<Offset>)> },
+    OffsetFetchResponse { incarnation: Incarnation, corr: Corr, offsets: Vec<(Partition, Option<Offset>)> },
     /// consumer → broker: up to `max_records` records of `partition` from `offset` on.
-    Fetch { incarnation: Incarnation, partition: Partition, offset: Offset, max_records: Offset },
+    Fetch { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset, max_records: Offset },
     /// broker → consumer: the records at offsets `offset .. offset + count`.
-    FetchResponse { incarnation: Incarnation, partition: Partition, offset: Offset, count: Offset },
+    FetchResponse {
+        incarnation: Incarnation,
+        corr: Corr,
+        partition: Partition,
+        offset: Offset,
+        count: Offset,
+    },
     /// consumer → broker: the log end of each partition (ListOffsets with
     /// the latest timestamp), for `auto.offset.reset=latest`.
-    ListOffsets { incarnation: Incarnation, partitions: Vec<Partition> },
+    ListOffsets { incarnation: Incarnation, corr: Corr, partitions: Vec<Partition> },
     /// broker → consumer: per partition, its log end offset now.
-    ListOffsetsResponse { incarnation: Incarnation, offsets: Vec<(Partition, Offset)> },
+    ListOffsetsResponse { incarnation: Incarnation, corr: Corr, offsets: Vec<(Partition, Offset)> },
     /// consumer → sink: apply the side effect of one record.
-    Output { incarnation: Incarnation, partition: Partition, offset: Offset },
+    Output { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// sink → consumer: the side effect of that record is applied.
-    OutputAck { incarnation: Incarnation, partition: Partition, offset: Offset },
+    OutputAck { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// consumer → coordinator: join the group (JoinGroup + SyncGroup in one
     /// round trip), reporting the partitions it still owns (KIP-429).
-    JoinGroup { incarnation: Incarnation, member: Option<MemberId>, owned: Vec<Partition> },
+    JoinGroup { incarnation: Incarnation, corr: Corr, member: Option<MemberId>, owned: Vec<Partition> },
     /// coordinator → consumer: the rebalance is complete; this is the
     /// member's id, the new generation and its assignment.
     JoinResponse {
         incarnation: Incarnation,
+        corr: Corr,
         member: MemberId,
         generation: Generation,
         assignment: Vec<Partition>,
     },
     /// coordinator → consumer: a rebalance started, rejoin (the heartbeat
     /// response REBALANCE_IN_PROGRESS).
-    RebalanceNotice { incarnation: Incarnation },
+    RebalanceNotice { incarnation: Incarnation, generation: Generation },
     /// coordinator → consumer: the member was removed from the group (the
     /// heartbeat response UNKNOWN_MEMBER_ID a paused consumer gets once it runs again).
-    Evicted { incarnation: Incarnation },
+    Evicted { incarnation: Incarnation, member: MemberId },
     /// coordinator → consumer: the commit (or transaction) was rejected: the
     /// sender is not a member of the current generation (ILLEGAL_GENERATION /
     /// UNKNOWN_MEMBER_ID); a transaction is aborted with its outputs.
-    CommitRejected { incarnation: Incarnation, partition: Partition, offset: Offset },
+    CommitRejected { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// consumer → coordinator: commit `offset` (the next offset to read).
-    OffsetCommit { incarnation: Incarnation, partition: Partition, offset: Offset, by: Committer },
+    OffsetCommit { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset, by: Committer },
     /// coordinator → consumer: the commit is recorded.
-    OffsetCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
+    OffsetCommitResponse { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// consumer → coordinator: one transaction that publishes the outputs of
     /// records `from .. to` and commits offset `to`, atomically.
-    TxnCommit { incarnation: Incarnation, partition: Partition, from: Offset, to: Offset, by: Committer },
+    TxnCommit {
+        incarnation: Incarnation,
+        corr: Corr,
+        partition: Partition,
+        from: Offset,
+        to: Offset,
+        by: Committer,
+    },
     /// coordinator → consumer: the transaction is committed.
-    TxnCommitResponse { incarnation: Incarnation, partition: Partition, offset: Offset },
+    TxnCommitResponse { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// coordinator → sink: the outputs of a committed transaction become visible.
     TxnOutputs { partition: Partition, from: Offset, to: Offset },
 }
@@ -89,9 +117,25 @@ impl Msg {
             | Msg::OffsetCommitResponse { incarnation, .. }
             | Msg::TxnCommitResponse { incarnation, .. }
             | Msg::JoinResponse { incarnation, .. }
-            | Msg::RebalanceNotice { incarnation }
-            | Msg::Evicted { incarnation }
+            | Msg::RebalanceNotice { incarnation, .. }
+            | Msg::Evicted { incarnation, .. }
             | Msg::CommitRejected { incarnation, .. } => Some(*incarnation),
+            _ => None,
+        }
+    }
+
+    /// The correlation id of the request a reply answers; none for
+    /// requests and for the coordinator's notices.
+    pub fn reply_corr(&self) -> Option<Corr> {
+        match self {
+            Msg::OffsetFetchResponse { corr, .. }
+            | Msg::FetchResponse { corr, .. }
+            | Msg::ListOffsetsResponse { corr, .. }
+            | Msg::OutputAck { corr, .. }
+            | Msg::OffsetCommitResponse { corr, .. }
+            | Msg::TxnCommitResponse { corr, .. }
+            | Msg::JoinResponse { corr, .. }
+            | Msg::CommitRejected { corr, .. } => Some(*corr),
             _ => None,
         }
     }

@@ -36,8 +36,8 @@ impl SinkState {
             *count = count.saturating_add(1);
         }
         match *msg {
-            Msg::Output { incarnation, partition, offset } => {
-                Some(Msg::OutputAck { incarnation, partition, offset })
+            Msg::Output { incarnation, corr, partition, offset } => {
+                Some(Msg::OutputAck { incarnation, corr, partition, offset })
             }
             _ => None,
         }
@@ -52,10 +52,10 @@ mod tests {
     #[test]
     fn output_is_counted_and_acknowledged() {
         let mut sink = SinkState::new(2, 2);
-        let out = Msg::Output { incarnation: 3, partition: 1, offset: 1 };
+        let out = Msg::Output { incarnation: 3, corr: 0, partition: 1, offset: 1 };
         assert_eq!(
             sink.apply(&out, Actor::Consumer(0), &mut Events::off()),
-            Some(Msg::OutputAck { incarnation: 3, partition: 1, offset: 1 })
+            Some(Msg::OutputAck { incarnation: 3, corr: 0, partition: 1, offset: 1 })
         );
         sink.apply(&out, Actor::Consumer(0), &mut Events::off());
         assert_eq!(sink.times_applied(1, 1), 2);

@@ -264,7 +264,7 @@ mod tests {
         s.network = Network::new_ordered([Envelope {
             src: Id::from(FIRST_CONSUMER),
             dst: Id::from(SINK),
-            msg: Msg::Output { incarnation: 0, partition: 0, offset: 0 },
+            msg: Msg::Output { incarnation: 0, corr: 0, partition: 0, offset: 0 },
         }]);
         assert!(lost_records(&m, &s).next().is_none(), "an output on its way is pending");
         let s = state(&m, &[1], &[0, 0, 0]);
@@ -280,7 +280,7 @@ mod tests {
         s.network = Network::new_ordered([Envelope {
             src: Id::from(FIRST_CONSUMER),
             dst: Id::from(SINK),
-            msg: Msg::Output { incarnation: 0, partition: 1, offset: 0 },
+            msg: Msg::Output { incarnation: 0, corr: 0, partition: 1, offset: 0 },
         }]);
         assert_eq!(
             lost_records(&m, &s).collect::<Vec<_>>(),

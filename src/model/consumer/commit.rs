@@ -3,7 +3,7 @@
 //! enable.auto.commit's commit of every position at a poll.
 use super::{Consumer, ConsumerState, Out, PendingCommit, Phase, Rejoin, To, committer};
 use crate::model::event::Event;
-use crate::model::msg::Msg;
+use crate::model::msg::{Corr, Msg};
 use crate::scenario::{CommitMode, Offset, Partition};
 
 impl Consumer {
@@ -18,13 +18,10 @@ impl Consumer {
         state.phase = Phase::Flushing { slot: slot as u8, to };
     }
 
-    pub(super) fn send_commit(&self, state: &ConsumerState, slot: usize, offset: Offset, out: &mut Out) {
-        let partition = state.owned[slot].partition;
-        let by = committer(state);
-        out.push((
-            To::Coordinator,
-            Msg::OffsetCommit { incarnation: state.incarnation, partition, offset, by },
-        ));
+    /// A commitSync the poll loop waits on.
+    pub(super) fn send_commit(&self, state: &mut ConsumerState, slot: usize, offset: Offset, out: &mut Out) {
+        state.awaiting = self.next_corr(state);
+        out.push(offset_commit(state, slot, offset, state.awaiting));
     }
 
     /// `commitAsync(offset)`, or an auto-commit (never retried): sent and
@@ -43,9 +40,9 @@ impl Consumer {
             if self.scenario.commit.mode == CommitMode::Async { self.scenario.commit.retries } else { 0 };
         state.commit_seq = state.commit_seq.wrapping_add(1);
         let partition = state.owned[slot as usize].partition;
-        let (seq, generation) = (state.commit_seq, state.generation);
-        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq, generation });
-        self.send_commit(state, slot as usize, offset, out);
+        let (seq, generation, corr) = (state.commit_seq, state.generation, self.next_corr(state));
+        state.pending_commits.push(PendingCommit { partition, offset, retries_left, seq, generation, corr });
+        out.push(offset_commit(state, slot as usize, offset, corr));
     }
 
     /// enable.auto.commit: the poll commits the position of every owned
@@ -83,4 +80,11 @@ pub(super) fn uncommitted_positions(state: &ConsumerState) -> impl Iterator<Item
         let issued = |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
         o.position.filter(|&p| p > o.committed && !issued(p)).map(|p| (slot, p))
     })
+}
+
+/// The OffsetCommit of `offset` for the partition in `slot`, as the consumer
+/// sends it now.
+pub(super) fn offset_commit(state: &ConsumerState, slot: usize, offset: Offset, corr: Corr) -> (To, Msg) {
+    let (incarnation, partition, by) = (state.incarnation, state.owned[slot].partition, committer(state));
+    (To::Coordinator, Msg::OffsetCommit { incarnation, corr, partition, offset, by })
 }

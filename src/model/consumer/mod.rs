@@ -61,7 +61,7 @@ pub use steps::Step;
 use workers::bit;
 
 use super::event::{Actor, Event, Events};
-use super::msg::{Committer, Generation, Incarnation, MemberId, Msg};
+use super::msg::{Committer, Corr, Generation, Incarnation, MemberId, Msg};
 use crate::client::commit_offset;
 use crate::scenario::{Assignment, NetworkKind, Offset, Partition, Scenario, Strategy};
 use serde::Serialize;
@@ -159,6 +159,8 @@ pub enum Phase {
         running: u16,
         done: u16,
         committing: Option<Offset>,
+        /// The correlation id the batch's outputs carry.
+        outputs: Corr,
     },
     /// Commits `to` for a partition it is giving up (`commit_on_revoke`), or
     /// for processed records before going idle (`commit_every`).
@@ -203,6 +205,11 @@ pub struct ConsumerState {
     /// revoked before the JoinGroup (its last assignment), sent again with a
     /// retried JoinGroup.
     pub last_assignment: Vec<Partition>,
+    /// The correlation id of the latest request sent (`msg.rs`: counted on
+    /// the duplicating network only).
+    pub corr: Corr,
+    /// The correlation id of the request the poll loop waits on.
+    pub awaiting: Corr,
 }
 
 impl ConsumerState {
@@ -222,6 +229,8 @@ impl ConsumerState {
             worker: Vec::new(),
             pool: Vec::new(),
             last_assignment: Vec::new(),
+            corr: 0,
+            awaiting: 0,
         }
     }
 }
@@ -238,6 +247,8 @@ pub struct PendingCommit {
     /// The generation it was sent in: a rejection tells the consumer it left
     /// the group only if it still believes in that generation.
     pub generation: Generation,
+    /// The correlation id of its OffsetCommit (of its latest retry).
+    pub corr: Corr,
 }
 
 /// A run of records of `partition` queued for the worker threads: `next .. to`
@@ -296,8 +307,8 @@ impl Consumer {
                 self.poll(&mut state, 0, out);
             }
             Assignment::Group => {
-                out.push((To::Coordinator, Msg::JoinGroup { incarnation, member: None, owned: vec![] }));
                 state.phase = Phase::Joining;
+                self.send_request(&mut state, out);
             }
         }
         state
@@ -310,6 +321,12 @@ impl Consumer {
     pub fn on_reply(&self, state: &mut ConsumerState, from: Actor, msg: &Msg, out: &mut Out) {
         if msg.reply_incarnation() != Some(state.incarnation) {
             out.emit(|| Event::DropStale { consumer: self.number, from, msg: msg.clone() });
+            return;
+        }
+        if !expects(state, msg) {
+            // A copy of a reply already handled, or one to a request the
+            // consumer has given up (its correlation id answers nothing
+            // outstanding): Kafka's client never matches it to a request.
             return;
         }
         let consumer = self.number;
@@ -458,13 +475,29 @@ impl Consumer {
         }
     }
 
+    /// A new correlation id for a request about to be sent: counted on the
+    /// duplicating network only (`msg.rs` says why), 0 elsewhere.
+    pub(super) fn next_corr(&self, state: &mut ConsumerState) -> Corr {
+        if self.scenario.network.kind == NetworkKind::Duplicating {
+            state.corr += 1;
+        }
+        state.corr
+    }
+
+    /// Sends the request the poll loop's phase waits on (a new one, or a
+    /// retry: Kafka gives a retried request a new correlation id too).
+    pub(super) fn send_request(&self, state: &mut ConsumerState, out: &mut Out) {
+        state.awaiting = self.next_corr(state);
+        out.extend(self.request(state));
+    }
+
     /// The request the poll loop waits on the reply to, as it was sent.
     pub fn request(&self, state: &ConsumerState) -> Option<(To, Msg)> {
-        let incarnation = state.incarnation;
+        let (incarnation, corr) = (state.incarnation, state.awaiting);
         let partition = |slot: u8| state.owned[slot as usize].partition;
         let commit = |slot: u8, offset| {
             let by = committer(state);
-            (To::Coordinator, Msg::OffsetCommit { incarnation, partition: partition(slot), offset, by })
+            (To::Coordinator, Msg::OffsetCommit { incarnation, corr, partition: partition(slot), offset, by })
         };
         match state.phase {
             // The JoinGroup as `poll` sent it: the member id it has (none
@@ -477,30 +510,30 @@ impl Consumer {
                     .chain(state.last_assignment.iter().copied())
                     .collect();
                 owned.sort_unstable();
-                Some((To::Coordinator, Msg::JoinGroup { incarnation, member: state.member, owned }))
+                Some((To::Coordinator, Msg::JoinGroup { incarnation, corr, member: state.member, owned }))
             }
             Phase::AwaitingOffsets => {
                 let partitions =
                     state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
-                Some((To::Coordinator, Msg::OffsetFetch { incarnation, partitions }))
+                Some((To::Coordinator, Msg::OffsetFetch { incarnation, corr, partitions }))
             }
             Phase::Fetching { slot } => {
                 let offset = state.owned[slot as usize].position.unwrap_or(0);
                 let max_records = self.scenario.max_poll_records;
                 Some((
                     To::Broker,
-                    Msg::Fetch { incarnation, partition: partition(slot), offset, max_records },
+                    Msg::Fetch { incarnation, corr, partition: partition(slot), offset, max_records },
                 ))
             }
             Phase::Processing { slot, next, .. } => {
-                Some((To::Sink, Msg::Output { incarnation, partition: partition(slot), offset: next }))
+                Some((To::Sink, Msg::Output { incarnation, corr, partition: partition(slot), offset: next }))
             }
             Phase::Committing { slot, from, to } => match self.scenario.strategy {
                 Strategy::ExactlyOnce => {
                     let by = committer(state);
                     Some((
                         To::Coordinator,
-                        Msg::TxnCommit { incarnation, partition: partition(slot), from, to, by },
+                        Msg::TxnCommit { incarnation, corr, partition: partition(slot), from, to, by },
                     ))
                 }
                 Strategy::AtLeastOnce => {
@@ -521,6 +554,17 @@ fn owned(partition: Partition) -> Owned {
 /// Who the consumer believes it is, as its commits say.
 pub fn committer(state: &ConsumerState) -> Committer {
     Committer { member: state.member, generation: state.generation }
+}
+
+/// Whether a reply answers a request the consumer has outstanding, by its
+/// correlation id: the poll loop's, a pending async commit's, a worker's
+/// output. Off the duplicating network every id is 0 and every reply passes.
+fn expects(state: &ConsumerState, reply: &Msg) -> bool {
+    let Some(corr) = reply.reply_corr() else { return true };
+    corr == state.awaiting
+        || matches!(state.phase, Phase::Working { outputs, .. } if outputs == corr)
+        || state.pending_commits.iter().any(|c| c.corr == corr)
+        || state.pool.iter().any(|t| t.applying && t.corr == corr)
 }
 
 /// Whether an async or auto commit of `offset` for `partition` awaits its response.

@@ -3,10 +3,9 @@
 //! or commits what is processed and goes idle. As in the Java client, a
 //! rebalance is acted on only here, between batches.
 use super::commit::uncommitted_positions;
-use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin, To};
+use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin};
 use crate::model::event::Revocation;
-use crate::model::msg::Msg;
-use crate::scenario::{Assignor, CommitMode, Partition};
+use crate::scenario::{Assignor, CommitMode};
 
 impl Consumer {
     /// A rebalance notice or eviction is acted on at once by a consumer
@@ -22,7 +21,6 @@ impl Consumer {
     /// the next partition (round-robin) that has any, or commit what is
     /// processed and go idle.
     pub(super) fn poll(&self, state: &mut ConsumerState, start: usize, out: &mut Out) {
-        let incarnation = state.incarnation;
         // Evicted or fenced: `onPartitionsLost`, positions and all.
         if state.rejoin == Rejoin::Lost {
             for o in std::mem::take(&mut state.owned) {
@@ -80,24 +78,20 @@ impl Consumer {
             state.batches_since_commit = 0;
             // The JoinGroup as a retry would send it again (`Consumer::request`).
             state.phase = Phase::Joining;
-            out.extend(self.request(state));
+            self.send_request(state, out);
             return;
         }
-        let unknown: Vec<Partition> =
-            state.owned.iter().filter(|o| o.position.is_none()).map(|o| o.partition).collect();
-        if !unknown.is_empty() {
-            out.push((To::Coordinator, Msg::OffsetFetch { incarnation, partitions: unknown }));
+        if state.owned.iter().any(|o| o.position.is_none()) {
+            // OffsetFetch of the partitions with no position yet.
             state.phase = Phase::AwaitingOffsets;
+            self.send_request(state, out);
             return;
         }
         let n = state.owned.len();
         let next = (0..n).map(|i| (start + i) % n).find(|&i| state.owned[i].position < Some(self.log_end()));
         if let Some(slot) = next {
-            let o = state.owned[slot];
-            let offset = o.position.unwrap_or(0);
-            let max_records = self.scenario.max_poll_records;
-            out.push((To::Broker, Msg::Fetch { incarnation, partition: o.partition, offset, max_records }));
             state.phase = Phase::Fetching { slot: slot as u8 };
+            self.send_request(state, out);
         } else if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
             self.flush(state, slot, out);
         } else {

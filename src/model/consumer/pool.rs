@@ -11,7 +11,7 @@
 //! the application's: a rebalance that revokes a partition does not stop
 //! them, and a crash loses the queue and every record not applied.
 use super::{Consumer, ConsumerState, Out, Phase, Queued, To};
-use crate::model::msg::Msg;
+use crate::model::msg::{Corr, Msg};
 use crate::scenario::{Offset, Partition};
 use serde::Serialize;
 
@@ -22,6 +22,8 @@ pub struct Taken {
     pub offset: Offset,
     /// Its Output is on its way to the sink (the thread finished processing it).
     pub applying: bool,
+    /// The correlation id of its Output, once applying.
+    pub corr: Corr,
 }
 
 impl Consumer {
@@ -62,15 +64,21 @@ impl Consumer {
             }
             // One thread applies its record at once: no other thread can overtake it.
             let applying = threads == 1;
-            state.pool.push(Taken { partition, offset, applying });
+            state.pool.push(Taken { partition, offset, applying: false, corr: 0 });
             if applying {
-                self.apply_taken(state, partition, offset, out);
+                let last = state.pool.len() - 1;
+                self.apply_taken(state, last, out);
             }
         }
     }
 
-    fn apply_taken(&self, state: &ConsumerState, partition: Partition, offset: Offset, out: &mut Out) {
-        out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset }));
+    /// Thread `i`'s record: its side effect goes to the sink.
+    fn apply_taken(&self, state: &mut ConsumerState, i: usize, out: &mut Out) {
+        let corr = self.next_corr(state);
+        let t = &mut state.pool[i];
+        (t.applying, t.corr) = (true, corr);
+        let (incarnation, partition, offset) = (state.incarnation, t.partition, t.offset);
+        out.push((To::Sink, Msg::Output { incarnation, corr, partition, offset }));
     }
 
     /// A thread finished processing its record: its side effect goes to the sink.
@@ -81,13 +89,12 @@ impl Consumer {
         offset: Offset,
         out: &mut Out,
     ) {
-        let Some(t) =
-            state.pool.iter_mut().find(|t| (t.partition, t.offset) == (partition, offset) && !t.applying)
+        let Some(i) =
+            state.pool.iter().position(|t| (t.partition, t.offset) == (partition, offset) && !t.applying)
         else {
             return;
         };
-        t.applying = true;
-        self.apply_taken(state, partition, offset, out);
+        self.apply_taken(state, i, out);
     }
 
     /// The records the threads are processing now (each may finish next).

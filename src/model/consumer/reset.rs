@@ -41,8 +41,9 @@ impl Consumer {
             self.poll(state, 0, out);
         } else {
             // auto.offset.reset=latest: ask the broker where the logs end now.
-            let incarnation = state.incarnation;
-            out.push((To::Broker, Msg::ListOffsets { incarnation, partitions: latest }));
+            state.awaiting = self.next_corr(state);
+            let (incarnation, corr) = (state.incarnation, state.awaiting);
+            out.push((To::Broker, Msg::ListOffsets { incarnation, corr, partitions: latest }));
         }
     }
 

@@ -73,9 +73,9 @@ impl Consumer {
             }
             // request.timeout.ms: the request is sent again.
             Step::Timeout => {
-                let request = self.request(state);
-                out.emit(|| Event::Timeout { consumer, request: request.as_ref().map(|(_, m)| m.clone()) });
-                out.extend(request)
+                self.send_request(state, out);
+                let request = self.request(state).map(|(_, m)| m);
+                out.emit(|| Event::Timeout { consumer, request });
             }
             Step::CommitTimeout(i) => {
                 let Some(&c) = state.pending_commits.get(i) else { return };
@@ -87,9 +87,13 @@ impl Consumer {
                     out.emit(|| Event::Retry { consumer, partition, offset, retries_left, seq, newer });
                     // The callback calls commitAsync(offset) again.
                     state.pending_commits[i].retries_left -= 1;
-                    let by = committer(state);
-                    let (incarnation, partition, offset) = (state.incarnation, c.partition, c.offset);
-                    out.push((To::Coordinator, Msg::OffsetCommit { incarnation, partition, offset, by }));
+                    state.pending_commits[i].corr = self.next_corr(state);
+                    let (incarnation, corr, by) =
+                        (state.incarnation, state.pending_commits[i].corr, committer(state));
+                    out.push((
+                        To::Coordinator,
+                        Msg::OffsetCommit { incarnation, corr, partition, offset, by },
+                    ));
                 } else {
                     let guard = guarded.then_some((state.commit_seq, seq));
                     out.emit(|| Event::CommitFailed { consumer, partition, offset, guard });

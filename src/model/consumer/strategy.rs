@@ -1,6 +1,6 @@
 //! The delivery strategies: what a consumer does with a batch `from .. to`
 //! it received, and when it commits (the table in the module's parent).
-use super::{Consumer, ConsumerState, Out, Phase, To, committer};
+use super::{Consumer, ConsumerState, Out, Phase};
 use crate::client::commit_offset::{self, CommitTime};
 use crate::model::msg::Msg;
 use crate::scenario::{AutoProcessing, CommitMode, Offset, Strategy};
@@ -21,18 +21,16 @@ impl Consumer {
                 self.enqueue(state, slot, from, to, out)
             }
             Strategy::AtLeastOnce if self.scenario.workers > 1 => {
-                let (running, done, committing) = (0, 0, None);
-                state.phase = Phase::Working { slot, from, to, next: from, running, done, committing };
+                let (running, done, committing, outputs) = (0, 0, None, self.next_corr(state));
+                state.phase =
+                    Phase::Working { slot, from, to, next: from, running, done, committing, outputs };
                 self.dispatch(state);
             }
             Strategy::AtLeastOnce => self.process(state, slot, from, from, to, out),
             Strategy::AtMostOnce => self.commit(state, slot, from, to, out),
             Strategy::ExactlyOnce => {
-                let partition = state.owned[slot as usize].partition;
-                let by = committer(state);
-                let txn = Msg::TxnCommit { incarnation: state.incarnation, partition, from, to, by };
-                out.push((To::Coordinator, txn));
                 state.phase = Phase::Committing { slot, from, to };
+                self.send_request(state, out);
             }
         }
     }
@@ -124,9 +122,8 @@ impl Consumer {
         to: Offset,
         out: &mut Out,
     ) {
-        let partition = state.owned[slot as usize].partition;
-        out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset: next }));
         state.phase = Phase::Processing { slot, from, next, to };
+        self.send_request(state, out);
     }
 
     pub(super) fn commit(

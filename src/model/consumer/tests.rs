@@ -67,8 +67,8 @@ fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg
 fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
     let (state, out) = sending(|o| c.start(incarnation, o));
     let expected = match c.scenario.group.assignment {
-        Assignment::Manual => Msg::OffsetFetch { incarnation, partitions: vec![0] },
-        Assignment::Group => Msg::JoinGroup { incarnation, member: None, owned: vec![] },
+        Assignment::Manual => Msg::OffsetFetch { incarnation, corr: 0, partitions: vec![0] },
+        Assignment::Group => Msg::JoinGroup { incarnation, corr: 0, member: None, owned: vec![] },
     };
     assert_eq!(out, vec![(To::Coordinator, expected)]);
     state
@@ -76,35 +76,35 @@ fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
 
 // Messages of incarnation 0 about partition 0.
 fn offsets(committed: Option<Offset>) -> Msg {
-    Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, committed)] }
+    Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, committed)] }
 }
 fn records(offset: Offset, count: Offset) -> Msg {
-    Msg::FetchResponse { incarnation: 0, partition: 0, offset, count }
+    Msg::FetchResponse { incarnation: 0, corr: 0, partition: 0, offset, count }
 }
 fn output(offset: Offset) -> (To, Msg) {
-    (To::Sink, Msg::Output { incarnation: 0, partition: 0, offset })
+    (To::Sink, Msg::Output { incarnation: 0, corr: 0, partition: 0, offset })
 }
 fn output_ack(offset: Offset) -> Msg {
-    Msg::OutputAck { incarnation: 0, partition: 0, offset }
+    Msg::OutputAck { incarnation: 0, corr: 0, partition: 0, offset }
 }
 fn commit(offset: Offset, by: Committer) -> (To, Msg) {
-    (To::Coordinator, Msg::OffsetCommit { incarnation: 0, partition: 0, offset, by })
+    (To::Coordinator, Msg::OffsetCommit { incarnation: 0, corr: 0, partition: 0, offset, by })
 }
 fn commit_ack(offset: Offset) -> Msg {
-    Msg::OffsetCommitResponse { incarnation: 0, partition: 0, offset }
+    Msg::OffsetCommitResponse { incarnation: 0, corr: 0, partition: 0, offset }
 }
 fn assigned(generation: Generation, assignment: Vec<Partition>) -> Msg {
-    Msg::JoinResponse { incarnation: 0, member: 7, generation, assignment }
+    Msg::JoinResponse { incarnation: 0, corr: 0, member: 7, generation, assignment }
 }
 fn fetch(offset: Offset) -> (To, Msg) {
-    (To::Broker, Msg::Fetch { incarnation: 0, partition: 0, offset, max_records: 1 })
+    (To::Broker, Msg::Fetch { incarnation: 0, corr: 0, partition: 0, offset, max_records: 1 })
 }
 
 #[test]
 fn resumes_from_committed_offset_or_earliest() {
     let c = consumer(Strategy::AtLeastOnce, 2);
     let mut s = started(&c, 0);
-    let fetch = Msg::Fetch { incarnation: 0, partition: 0, offset: 1, max_records: 2 };
+    let fetch = Msg::Fetch { incarnation: 0, corr: 0, partition: 0, offset: 1, max_records: 2 };
     assert_eq!(run(&c, &mut s, &[offsets(Some(1))]), vec![(To::Broker, fetch)]);
     let mut s = started(&c, 0);
     let sent = run(&c, &mut s, &[offsets(None)]);
@@ -149,7 +149,7 @@ fn exactly_once_sends_one_transaction_per_batch() {
     let c = consumer(Strategy::ExactlyOnce, 2);
     let mut s = started(&c, 0);
     let sent = run(&c, &mut s, &[offsets(Some(1)), records(1, 2)]);
-    let txn = Msg::TxnCommit { incarnation: 0, partition: 0, from: 1, to: 3, by: MANUAL };
+    let txn = Msg::TxnCommit { incarnation: 0, corr: 0, partition: 0, from: 1, to: 3, by: MANUAL };
     assert_eq!(sent[1], (To::Coordinator, txn));
     assert!(!c.will_process(&s, 0, 1), "the transaction, not the consumer, holds the outputs");
 }
@@ -168,7 +168,7 @@ fn polls_owned_partitions_round_robin() {
     let c = Consumer { manual_partitions: vec![0, 2], ..consumer(Strategy::AtLeastOnce, 1) };
     let (mut s, _) = sending(|o| c.start(0, o));
     let offsets = vec![(0, Some(3)), (2, None)];
-    let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets }]);
+    let sent = run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets }]);
     assert!(matches!(sent[0].1, Msg::Fetch { partition: 2, offset: 0, .. }), "{sent:?}");
 }
 
@@ -179,8 +179,9 @@ fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
         let mut s = started(&c, 0);
         let by = Committer { member: Some(7), generation: 1 };
         run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
-        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }, output_ack(0)]);
-        let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }, output_ack(0)]);
+        let join =
+            (To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] });
         if commit_on_revoke {
             assert_eq!(sent, vec![commit(1, by)], "onPartitionsRevoked commits what is processed");
             assert_eq!(run(&c, &mut s, &[commit_ack(1)]), vec![join]);
@@ -197,18 +198,19 @@ fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
     let mut s = started(&c, 0);
     run(&c, &mut s, &[assigned(1, vec![0, 1])]);
     let both = vec![(0, None), (1, None)];
-    run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, offsets: both }]);
+    run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: both }]);
     run(&c, &mut s, &[records(0, 1), output_ack(0), commit_ack(1)]);
-    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     assert!(sent.is_empty(), "waits for the fetch of partition 1");
-    let sent = run(&c, &mut s, &[Msg::FetchResponse { incarnation: 0, partition: 1, offset: 0, count: 1 }]);
+    let sent =
+        run(&c, &mut s, &[Msg::FetchResponse { incarnation: 0, corr: 0, partition: 1, offset: 0, count: 1 }]);
     assert_eq!(sent.len(), 1);
     s.phase = Phase::Done;
-    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
-    let keep = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0, 1] };
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
+    let keep = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![0, 1] };
     assert_eq!(sent, vec![(To::Coordinator, keep)]);
     let sent = run(&c, &mut s, &[assigned(2, vec![0])]);
-    let revoked = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0] };
+    let revoked = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![0] };
     assert_eq!(sent, vec![(To::Coordinator, revoked)], "KIP-429: revoke, then rejoin");
     assert_eq!(s.owned[0].position, Some(1), "partition 0 keeps its position");
 }
@@ -218,8 +220,8 @@ fn a_rejected_commit_loses_the_partitions_and_rejoins() {
     let c = group(Strategy::AtMostOnce, true, true);
     let mut s = started(&c, 0);
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
-    let sent = run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 }]);
-    let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
+    let sent = run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 }]);
+    let join = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] };
     assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
     assert!(s.owned.is_empty() && s.generation == 0);
 }
@@ -233,10 +235,10 @@ fn a_missing_offset_resets_to_the_earliest_the_log_end_or_fails() {
     let latest = consumer_with(Strategy::AtLeastOnce, 1, |s| s.offsets.reset = Reset::Latest);
     let mut s = started(&latest, 0);
     let sent = run(&latest, &mut s, &[offsets(None)]);
-    let list = Msg::ListOffsets { incarnation: 0, partitions: vec![0] };
+    let list = Msg::ListOffsets { incarnation: 0, corr: 0, partitions: vec![0] };
     assert_eq!(sent, vec![(To::Broker, list)], "asks where the log ends");
     assert_eq!((s.phase, s.owned[0].position), (Phase::AwaitingOffsets, None));
-    let end = Msg::ListOffsetsResponse { incarnation: 0, offsets: vec![(0, 2)] };
+    let end = Msg::ListOffsetsResponse { incarnation: 0, corr: 0, offsets: vec![(0, 2)] };
     let sent = run(&latest, &mut s, &[end]);
     assert_eq!(sent, vec![fetch(2)], "resumes at the log end, past offsets 0 and 1");
     let mut s = started(&latest, 0);
@@ -289,7 +291,10 @@ fn a_timed_out_request_is_sent_again_as_it_was() {
     let c = consumer_with(Strategy::AtLeastOnce, 1, |s| s.network.kind = NetworkKind::Lossy);
     let mut s = started(&c, 0);
     let (_, out) = sending(|o| c.on_step(&mut s, Step::Timeout, o));
-    assert_eq!(out, vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, partitions: vec![0] })]);
+    assert_eq!(
+        out,
+        vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr: 0, partitions: vec![0] })]
+    );
     run(&c, &mut s, &[offsets(None), records(0, 1)]);
     assert_eq!(c.request(&s), Some(output(0)), "the Output whose acknowledgement it waits for");
     run(&c, &mut s, &[output_ack(0)]);
@@ -363,11 +368,12 @@ fn a_new_member_id_means_the_partitions_were_lost() {
     let mut s = started(&c, 0);
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
-    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     assert_eq!(s.phase, Phase::Joining, "cooperative: rejoins keeping partition 0");
-    let as_new_member = Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![0] };
+    let as_new_member =
+        Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3, assignment: vec![0] };
     let sent = run(&c, &mut s, &[as_new_member]);
-    let refetch = Msg::OffsetFetch { incarnation: 0, partitions: vec![0] };
+    let refetch = Msg::OffsetFetch { incarnation: 0, corr: 0, partitions: vec![0] };
     assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
 }
 
@@ -380,8 +386,9 @@ fn partitions_taken_by_a_new_member_id_are_lost() {
     let mut s = started(&c, 0);
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
-    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
-    let as_new_member = Msg::JoinResponse { incarnation: 0, member: 8, generation: 3, assignment: vec![1] };
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
+    let as_new_member =
+        Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3, assignment: vec![1] };
     let mut events = Events::on();
     c.on_reply(&mut s, Actor::Coordinator, &as_new_member, &mut Out::new(&mut events));
     let revokes: Vec<Event> =
@@ -413,9 +420,13 @@ fn auto_commit_commits_the_consumed_positions_before_rejoining() {
     let by = Committer { member: Some(7), generation: 1 };
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![fetch(1)], "no interval elapsed: nothing committed");
-    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }, records(1, 1), output_ack(1)]);
+    let sent = run(
+        &c,
+        &mut s,
+        &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }, records(1, 1), output_ack(1)],
+    );
     assert_eq!(sent, vec![output(1), commit(2, by)], "onJoinPrepare commits position 2 and waits");
-    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] });
     assert_eq!(run(&c, &mut s, &[commit_ack(2)]), vec![join], "then revokes and rejoins");
 }
 
@@ -432,7 +443,7 @@ fn a_rejected_async_commit_fails_its_callback_and_the_member_rejoins() {
         if sent_before_a_rebalance {
             s.generation = 2;
         }
-        let rejected = Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 };
+        let rejected = Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 };
         assert!(run(&c, &mut s, &[rejected]).is_empty(), "CommitFailedException is not retried");
         assert!(s.pending_commits.is_empty());
         let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
@@ -443,7 +454,8 @@ fn a_rejected_async_commit_fails_its_callback_and_the_member_rejoins() {
                 "an older generation's rejection says nothing of the current one"
             );
         } else {
-            let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+            let join =
+                (To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] });
             assert_eq!(sent, vec![output(1), join], "its partitions are lost at the next poll");
             assert!(s.owned.is_empty());
         }
@@ -458,16 +470,16 @@ fn a_fenced_committer_lets_its_workers_finish_and_commits_nothing_more() {
     });
     let mut s = started(&c, 0);
     let by = Committer { member: Some(7), generation: 1 };
-    let two = Msg::FetchResponse { incarnation: 0, partition: 0, offset: 0, count: 2 };
+    let two = Msg::FetchResponse { incarnation: 0, corr: 0, partition: 0, offset: 0, count: 2 };
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), two]);
     sending(|o| c.on_worker_done(&mut s, 0, o));
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by)]);
-    let rejected = Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 };
+    let rejected = Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 };
     assert!(run(&c, &mut s, &[rejected]).is_empty(), "the worker still runs offset 1");
     assert_eq!(c.running(&s), vec![1]);
     let (_, out) = sending(|o| c.on_worker_done(&mut s, 1, o));
     assert_eq!(out, vec![output(1)], "its thread is not interrupted");
-    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] });
+    let join = (To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] });
     assert_eq!(run(&c, &mut s, &[output_ack(1)]), vec![join], "no commit of 2: the partition is lost");
 }
 
@@ -484,12 +496,12 @@ fn the_worker_thread_queue_holds_runs_of_several_partitions() {
     });
     let c = Consumer { manual_partitions: vec![0, 1], ..c };
     let (mut s, _) = sending(|o| c.start(0, o));
-    let both = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, None), (1, None)] };
+    let both = Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, None), (1, None)] };
     run(&c, &mut s, &[both, records(0, 1)]);
-    let p1 = Msg::FetchResponse { incarnation: 0, partition: 1, offset: 0, count: 1 };
+    let p1 = Msg::FetchResponse { incarnation: 0, corr: 0, partition: 1, offset: 0, count: 1 };
     assert_eq!(run(&c, &mut s, &[p1]), vec![fetch(1)], "partition 1's record waits in the queue");
     assert!(c.will_process(&s, 0, 0) && c.will_process(&s, 1, 0));
-    let next = (To::Sink, Msg::Output { incarnation: 0, partition: 1, offset: 0 });
+    let next = (To::Sink, Msg::Output { incarnation: 0, corr: 0, partition: 1, offset: 0 });
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![next], "then the worker takes partition 1's");
 }
 
@@ -531,8 +543,8 @@ fn an_eager_sticky_member_revokes_everything_but_reports_its_last_assignment() {
         let mut s = started(&c, 0);
         run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0), commit_ack(1)]);
         s.phase = Phase::Done;
-        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
-        let join = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: reported };
+        let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
+        let join = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: reported };
         assert_eq!(sent, vec![(To::Coordinator, join)], "{assignor:?}");
         assert!(s.owned.is_empty(), "{assignor:?} is eager: everything is revoked");
     }
@@ -551,7 +563,8 @@ fn fetching_p0_caught_up(
     });
     c.manual_partitions = vec![0, 1];
     let (mut s, _) = sending(|o| c.start(0, o));
-    let offsets = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, Some(1)), (1, Some(0))] };
+    let offsets =
+        Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, Some(1)), (1, Some(0))] };
     assert_eq!(run(&c, &mut s, &[offsets]), vec![fetch(1)]);
     (c, s)
 }
@@ -572,7 +585,7 @@ fn an_empty_poll_fetches_the_next_partition_and_neither_processes_nor_commits() 
         (Strategy::AtMostOnce, |_| {}),
         (Strategy::ExactlyOnce, |_| {}),
     ];
-    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, partition: 1, offset: 0, max_records: 1 });
+    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, corr: 0, partition: 1, offset: 0, max_records: 1 });
     for (strategy, change) in configs {
         let (c, mut s) = fetching_p0_caught_up(strategy, change);
         let before = s.clone();
@@ -607,20 +620,21 @@ fn an_empty_poll_commits_what_is_due_and_acts_on_a_rebalance() {
     s.owned[0].committed = 0;
     s.auto_commit_due = true;
     let sent = run(&c, &mut s, &[records(1, 0)]);
-    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, partition: 1, offset: 0, max_records: 1 });
+    let p1 = (To::Broker, Msg::Fetch { incarnation: 0, corr: 0, partition: 1, offset: 0, max_records: 1 });
     assert_eq!(sent, vec![commit(1, MANUAL), p1]);
     assert!(!s.auto_commit_due && s.pending_commits.len() == 1);
     // A group member told of a rebalance while its fetch is held rejoins
     // once its poll returns (eager: revoking both partitions first).
     let c = group_with(Strategy::AtLeastOnce, true, false, |s| (s.partitions, s.produce) = (2, 1));
     let mut s = started(&c, 0);
-    let both = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(0, Some(3)), (1, Some(4))] };
+    let both =
+        Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, Some(3)), (1, Some(4))] };
     run(&c, &mut s, &[assigned(1, vec![0, 1]), both]);
     assert_eq!(s.phase, Phase::Fetching { slot: 0 });
-    let notice = Msg::RebalanceNotice { incarnation: 0 };
+    let notice = Msg::RebalanceNotice { incarnation: 0, generation: 0 };
     assert!(run(&c, &mut s, &[notice]).is_empty(), "a notice waits for the poll to return");
     let sent = run(&c, &mut s, &[records(3, 0)]);
-    let rejoin = Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![] };
+    let rejoin = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] };
     assert_eq!(sent, vec![(To::Coordinator, rejoin)]);
     assert_eq!((s.phase, s.owned.len()), (Phase::Joining, 0));
 }
@@ -632,17 +646,17 @@ fn an_empty_poll_commits_what_is_due_and_acts_on_a_rebalance() {
 fn a_joining_consumer_resends_its_join_group_as_it_was() {
     let c = group_with(Strategy::AtLeastOnce, false, false, |s| s.network.kind = NetworkKind::Lossy);
     let mut s = started(&c, 0);
-    let first = Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] };
+    let first = Msg::JoinGroup { incarnation: 0, corr: 0, member: None, owned: vec![] };
     assert_eq!(c.request(&s), Some((To::Coordinator, first.clone())));
     assert_eq!(sending(|o| c.on_step(&mut s, Step::Timeout, o)).1, vec![(To::Coordinator, first)]);
     run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
-    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0 }]);
+    let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     assert_eq!(s.phase, Phase::Joining);
     assert_eq!(c.request(&s).into_iter().collect::<Vec<_>>(), sent, "the rejoin as poll sent it");
     assert_eq!(
         sent,
-        vec![(To::Coordinator, Msg::JoinGroup { incarnation: 0, member: Some(7), owned: vec![0] })]
+        vec![(To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![0] })]
     );
 }
 
@@ -655,8 +669,8 @@ fn a_rejection_of_another_commit_is_not_the_answer() {
     let by = Committer { member: Some(7), generation: 1 };
     let sent = run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0)]);
     assert_eq!(sent.last(), Some(&commit(1, by)));
-    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 2 }]);
+    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 2 }]);
     assert!(matches!(s.phase, Phase::Committing { .. }), "still waits for its own answer");
-    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, partition: 0, offset: 1 }]);
+    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 }]);
     assert_eq!(s.phase, Phase::Joining, "rejected: it rejoins");
 }

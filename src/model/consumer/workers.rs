@@ -12,13 +12,14 @@ impl Consumer {
     /// effect (its output goes to the sink). Which running worker finishes
     /// first is the model checker's choice.
     pub fn on_worker_done(&self, state: &mut ConsumerState, offset: Offset, out: &mut Out) {
-        let Phase::Working { slot, from, running, .. } = &mut state.phase else { return };
+        let Phase::Working { slot, from, running, outputs, .. } = &mut state.phase else { return };
         if *running & bit(*from, offset) == 0 {
             return;
         }
         *running &= !bit(*from, offset);
         let partition = state.owned[*slot as usize].partition;
-        out.push((To::Sink, Msg::Output { incarnation: state.incarnation, partition, offset }));
+        let (incarnation, corr) = (state.incarnation, *outputs);
+        out.push((To::Sink, Msg::Output { incarnation, corr, partition, offset }));
     }
 
     /// The records its workers are processing now (each may finish next).

@@ -13,7 +13,7 @@ pub use offsets_log::{Acked, GroupRecord, OffsetRecord, OffsetsLog, OffsetsTopic
 
 use super::choice::Choice;
 use super::event::{Acknowledged, Event, Events};
-use super::group::{Effect, Group, GroupRules, GroupTimer};
+use super::group::{Effect, Group, GroupRules, GroupTimer, Joiner};
 use super::msg::{Generation, Msg};
 use super::replication::Replica;
 use crate::scenario::{OffsetsConfig, OffsetsTopicConfig};
@@ -101,15 +101,15 @@ impl Coordinator {
         let reply = |msg| Effect::Send(from, msg);
         let consumer = from;
         match msg {
-            Msg::OffsetFetch { incarnation, partitions } => {
+            Msg::OffsetFetch { incarnation, corr, partitions } => {
                 for &partition in partitions {
                     let committed = state.topic.log.committed(partition);
                     ev.emit(|| Event::FetchOffset { consumer, partition, committed });
                 }
                 let offsets = partitions.iter().map(|&p| (p, state.topic.log.committed(p))).collect();
-                out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, offsets }));
+                out.push(reply(Msg::OffsetFetchResponse { incarnation: *incarnation, corr: *corr, offsets }));
             }
-            Msg::JoinGroup { incarnation, member, owned } => {
+            Msg::JoinGroup { incarnation, corr, member, owned } => {
                 let before = self.group_version(state);
                 if let (true, Some(member)) = (state.group.answers_current(*member, owned), *member) {
                     let generation = state.group.generation;
@@ -128,17 +128,18 @@ impl Coordinator {
                         }
                     });
                 }
-                state.group.join(&self.rules, from, *incarnation, *member, owned, out);
+                let joiner = Joiner { consumer: from, incarnation: *incarnation, corr: *corr };
+                state.group.join(&self.rules, joiner, *member, owned, out);
                 if self.topic.failovers > 0 {
                     state.topic.members_issued = state.group.next_member;
                 }
                 self.store_group(state, before, ev);
             }
-            &Msg::OffsetCommit { incarnation, partition, offset, by } => {
+            &Msg::OffsetCommit { incarnation, corr, partition, offset, by } => {
                 if !state.group.accepts(self.rules.fencing, by) {
                     let generation = state.group.generation;
                     ev.emit(|| Event::RejectCommit { consumer, partition, offset, by, generation });
-                    out.push(reply(Msg::CommitRejected { incarnation, partition, offset }));
+                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset }));
                     return;
                 }
                 ev.emit(|| Event::Commit {
@@ -149,17 +150,17 @@ impl Coordinator {
                 });
                 state.topic.append(self.topic.acks, partition, offset);
                 state.topic.acknowledge(partition, offset);
-                out.push(reply(Msg::OffsetCommitResponse { incarnation, partition, offset }));
+                out.push(reply(Msg::OffsetCommitResponse { incarnation, corr, partition, offset }));
             }
             // The transaction's offset record and its outputs' commit marker
             // are written together: from this step on, the outputs are
             // committed and on their way to read-committed readers (the sink).
             // A fenced transaction (KIP-447) is aborted with its outputs.
-            &Msg::TxnCommit { incarnation, partition, from: first, to, by } => {
+            &Msg::TxnCommit { incarnation, corr, partition, from: first, to, by } => {
                 if !state.group.accepts(self.rules.fencing, by) {
                     let generation = state.group.generation;
                     ev.emit(|| Event::RejectCommit { consumer, partition, offset: to, by, generation });
-                    out.push(reply(Msg::CommitRejected { incarnation, partition, offset: to }));
+                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset: to }));
                     return;
                 }
                 ev.emit(|| {
@@ -169,7 +170,7 @@ impl Coordinator {
                 state.topic.append(self.topic.acks, partition, to);
                 state.topic.acknowledge(partition, to);
                 out.push(Effect::ToSink(Msg::TxnOutputs { partition, from: first, to }));
-                out.push(reply(Msg::TxnCommitResponse { incarnation, partition, offset: to }));
+                out.push(reply(Msg::TxnCommitResponse { incarnation, corr, partition, offset: to }));
             }
             _ => {}
         }

@@ -9,7 +9,7 @@ const MANUAL: Committer = Committer { member: None, generation: 0 };
 
 fn coordinator(fencing: Fencing) -> Coordinator {
     Coordinator {
-        rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false },
+        rules: GroupRules { partitions: 2, assignor: Assignor::Range, fencing, pauses: false, tagged: false },
         topic: OffsetsTopicConfig::default(),
         offsets: OffsetsConfig::default(),
     }
@@ -39,18 +39,18 @@ fn an_expiry_appends_a_tombstone_and_only_removes_an_existing_commit() {
     c.handle(
         &mut s,
         0,
-        &Msg::OffsetFetch { incarnation: 0, partitions: vec![1] },
+        &Msg::OffsetFetch { incarnation: 0, corr: 0, partitions: vec![1] },
         &mut out,
         &mut Events::off(),
     );
-    let none = Msg::OffsetFetchResponse { incarnation: 0, offsets: vec![(1, None)] };
+    let none = Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(1, None)] };
     assert_eq!(out.last(), Some(&Effect::Send(0, none)));
     c.handle(&mut s, 0, &commit(1, 1, MANUAL), &mut out, &mut Events::off());
     assert_eq!(s.topic.log.committed(1), Some(1));
 }
 
 fn commit(partition: Partition, offset: Offset, by: Committer) -> Msg {
-    Msg::OffsetCommit { incarnation: 0, partition, offset, by }
+    Msg::OffsetCommit { incarnation: 0, corr: 0, partition, offset, by }
 }
 
 #[test]
@@ -77,12 +77,12 @@ fn offset_fetch_answers_every_partition_asked() {
     c.handle(
         &mut s,
         2,
-        &Msg::OffsetFetch { incarnation: 2, partitions: vec![0, 1] },
+        &Msg::OffsetFetch { incarnation: 2, corr: 0, partitions: vec![0, 1] },
         &mut out,
         &mut Events::off(),
     );
     let offsets = vec![(0, None), (1, Some(3))];
-    assert_eq!(out, vec![Effect::Send(2, Msg::OffsetFetchResponse { incarnation: 2, offsets })]);
+    assert_eq!(out, vec![Effect::Send(2, Msg::OffsetFetchResponse { incarnation: 2, corr: 0, offsets })]);
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn transaction_commits_offset_and_publishes_outputs_together() {
     c.handle(
         &mut s,
         0,
-        &Msg::TxnCommit { incarnation: 0, partition: 0, from: 0, to: 2, by: MANUAL },
+        &Msg::TxnCommit { incarnation: 0, corr: 0, partition: 0, from: 0, to: 2, by: MANUAL },
         &mut out,
         &mut Events::off(),
     );
@@ -102,7 +102,7 @@ fn transaction_commits_offset_and_publishes_outputs_together() {
         out,
         vec![
             Effect::ToSink(Msg::TxnOutputs { partition: 0, from: 0, to: 2 }),
-            Effect::Send(0, Msg::TxnCommitResponse { incarnation: 0, partition: 0, offset: 2 }),
+            Effect::Send(0, Msg::TxnCommitResponse { incarnation: 0, corr: 0, partition: 0, offset: 2 }),
         ]
     );
 }
@@ -158,7 +158,7 @@ fn a_stale_generation_is_fenced_only_with_generation_fencing() {
         c.handle(
             &mut s,
             0,
-            &Msg::JoinGroup { incarnation: 0, member: None, owned: vec![] },
+            &Msg::JoinGroup { incarnation: 0, corr: 0, member: None, owned: vec![] },
             &mut out,
             &mut Events::off(),
         );
@@ -178,7 +178,7 @@ fn group_coordinator(replicas: u8, acks: crate::scenario::Acks) -> Coordinator {
 }
 
 fn join(member: Option<u8>) -> Msg {
-    Msg::JoinGroup { incarnation: 0, member, owned: vec![] }
+    Msg::JoinGroup { incarnation: 0, corr: 0, member, owned: vec![] }
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn a_group_loaded_after_a_failover_keeps_its_generation() {
     // Member 1, a follower, sends its JoinGroup again: its assignment comes back, no rebalance.
     out.clear();
     c.handle(&mut next, 1, &join(Some(1)), &mut out, &mut Events::off());
-    let again = Msg::JoinResponse { incarnation: 0, member: 1, generation: 2, assignment: vec![1] };
+    let again = Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2, assignment: vec![1] };
     assert_eq!((out, next.group.rebalancing), (vec![Effect::Send(1, again)], false));
 }
 
