@@ -4,7 +4,7 @@
 use kafkacheck::check::{Options, Outcome, Search};
 use kafkacheck::cli::scenario_files;
 use kafkacheck::model::event::Actor;
-use kafkacheck::scenario::{self, Assignment};
+use kafkacheck::scenario::{self, Assignment, NetworkKind};
 use kafkacheck::verdict::Verdict;
 use std::path::PathBuf;
 
@@ -67,9 +67,13 @@ fn group_models() -> Vec<PathBuf> {
 /// with fewer states: the reduction is sound here and does something.
 #[test]
 fn symmetry_reduction_keeps_every_verdict_and_visits_fewer_states() {
-    // One consumer has no other to be swapped with.
-    let files: Vec<PathBuf> =
-        group_models().into_iter().filter(|f| scenario::load(f).unwrap().consumers > 1).collect();
+    // One consumer has no other to be swapped with; the unordered networks
+    // are not reduced (`src/model/symmetry.rs`).
+    let reducible = |f: &PathBuf| {
+        let s = scenario::load(f).unwrap();
+        s.consumers > 1 && matches!(s.network.kind, NetworkKind::Ordered | NetworkKind::Lossy)
+    };
+    let files: Vec<PathBuf> = group_models().into_iter().filter(reducible).collect();
     assert!(files.len() >= 8);
     for file in files {
         let file = file.to_str().unwrap();

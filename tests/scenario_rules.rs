@@ -151,11 +151,6 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             vec![json!({"network": "unordered", "strategy": "at-most-once"})],
         ),
         (
-            "duplicating-network-manual-assignment",
-            vec![json!({"network": "duplicating", "assignment": "group"})],
-            vec![json!({"network": "duplicating"}), json!({"network": "unordered", "assignment": "group"})],
-        ),
-        (
             "faulty-network-one-worker",
             vec![json!({"network": "lossy", "workers": 2})],
             vec![json!({"network": "lossy", "workers": 1})],

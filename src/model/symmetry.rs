@@ -15,7 +15,11 @@
 //! names a consumer.
 //!
 //! With manual assignment consumer c reads partitions p ≡ c (mod C), so
-//! consumers are not interchangeable and no reduction applies.
+//! consumers are not interchangeable and no reduction applies. On the
+//! unordered networks (`unordered`, `duplicating`) the state is its own
+//! representative: renaming their envelopes (and the duplicating network's
+//! delivered list in the history) is not written yet, so those searches
+//! are exhaustive without the reduction.
 
 use super::choice::FETCH_WAIT;
 use super::{BROKER, FIRST_CONSUMER, KafkaState, NodeState};

@@ -198,20 +198,6 @@ pub const RULES: &[Rule] = &[
         conflict: |f| f.strategy == Strategy::ExactlyOnce,
         message: "exactly-once is not modelled over a faulty network (its transactional retries are idempotent in Kafka)",
     },
-    // Exists for the model's encoding of a duplicating network: Stateright's
-    // keeps one copy of equal messages, and under subscribe() a consumer
-    // sends an equal request again (its OffsetFetch after a rebalance that
-    // gave it its partition back), which would count as a copy of the first.
-    Rule {
-        name: "duplicating-network-manual-assignment",
-        field: "network",
-        with: &["assignment"],
-        set: |f| f.network == NetworkKind::Duplicating,
-        conflict: group_assignment,
-        message: "\"duplicating\" needs manual assignment: a limit of this model, not of Kafka (the model's duplicating \
-                  network cannot tell a consumer's repeated request, such as its OffsetFetch after a rebalance, from a \
-                  copy of the first: Kafka's correlation ids are not modelled)",
-    },
     Rule {
         name: "faulty-network-one-worker",
         field: "network",
@@ -240,11 +226,6 @@ pub const RULES: &[Rule] = &[
 
 fn not_at_least_once(f: &ScenarioFile) -> bool {
     f.strategy != Strategy::AtLeastOnce
-}
-
-/// The group protocol decides the assignment (`subscribe()`).
-fn group_assignment(f: &ScenarioFile) -> bool {
-    f.assignment != Assignment::Manual
 }
 
 fn manual_assignment(f: &ScenarioFile) -> bool {

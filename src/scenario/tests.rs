@@ -208,7 +208,6 @@ fn commit_modes_and_networks_are_validated() {
         (r#""losses": 1"#, "losses"),
         (r#""network": "unordered", "duplicates": 1"#, "duplicates"),
         (r#""network": "lossy", "losses": 0"#, "losses"),
-        (r#""network": "duplicating", "assignment": "group""#, "network"),
         (r#""network": "lossy", "commit": { "mode": "auto", "processing": "worker" }"#, "network"),
     ] {
         let e = reject(&with(extra));

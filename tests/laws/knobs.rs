@@ -189,7 +189,6 @@ impl Knobs {
     /// network, coordinator_failovers.
     pub fn fit(mut self) -> Knobs {
         let alo = self.delivery == Delivery::AtLeastOnce;
-        let manual = self.group.is_none();
         if !alo {
             self.commit_every = 1;
         }
@@ -215,8 +214,7 @@ impl Knobs {
             (self.network, self.commit_mode),
             (Network::Lossy { .. }, CommitMode::Auto { worker: true })
         );
-        let duplicating_group = !manual && matches!(self.network, Network::Duplicating { .. });
-        if self.delivery == Delivery::ExactlyOnce || self.workers > 1 || lossy_worker || duplicating_group {
+        if self.delivery == Delivery::ExactlyOnce || self.workers > 1 || lossy_worker {
             self.network = Network::Ordered;
         }
         if self.network != Network::Ordered {

@@ -68,6 +68,7 @@ const PINNED: &[Pin] = &[
     pin("group-cooperative-sticky-2-partitions",              552,  41, [H, H, H, H, H, H]),
     pin("group-coordinator-failover",                        5350,  34, [H, H, H, H, H, H]),
     pin("group-coordinator-failover-acks-leader",           24798,  53, [H, V, H, H, V, V]),
+    pin("group-duplicating-network",                        56127,  44, [H, V, H, V, H, H]),
     pin("group-eager-rebalance",                               97,  24, [H, H, H, H, H, H]),
     pin("group-eager-rebalance-commit-on-revoke",             102,  24, [H, H, H, H, H, H]),
     pin("group-eager-rebalance-periodic-commit",              108,  26, [H, V, H, H, H, H]),

@@ -442,17 +442,17 @@ impl Consumer {
         }
     }
 
-    /// Whether a reply answers the request the poll loop waits on (a
-    /// duplicating network can deliver an old response again; Kafka's
-    /// correlation ids tell them apart). A commit's rejection names the
-    /// commit it rejects. A JoinResponse is not told apart here: neither its
+    /// Whether a reply answers the request the poll loop waits on, by its
+    /// content: a commit's rejection names the commit it rejects, a fetch
+    /// response its partition and offset. On the duplicating network the
+    /// correlation ids ([`expects`]) have already set aside copies of old
+    /// replies. A JoinResponse is not told apart by content: neither its
     /// member id nor its generation can (a rejoining follower is answered
     /// with the generation it already had, and after a failover the loaded
     /// generation can be older than the one the consumer knew), so the
-    /// model never lets one JoinGroup be answered twice instead: it sends a
-    /// JoinGroup again only once neither it nor its answer is on the
-    /// network (`KafkaModel::allows`), and the duplicating network needs
-    /// manual assignment (`src/scenario/rules.rs`).
+    /// model never lets one JoinGroup be answered twice on the other
+    /// networks: it sends a JoinGroup again only once neither it nor its
+    /// answer is on the network (`KafkaModel::allows`).
     fn answers(&self, state: &ConsumerState, reply: &Msg) -> bool {
         match (self.request(state), reply) {
             (

@@ -674,3 +674,45 @@ fn a_rejection_of_another_commit_is_not_the_answer() {
     run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 }]);
     assert_eq!(s.phase, Phase::Joining, "rejected: it rejoins");
 }
+
+/// On the duplicating network every request has its own correlation id, so
+/// the OffsetFetch a member sends again after a rebalance that gave it its
+/// partition back is no copy of the first, and a copy of the first one's
+/// response (nothing committed yet) does not answer it.
+#[test]
+fn a_copy_of_an_earlier_reply_answers_no_later_equal_request() {
+    let c = group_with(Strategy::AtLeastOnce, true, false, |s| s.network.kind = NetworkKind::Duplicating);
+    let (mut s, out) = sending(|o| c.start(0, o));
+    assert_eq!(
+        out,
+        vec![(To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 1, member: None, owned: vec![] })]
+    );
+    let assigned = |corr, generation| Msg::JoinResponse {
+        incarnation: 0,
+        corr,
+        member: 7,
+        generation,
+        assignment: vec![0],
+    };
+    let fetched =
+        |corr, committed| Msg::OffsetFetchResponse { incarnation: 0, corr, offsets: vec![(0, committed)] };
+    let first = run(&c, &mut s, &[assigned(1, 1)]);
+    assert_eq!(
+        first,
+        vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr: 2, partitions: vec![0] })]
+    );
+    // A rebalance before the offsets arrive: the member rejoins and gets partition 0 back.
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 1 }, fetched(2, None)]);
+    let rejoin = s.awaiting;
+    assert_eq!(s.phase, Phase::Joining);
+    let again = run(&c, &mut s, &[assigned(rejoin, 2)]);
+    let corr = rejoin + 1;
+    assert_eq!(
+        again,
+        vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr, partitions: vec![0] })]
+    );
+    assert!(run(&c, &mut s, &[fetched(2, None)]).is_empty(), "the copy of the first response is no answer");
+    assert_eq!(s.phase, Phase::AwaitingOffsets);
+    let sent = run(&c, &mut s, &[fetched(corr, Some(1))]);
+    assert!(matches!(sent[..], [(To::Broker, Msg::Fetch { offset: 1, .. })]), "{sent:?}");
+}
