@@ -135,16 +135,18 @@ fn rebalance_duplicates(k: &Knobs) -> bool {
         && k.group.is_some_and(|g| !g.commit_on_revoke);
     k.delivery == Delivery::AtLeastOnce
         && behind
+        && k.messages + k.produce > 0
         && k.consumers > 1
         && k.group.is_some_and(|g| knobs::is_eager(g.assignor))
 }
 
 /// A new group with `auto.offset.reset=latest` starts every partition at
-/// its log end, past the records already there (at least one: `messages`
-/// is at least 1), so they are lost without any fault
-/// (models/new-group-latest.json).
+/// its log end, past the records already there, so they are lost without
+/// any fault (models/new-group-latest.json); on an empty partition, past
+/// those the producer appended before the first poll's ListOffsets was
+/// answered (models/new-group-empty-partition-latest.json).
 fn new_group_skips(k: &Knobs) -> bool {
-    k.new_group && k.reset == Reset::Latest
+    k.new_group && k.reset == Reset::Latest && k.messages + k.produce > 0
 }
 
 /// Fencing `none`, and a member of a group of two can lose its partition

@@ -93,8 +93,9 @@ pub enum ExpiryReason {
     WhileActive,
     /// `when-empty` with group assignment: the group has been empty (KIP-211).
     GroupEmpty,
-    /// `when-empty` with manual assignment: the partition's consumer is down.
-    ConsumerDown(u8),
+    /// `when-empty` with manual assignment: a standalone group's offsets
+    /// expire retention after their last commit (KIP-211).
+    Standalone,
 }
 
 /// How a consumer gave up a partition.

@@ -24,7 +24,7 @@ pub mod replication;
 pub mod sink;
 pub mod symmetry;
 
-use crate::scenario::{NetworkKind, Partition, Scenario};
+use crate::scenario::{NetworkKind, Scenario};
 use broker::Broker;
 use choice::Choice;
 use consumer::{Consumer, ConsumerState};
@@ -162,8 +162,8 @@ impl KafkaModel {
                     && self.in_send_order(state, *dst, msg)
             }
             // An offset expires only when the retention policy permits.
-            &ActorModelAction::SelectRandom { random: Choice::Expire(p), .. } => {
-                self.retention_permits(state, p)
+            &ActorModelAction::SelectRandom { random: Choice::Expire(_), .. } => {
+                self.retention_permits(state)
             }
             // The coordinator fails over within its own budget.
             ActorModelAction::Crash(id) if usize::from(*id) == COORDINATOR => {
@@ -322,14 +322,16 @@ impl KafkaModel {
 }
 
 impl KafkaModel {
-    /// Why the retention policy lets the committed offset of partition `p`
-    /// expire in `state` (`offsets.retention`), if it does: never; when the
+    /// Why the retention policy lets a committed offset expire in `state` (`offsets.retention`), if it does: never; when the
     /// group is empty (KIP-211): with group assignment while the group has
     /// no member and no consumer process runs (every member's session timed
     /// out, none has restarted yet: retention is far longer than a restart),
-    /// with manual assignment while the consumer that reads p is down; while
-    /// active (KAFKA-4682): at any time.
-    pub fn expiry(&self, state: &KafkaState, p: Partition) -> Option<ExpiryReason> {
+    /// with manual assignment at any time, since an `assign()` group is a
+    /// standalone group whose offsets expire retention after their last
+    /// commit (`GroupMetadata.removeExpiredOffsets`, `case None`, Kafka ≥ 2.1;
+    /// the classic group's `offsetExpirationCondition` in the new group
+    /// coordinator); while active (KAFKA-4682): at any time.
+    pub fn expiry(&self, state: &KafkaState) -> Option<ExpiryReason> {
         use crate::scenario::{Assignment, Retention};
         match (self.scenario.offsets.retention, self.scenario.group.assignment) {
             (Retention::Never, _) => None,
@@ -337,16 +339,14 @@ impl KafkaModel {
             (Retention::WhenEmpty, Assignment::Group) => (state.group().members.is_empty()
                 && (FIRST_CONSUMER..state.crashed.len()).all(|i| state.crashed[i]))
             .then_some(ExpiryReason::GroupEmpty),
-            (Retention::WhenEmpty, Assignment::Manual) => {
-                let owner = crate::client::assignment::owner(p, self.scenario.consumers);
-                state.crashed[FIRST_CONSUMER + owner as usize].then_some(ExpiryReason::ConsumerDown(owner))
-            }
+            (Retention::WhenEmpty, Assignment::Manual) => Some(ExpiryReason::Standalone),
         }
     }
 
-    /// Whether the retention policy lets partition `p`'s committed offset expire in `state`.
-    pub fn retention_permits(&self, state: &KafkaState, p: Partition) -> bool {
-        self.expiry(state, p).is_some()
+    /// Whether the retention policy lets committed offsets expire in `state`
+    /// (which partitions have one to expire is the coordinator's offer).
+    pub fn retention_permits(&self, state: &KafkaState) -> bool {
+        self.expiry(state).is_some()
     }
 }
 

@@ -48,7 +48,7 @@ impl KafkaModel {
             &ActorModelAction::SelectRandom { actor, random, .. } => {
                 if let Choice::Expire(partition) = random {
                     let committed = before.offsets_log().committed(partition);
-                    let why = self.expiry(before, partition).expect("an expiry the retention permits");
+                    let why = self.expiry(before).expect("an expiry the retention permits");
                     ev.emit(|| Event::Expire { partition, committed, why });
                 }
                 let i = usize::from(actor);

@@ -132,7 +132,7 @@ impl ScenarioFile {
             name: self.name.clone(),
             description: self.description.clone(),
             partitions: n.range("partitions", self.partitions, 1, LIMITS.partitions),
-            messages: n.range("messages", self.messages, 1, LIMITS.messages),
+            messages: n.range("messages", self.messages, 0, LIMITS.messages),
             consumers: n.range("consumers", self.consumers, 1, LIMITS.consumers),
             strategy: self.strategy,
             crashes: n.range("crashes", self.crashes, 0, LIMITS.crashes),

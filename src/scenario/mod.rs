@@ -286,10 +286,12 @@ pub enum Retention {
     /// Committed offsets never expire within a run.
     #[default]
     Never,
-    /// KIP-211 (Kafka 2.1+): only while nobody consumes the partition. With
-    /// group assignment: while the group has no member (every member left
-    /// or was evicted after its session timed out). With manual
-    /// assignment: while the partition's consumer (p mod C) is down.
+    /// KIP-211 (Kafka 2.1+). With group assignment: only while the group
+    /// has no member (every member left or was evicted after its session
+    /// timed out). With manual assignment the group is a standalone one (no
+    /// protocol type: `assign()` never joins), whose offsets KIP-211 still
+    /// expires `offsets.retention.minutes` after their last commit, whether
+    /// or not a consumer runs: at any time, in a model without a clock.
     WhenEmpty,
     /// Before KIP-211 (KAFKA-4682): retention counts from the last commit,
     /// so an active consumer's offset can expire at any time.

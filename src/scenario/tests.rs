@@ -228,6 +228,15 @@ fn trailing_content_and_wrong_types_are_errors() {
     assert!(parse_str(&VALID.replace("\"messages\": 3", "\"messages\": 99999999999")).is_err());
 }
 
+/// An empty partition is a real topic's common state; a producer may fill it.
+#[test]
+fn an_empty_partition_is_a_scenario() {
+    let s = parse_str(&VALID.replace("\"messages\": 3", "\"messages\": 0")).unwrap();
+    assert_eq!((s.messages, s.log_end()), (0, 0));
+    let e = reject(&VALID.replace("\"messages\": 3", "\"messages\": 201"));
+    assert!(e.message.contains("between 0 and 200"), "{e}");
+}
+
 fn with_config(config: &str) -> String {
     VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, \"consumer_config\": {{ {config} }}"))
 }

@@ -196,10 +196,9 @@ fn coordinator_sentence(event: &Event) -> String {
                 ExpiryReason::GroupEmpty => {
                     "the group has been empty for offsets.retention.minutes (KIP-211)".to_string()
                 }
-                ExpiryReason::ConsumerDown(c) => format!(
-                    "{} has been down for offsets.retention.minutes, nobody consumes the partition (KIP-211)",
-                    Actor::Consumer(*c)
-                ),
+                ExpiryReason::Standalone => "offsets.retention.minutes passed since its last commit: an assign() \
+                     consumer's group is a standalone group, whose offsets expire whether or not it runs (KIP-211)"
+                    .to_string(),
             };
             format!(
                 "coordinator expired the {} of partition {partition}: {why}; a tombstone in __consumer_offsets removes it",

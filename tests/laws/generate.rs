@@ -266,7 +266,7 @@ fn focused(mut k: Knobs, focus: Focus, special: Special) -> Knobs {
 /// its default), before any rule is applied: many combinations break a rule
 /// of `src/scenario/rules.rs`.
 pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
-    let sizes = (1..=2u8, 1..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
+    let sizes = (1..=2u8, 0..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
     let consumer = (1..=2u8, 1..=2u8, any::<bool>(), offsets());
     let new_group = prop_oneof![4 => Just(false), 1 => Just(true)];
     let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>(), new_group);
