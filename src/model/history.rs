@@ -364,4 +364,63 @@ mod tests {
         h.renumber_consumers(&[2, 1, 0]);
         assert_eq!(h.answering, vec![answer(0, 2), answer(2, 1)], "renamed and sorted again");
     }
+
+    /// Walks `model` from its initial state through the steps named as the Explorer names them.
+    fn walk(model: &crate::model::KafkaModel, from: KafkaState, steps: &[&str]) -> KafkaState {
+        use stateright::Model;
+        let mut state = from;
+        for step in steps {
+            let mut actions = Vec::new();
+            model.actions(&state, &mut actions);
+            let names: Vec<String> = actions.iter().map(crate::model::render::action).collect();
+            let i =
+                names.iter().position(|n| n == step).unwrap_or_else(|| panic!("{step:?} not in {names:#?}"));
+            state = model.next_state(&state, actions.swap_remove(i)).expect("the step changes the state");
+        }
+        state
+    }
+
+    #[test]
+    fn only_an_acknowledgement_that_reached_its_consumer_can_be_lost() {
+        use crate::scenario::{Acks, OffsetsTopicConfig};
+        use stateright::Model;
+        let model = crate::model::build(&Scenario {
+            messages: 1,
+            crashes: 1,
+            offsets_topic: OffsetsTopicConfig {
+                replicas: 2,
+                acks: Acks::Leader,
+                unclean_election: false,
+                failovers: 1,
+            },
+            ..Scenario::default()
+        });
+        let committed = walk(
+            &model,
+            model.init_states().remove(0),
+            &[
+                "consumer-0 → OffsetFetch p0 → coordinator",
+                "coordinator → OffsetFetchResponse p0 none (to incarnation 0) → consumer-0",
+                "consumer-0 → Fetch p0 from @0, max 1 → broker",
+                "broker → FetchResponse p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → Output p0 @0 → sink",
+                "sink → OutputAck p0 @0 (to incarnation 0) → consumer-0",
+                "consumer-0 → OffsetCommit p0 @1 → coordinator",
+            ],
+        );
+        assert_eq!(committed.history.answering.len(), 1, "the response is on its way");
+        assert_eq!(committed.history.observed[0].highest, Some(1), "the recorded commit is observed");
+        let failover = ["crash coordinator", "recover coordinator"];
+        let unread = walk(&model, walk(&model, committed.clone(), &["crash consumer-0"]), &failover);
+        assert_eq!(unread.offsets_log().committed(0), None, "the commit is gone with the failover");
+        assert!(unread.history.received.is_empty(), "its consumer crashed before the response came");
+        let read = walk(
+            &model,
+            committed,
+            &["coordinator → OffsetCommitResponse p0 @1 (to incarnation 0) → consumer-0"],
+        );
+        assert!(read.history.answering.is_empty());
+        let read = walk(&model, read, &failover);
+        assert_eq!(read.history.lost_acks(read.offsets_log()).count(), 1, "the received one is lost");
+    }
 }
