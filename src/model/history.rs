@@ -25,7 +25,8 @@ use stateright::actor::{ActorModelAction, Envelope, Network};
 pub struct History {
     /// Messages lost so far: a budget on them keeps the state space finite
     /// (a loss leads to a timeout and a resend, and without a bound that
-    /// cycle would go on). 0 on a reliable network.
+    /// cycle would go on). On a reliable network the counts stay 0, so its
+    /// states are exactly those of the model without faults.
     pub losses: u8,
     /// Redeliveries so far (the duplicating network), bounded the same way.
     pub duplicates: u8,
@@ -117,7 +118,7 @@ enum What {
     /// The coordinator handles a commit (OffsetCommit or TxnCommit) of
     /// `offset` from `consumer`; it may reject it.
     Commit { consumer: u8, incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
-    /// A commit's response reaches consumer `consumer`, or (`lost`) is lost.
+    /// A commit's response reaches consumer `consumer`, or is dropped (a lossy network).
     Response { consumer: u8, incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// A partition's committed offset expires.
     Expire(Partition),

@@ -2,10 +2,12 @@
 //! Every accepted commit is a record keyed by (group, topic, partition), and
 //! the committed offset is the latest record for a key (what compaction
 //! would keep). Keeping the whole log, not just the latest values, is what
-//! lets `committed-monotonic` see a commit that moved an offset back. The
-//! scenario has one group and one topic, so the key is the partition. The
-//! log is durable: it is saved to the coordinator's storage on every append
-//! and reloaded on start.
+//! replication and truncation act on: a replica holds a prefix of it, and
+//! the record at an index names one commit (`committed-monotonic` judges
+//! what clients observed instead, `src/model/history.rs`, since a failover
+//! truncates this log). The scenario has one group and one topic, so the
+//! key is the partition. The log is durable: it is saved to the
+//! coordinator's storage on every append and reloaded on start.
 //!
 //! The log is the leader's copy of a replicated partition
 //! (`src/model/replication.rs`). Whether an acknowledged commit survived a
