@@ -53,7 +53,7 @@ pub struct Observed {
     /// The highest committed offset observed (the group's starting offset 0
     /// counts as observed from the start).
     pub highest: Option<Offset>,
-    /// Whether the committed offset expired after `highest` was observed.
+    /// Whether the committed offset expired after `highest` was last observed.
     pub expired: bool,
     /// The first observation below `highest`, kept so the state shows it.
     pub went_back: Option<Decrease>,
@@ -244,7 +244,8 @@ impl History {
                     o.went_back = Some(Decrease { from: highest, to: offset, expired: o.expired });
                 }
             }
-            Some(highest) if offset == highest => {}
+            // Seen again after an expiry: committed again, no longer expired.
+            Some(highest) if offset == highest => o.expired = false,
             _ => *o = Observed { highest: Some(offset), expired: false, ..*o },
         }
     }
@@ -311,9 +312,12 @@ mod tests {
     }
 
     #[test]
-    fn an_expiry_marks_the_highest_until_a_higher_one_is_observed() {
+    fn an_expiry_marks_the_highest_until_it_or_a_higher_one_is_observed_again() {
         let mut h = history();
         h.observe(0, 3);
+        h.observed[0].expired = true;
+        h.observe(0, 3);
+        assert!(!h.observed[0].expired, "3 was committed again after the expiry");
         h.observed[0].expired = true;
         h.observe(0, 5);
         assert!(!h.observed[0].expired, "5 was observed after the expiry");
