@@ -88,9 +88,13 @@ fn an_at_least_once_crash_between_processing_and_commit_duplicates_the_record() 
 fn a_fenced_at_most_once_zombie_drops_its_batch_and_loses_nothing() {
     // The zombie's commit is rejected before it processes: no-loss holds
     // because the records it will never process stay above the committed offset.
+    // A batch whose commit was accepted before the eviction is still
+    // processed beside the new owner: no duplicate, but not exclusive.
     let json = r#"{"name": "x", "partitions": 1, "messages": 2, "consumers": 2, "assignment": "group",
                    "strategy": "at-most-once", "pauses": 1}"#;
-    assert_eq!(verdicts(json), rows(&[]));
+    let both =
+        "partition 0: consumer-0 holds offset 0 and consumer-1 holds offset 1, all still to be processed";
+    assert_eq!(verdicts(json), rows(&[("exclusive-processing", both)]));
 }
 
 #[test]
@@ -102,6 +106,10 @@ fn an_unfenced_at_most_once_zombie_processes_what_the_new_owner_processes() {
         rows(&[
             ("no-duplicate", "duplicated: partition 0 offset 0 processed 2 times"),
             ("committed-monotonic", "partition 0: committed offset went back from 2 to 1"),
+            (
+                "exclusive-processing",
+                "partition 0: consumer-0 holds offset 0 and consumer-1 holds offset 0, all still to be processed",
+            ),
         ])
     );
 }
@@ -113,6 +121,22 @@ fn a_failover_of_an_acks_leader_offsets_topic_loses_an_acknowledged_commit() {
     let lost = "the acknowledged commit of offset 1 for partition 0 (record 0 of __consumer_offsets, leader epoch 0) \
                 is lost: the log of replica 1, leader in epoch 1, does not have it, and it has no committed offset now";
     assert_eq!(verdicts(json), rows(&[("acked-commit-durable", lost)]));
+}
+
+#[test]
+fn a_restart_after_an_acks_leader_failover_observes_the_committed_offset_go_back() {
+    let json = r#"{"name": "x", "partitions": 1, "messages": 2, "consumers": 1, "strategy": "at-least-once",
+                   "offsets_topic": { "replicas": 3, "acks": "leader" }, "coordinator_failovers": 1, "crashes": 1}"#;
+    let lost = "the acknowledged commit of offset 1 for partition 0 (record 0 of __consumer_offsets, leader epoch 0) \
+                is lost: the log of replica 1, leader in epoch 1, does not have it, and it has no committed offset now";
+    assert_eq!(
+        verdicts(json),
+        rows(&[
+            ("no-duplicate", "duplicated: partition 0 offset 0 processed 2 times"),
+            ("committed-monotonic", "partition 0: committed offset went back from 2 to 1"),
+            ("acked-commit-durable", lost),
+        ])
+    );
 }
 
 #[test]
@@ -130,6 +154,7 @@ fn the_outcome_names_each_property_and_its_kind_from_the_registry() {
             (PropertyId::CommittedMonotonic, "committed-monotonic", "always"),
             (PropertyId::SingleOwner, "single-owner", "always"),
             (PropertyId::AckedCommitDurable, "acked-commit-durable", "always"),
+            (PropertyId::ExclusiveProcessing, "exclusive-processing", "always"),
         ]
     );
     assert!(properties::ALL.iter().all(|p| (p.kind == Kind::Eventually) == (p.name == "all-processed")));
@@ -150,7 +175,8 @@ fn a_scenario_may_expect_only_the_registrys_properties() {
                   "expect": {"no-losses": "holds"}}"#;
     let error = scenario::parse(Path::new("inline.json"), json.as_bytes()).unwrap_err().to_string();
     let listed = "unknown property `no-losses`, expected one of \
-                  no-loss, no-duplicate, all-processed, committed-monotonic, single-owner, acked-commit-durable";
+                  no-loss, no-duplicate, all-processed, committed-monotonic, single-owner, acked-commit-durable, \
+                  exclusive-processing";
     assert!(error.contains(listed), "{error}");
 }
 

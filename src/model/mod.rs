@@ -2,7 +2,7 @@
 //! (`docs/ARCHITECTURE.md`, "The modelled system"): one broker, one group coordinator, one sink and the
 //! scenario's consumers, talking over an ordered (per-connection FIFO,
 //! TCP-like) network, or the unordered, lossy or duplicating one a scenario
-//! asks for (`network`, with its fault budgets counted in [`NetworkFaults`]).
+//! asks for (`network`, with its fault budgets counted in the state's [`History`]).
 //!
 //! Each actor's logic lives in its own module and is plain code over its own
 //! state; [`Node`] (`node.rs`) only routes Stateright's callbacks to it. Every step is
@@ -16,6 +16,7 @@ pub mod consumer;
 pub mod coordinator;
 pub mod event;
 pub mod group;
+pub mod history;
 pub mod msg;
 pub mod node;
 pub mod render;
@@ -31,9 +32,9 @@ use consumer::{Consumer, ConsumerState};
 use coordinator::{Coordinator, CoordinatorState, OffsetsLog, OffsetsTopic};
 pub use event::ExpiryReason;
 use group::{Group, GroupRules, GroupTimer};
+pub use history::History;
 use msg::Msg;
 pub use node::{Node, NodeState, NodeStorage};
-use serde::Serialize;
 use sink::SinkState;
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network};
 use stateright::{Model, Path};
@@ -45,7 +46,7 @@ pub const SINK: usize = 2;
 /// Actor index of consumer 0; consumer c is `FIRST_CONSUMER + c`.
 pub const FIRST_CONSUMER: usize = 3;
 
-pub type KafkaState = ActorModelState<Node, NetworkFaults>;
+pub type KafkaState = ActorModelState<Node, History>;
 pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Choice>;
 
 /// The model of a scenario: Stateright's actor system, narrowed to the steps
@@ -59,7 +60,7 @@ pub type KafkaAction = ActorModelAction<Msg, GroupTimer, Choice>;
 #[derive(Clone)]
 pub struct KafkaModel {
     pub scenario: Scenario,
-    pub system: ActorModel<Node, (), NetworkFaults>,
+    pub system: ActorModel<Node, (), History>,
     /// The properties the search checks (all of them, unless narrowed with [`KafkaModel::only`]).
     pub properties: Vec<stateright::Property<KafkaModel>>,
 }
@@ -67,21 +68,6 @@ pub struct KafkaModel {
 /// The trace name of the actor at an index ([`event::Actor`]).
 pub fn actor_name(index: usize) -> String {
     event::Actor::of(index).to_string()
-}
-
-/// The network faults spent so far in a run, kept in the state's history
-/// (Stateright's slot for what the actors do not hold): every lost message
-/// counts one, and each redelivery one duplicate. A budget on them is what
-/// keeps the state space finite: a loss leads to a timeout and a resend,
-/// and without a bound that cycle would go on. On a reliable network they
-/// stay 0, so its states are exactly those of the model without faults.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct NetworkFaults {
-    pub losses: u8,
-    pub duplicates: u8,
-    /// duplicating: the envelopes delivered at least once and still on the
-    /// network (Stateright's duplicating network keeps every message).
-    pub delivered: Vec<Envelope<Msg>>,
 }
 
 /// The scenario's network: Stateright's ordered one (also for `lossy`, whose
@@ -111,7 +97,7 @@ pub fn build(scenario: &Scenario) -> KafkaModel {
     };
     // Consumers may be down together up to their budget, and the coordinator with them.
     let down = scenario.crashes.min(scenario.consumers) + u8::from(scenario.offsets_topic.failovers > 0);
-    let system = ActorModel::new((), NetworkFaults::default())
+    let system = ActorModel::new((), History::new(scenario))
         .actor(Node::Broker(Broker {
             messages: scenario.messages,
             final_end: scenario.log_end(),
@@ -364,25 +350,11 @@ impl Model for KafkaModel {
     }
 
     fn next_state(&self, state: &KafkaState, action: KafkaAction) -> Option<KafkaState> {
-        let lost = matches!(action, ActorModelAction::Drop(_));
-        let delivered = match (&action, &state.network) {
-            (ActorModelAction::Deliver { src, dst, msg }, Network::UnorderedDuplicating(..)) => {
-                Some(Envelope { src: *src, dst: *dst, msg: msg.clone() })
-            }
-            _ => None,
-        };
+        let seen = history::Seen::of(&action, state);
         let mut next = self.system.next_state(state, action)?;
-        if lost {
-            next.history.losses += 1;
-        }
-        // A duplicating network keeps what it delivered: a later delivery
-        // of the same message is a duplicate (within the budget).
-        if let Some(env) = delivered {
-            match next.history.delivered.binary_search(&env) {
-                Ok(_) => next.history.duplicates += 1,
-                Err(i) => next.history.delivered.insert(i, env),
-            }
-        }
+        let mut history = std::mem::take(&mut next.history);
+        history.record(&self.scenario, seen, state, &next);
+        next.history = history;
         Some(next)
     }
 

@@ -8,8 +8,8 @@
 //! permutes only the consumers, and rewrites every place a consumer's actor
 //! id or number appears: the consumers' states, crash flags and storage, the
 //! network's channel endpoints, the coordinator's member table (and the
-//! group records in `__consumer_offsets`, in its state and storage), and
-//! with a producer the fetches the broker holds and its pending choice of
+//! group records in `__consumer_offsets`, in its state and storage), the
+//! acknowledgements on their way in the history, and with a producer the fetches the broker holds and its pending choice of
 //! the one whose `fetch.max.wait.ms` elapses next. Member ids are handed out
 //! in join order and messages carry no consumer numbers, so nothing else
 //! names a consumer.
@@ -87,6 +87,7 @@ pub fn representative(state: &KafkaState) -> KafkaState {
         next.actor_states[super::COORDINATOR] = Arc::new(NodeState::Coordinator(c));
     }
     rename_held_fetches(state, &mut next, &renumber);
+    next.history.renumber_consumers(&renumber);
     if let Some(super::NodeStorage::OffsetsTopic(topic)) = &mut next.actor_storages[super::COORDINATOR] {
         topic.renumber_consumers(&renumber);
     }

@@ -16,8 +16,8 @@ pub mod model;
 use crate::live::history::History;
 use crate::model::{KafkaModel, KafkaState};
 pub use model::{
-    Record, committed_decreases, duplicated_records, is_terminal, lost_acked_commits, lost_records,
-    shared_partitions, unprocessed_records,
+    Record, committed_decreases, concurrent_holders, duplicated_records, is_terminal, lost_acked_commits,
+    lost_records, shared_partitions, unprocessed_records,
 };
 use stateright::Expectation;
 
@@ -30,6 +30,7 @@ pub enum PropertyId {
     CommittedMonotonic,
     SingleOwner,
     AckedCommitDurable,
+    ExclusiveProcessing,
 }
 
 impl PropertyId {
@@ -103,7 +104,7 @@ impl Property {
 }
 
 /// Every property, in the order every output lists them.
-pub const ALL: [Property; 6] = [
+pub const ALL: [Property; 7] = [
     Property {
         id: PropertyId::NoLoss,
         name: "no-loss",
@@ -143,8 +144,10 @@ pub const ALL: [Property; 6] = [
         id: PropertyId::CommittedMonotonic,
         name: "committed-monotonic",
         kind: Kind::Always,
-        meaning: "A partition's committed offset never moves backwards: a later commit never records a smaller \
-             offset than an earlier one, which would make a restarting consumer read records again.",
+        meaning: "A partition's committed offset, as clients observe it (OffsetFetch answers, recorded commits), \
+             never moves backwards: no later observation is smaller than an earlier one, whether a commit \
+             overwrote it, a coordinator failover lost it, or it expired and the group was reset, since each \
+             makes a restarting consumer read records again.",
         holds: |_, s| committed_decreases(s).next().is_none(),
         invariant: |_, s| committed_decreases(s).next().is_none(),
         explain: model::explain_decreases,
@@ -154,8 +157,9 @@ pub const ALL: [Property; 6] = [
         id: PropertyId::SingleOwner,
         name: "single-owner",
         kind: Kind::Always,
-        meaning: "No partition is owned by two live consumers of the coordinator's current generation at once: \
-             a rebalance hands a partition over only after its previous owner gave it up.",
+        meaning: "No partition is owned by two live consumers that both believe they are in the coordinator's \
+             current generation: a rebalance hands a partition over only after its previous owner gave it up. \
+             A zombie of an older generation is not counted here (see exclusive-processing).",
         holds: |m, s| shared_partitions(m, s).is_empty(),
         invariant: |m, s| shared_partitions(m, s).is_empty(),
         explain: model::explain_shared,
@@ -165,11 +169,24 @@ pub const ALL: [Property; 6] = [
         id: PropertyId::AckedCommitDurable,
         name: "acked-commit-durable",
         kind: Kind::Always,
-        meaning: "A commit the coordinator acknowledged stays committed (or is followed by a later commit): a \
-             failover of the coordinator must not lose it, whichever replica of __consumer_offsets is elected.",
+        meaning: "A commit whose acknowledgement reached the consumer that sent it stays committed (or is \
+             followed by a later commit): a failover of the coordinator must not lose it, whichever replica of \
+             __consumer_offsets is elected.",
         holds: |_, s| lost_acked_commits(s).next().is_none(),
         invariant: |_, s| lost_acked_commits(s).next().is_none(),
         explain: model::explain_lost_acks,
+        live: None,
+    },
+    Property {
+        id: PropertyId::ExclusiveProcessing,
+        name: "exclusive-processing",
+        kind: Kind::Always,
+        meaning: "No two live consumer processes hold records of the same partition that they will still \
+             process, zombies included (a process evicted or fenced that still holds a batch): two holders at \
+             once is the precondition of every duplicate a zombie causes.",
+        holds: |m, s| !(0..m.scenario.partitions).any(|p| model::is_held_twice(m, s, p)),
+        invariant: |m, s| !(0..m.scenario.partitions).any(|p| model::is_held_twice(m, s, p)),
+        explain: model::explain_concurrent,
         live: None,
     },
 ];
@@ -239,6 +256,7 @@ mod tests {
             "committed-monotonic",
             "single-owner",
             "acked-commit-durable",
+            "exclusive-processing",
         ];
         assert_eq!(NAMES, expected);
         assert_eq!(LIVE_NAMES, ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"]);

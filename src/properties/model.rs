@@ -3,9 +3,10 @@
 //! registry ([`super::ALL`]) names them; the `explain_*` functions turn the
 //! evidence into the sentence a counterexample ends with.
 
-use crate::model::consumer::Phase;
-use crate::model::coordinator::{Acked, TOMBSTONE};
+use crate::model::consumer::{Consumer, Phase};
+use crate::model::coordinator::Acked;
 use crate::model::event::Actor;
+use crate::model::history::Decrease;
 use crate::model::msg::Msg;
 use crate::model::{FIRST_CONSUMER, KafkaModel, KafkaState, View, consumers, in_flight};
 use crate::scenario::{Offset, Partition};
@@ -52,7 +53,13 @@ fn commit_goes_through(model: &KafkaModel, state: &KafkaState, c: usize) -> bool
 }
 
 /// `single-owner` (always): no partition is owned at the same time by two
-/// live consumers that both hold the coordinator's current generation.
+/// live consumer processes that both are in the coordinator's current
+/// generation: each process's own view, the generation of the last
+/// assignment it received equal to the group's now, and the partition in its
+/// owned list (one being revoked included). A process of an older
+/// generation (a zombie: evicted, or fenced by a rebalance it missed) is not
+/// counted, however it goes on processing; `exclusive-processing` counts it.
+/// With manual assignment every process is in generation 0, so each counts.
 /// Evidence: each such partition with the consumers (numbers) that own it.
 pub fn shared_partitions(model: &KafkaModel, state: &KafkaState) -> Vec<(Partition, Vec<usize>)> {
     let generation = state.group().generation;
@@ -100,35 +107,114 @@ pub fn unprocessed_records<'a>(
     all_records(model).filter(move |&(p, o)| sink.times_applied(p, o) == 0)
 }
 
-/// `committed-monotonic` (always): the committed offset of a partition never
-/// decreases. The offsets log keeps every commit, so the history is in the
-/// state. Evidence: (partition, committed before, committed after) for each
-/// record that moved an offset back. An expiry's tombstone removes the
-/// committed offset: the next commit has nothing to go back from.
-pub fn committed_decreases(state: &KafkaState) -> impl Iterator<Item = (Partition, Offset, Offset)> + '_ {
-    let mut latest = [None::<Offset>; crate::scenario::LIMITS.partitions as usize];
-    state.offsets_log().records.iter().filter_map(move |r| {
-        if r.offset == TOMBSTONE {
-            latest[r.partition as usize] = None;
-            return None;
-        }
-        let before = latest[r.partition as usize].replace(r.offset);
-        before.filter(|&b| r.offset < b).map(|b| (r.partition, b, r.offset))
-    })
+/// `committed-monotonic` (always): the committed offset of a partition, as
+/// clients observe it, never decreases. Observed are the values the
+/// coordinator returned to OffsetFetch and the value each commit it recorded
+/// left committed; the state's history keeps, per partition, the highest of
+/// them and the first one below it ([`crate::model::history::Observed`]).
+/// They are not read back from the leader's `__consumer_offsets`: a failover
+/// that elects a replica without the latest commit truncates it, and the
+/// next OffsetFetch returns the older commit (`offsets.commit.required.acks=1`,
+/// or an unclean election). An expiry counts too: the group's next commit
+/// (from `auto.offset.reset`, or an older position) goes back from the
+/// offset that expired. Evidence: per partition, the first decrease.
+pub fn committed_decreases(state: &KafkaState) -> impl Iterator<Item = (Partition, Decrease)> + '_ {
+    let observed = state.history.observed.iter().enumerate();
+    observed.filter_map(|(p, o)| o.went_back.map(|d| (p as Partition, d)))
 }
 
-/// `acked-commit-durable` (always): after the coordinator acknowledged the
-/// commit of offset v for partition p (sent OffsetCommitResponse or
-/// TxnCommitResponse), the committed offset of p is v or a commit accepted
-/// after it. The history is the coordinator's durable record of the last
-/// acknowledged commit per partition with its place in the log (index and
+/// `acked-commit-durable` (always): after a client received the
+/// acknowledgement of the commit of offset v for partition p (an
+/// OffsetCommitResponse or TxnCommitResponse reached the process that sent
+/// the commit), the committed offset of p is v or a commit accepted after
+/// it. An acknowledgement the coordinator sent but no client received (the
+/// consumer crashed first, or the response was lost) was never relied on.
+/// The state's history keeps, per partition, the received acknowledgement
+/// whose loss any other's implies, with its place in the log (index and
 /// leader epoch, [`crate::model::coordinator::Acked`]): the property holds
 /// while the leader's log still has that very record there, so the latest
-/// record of p is it or a later one. Evidence: each lost acknowledged commit
-/// with the committed offset of its partition now.
+/// record of p is it or a later one. Tracked in scenarios with failovers
+/// only: without one nothing removes a record from the log. Evidence: each
+/// lost acknowledged commit with the committed offset of its partition now.
 pub fn lost_acked_commits(state: &KafkaState) -> impl Iterator<Item = (Acked, Option<Offset>)> + '_ {
-    let topic = state.offsets_topic();
-    topic.lost_acks().map(move |a| (*a, topic.log.committed(a.partition)))
+    let log = state.offsets_log();
+    state.history.lost_acks(log).map(move |a| (*a, log.committed(a.partition)))
+}
+
+/// A consumer (number) and the offsets it holds and will still process.
+pub type Holder = (usize, Vec<Offset>);
+
+/// `exclusive-processing` (always): no two live consumer processes hold
+/// records of the same partition they will still process, whatever they
+/// believe about their membership. A zombie (a member evicted after a pause,
+/// or one whose generation was fenced, that still holds a batch) counts as
+/// much as the partition's owner in the current generation: two processes
+/// holding the same partition's records at once is the precondition of
+/// every duplicate a zombie causes. "Will still process" is
+/// [`crate::model::consumer::Consumer::will_process`], narrowed as `no-loss`
+/// narrows it: an at-most-once batch whose commit will be rejected is never
+/// processed. Evidence: each such partition with, per consumer, the offsets it holds.
+pub fn concurrent_holders(model: &KafkaModel, state: &KafkaState) -> Vec<(Partition, Vec<Holder>)> {
+    (0..model.scenario.partitions)
+        .filter(|&p| is_held_twice(model, state, p))
+        .map(|p| {
+            let held =
+                consumers(model).enumerate().map(|(c, consumer)| (c, held(model, state, c, consumer, p)));
+            (p, held.filter(|(_, offsets)| !offsets.is_empty()).collect())
+        })
+        .collect()
+}
+
+/// Whether two live consumers hold records of partition `p` they will still process.
+pub fn is_held_twice(model: &KafkaModel, state: &KafkaState, p: Partition) -> bool {
+    let holders = consumers(model).enumerate().filter(|&(c, consumer)| {
+        let (s, alive) = state.consumer(c);
+        alive
+            && ((0..model.scenario.log_end()).any(|o| consumer.will_process(s, p, o))
+                && commit_goes_through(model, state, c)
+                || transaction(model, state, c, p).is_some())
+    });
+    holders.take(2).count() == 2
+}
+
+/// The offsets of partition `p` consumer c holds and will still process,
+/// if it is alive: those it will apply itself, and those of its transaction
+/// on its way to a coordinator that will commit it (exactly-once: the
+/// transaction, not the consumer, publishes the outputs).
+fn held(model: &KafkaModel, state: &KafkaState, c: usize, consumer: &Consumer, p: Partition) -> Vec<Offset> {
+    let (s, alive) = state.consumer(c);
+    if !alive {
+        return Vec::new();
+    }
+    let mut held: Vec<Offset> = if commit_goes_through(model, state, c) {
+        (0..model.scenario.log_end()).filter(|&o| consumer.will_process(s, p, o)).collect()
+    } else {
+        Vec::new()
+    };
+    held.extend(transaction(model, state, c, p).into_iter().flatten());
+    held
+}
+
+/// The records of partition `p` whose transaction consumer c (this
+/// incarnation) has on its way to the coordinator, if the group will accept it.
+fn transaction(
+    model: &KafkaModel,
+    state: &KafkaState,
+    c: usize,
+    p: Partition,
+) -> Option<std::ops::Range<Offset>> {
+    let (s, id) = (state.consumer(c).0, Id::from(FIRST_CONSUMER + c));
+    in_flight(state).find_map(|env| match *env.msg {
+        Msg::TxnCommit { incarnation, partition, from, to, by, .. }
+            if env.src == id
+                && incarnation == s.incarnation
+                && partition == p
+                && state.group().accepts(model.scenario.group.fencing, by) =>
+        {
+            Some(from..to)
+        }
+        _ => None,
+    })
 }
 
 /// Whether a run can end in `state`: no step leads anywhere (the notion of
@@ -181,11 +267,15 @@ pub fn explain_unprocessed(model: &KafkaModel, state: &KafkaState) -> String {
     format!("the run ended with {} never processed", list(&missing))
 }
 
-/// `committed-monotonic` explained: each step back of a committed offset.
+/// `committed-monotonic` explained: each partition's first step back.
 pub fn explain_decreases(_: &KafkaModel, state: &KafkaState) -> String {
     let items: Vec<String> = committed_decreases(state)
-        .map(|(p, before, after)| {
-            format!("partition {p}: committed offset went back from {before} to {after}")
+        .map(|(p, d)| {
+            if d.expired {
+                format!("partition {p}: committed offset {} expired, then reset to {}", d.from, d.to)
+            } else {
+                format!("partition {p}: committed offset went back from {} to {}", d.from, d.to)
+            }
         })
         .collect();
     items.join(", ")
@@ -201,6 +291,26 @@ pub fn explain_shared(model: &KafkaModel, state: &KafkaState) -> String {
         })
         .collect();
     items.join(", ")
+}
+
+/// `exclusive-processing` explained: each partition with the processes
+/// holding its records and the offsets each holds.
+pub fn explain_concurrent(model: &KafkaModel, state: &KafkaState) -> String {
+    let items: Vec<String> = concurrent_holders(model, state)
+        .iter()
+        .map(|(p, holders)| {
+            let held: Vec<String> = holders
+                .iter()
+                .map(|(c, offsets)| {
+                    let offsets: Vec<String> = offsets.iter().map(Offset::to_string).collect();
+                    let n = if offsets.len() == 1 { "offset" } else { "offsets" };
+                    format!("{} holds {n} {}", Actor::Consumer(*c as u8), offsets.join(", "))
+                })
+                .collect();
+            format!("partition {p}: {}, all still to be processed", held.join(" and "))
+        })
+        .collect();
+    items.join("; ")
 }
 
 /// `acked-commit-durable` explained: each lost acknowledged commit, where it
@@ -297,20 +407,25 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_below_the_previous_one_is_a_decrease() {
+    fn a_decrease_is_what_the_history_observed_and_says_whether_it_expired() {
+        use crate::model::history::{Decrease, Observed};
         let m = model();
-        assert!(committed_decreases(&state(&m, &[1, 2, 2, 3], &[0, 0, 0])).next().is_none());
+        let mut s = state(&m, &[1, 3, 2], &[0, 0, 0]);
+        assert!(committed_decreases(&s).next().is_none(), "the log alone is no observation");
+        let back = |from, to, expired| Observed {
+            highest: Some(from),
+            expired,
+            went_back: Some(Decrease { from, to, expired }),
+        };
+        s.history.observed = vec![back(3, 2, false)];
         assert_eq!(
-            committed_decreases(&state(&m, &[1, 3, 2], &[0, 0, 0])).collect::<Vec<_>>(),
-            vec![(0, 3, 2)]
+            committed_decreases(&s).collect::<Vec<_>>(),
+            vec![(0, Decrease { from: 3, to: 2, expired: false })]
         );
-        let expired = state(&m, &[3, TOMBSTONE, 1], &[0, 0, 0]);
-        assert!(
-            committed_decreases(&expired).next().is_none(),
-            "an expiry removes the offset, then 1 is new"
-        );
-        assert_eq!(expired.offsets_log().committed(0), Some(1));
-        let s = state(&m, &[2, TOMBSTONE], &[0, 0, 0]);
+        assert_eq!(explain_decreases(&m, &s), "partition 0: committed offset went back from 3 to 2");
+        s.history.observed = vec![back(3, 1, true)];
+        assert_eq!(explain_decreases(&m, &s), "partition 0: committed offset 3 expired, then reset to 1");
+        let s = state(&m, &[2, crate::model::coordinator::TOMBSTONE], &[0, 0, 0]);
         assert!(lost_records(&m, &s).next().is_none(), "an expired commit is no loss by itself");
     }
 
@@ -340,27 +455,64 @@ mod tests {
     }
 
     #[test]
-    fn an_acknowledged_commit_is_lost_once_its_record_is_gone_or_replaced() {
+    fn two_live_processes_holding_one_partitions_records_violate_exclusive_processing() {
+        use crate::model::consumer::{ConsumerState, Owned, Phase};
+        let m = model::build(&Scenario { consumers: 2, ..model().scenario.clone() });
+        let mut s = m.init_states().remove(0);
+        let processing = |from, to, generation| {
+            let owned = vec![Owned { partition: 0, position: Some(to), committed: 0, revoking: false }];
+            let phase = Phase::Processing { slot: 0, from, next: from, to };
+            let c = ConsumerState { owned, phase, generation, ..ConsumerState::new(0) };
+            Arc::new(NodeState::Consumer(c))
+        };
+        s.actor_states[FIRST_CONSUMER] = processing(0, 1, 0);
+        assert!(concurrent_holders(&m, &s).is_empty(), "one holder");
+        s.actor_states[FIRST_CONSUMER + 1] = processing(0, 2, 7);
+        assert_eq!(concurrent_holders(&m, &s), vec![(0, vec![(0, vec![0]), (1, vec![0, 1])])]);
+        assert!(shared_partitions(&m, &s).is_empty(), "a zombie of another generation owns nothing");
+        assert_eq!(
+            explain_concurrent(&m, &s),
+            "partition 0: consumer-0 holds offset 0 and consumer-1 holds offsets 0, 1, all still to be processed"
+        );
+        s.crashed[FIRST_CONSUMER + 1] = true;
+        assert!(!is_held_twice(&m, &s, 0), "a crashed process holds nothing");
+    }
+
+    #[test]
+    fn a_fenced_zombie_that_will_still_process_violates_exclusive_processing_and_holds_nothing_else() {
+        let (m, states) = zombie_model(FENCED);
+        let violating: Vec<_> = states.iter().filter(|s| !concurrent_holders(m, s).is_empty()).collect();
+        assert!(!violating.is_empty(), "the zombie processes beside the new owner");
+        for s in violating {
+            for (_, holders) in concurrent_holders(m, s) {
+                assert!(holders.iter().all(|&(c, ref offsets)| s.consumer(c).1 && !offsets.is_empty()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_received_acknowledgement_is_lost_once_its_record_is_gone_or_replaced() {
         use crate::model::coordinator::Acked;
         let m = model();
         let mut s = state(&m, &[1, 2], &[0, 0, 0]);
-        let acked = |s: &mut KafkaState, epoch: u8, log_epochs: &[u8]| {
+        let received = |s: &mut KafkaState, epoch: u8, log_epochs: &[u8]| {
             let NodeState::Coordinator(c) = &*s.actor_states[COORDINATOR] else { unreachable!() };
             let mut c = c.clone();
-            c.topic.acked = vec![Acked { partition: 0, offset: 2, index: 1, epoch }];
+            s.history.received = vec![Acked { partition: 0, offset: 2, index: 1, epoch }];
             c.topic.log.records.truncate(log_epochs.len());
             for (r, &e) in c.topic.log.records.iter_mut().zip(log_epochs) {
                 r.epoch = e;
             }
             s.actor_states[COORDINATOR] = Arc::new(NodeState::Coordinator(c));
         };
-        acked(&mut s, 0, &[0, 0]);
+        assert!(lost_acked_commits(&s).next().is_none(), "no client received an acknowledgement");
+        received(&mut s, 0, &[0, 0]);
         assert!(lost_acked_commits(&s).next().is_none(), "the acknowledged record is in the log");
-        acked(&mut s, 0, &[0]);
+        received(&mut s, 0, &[0]);
         let lost: Vec<_> = lost_acked_commits(&s).map(|(a, now)| (a.offset, now)).collect();
         assert_eq!(lost, vec![(2, Some(1))], "truncated by an election");
         let mut s = state(&m, &[1, 1], &[0, 0, 0]);
-        acked(&mut s, 0, &[0, 1]);
+        received(&mut s, 0, &[0, 1]);
         assert_eq!(
             lost_acked_commits(&s).count(),
             1,

@@ -149,7 +149,6 @@ impl Coordinator {
                     acknowledged: self.acknowledged(&state.topic),
                 });
                 state.topic.append(self.topic.acks, partition, offset);
-                state.topic.acknowledge(partition, offset);
                 out.push(reply(Msg::OffsetCommitResponse { incarnation, corr, partition, offset }));
             }
             // The transaction's offset record and its outputs' commit marker
@@ -168,7 +167,6 @@ impl Coordinator {
                     Event::TxnCommit { consumer, partition, from: first, to, acknowledged }
                 });
                 state.topic.append(self.topic.acks, partition, to);
-                state.topic.acknowledge(partition, to);
                 out.push(Effect::ToSink(Msg::TxnOutputs { partition, from: first, to }));
                 out.push(reply(Msg::TxnCommitResponse { incarnation, corr, partition, offset: to }));
             }

@@ -2,16 +2,18 @@
 //! Every accepted commit is a record keyed by (group, topic, partition), and
 //! the committed offset is the latest record for a key (what compaction
 //! would keep). Keeping the whole log, not just the latest values, is what
-//! lets `committed-monotonic` see a commit that moved an offset back. The
-//! scenario has one group and one topic, so the key is the partition. The
-//! log is durable: it is saved to the coordinator's storage on every append
-//! and reloaded on start.
+//! replication and truncation act on: a replica holds a prefix of it, and
+//! the record at an index names one commit (`committed-monotonic` judges
+//! what clients observed instead, `src/model/history.rs`, since a failover
+//! truncates this log). The scenario has one group and one topic, so the
+//! key is the partition. The log is durable: it is saved to the
+//! coordinator's storage on every append and reloaded on start.
 //!
 //! The log is the leader's copy of a replicated partition
-//! (`src/model/replication.rs`). To tell whether an acknowledged commit
-//! survived a failover, the topic keeps a history record (`acked`, durable
-//! with the log but no part of Kafka's state): per partition, the last
-//! commit it acknowledged and where in the log it was.
+//! (`src/model/replication.rs`). Whether an acknowledged commit survived a
+//! failover is judged from where its record was in the log ([`Acked`]),
+//! which the state's history keeps once a client received the
+//! acknowledgement (`src/model/history.rs`): no part of Kafka's state.
 
 use crate::model::group::GroupSnapshot;
 use crate::model::replication::{Replica, Replication};
@@ -55,8 +57,9 @@ impl OffsetsLog {
     }
 }
 
-/// A commit the coordinator acknowledged (OffsetCommitResponse or
-/// TxnCommitResponse sent), and where its record was in the log.
+/// An acknowledged commit (OffsetCommitResponse or TxnCommitResponse), and
+/// where its record was in the log: its index and the leader epoch it was
+/// appended in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Acked {
     pub partition: Partition,
@@ -74,8 +77,7 @@ pub struct GroupRecord {
     pub group: GroupSnapshot,
 }
 
-/// What survives a failover: the offsets partition on its replicas, and the
-/// history of acknowledged commits the `acked-commit-durable` property reads.
+/// What survives a failover: the offsets partition on its replicas.
 ///
 /// The partition holds two kinds of records: offset commits (`log`) and the
 /// group's GroupMetadata records (`groups`, written only in scenarios with
@@ -94,8 +96,6 @@ pub struct OffsetsTopic {
     /// The leader's log: the committed offsets the coordinator serves.
     pub log: OffsetsLog,
     pub replication: Replication,
-    /// Per partition (in partition order), the last commit acknowledged.
-    pub acked: Vec<Acked>,
     /// The leader's GroupMetadata records, oldest first.
     pub groups: Vec<GroupRecord>,
     /// Per replica, how many of the leader's group records it holds.
@@ -121,7 +121,6 @@ impl OffsetsTopic {
         OffsetsTopic {
             replication: Replication::new(replicas),
             log: OffsetsLog::default(),
-            acked: Vec::new(),
             groups: Vec::new(),
             groups_held: vec![0; replicas as usize],
             pauses_spent: 0,
@@ -182,11 +181,6 @@ impl OffsetsTopic {
         }
     }
 
-    /// Acknowledged commits whose record is no longer in the leader's log.
-    pub fn lost_acks(&self) -> impl Iterator<Item = &Acked> {
-        self.acked.iter().filter(|a| !self.log.holds(a.index, a.epoch))
-    }
-
     /// The leader appends a commit: to the ISR too with `acks: all`.
     pub(super) fn append(&mut self, acks: crate::scenario::Acks, partition: Partition, offset: Offset) {
         let epoch = self.replication.epoch;
@@ -198,15 +192,5 @@ impl OffsetsTopic {
     pub fn in_sync_replicas(&self) -> Vec<Replica> {
         let r = &self.replication;
         (0..r.replicas()).filter(|&i| r.in_sync(i)).collect()
-    }
-
-    /// The commit just appended is acknowledged.
-    pub(super) fn acknowledge(&mut self, partition: Partition, offset: Offset) {
-        let index = self.log.records.len() - 1;
-        let acked = Acked { partition, offset, index, epoch: self.replication.epoch };
-        match self.acked.binary_search_by_key(&partition, |a| a.partition) {
-            Ok(i) => self.acked[i] = acked,
-            Err(i) => self.acked.insert(i, acked),
-        }
     }
 }

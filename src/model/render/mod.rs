@@ -165,17 +165,6 @@ fn replication(c: &CoordinatorState, block: &mut Block) {
         let n = if held == 1 { "1 record".to_string() } else { format!("{held} records") };
         block.nested(format!("replica {i}: {n} ({role})"));
     }
-    let acked: Vec<String> = topic
-        .acked
-        .iter()
-        .map(|a| {
-            let lost = if topic.log.holds(a.index, a.epoch) { "" } else { ", LOST" };
-            format!("p{} @{} (record {}, epoch {}{lost})", a.partition, a.offset, a.index, a.epoch)
-        })
-        .collect();
-    if !acked.is_empty() {
-        block.line(format!("last acknowledged commits: {}", acked.join(", ")));
-    }
     if let Some(candidates) = &c.electing {
         let names: Vec<String> = candidates.iter().map(|r| format!("replica {r}")).collect();
         block.line(format!("electing the new leader among {}: requests wait", names.join(", ")));

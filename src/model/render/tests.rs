@@ -111,7 +111,6 @@ fn the_coordinator_shows_its_replicas_and_the_election() {
          replica 0: 1 record (leader)\n      \
          replica 1: 0 records (in sync, lags 1)\n      \
          replica 2: 1 record (in sync, caught up)\n    \
-         last acknowledged commits: p0 @2 (record 0, epoch 0)\n    \
          electing the new leader among replica 1, replica 2: requests wait\n    \
          group: no members, generation 0\n}"
     );
@@ -126,7 +125,6 @@ fn the_coordinator_shows_its_replicas_and_the_election() {
          replica 0: 0 records (in sync, caught up)\n      \
          replica 1: 0 records (leader)\n      \
          replica 2: 0 records (in sync, caught up)\n    \
-         last acknowledged commits: p0 @2 (record 0, epoch 0, LOST)\n    \
          group: no members, generation 0\n}"
     );
 }
