@@ -403,6 +403,11 @@ pub enum Event {
     AutoCommitDue {
         consumer: u8,
     },
+    /// librdkafka's auto-commit timer fired: its background thread commits
+    /// the stored offsets at once (`src/model/consumer/librdkafka.rs`).
+    AutoCommitTimer {
+        consumer: u8,
+    },
     WorkerDone {
         consumer: u8,
         partition: Partition,
@@ -484,6 +489,7 @@ impl Event {
             | CommitFailed { consumer, .. }
             | CommitWithoutGeneration { consumer, .. }
             | AutoCommitDue { consumer }
+            | AutoCommitTimer { consumer }
             | WorkerDone { consumer, .. } => Actor::Consumer(*consumer),
         }
     }
@@ -532,6 +538,7 @@ impl Event {
             | CommitFailed { .. }
             | CommitWithoutGeneration { .. }
             | AutoCommitDue { .. }
+            | AutoCommitTimer { .. }
             | WorkerDone { .. } => None,
         }
     }
@@ -587,7 +594,8 @@ impl Event {
             | Assign { .. }
             | Rebalance { .. }
             | Evicted { .. }
-            | AutoCommitDue { .. } => None,
+            | AutoCommitDue { .. }
+            | AutoCommitTimer { .. } => None,
         }
     }
 }
