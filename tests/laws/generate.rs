@@ -307,7 +307,13 @@ pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
                     && commit_mode != (CommitMode::Auto { worker: true }),
                 commit_offset,
                 commit_mode,
-                client,
+                // The file has commit.store only with auto-commit (see `json`).
+                client: match client {
+                    Client::Librdkafka { .. } if !matches!(commit_mode, CommitMode::Auto { .. }) => {
+                        Client::Librdkafka { store_after_processing: false }
+                    }
+                    c => c,
+                },
                 network,
                 retention,
                 reset,

@@ -102,3 +102,44 @@ impl Consumer {
         self.auto_commit(state, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{
+        MANUAL, commit, commit_ack, consumer_with, offsets, output, output_ack, records, run, sending,
+        started,
+    };
+    use super::super::{Phase, Step};
+    use crate::scenario::{Client, CommitConfig, CommitMode, OffsetStore, Strategy};
+
+    fn librdkafka(store: OffsetStore) -> super::Consumer {
+        let commit = CommitConfig { mode: CommitMode::Auto, store, ..CommitConfig::default() };
+        consumer_with(Strategy::AtLeastOnce, 2, |s| (s.client, s.commit) = (Client::Librdkafka, commit))
+    }
+
+    #[test]
+    fn the_timer_commits_records_handed_over_but_not_processed() {
+        let c = librdkafka(OffsetStore::OnPoll);
+        let mut s = started(&c, 0);
+        run(&c, &mut s, &[offsets(None), records(0, 2)]);
+        assert!(c.steps(&s).contains(&crate::model::choice::Choice::Consumer(Step::AutoCommitTimer)));
+        let (_, sent) = sending(|o| c.on_step(&mut s, Step::AutoCommitTimer, o));
+        assert_eq!(sent, vec![commit(2, MANUAL)], "at once, while offset 0 is being processed");
+        assert!(!s.auto_commit_due, "nothing waits for a poll");
+    }
+
+    #[test]
+    fn stored_after_processing_the_timer_commits_only_what_was_processed() {
+        let c = librdkafka(OffsetStore::AfterProcessing);
+        let mut s = started(&c, 0);
+        let sent = run(&c, &mut s, &[offsets(None), records(0, 2)]);
+        assert_eq!(sent.last(), Some(&output(0)));
+        assert!(c.steps(&s).is_empty(), "nothing stored yet, so no timer step");
+        assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![output(1)]);
+        let (_, sent) = sending(|o| c.on_step(&mut s, Step::AutoCommitTimer, o));
+        assert_eq!(sent, vec![commit(1, MANUAL)], "offset 1 is not processed: 1 is stored");
+        run(&c, &mut s, &[commit_ack(1), output_ack(1)]);
+        assert_eq!(s.phase, Phase::Fetching { slot: 0 }, "the loop polls on from offset 2");
+        assert_eq!(s.stored, vec![(0, 2)]);
+    }
+}
