@@ -32,7 +32,9 @@
 //! its callback, which retries it within `retries`, and with the sequence
 //! guard only if no newer commit was issued since); `auto` commits at a poll
 //! once the auto-commit interval has elapsed (a step of its own), either
-//! processing in the poll loop or queueing records for a worker thread. On a
+//! processing in the poll loop or queueing records for a worker thread (with
+//! `"client": "librdkafka"` a background timer commits the offset store
+//! instead, `librdkafka.rs`). On a
 //! lossy network a request whose exchange is gone times out and is sent
 //! again as it was ([`Consumer::request`]).
 //!
