@@ -52,6 +52,7 @@ const PINNED: &[Pin] = &[
     pin("client-librdkafka-auto-worker-store-after-processing",   1430,  38, [H, V, H, H, H, H]),
     pin("client-librdkafka-auto-worker",                     1613,  35, [V, V, V, H, H, H]),
     pin("client-librdkafka-group-rebalance",                27296,  48, [H, H, H, H, H, H]),
+    pin("client-librdkafka-group-worker-store-after-processing", 162640,  62, [H, V, H, V, H, H]),
     pin("commit-async-retry-reorder",                        4226,  44, [H, V, H, V, H, H]),
     pin("commit-async-retry-sequence-guard",                 3441,  34, [H, V, H, H, H, H]),
     pin("commit-auto-in-poll",                               1861,  43, [H, V, H, H, H, H]),
