@@ -120,6 +120,17 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             vec![json!({"commit": {"mode": "auto", "processing": "worker"}})],
         ),
         (
+            "commit-store-librdkafka",
+            vec![
+                json!({"commit": {"mode": "auto", "store": "after-processing"}}),
+                json!({"client": "java", "commit": {"mode": "auto", "store": "on-poll"}}),
+            ],
+            vec![
+                json!({"client": "librdkafka", "commit": {"mode": "auto", "store": "after-processing"}}),
+                json!({"client": "librdkafka", "commit": {"store": "after-processing"}}),
+            ],
+        ),
+        (
             "commit-mode-at-least-once",
             vec![
                 json!({"commit": {"mode": "async"}, "strategy": "at-most-once"}),

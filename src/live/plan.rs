@@ -153,6 +153,10 @@ impl Plan {
                 "assignor sticky: librdkafka has no eager sticky assignor (range, roundrobin, cooperative-sticky)",
             ),
             no(
+                s.stores_after_processing(),
+                "commit.store after-processing: the live consumer keeps librdkafka's enable.auto.offset.store=true",
+            ),
+            no(
                 s.group.fencing != d.group.fencing,
                 "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
             ),

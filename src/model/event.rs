@@ -404,6 +404,11 @@ pub enum Event {
     AutoCommitDue {
         consumer: u8,
     },
+    /// librdkafka's auto-commit timer fired: its background thread commits
+    /// the stored offsets at once (`src/model/consumer/librdkafka.rs`).
+    AutoCommitTimer {
+        consumer: u8,
+    },
     WorkerDone {
         consumer: u8,
         partition: Partition,
@@ -485,6 +490,7 @@ impl Event {
             | CommitFailed { consumer, .. }
             | CommitWithoutGeneration { consumer, .. }
             | AutoCommitDue { consumer }
+            | AutoCommitTimer { consumer }
             | WorkerDone { consumer, .. } => Actor::Consumer(*consumer),
         }
     }
@@ -533,6 +539,7 @@ impl Event {
             | CommitFailed { .. }
             | CommitWithoutGeneration { .. }
             | AutoCommitDue { .. }
+            | AutoCommitTimer { .. }
             | WorkerDone { .. } => None,
         }
     }
@@ -588,7 +595,8 @@ impl Event {
             | Assign { .. }
             | Rebalance { .. }
             | Evicted { .. }
-            | AutoCommitDue { .. } => None,
+            | AutoCommitDue { .. }
+            | AutoCommitTimer { .. } => None,
         }
     }
 }

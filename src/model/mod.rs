@@ -197,7 +197,8 @@ impl KafkaModel {
                     consumer::Step::CommitTimeout(i) => self.commit_lost(state, c, i),
                     consumer::Step::WorkerDone(_)
                     | consumer::Step::PoolDone(..)
-                    | consumer::Step::AutoCommitDue => true,
+                    | consumer::Step::AutoCommitDue
+                    | consumer::Step::AutoCommitTimer => true,
                 }
             }
             _ => true,

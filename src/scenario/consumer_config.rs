@@ -19,7 +19,7 @@
 //! values there and in the file is an error naming both.
 
 use super::file::ScenarioFile;
-use super::{Assignment, Assignor, CommitMode, Problem, Reset, ScenarioError};
+use super::{Assignment, Assignor, Client, CommitMode, OffsetStore, Problem, Reset, ScenarioError};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -131,6 +131,9 @@ pub struct Setting {
 enum Knob {
     /// `enable.auto.commit`: true is `commit.mode` auto; false leaves the scenario's own mode.
     AutoCommit(bool),
+    /// librdkafka's `enable.auto.offset.store`: true is `commit.store`
+    /// on-poll, false after-processing.
+    OffsetStore(bool),
     Reset(Reset),
     MaxPollRecords(u32),
     Assignor(Assignor),
@@ -146,6 +149,9 @@ enum Meaning {
 const ISOLATION: &str = "no effect in this model: the input topic holds no transactional records \
      (producer transactions, aborts and markers are not modelled), so read_committed and \
      read_uncommitted return the same records";
+const JAVA_OFFSET_STORE: &str = "no effect with the Java client: enable.auto.offset.store is \
+     librdkafka's (the Java KafkaConsumer logs it as an unknown config and has no offset store); \
+     set \"client\": \"librdkafka\" to model it";
 const AUTO_COMMIT_INTERVAL: &str = "the model has no clock: with commit.mode auto the interval may \
      elapse between any two steps, which covers every interval";
 const MAX_POLL_INTERVAL: &str = "the model has no clock: a live member evicted for polling too \
@@ -182,6 +188,7 @@ fn meaning(key: &str, value: &str) -> Result<Meaning, String> {
     let effect = |e| Ok(Meaning::Effect(e));
     match key {
         "enable.auto.commit" => Ok(Meaning::Knob(Knob::AutoCommit(boolean(v)?))),
+        "enable.auto.offset.store" => Ok(Meaning::Knob(Knob::OffsetStore(boolean(v)?))),
         "auto.offset.reset" => Ok(Meaning::Knob(Knob::Reset(reset(v)?))),
         "max.poll.records" => Ok(Meaning::Knob(Knob::MaxPollRecords(java_int(v, 1)?))),
         "partition.assignment.strategy" => Ok(Meaning::Knob(Knob::Assignor(assignor(v)?))),
@@ -430,6 +437,18 @@ fn set(
                 file.commit.get_or_insert_with(Default::default).mode = CommitMode::Auto;
             }
             (Effect::Field("commit.mode"), auto)
+        }
+        Knob::OffsetStore(_) if file.client != Client::Librdkafka => {
+            (Effect::NoEffect(JAVA_OFFSET_STORE), false)
+        }
+        Knob::OffsetStore(on_poll) => {
+            let store = if on_poll { OffsetStore::OnPoll } else { OffsetStore::AfterProcessing };
+            let commit = file.commit.get_or_insert_with(Default::default);
+            if written.pointer("/commit/store").is_some() && commit.store != Some(store) {
+                return conflict("commit.store", "/commit/store");
+            }
+            commit.store = Some(store);
+            (Effect::Field("commit.store"), true)
         }
         Knob::Reset(r) => {
             if written.pointer("/offsets/reset").is_some() && file.offsets.unwrap_or_default().reset != r {

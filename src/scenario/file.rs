@@ -5,9 +5,9 @@
 //! `rules.rs` must know whether a knob was written at all, not only its value.
 
 use super::{
-    Acks, Assignment, Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset,
+    Acks, Assignment, Assignor, AutoProcessing, Client, CommitConfig, CommitGuard, CommitMode, CommitOffset,
     CommitPolicy, Fencing, GroupConfig, LIMITS, MAX_OFFSETS_REPLICAS, NetworkConfig, NetworkKind,
-    OffsetsConfig, OffsetsTopicConfig, PROPERTY_NAMES, Problem, Scenario, Strategy,
+    OffsetStore, OffsetsConfig, OffsetsTopicConfig, PROPERTY_NAMES, Problem, Scenario, Strategy,
 };
 use crate::verdict::Verdict;
 use serde::Deserialize;
@@ -20,6 +20,8 @@ pub(super) struct ScenarioFile {
     pub(super) name: String,
     #[serde(default)]
     pub(super) description: String,
+    #[serde(default)]
+    pub(super) client: Client,
     pub(super) partitions: u32,
     pub(super) messages: u32,
     pub(super) consumers: u32,
@@ -70,6 +72,8 @@ pub(super) struct CommitFile {
     pub(super) retries: Option<u32>,
     pub(super) guard: Option<CommitGuard>,
     pub(super) processing: Option<AutoProcessing>,
+    /// librdkafka's `enable.auto.offset.store`.
+    pub(super) store: Option<OffsetStore>,
 }
 
 /// `offsets_topic` as written.
@@ -131,6 +135,7 @@ impl ScenarioFile {
         Scenario {
             name: self.name.clone(),
             description: self.description.clone(),
+            client: self.client,
             partitions: n.range("partitions", self.partitions, 1, LIMITS.partitions),
             messages: n.range("messages", self.messages, 0, LIMITS.messages),
             consumers: n.range("consumers", self.consumers, 1, LIMITS.consumers),
@@ -153,6 +158,7 @@ impl ScenarioFile {
                 retries: n.range("commit.retries", commit.retries.unwrap_or(0), 0, LIMITS.crashes),
                 guard: commit.guard.unwrap_or_default(),
                 processing: commit.processing.unwrap_or_default(),
+                store: commit.store.unwrap_or_default(),
             },
             network: self.network_config(&mut n),
             offsets_topic: self.offsets_topic_config(&mut n),

@@ -97,8 +97,10 @@ pub enum CommitMode {
     /// `commitAsync()`: the poll loop goes on; a failed commit is retried
     /// up to `commit.retries` times by its callback.
     Async,
-    /// `enable.auto.commit`: each poll commits the positions the earlier
-    /// polls returned, once `auto.commit.interval.ms` has elapsed.
+    /// `enable.auto.commit`: with the Java client each poll commits the
+    /// positions the earlier polls returned, once `auto.commit.interval.ms`
+    /// has elapsed; with librdkafka a background timer commits the offset
+    /// store (`commit.store`).
     Auto,
 }
 
@@ -125,6 +127,46 @@ pub enum AutoProcessing {
     Worker,
 }
 
+/// When librdkafka stores a record's offset in its in-memory offset store,
+/// the offsets its auto-commit commits (`commit.store`; librdkafka's
+/// `enable.auto.offset.store`, CONFIGURATION.md: "Automatically store offset
+/// of last message provided to application").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetStore {
+    /// `enable.auto.offset.store=true` (librdkafka's default): the offset is
+    /// stored when `rd_kafka_consumer_poll` hands the record to the
+    /// application, before it is processed.
+    #[default]
+    OnPoll,
+    /// `enable.auto.offset.store=false`: the application stores offset + 1
+    /// with `rd_kafka_offsets_store()` once the record is processed
+    /// (INTRODUCTION.md, "At-least-once processing").
+    AfterProcessing,
+}
+
+/// Which family of Kafka clients the consumers are (the `client` field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Client {
+    /// The Java `KafkaConsumer`: `enable.auto.commit` commits in `poll()`.
+    #[default]
+    Java,
+    /// librdkafka and the clients built on it (confluent-kafka-python, -go,
+    /// -dotnet, rdkafka): `enable.auto.commit` commits the offset store from
+    /// a background timer.
+    Librdkafka,
+}
+
+impl Client {
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Java => "java",
+            Client::Librdkafka => "librdkafka",
+        }
+    }
+}
+
 /// The commit knobs beyond `commit.offset`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CommitConfig {
@@ -133,6 +175,8 @@ pub struct CommitConfig {
     pub retries: u8,
     pub guard: CommitGuard,
     pub processing: AutoProcessing,
+    /// librdkafka: when a record's offset enters the offset store.
+    pub store: OffsetStore,
 }
 
 /// The network between the actors (the `network` field).
@@ -377,6 +421,8 @@ pub const LIMITS: Limits = Limits {
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// The client family the consumers are.
+    pub client: Client,
     pub partitions: Partition,
     /// Records per partition.
     pub messages: Offset,
@@ -417,6 +463,7 @@ impl Default for Scenario {
         Scenario {
             name: "scenario".into(),
             description: String::new(),
+            client: Client::Java,
             partitions: 1,
             messages: 1,
             consumers: 1,
@@ -443,6 +490,16 @@ impl Scenario {
     /// The verdict a property is expected to have: a property the file's `expect` does not name holds.
     pub fn expected(&self, property: &str) -> Verdict {
         self.expect.get(property).copied().unwrap_or(Verdict::Holds)
+    }
+
+    /// Whether a librdkafka consumer's auto-commit commits offsets the
+    /// application stores after processing (`enable.auto.offset.store=false`)
+    /// rather than its position: with the Java client, or manual commits,
+    /// the offset store plays no part (the application names its offsets).
+    pub fn stores_after_processing(&self) -> bool {
+        self.client == Client::Librdkafka
+            && self.commit.mode == CommitMode::Auto
+            && self.commit.store == OffsetStore::AfterProcessing
     }
 
     /// Every partition's log end once the producer is done: `messages + produce`.

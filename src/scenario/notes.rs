@@ -13,8 +13,8 @@
 
 use super::consumer_config::{Effect, Origin};
 use super::{
-    Assignment, Assignor, CommitGuard, CommitMode, CommitOffset, NetworkKind, OffsetsConfig, Reset,
-    Retention, Scenario, Strategy,
+    Assignment, Assignor, Client, CommitGuard, CommitMode, CommitOffset, NetworkKind, OffsetStore,
+    OffsetsConfig, Reset, Retention, Scenario, Strategy,
 };
 
 /// One note about a scenario.
@@ -49,6 +49,23 @@ pub fn notes(s: &Scenario) -> Vec<Note> {
 }
 
 pub const NOTES: &[NoteRule] = &[
+    // `Scenario::stores_after_processing` reads `commit.store` only with
+    // auto-commit: the model's manual commits name their offsets.
+    NoteRule {
+        name: "offset-store-manual-commits",
+        fields: &["commit.store", "commit.mode", "client"],
+        applies: |s| {
+            s.client == Client::Librdkafka
+                && s.commit.mode != CommitMode::Auto
+                && s.commit.store == OffsetStore::AfterProcessing
+        },
+        message: |_| {
+            "`commit.store` does nothing here: the consumer commits with commit.mode sync or async, naming \
+             the offsets it commits (rd_kafka_commit with an explicit list), so the offset store that \
+             enable.auto.commit's timer reads plays no part"
+                .into()
+        },
+    },
     // At a poll, such a consumer has committed every batch it processed
     // (`src/model/consumer/strategy.rs` commits before polling again; a
     // rejected commit loses the partitions, which are not revoked), so the

@@ -13,7 +13,9 @@
 //! deleted in one place.
 
 use super::file::ScenarioFile;
-use super::{Assignment, AutoProcessing, CommitMode, CommitOffset, LIMITS, NetworkKind, Problem, Strategy};
+use super::{
+    Assignment, AutoProcessing, Client, CommitMode, CommitOffset, LIMITS, NetworkKind, Problem, Strategy,
+};
 
 /// One rule between fields.
 pub struct Rule {
@@ -155,6 +157,18 @@ pub const RULES: &[Rule] = &[
         set: |f| f.commit.is_some_and(|c| c.processing.is_some()),
         conflict: |f| commit_mode(f) != CommitMode::Auto,
         message: "needs \"mode\": \"auto\"",
+    },
+    // The offset store is librdkafka's (`enable.auto.offset.store`,
+    // CONFIGURATION.md); the Java KafkaConsumer's auto-commit commits its
+    // positions and has nothing to configure here.
+    Rule {
+        name: "commit-store-librdkafka",
+        field: "commit.store",
+        with: &["client"],
+        set: |f| f.commit.is_some_and(|c| c.store.is_some()),
+        conflict: |f| f.client != Client::Librdkafka,
+        message: "needs \"client\": \"librdkafka\" (the Java client has no offset store: its auto-commit \
+                  commits the positions earlier polls returned)",
     },
     Rule {
         name: "commit-mode-at-least-once",

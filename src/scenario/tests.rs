@@ -338,3 +338,22 @@ fn a_properties_file_applies_as_if_written_in_the_scenario() {
         "`max.poll.records` is `3` in the scenario's consumer_config but `2` at my.properties:1"
     );
 }
+
+#[test]
+fn the_offset_store_is_librdkafkas_and_its_key_maps_onto_it() {
+    let auto = "\"commit\": { \"mode\": \"auto\", \"store\": \"after-processing\" }";
+    let java = VALID.replace("\"crashes\": 1", &format!("\"crashes\": 1, {auto}"));
+    let p = reject(&java);
+    assert_eq!((p.field.as_deref(), p.rule), (Some("commit.store"), Some("commit-store-librdkafka")));
+    let s = parse_str(&java.replace("\"crashes\": 1", "\"crashes\": 1, \"client\": \"librdkafka\"")).unwrap();
+    assert_eq!((s.client, s.commit.store), (Client::Librdkafka, OffsetStore::AfterProcessing));
+    assert!(s.stores_after_processing());
+    assert_eq!(parse_str(VALID).unwrap().client, Client::Java, "java by default");
+    // enable.auto.offset.store=false is commit.store after-processing, for librdkafka only.
+    let key = with_config(r#""enable.auto.commit": "true", "enable.auto.offset.store": "false""#);
+    let s = parse_str(&key.replace("\"crashes\": 1", "\"crashes\": 1, \"client\": \"librdkafka\"")).unwrap();
+    assert_eq!((s.commit.mode, s.commit.store), (CommitMode::Auto, OffsetStore::AfterProcessing));
+    let s = parse_str(&key).unwrap();
+    assert_eq!(s.commit.store, OffsetStore::OnPoll, "the Java client has no offset store");
+    assert!(matches!(s.consumer_config[1].effect, consumer_config::Effect::NoEffect(_)));
+}

@@ -47,6 +47,7 @@ pub enum EventKind {
     CommitFailed,
     CommitWithoutGeneration,
     AutoCommit,
+    AutoCommitTimer,
     WorkerDone,
     JoinCurrent,
     StoreGroup,
@@ -55,7 +56,7 @@ pub enum EventKind {
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 43] = {
+const NAMES: [(EventKind, &str); 44] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -96,6 +97,7 @@ const NAMES: [(EventKind, &str); 43] = {
         (CommitFailed, "commit-failed"),
         (CommitWithoutGeneration, "commit-without-generation"),
         (AutoCommit, "auto-commit"),
+        (AutoCommitTimer, "auto-commit-timer"),
         (WorkerDone, "worker-done"),
         (JoinCurrent, "join-current"),
         (StoreGroup, "store-group"),
@@ -152,6 +154,7 @@ impl EventKind {
             E::CommitFailed { .. } => K::CommitFailed,
             E::CommitWithoutGeneration { .. } => K::CommitWithoutGeneration,
             E::AutoCommitDue { .. } => K::AutoCommit,
+            E::AutoCommitTimer { .. } => K::AutoCommitTimer,
             E::WorkerDone { .. } => K::WorkerDone,
         }
     }

@@ -103,6 +103,7 @@ pub fn sentence(event: &Event) -> String {
         | CommitFailed { .. }
         | CommitWithoutGeneration { .. }
         | AutoCommitDue { .. }
+        | AutoCommitTimer { .. }
         | WorkerDone { .. } => consumer_sentence(event),
     }
 }
@@ -308,6 +309,9 @@ fn consumer_sentence(event: &Event) -> String {
         }
         AutoCommitDue { .. } => format!(
             "auto.commit.interval.ms elapsed for {name}: its next poll (now, if it is waiting at the log end) commits the position of every partition, the end of what earlier polls returned"
+        ),
+        AutoCommitTimer { .. } => format!(
+            "librdkafka's auto-commit timer fired for {name}: its background thread commits the stored offset of every partition at once, whatever the application is doing"
         ),
         WorkerDone { partition, offset, .. } => format!(
             "a worker of {name} finished offset {offset} of partition {partition} and sent its side effect to the sink"

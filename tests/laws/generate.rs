@@ -107,6 +107,13 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
     when(in_poll, "commit.mode auto, in-poll");
     when(worker, "commit.mode auto, worker");
     when(k.pool(), "commit.mode auto, 2 worker threads");
+    let auto = matches!(k.commit_mode, CommitMode::Auto { .. });
+    when(k.client != Client::Java, "client librdkafka");
+    when(auto && k.client != Client::Java, "librdkafka auto-commit");
+    when(
+        k.client == Client::Librdkafka { store_after_processing: true },
+        "librdkafka store after-processing",
+    );
     when(k.network == Network::Unordered, "network unordered");
     when(k.losses() > 0, "network lossy");
     when(k.duplicates() > 0, "network duplicating");
@@ -184,6 +191,14 @@ fn async_or_auto() -> impl Strategy<Value = CommitMode> {
         (0..=1u8, any::<bool>())
             .prop_map(|(retries, sequence_guard)| CommitMode::Async { retries, sequence_guard }),
         any::<bool>().prop_map(|worker| CommitMode::Auto { worker }),
+    ]
+}
+
+/// Either family, as often; librdkafka's offset store either way.
+fn clients() -> impl Strategy<Value = Client> {
+    prop_oneof![
+        Just(Client::Java),
+        any::<bool>().prop_map(|store_after_processing| Client::Librdkafka { store_after_processing }),
     ]
 }
 
@@ -269,12 +284,14 @@ pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
     let sizes = (1..=2u8, 0..=3u8, 1..=2u8, 0..=2u8, 1..=2u8);
     let consumer = (1..=2u8, 1..=2u8, any::<bool>(), offsets());
     let new_group = prop_oneof![4 => Just(false), 1 => Just(true)];
-    let mechanisms = (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>(), new_group);
+    let mechanisms =
+        (commit_modes(), networks(), lifecycles(), 0..=1u8, topics(), any::<bool>(), new_group, clients());
     (deliveries(), sizes, consumer, mechanisms, prop::option::of(groups())).prop_map(
         |(delivery, sizes, consumer, mechanisms, group)| {
             let (partitions, messages, consumers, crashes, max_poll_records) = sizes;
             let (commit_every, workers, highest_completed, commit_offset) = consumer;
-            let (commit_mode, network, (retention, reset), produce, topic, unfenced, new_group) = mechanisms;
+            let (commit_mode, network, (retention, reset), produce, topic, unfenced, new_group, client) =
+                mechanisms;
             Knobs {
                 delivery,
                 partitions,
@@ -290,6 +307,13 @@ pub fn raw_knobs() -> impl Strategy<Value = Knobs> {
                     && commit_mode != (CommitMode::Auto { worker: true }),
                 commit_offset,
                 commit_mode,
+                // The file has commit.store only with auto-commit (see `json`).
+                client: match client {
+                    Client::Librdkafka { .. } if !matches!(commit_mode, CommitMode::Auto { .. }) => {
+                        Client::Librdkafka { store_after_processing: false }
+                    }
+                    c => c,
+                },
                 network,
                 retention,
                 reset,
@@ -330,6 +354,9 @@ pub fn every_feature() -> Vec<&'static str> {
         "commit.mode auto, in-poll",
         "commit.mode auto, worker",
         "commit.mode auto, 2 worker threads",
+        "client librdkafka",
+        "librdkafka auto-commit",
+        "librdkafka store after-processing",
         "network unordered",
         "network lossy",
         "network duplicating",

@@ -40,6 +40,14 @@ pub enum CommitMode {
     Auto { worker: bool },
 }
 
+/// `client`, with librdkafka's `commit.store` (after-processing: `true`),
+/// written only with auto-commit (elsewhere it does nothing, a note says so).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    Java,
+    Librdkafka { store_after_processing: bool },
+}
+
 /// `network` with its budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Network {
@@ -95,6 +103,7 @@ pub struct Knobs {
     pub highest_completed: bool,
     pub commit_offset: CommitOffset,
     pub commit_mode: CommitMode,
+    pub client: Client,
     pub network: Network,
     pub retention: Retention,
     pub reset: Reset,
@@ -210,6 +219,9 @@ impl Knobs {
         if self.workers == 1 || self.pool() {
             self.highest_completed = false;
         }
+        if !matches!(self.commit_mode, CommitMode::Auto { .. }) && self.client != Client::Java {
+            self.client = Client::Librdkafka { store_after_processing: false };
+        }
         let lossy_worker = matches!(
             (self.network, self.commit_mode),
             (Network::Lossy { .. }, CommitMode::Auto { worker: true })
@@ -304,6 +316,8 @@ impl Knobs {
                 fields.push(format!("\"{name}\": {value}"));
             }
         };
+        let client = if self.client == Client::Java { "java" } else { "librdkafka" };
+        optional("client", quoted(client), "\"java\"");
         optional("crashes", self.crashes.to_string(), "0");
         optional("max_poll_records", self.max_poll_records.to_string(), "1");
         optional("commit_every", self.commit_every.to_string(), "1");
@@ -379,6 +393,14 @@ impl Knobs {
                 fields.push("\"mode\": \"auto\"".into());
                 if spell_defaults || worker {
                     fields.push(format!("\"processing\": \"{}\"", if worker { "worker" } else { "in-poll" }));
+                }
+                if let Client::Librdkafka { store_after_processing: after } = self.client
+                    && (spell_defaults || after)
+                {
+                    fields.push(format!(
+                        "\"store\": \"{}\"",
+                        if after { "after-processing" } else { "on-poll" }
+                    ));
                 }
             }
         }

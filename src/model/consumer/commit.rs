@@ -9,7 +9,7 @@ use crate::scenario::{CommitMode, Offset, Partition};
 impl Consumer {
     /// Commits a partition's processed offsets outside a batch.
     pub(super) fn flush(&self, state: &mut ConsumerState, slot: usize, out: &mut Out) {
-        let to = state.owned[slot].position.unwrap_or(0);
+        let to = self.commit_point(state, slot).unwrap_or(0);
         if self.scenario.commit.mode != CommitMode::Sync {
             // commitSync() on close: a newer commit than every async one.
             state.commit_seq = state.commit_seq.wrapping_add(1);
@@ -45,11 +45,12 @@ impl Consumer {
         out.push(offset_commit(state, slot as usize, offset, corr));
     }
 
-    /// enable.auto.commit: the poll commits the position of every owned
-    /// partition (the end of what earlier polls returned), asynchronously.
+    /// enable.auto.commit: the poll (Java) commits the position of every
+    /// owned partition (the end of what earlier polls returned), or the
+    /// timer (librdkafka) every stored offset, asynchronously.
     pub(super) fn auto_commit(&self, state: &mut ConsumerState, out: &mut Out) {
         state.auto_commit_due = false;
-        let due: Vec<(usize, Offset)> = uncommitted_positions(state).collect();
+        let due: Vec<(usize, Offset)> = self.auto_commit_offsets(state).collect();
         for (slot, position) in due {
             self.commit_async(state, slot as u8, position, out);
         }
@@ -71,15 +72,22 @@ impl Consumer {
     }
 }
 
-/// The owned partitions (slots) whose position is past the committed offset
-/// the consumer knows and not already on its way as a commit: what an
-/// auto-commit commits. The interval elapsing is offered only while there
-/// is some, so it never loops back to the same state.
-pub(super) fn uncommitted_positions(state: &ConsumerState) -> impl Iterator<Item = (usize, Offset)> + '_ {
-    state.owned.iter().enumerate().filter_map(|(slot, o)| {
-        let issued = |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
-        o.position.filter(|&p| p > o.committed && !issued(p)).map(|p| (slot, p))
-    })
+impl Consumer {
+    /// The owned partitions (slots) whose commit point (the position, or
+    /// librdkafka's stored offset, `librdkafka.rs`) is past the committed
+    /// offset the consumer knows and not already on its way as a commit:
+    /// what an auto-commit commits. The interval elapsing is offered only
+    /// while there is some, so it never loops back to the same state.
+    pub(super) fn auto_commit_offsets<'s>(
+        &'s self,
+        state: &'s ConsumerState,
+    ) -> impl Iterator<Item = (usize, Offset)> + 's {
+        state.owned.iter().enumerate().filter_map(move |(slot, o)| {
+            let issued =
+                |p| state.pending_commits.iter().any(|c| c.partition == o.partition && c.offset == p);
+            self.commit_point(state, slot).filter(|&p| p > o.committed && !issued(p)).map(|p| (slot, p))
+        })
+    }
 }
 
 /// The OffsetCommit of `offset` for the partition in `slot`, as the consumer

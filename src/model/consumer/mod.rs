@@ -32,7 +32,9 @@
 //! its callback, which retries it within `retries`, and with the sequence
 //! guard only if no newer commit was issued since); `auto` commits at a poll
 //! once the auto-commit interval has elapsed (a step of its own), either
-//! processing in the poll loop or queueing records for a worker thread. On a
+//! processing in the poll loop or queueing records for a worker thread (with
+//! `"client": "librdkafka"` a background timer commits the offset store
+//! instead, `librdkafka.rs`). On a
 //! lossy network a request whose exchange is gone times out and is sent
 //! again as it was ([`Consumer::request`]).
 //!
@@ -45,6 +47,7 @@
 //! thread goes on with the queue of a revoked partition.
 
 mod commit;
+mod librdkafka;
 mod poll;
 mod pool;
 mod rebalance;
@@ -196,6 +199,10 @@ pub struct ConsumerState {
     pub commit_seq: u8,
     /// auto: `auto.commit.interval.ms` has elapsed; the next poll commits.
     pub auto_commit_due: bool,
+    /// librdkafka with `commit.store` after-processing: the offset store,
+    /// the offset the application last stored per assigned partition
+    /// (`librdkafka.rs`); empty otherwise.
+    pub stored: Vec<(Partition, Offset)>,
     /// auto with worker threads: the records queued for them, in the order
     /// the polls returned them (`pool.rs`).
     pub worker: Vec<Queued>,
@@ -226,6 +233,7 @@ impl ConsumerState {
             pending_commits: Vec::new(),
             commit_seq: 0,
             auto_commit_due: false,
+            stored: Vec::new(),
             worker: Vec::new(),
             pool: Vec::new(),
             last_assignment: Vec::new(),
@@ -405,12 +413,16 @@ impl Consumer {
 
     /// The sink acknowledged a record's side effect: the worker thread's
     /// record (auto-commit with a worker), the poll loop's, or a parallel worker's.
+    /// With `commit.store` after-processing the application stores offset + 1
+    /// of the record once processed, before it goes on.
     fn on_output_ack(&self, state: &mut ConsumerState, partition: Partition, offset: Offset, out: &mut Out) {
         if pool::pool_applies(state, partition, offset) {
+            self.store_processed(state, partition, offset + 1);
             return self.on_pool_record_applied(state, partition, offset, out);
         }
         match state.phase {
             Phase::Processing { slot, from, next, to } if offset == next => {
+                self.store_processed(state, partition, offset + 1);
                 self.on_processed(state, slot, from, next, to, out)
             }
             Phase::Working { from, to, .. } if (from..to).contains(&offset) => {

@@ -2,7 +2,6 @@
 //! committed offsets, fetches the next partition's records (round-robin),
 //! or commits what is processed and goes idle. As in the Java client, a
 //! rebalance is acted on only here, between batches.
-use super::commit::uncommitted_positions;
 use super::{Consumer, ConsumerState, Out, Owned, Phase, Rejoin};
 use crate::model::event::Revocation;
 use crate::scenario::{Assignor, CommitMode};
@@ -32,8 +31,12 @@ impl Consumer {
         // client commits every consumed position and waits for the response
         // (`ConsumerCoordinator.onJoinPrepare`; asynchronous with a wait since
         // KAFKA-14024). A member that lost its generation cannot commit.
-        if state.rejoin == Rejoin::Rebalance && self.scenario.commit.mode == CommitMode::Auto {
-            let consumed = uncommitted_positions(state).next().map(|(slot, _)| slot);
+        // librdkafka commits at the revocation below instead.
+        if state.rejoin == Rejoin::Rebalance
+            && self.scenario.commit.mode == CommitMode::Auto
+            && !self.librdkafka()
+        {
+            let consumed = self.auto_commit_offsets(state).next().map(|(slot, _)| slot);
             if let Some(slot) = consumed {
                 return self.flush(state, slot, out);
             }
@@ -52,8 +55,9 @@ impl Consumer {
         if state.rejoin == Rejoin::Rebalance && self.eager() {
             state.owned.iter_mut().for_each(|o| o.revoking = true);
         }
-        if self.scenario.group.commit_on_revoke
-            && let Some(slot) = state.owned.iter().position(|o| o.revoking && o.uncommitted())
+        if (self.scenario.group.commit_on_revoke || self.commits_on_revoke())
+            && let Some(slot) =
+                (0..state.owned.len()).find(|&i| state.owned[i].revoking && self.uncommitted(state, i))
         {
             return self.flush(state, slot, out);
         }
@@ -74,6 +78,7 @@ impl Consumer {
             state.rejoin = Rejoin::Rebalance;
         }
         if state.rejoin != Rejoin::No {
+            self.forget_unassigned_store(state);
             state.rejoin = Rejoin::No;
             state.batches_since_commit = 0;
             // The JoinGroup as a retry would send it again (`Consumer::request`).
@@ -92,7 +97,7 @@ impl Consumer {
         if let Some(slot) = next {
             state.phase = Phase::Fetching { slot: slot as u8 };
             self.send_request(state, out);
-        } else if let Some(slot) = state.owned.iter().position(Owned::uncommitted) {
+        } else if let Some(slot) = self.first_uncommitted(state) {
             self.flush(state, slot, out);
         } else {
             state.phase = if n == 0 { Phase::Idle } else { Phase::Done };

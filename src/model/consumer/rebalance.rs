@@ -41,6 +41,7 @@ impl Consumer {
             for o in std::mem::take(&mut state.owned) {
                 self.give_up(o, Revocation::Lost, out);
             }
+            self.forget_unassigned_store(state);
         }
         state.member = Some(member);
         state.generation = generation;

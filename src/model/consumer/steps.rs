@@ -3,7 +3,6 @@
 //! outstanding request timing out (`request.timeout.ms`), a pending async
 //! commit failing (its callback retries it or not), the auto-commit interval
 //! elapsing.
-use super::commit::uncommitted_positions;
 use super::{Consumer, ConsumerState, Out, Phase, To, committer};
 use crate::model::choice::Choice;
 use crate::model::event::Event;
@@ -23,8 +22,11 @@ pub enum Step {
     /// The pending async or auto commit at this index failed (its request
     /// or its response was lost).
     CommitTimeout(usize),
-    /// `auto.commit.interval.ms` elapsed.
+    /// `auto.commit.interval.ms` elapsed (the Java client: the next poll commits).
     AutoCommitDue,
+    /// librdkafka's auto-commit timer fired: its background thread commits
+    /// the stored offsets at once (`librdkafka.rs`).
+    AutoCommitTimer,
     /// The outstanding request timed out (`request.timeout.ms`).
     Timeout,
 }
@@ -41,11 +43,14 @@ impl Consumer {
             steps.extend((0..state.pending_commits.len()).map(|i| Choice::Consumer(Step::CommitTimeout(i))));
         }
         steps.extend(self.pool_running(state).map(|(p, o)| Choice::Consumer(Step::PoolDone(p, o))));
-        if self.scenario.commit.mode == CommitMode::Auto
-            && !state.auto_commit_due
-            && uncommitted_positions(state).next().is_some()
-        {
-            steps.push(Choice::Consumer(Step::AutoCommitDue));
+        if self.scenario.commit.mode == CommitMode::Auto {
+            if self.librdkafka() {
+                if self.timer_commits(state) {
+                    steps.push(Choice::Consumer(Step::AutoCommitTimer));
+                }
+            } else if !state.auto_commit_due && self.auto_commit_offsets(state).next().is_some() {
+                steps.push(Choice::Consumer(Step::AutoCommitDue));
+            }
         }
         steps
     }
@@ -100,6 +105,7 @@ impl Consumer {
                     state.pending_commits.remove(i);
                 }
             }
+            Step::AutoCommitTimer => self.on_commit_timer(state, out),
             Step::AutoCommitDue => {
                 out.emit(|| Event::AutoCommitDue { consumer });
                 state.auto_commit_due = true;

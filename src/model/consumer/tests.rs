@@ -9,11 +9,11 @@ use crate::scenario::{
     Reset,
 };
 
-const MANUAL: Committer = Committer { member: None, generation: 0 };
+pub(super) const MANUAL: Committer = Committer { member: None, generation: 0 };
 
 /// Consumer 0 of a scenario reading partition 0 of 3 records (manual
 /// assignment unless `change` says otherwise).
-fn consumer_with(
+pub(super) fn consumer_with(
     strategy: Strategy,
     max_poll_records: Offset,
     change: impl FnOnce(&mut Scenario),
@@ -47,7 +47,7 @@ fn group(strategy: Strategy, eager: bool, commit_on_revoke: bool) -> Consumer {
 }
 
 /// What `f` returns, and the requests it sent through the consumer's `Out`.
-fn sending<R>(f: impl FnOnce(&mut Out) -> R) -> (R, Vec<(To, Msg)>) {
+pub(super) fn sending<R>(f: impl FnOnce(&mut Out) -> R) -> (R, Vec<(To, Msg)>) {
     let mut events = Events::off();
     let mut out = Out::new(&mut events);
     let result = f(&mut out);
@@ -55,7 +55,7 @@ fn sending<R>(f: impl FnOnce(&mut Out) -> R) -> (R, Vec<(To, Msg)>) {
 }
 
 /// Feeds replies to a consumer and returns the requests it sent, in order.
-fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg)> {
+pub(super) fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg)> {
     let send_all = |o: &mut Out| {
         for reply in replies {
             c.on_reply(state, Actor::Coordinator, reply, o);
@@ -64,7 +64,7 @@ fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> Vec<(To, Msg
     sending(send_all).1
 }
 
-fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
+pub(super) fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
     let (state, out) = sending(|o| c.start(incarnation, o));
     let expected = match c.scenario.group.assignment {
         Assignment::Manual => Msg::OffsetFetch { incarnation, corr: 0, partitions: vec![0] },
@@ -75,28 +75,28 @@ fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
 }
 
 // Messages of incarnation 0 about partition 0.
-fn offsets(committed: Option<Offset>) -> Msg {
+pub(super) fn offsets(committed: Option<Offset>) -> Msg {
     Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, committed)] }
 }
-fn records(offset: Offset, count: Offset) -> Msg {
+pub(super) fn records(offset: Offset, count: Offset) -> Msg {
     Msg::FetchResponse { incarnation: 0, corr: 0, partition: 0, offset, count }
 }
-fn output(offset: Offset) -> (To, Msg) {
+pub(super) fn output(offset: Offset) -> (To, Msg) {
     (To::Sink, Msg::Output { incarnation: 0, corr: 0, partition: 0, offset })
 }
-fn output_ack(offset: Offset) -> Msg {
+pub(super) fn output_ack(offset: Offset) -> Msg {
     Msg::OutputAck { incarnation: 0, corr: 0, partition: 0, offset }
 }
-fn commit(offset: Offset, by: Committer) -> (To, Msg) {
+pub(super) fn commit(offset: Offset, by: Committer) -> (To, Msg) {
     (To::Coordinator, Msg::OffsetCommit { incarnation: 0, corr: 0, partition: 0, offset, by })
 }
-fn commit_ack(offset: Offset) -> Msg {
+pub(super) fn commit_ack(offset: Offset) -> Msg {
     Msg::OffsetCommitResponse { incarnation: 0, corr: 0, partition: 0, offset }
 }
 fn assigned(generation: Generation, assignment: Vec<Partition>) -> Msg {
     Msg::JoinResponse { incarnation: 0, corr: 0, member: 7, generation, assignment }
 }
-fn fetch(offset: Offset) -> (To, Msg) {
+pub(super) fn fetch(offset: Offset) -> (To, Msg) {
     (To::Broker, Msg::Fetch { incarnation: 0, corr: 0, partition: 0, offset, max_records: 1 })
 }
 

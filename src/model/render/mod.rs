@@ -494,6 +494,9 @@ pub fn action(action: &KafkaAction) -> String {
             ConsumerStep::AutoCommitDue => {
                 format!("{}: auto.commit.interval.ms elapsed, the next poll commits", name(actor))
             }
+            ConsumerStep::AutoCommitTimer => {
+                format!("{}: the auto-commit timer fired, the stored offsets are committed", name(actor))
+            }
         },
     }
 }

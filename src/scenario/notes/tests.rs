@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::check::{self, Options};
-use crate::scenario::{GroupConfig, NetworkConfig, parse, parse_with};
+use crate::scenario::{CommitConfig, GroupConfig, NetworkConfig, parse, parse_with};
 use std::path::Path;
 
 fn names(s: &Scenario) -> Vec<&'static str> {
@@ -206,4 +206,14 @@ fn a_key_repeated_in_a_properties_file_is_a_note() {
         !names(&parse(Path::new("x.json"), VALID_MANUAL.as_bytes()).unwrap())
             .contains(&"consumer-config-no-group-id")
     );
+}
+
+#[test]
+fn the_offset_store_does_nothing_for_manual_commits() {
+    let manual = Scenario { client: Client::Librdkafka, crashes: 1, messages: 2, ..Scenario::default() };
+    let mut with = manual.clone();
+    with.commit.store = OffsetStore::AfterProcessing;
+    same_search("offset-store-manual-commits", &with, &manual);
+    let auto = CommitConfig { mode: CommitMode::Auto, ..with.commit };
+    assert!(!names(&Scenario { commit: auto, ..with }).contains(&"offset-store-manual-commits"));
 }
