@@ -78,6 +78,8 @@ pub struct Group {
     pub assignor: Assignor,
     pub pauses: u8,
     pub commit_on_revoke: bool,
+    /// `on_commit_error` (with a poll loop's commitSync only): retry-after-rebalance, skip, crash.
+    pub on_commit_error: &'static str,
 }
 
 /// One generated configuration, before it becomes scenario text.
@@ -220,6 +222,9 @@ impl Knobs {
         if self.network != Network::Ordered {
             self.topic.failovers = 0;
         }
+        if self.commit_mode != CommitMode::Sync || self.workers > 1 {
+            self.group = self.group.map(|g| Group { on_commit_error: "skip", ..g });
+        }
         self
     }
 
@@ -327,6 +332,9 @@ impl Knobs {
                 optional("assignor", quoted(assignor_name(g.assignor)), "\"range\"");
                 optional("pauses", g.pauses.to_string(), "0");
                 optional("commit_on_revoke", g.commit_on_revoke.to_string(), "false");
+                if self.commit_mode == CommitMode::Sync && self.workers == 1 {
+                    optional("on_commit_error", quoted(g.on_commit_error), "\"skip\"");
+                }
             }
         }
         let offsets = format!(
