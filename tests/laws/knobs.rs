@@ -332,7 +332,10 @@ impl Knobs {
                 optional("assignor", quoted(assignor_name(g.assignor)), "\"range\"");
                 optional("pauses", g.pauses.to_string(), "0");
                 optional("commit_on_revoke", g.commit_on_revoke.to_string(), "false");
-                if self.commit_mode == CommitMode::Sync && self.workers == 1 {
+                // Written where it is not the default (the parser rejects it
+                // where a rule forbids it), and spelled out where it applies.
+                let applies = self.commit_mode == CommitMode::Sync && self.workers == 1;
+                if g.on_commit_error != "skip" || applies {
                     optional("on_commit_error", quoted(g.on_commit_error), "\"skip\"");
                 }
             }

@@ -45,6 +45,8 @@
 //! thread goes on with the queue of a revoked partition.
 
 mod commit;
+#[cfg(test)]
+mod commit_error_tests;
 mod poll;
 mod pool;
 mod rebalance;
