@@ -96,6 +96,10 @@ fn commit(offset: Offset, by: Committer) -> (To, Msg) {
 fn commit_ack(offset: Offset) -> Msg {
     Msg::OffsetCommitResponse { incarnation: 0, corr: 0, partition: 0, offset }
 }
+/// The coordinator's rejection of the commit of `offset`: the member left the group.
+fn fenced(offset: Offset) -> Msg {
+    Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset, error: CommitError::Fenced }
+}
 /// The JoinGroup's answer: member 7 of `generation`; the consumer then sends its SyncGroup.
 fn joined(generation: Generation) -> Msg {
     Msg::JoinResponse { incarnation: 0, corr: 0, member: 7, generation }
@@ -228,17 +232,7 @@ fn a_rejected_commit_loses_the_partitions_and_rejoins() {
     let c = group(Strategy::AtMostOnce, true, true);
     let mut s = started(&c, 0);
     run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1)]);
-    let sent = run(
-        &c,
-        &mut s,
-        &[Msg::CommitRejected {
-            incarnation: 0,
-            corr: 0,
-            partition: 0,
-            offset: 1,
-            error: CommitError::Fenced,
-        }],
-    );
+    let sent = run(&c, &mut s, &[fenced(1)]);
     let join = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] };
     assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
     assert!(s.owned.is_empty() && s.generation == 0);
@@ -459,13 +453,7 @@ fn a_rejected_async_commit_fails_its_callback_and_the_member_rejoins() {
         if sent_before_a_rebalance {
             s.generation = 2;
         }
-        let rejected = Msg::CommitRejected {
-            incarnation: 0,
-            corr: 0,
-            partition: 0,
-            offset: 1,
-            error: CommitError::Fenced,
-        };
+        let rejected = fenced(1);
         assert!(run(&c, &mut s, &[rejected]).is_empty(), "CommitFailedException is not retried");
         assert!(s.pending_commits.is_empty());
         let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
@@ -496,8 +484,7 @@ fn a_fenced_committer_lets_its_workers_finish_and_commits_nothing_more() {
     run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), two]);
     sending(|o| c.on_worker_done(&mut s, 0, o));
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by)]);
-    let rejected =
-        Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1, error: CommitError::Fenced };
+    let rejected = fenced(1);
     assert!(run(&c, &mut s, &[rejected]).is_empty(), "the worker still runs offset 1");
     assert_eq!(c.running(&s), vec![1]);
     let (_, out) = sending(|o| c.on_worker_done(&mut s, 1, o));
@@ -696,29 +683,9 @@ fn a_rejection_of_another_commit_is_not_the_answer() {
     let by = Committer { member: Some(7), generation: 1 };
     let sent = run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1), output_ack(0)]);
     assert_eq!(sent.last(), Some(&commit(1, by)));
-    run(
-        &c,
-        &mut s,
-        &[Msg::CommitRejected {
-            incarnation: 0,
-            corr: 0,
-            partition: 0,
-            offset: 2,
-            error: CommitError::Fenced,
-        }],
-    );
+    run(&c, &mut s, &[fenced(2)]);
     assert!(matches!(s.phase, Phase::Committing { .. }), "still waits for its own answer");
-    run(
-        &c,
-        &mut s,
-        &[Msg::CommitRejected {
-            incarnation: 0,
-            corr: 0,
-            partition: 0,
-            offset: 1,
-            error: CommitError::Fenced,
-        }],
-    );
+    run(&c, &mut s, &[fenced(1)]);
     assert_eq!(s.phase, Phase::Joining, "rejected: it rejoins");
 }
 
