@@ -118,6 +118,7 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
                 json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "async"}}),
                 json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "auto"}}),
                 json!({"on_commit_error": "skip", "assignment": "group", "workers": 2}),
+                json!({"on_commit_error": "crash", "assignment": "group", "strategy": "exactly-once"}),
             ],
             vec![json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "sync"}})],
         ),

@@ -78,7 +78,7 @@ pub struct Group {
     pub assignor: Assignor,
     pub pauses: u8,
     pub commit_on_revoke: bool,
-    /// `on_commit_error` (with a poll loop's commitSync only): retry-after-rebalance, skip, crash.
+    /// `on_commit_error` (a poll loop's commitSync, not a transaction): retry-after-rebalance, skip, crash.
     pub on_commit_error: &'static str,
 }
 
@@ -222,7 +222,8 @@ impl Knobs {
         if self.network != Network::Ordered {
             self.topic.failovers = 0;
         }
-        if self.commit_mode != CommitMode::Sync || self.workers > 1 {
+        if self.commit_mode != CommitMode::Sync || self.workers > 1 || self.delivery == Delivery::ExactlyOnce
+        {
             self.group = self.group.map(|g| Group { on_commit_error: "skip", ..g });
         }
         self
@@ -334,7 +335,9 @@ impl Knobs {
                 optional("commit_on_revoke", g.commit_on_revoke.to_string(), "false");
                 // Written where it is not the default (the parser rejects it
                 // where a rule forbids it), and spelled out where it applies.
-                let applies = self.commit_mode == CommitMode::Sync && self.workers == 1;
+                let applies = self.commit_mode == CommitMode::Sync
+                    && self.workers == 1
+                    && self.delivery != Delivery::ExactlyOnce;
                 if g.on_commit_error != "skip" || applies {
                     optional("on_commit_error", quoted(g.on_commit_error), "\"skip\"");
                 }
