@@ -18,9 +18,11 @@ const WAIT_ELAPSES: &str = "broker: fetch.max.wait.ms elapses on consumer-0's he
 
 /// Consumer-0 alone in the group: it owns both partitions, reads and
 /// commits the one record of each, and fetches partition 0 again (held).
-const TO_THE_HELD_FETCH: [&str; 17] = [
+const TO_THE_HELD_FETCH: [&str; 19] = [
     "consumer-0 → JoinGroup",
     "JoinResponse",
+    "consumer-0 → SyncGroup",
+    "SyncResponse",
     "consumer-0 → OffsetFetch",
     "OffsetFetchResponse",
     "consumer-0 → Fetch p0 from @0",

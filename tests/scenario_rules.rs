@@ -105,6 +105,24 @@ fn cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
             vec![json!({"commit_on_revoke": true, "assignment": "group"})],
         ),
         (
+            "on-commit-error-group-assignment",
+            vec![json!({"on_commit_error": "crash"})],
+            vec![
+                json!({"on_commit_error": "crash", "assignment": "group"}),
+                json!({"on_commit_error": "retry-after-rebalance", "assignment": "group", "strategy": "at-most-once"}),
+            ],
+        ),
+        (
+            "on-commit-error-sync-commit",
+            vec![
+                json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "async"}}),
+                json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "auto"}}),
+                json!({"on_commit_error": "skip", "assignment": "group", "workers": 2}),
+                json!({"on_commit_error": "crash", "assignment": "group", "strategy": "exactly-once"}),
+            ],
+            vec![json!({"on_commit_error": "skip", "assignment": "group", "commit": {"mode": "sync"}})],
+        ),
+        (
             "commit-retries-async",
             vec![json!({"commit": {"retries": 1}}), json!({"commit": {"mode": "auto", "retries": 0}})],
             vec![json!({"commit": {"mode": "async", "retries": 1}})],

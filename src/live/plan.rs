@@ -160,6 +160,10 @@ impl Plan {
                 s.group.fencing != d.group.fencing,
                 "fencing none: a Kafka broker always fences stale generations; unfenced clients cannot be made",
             ),
+            no(
+                s.group.on_commit_error != d.group.on_commit_error,
+                "on_commit_error: the harness's consumer logs a failed commit and polls on (skip) only",
+            ),
         ]
         .into_iter()
         .flatten()

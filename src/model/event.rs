@@ -10,10 +10,11 @@
 //! person reads is `src/trace/sentence.rs`; the JSON names are
 //! `src/trace/json.rs`.
 
-use super::msg::{Committer, Generation, MemberId, Msg};
+use super::group::SyncOutcome;
+use super::msg::{CommitError, Committer, Generation, MemberId, Msg};
 use super::replication::{Election, Replica};
 use super::{BROKER, COORDINATOR, FIRST_CONSUMER, SINK};
-use crate::scenario::{Offset, Partition};
+use crate::scenario::{Offset, OnCommitError, Partition};
 use std::fmt;
 
 /// An actor of the model, as traces name it.
@@ -164,13 +165,15 @@ pub enum Event {
         partition: Partition,
         committed: Option<Offset>,
     },
-    /// A commit (or transaction) from outside the current generation.
+    /// A commit (or transaction) from outside the current generation, or
+    /// (REBALANCE_IN_PROGRESS) from inside it while the group is CompletingRebalance.
     RejectCommit {
         consumer: u8,
         partition: Partition,
         offset: Offset,
         by: Committer,
         generation: Generation,
+        error: CommitError,
     },
     Commit {
         consumer: u8,
@@ -203,6 +206,13 @@ pub enum Event {
         consumer: u8,
         member: MemberId,
         generation: Generation,
+    },
+    /// A SyncGroup, and what the coordinator did with it.
+    Sync {
+        consumer: u8,
+        member: MemberId,
+        generation: Generation,
+        outcome: SyncOutcome,
     },
     /// A GroupMetadata record written to `__consumer_offsets`: a rebalance
     /// completed, or the group emptied. `members`: (member id, consumer).
@@ -345,11 +355,32 @@ pub enum Event {
         partition: Partition,
         offset: Offset,
     },
-    /// CommitFailedException.
+    /// The coordinator's rejection of a commit reached the consumer.
     CommitRejected {
         consumer: u8,
         partition: Partition,
         offset: Offset,
+        error: CommitError,
+    },
+    /// The JoinGroup's answer: the member id and generation; the SyncGroup follows.
+    Joined {
+        consumer: u8,
+        member: MemberId,
+        generation: Generation,
+    },
+    /// The application caught the exception of its poll loop's commit
+    /// (CommitFailedException, or RebalanceInProgressException) and does
+    /// what `on_commit_error` says.
+    CommitErrorHandled {
+        consumer: u8,
+        partition: Partition,
+        offset: Offset,
+        error: CommitError,
+        response: OnCommitError,
+    },
+    /// The SyncGroup failed: the consumer rejoins.
+    SyncFailed {
+        consumer: u8,
     },
     Assign {
         consumer: u8,
@@ -456,6 +487,7 @@ impl Event {
             | TxnCommit { .. }
             | Join { .. }
             | JoinCurrent { .. }
+            | Sync { .. }
             | StoreGroup { .. }
             | ReplicateGroup { .. }
             | LoadGroup { .. }
@@ -481,6 +513,9 @@ impl Event {
             | Processed { consumer, .. }
             | CommitAck { consumer, .. }
             | CommitRejected { consumer, .. }
+            | Joined { consumer, .. }
+            | CommitErrorHandled { consumer, .. }
+            | SyncFailed { consumer }
             | Assign { consumer, .. }
             | Rebalance { consumer }
             | Evicted { consumer }
@@ -506,6 +541,7 @@ impl Event {
             | TxnCommit { consumer, .. }
             | Join { consumer, .. }
             | JoinCurrent { consumer, .. }
+            | Sync { consumer, .. }
             | Evict { consumer, .. }
             | FetchHeld { consumer, .. }
             | FetchWaitElapsed { consumer, .. }
@@ -515,6 +551,8 @@ impl Event {
             Position { .. }
             | CommitAck { .. }
             | CommitRejected { .. }
+            | Joined { .. }
+            | SyncFailed { .. }
             | Assign { .. }
             | Rebalance { .. }
             | Evicted { .. } => Some(Actor::Coordinator),
@@ -537,6 +575,7 @@ impl Event {
             | Timeout { .. }
             | Retry { .. }
             | CommitFailed { .. }
+            | CommitErrorHandled { .. }
             | CommitWithoutGeneration { .. }
             | AutoCommitDue { .. }
             | AutoCommitTimer { .. }
@@ -566,6 +605,7 @@ impl Event {
             | Processed { partition, offset, .. }
             | CommitAck { partition, offset, .. }
             | CommitRejected { partition, offset, .. }
+            | CommitErrorHandled { partition, offset, .. }
             | Retry { partition, offset, .. }
             | CommitFailed { partition, offset, .. }
             | CommitWithoutGeneration { partition, offset, .. }
@@ -584,6 +624,9 @@ impl Event {
             | Failover { .. }
             | Join { .. }
             | JoinCurrent { .. }
+            | Sync { .. }
+            | Joined { .. }
+            | SyncFailed { .. }
             | StoreGroup { .. }
             | ReplicateGroup { .. }
             | LoadGroup { .. }

@@ -1,13 +1,24 @@
 //! Group membership in the coordinator: JoinGroup/SyncGroup, generations,
 //! rebalances, session timeouts and evictions, and the assignors.
 //!
-//! A rebalance starts when a member joins, rejoins, leaves or is evicted;
-//! every other member is told to rejoin (the heartbeat response
-//! REBALANCE_IN_PROGRESS) and the rebalance completes once all current
-//! members have rejoined: the generation increases and every member gets its
-//! assignment. JoinGroup and SyncGroup are one round trip here, and the
-//! coordinator runs the leader's assignor itself: where the assignor runs
-//! does not change which partitions a member gets.
+//! A rebalance starts when a member joins, rejoins, leaves or is evicted
+//! (the group is PreparingRebalance); every other member is told to rejoin
+//! (the heartbeat response REBALANCE_IN_PROGRESS). Once all current members
+//! have rejoined, the generation increases and every JoinGroup is answered
+//! with it (CompletingRebalance); each member then sends its SyncGroup.
+//! Followers' SyncGroups wait; the leader's completes the rebalance
+//! (Stable) and every waiting follower gets its assignment with it, as
+//! Kafka's `GroupCoordinator.doSyncGroup` / the classic group of the new
+//! group coordinator (`ClassicGroup`, `GroupMetadataManager.classicGroupSync`)
+//! do. A member that joins or leaves while the group is CompletingRebalance
+//! sends it back to PreparingRebalance, and the SyncGroups waiting are
+//! answered REBALANCE_IN_PROGRESS (`resetAndPropagateAssignmentError`).
+//! Kafka's leader runs the assignor on the members' metadata its JoinGroup
+//! response carries and sends the result in its SyncGroup; here the
+//! coordinator runs it when the leader's SyncGroup arrives, on the same
+//! metadata (no member's can change in CompletingRebalance without sending
+//! the group back to PreparingRebalance): where the assignor runs does not
+//! change which partitions a member gets.
 //!
 //! Member ids are handed out in join order, never derived from which consumer
 //! process joined, so the assignment is the same whichever consumer is which
@@ -36,7 +47,7 @@
 //! never written; its members rejoin at the new coordinator).
 
 use super::assignor::assign;
-use super::msg::{Committer, Corr, Generation, Incarnation, MemberId, Msg};
+use super::msg::{CommitError, Committer, Corr, Generation, Incarnation, MemberId, Msg};
 use crate::scenario::{Assignor, Fencing, Partition};
 use serde::Serialize;
 
@@ -61,6 +72,8 @@ pub struct Member {
     pub corr: Corr,
     /// Has rejoined in the rebalance under way.
     pub rejoined: bool,
+    /// Its SyncGroup waits for the leader's (CompletingRebalance); `corr` is the SyncGroup's.
+    pub syncing: bool,
     /// The partitions it reported owning when it (re)joined (KIP-429).
     pub owned: Vec<Partition>,
 }
@@ -68,7 +81,11 @@ pub struct Member {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Group {
     pub generation: Generation,
+    /// PreparingRebalance: waiting for members to rejoin.
     pub rebalancing: bool,
+    /// CompletingRebalance: every member rejoined and was answered with
+    /// `generation`; waiting for the leader's SyncGroup.
+    pub completing: bool,
     /// Current members, by member id.
     pub members: Vec<Member>,
     pub next_member: MemberId,
@@ -82,6 +99,20 @@ pub struct Group {
 pub enum GroupTimer {
     SessionTimeout(MemberId),
     Pause(MemberId),
+}
+
+/// What the coordinator did with a SyncGroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncOutcome {
+    /// The leader's: the rebalance is complete, the group Stable.
+    Completes,
+    /// A follower's, in CompletingRebalance: it waits for the leader's.
+    Waits,
+    /// In Stable: answered with the member's current assignment.
+    Current,
+    /// Answered with an error: the member rejoins.
+    Rejoin,
 }
 
 /// What a group operation asks the coordinator to do.
@@ -131,11 +162,18 @@ impl Group {
     }
 
     /// Whether a JoinGroup from `member` reporting `owned` is answered with
-    /// the current generation and assignment, without a rebalance: the
-    /// group is stable and `member` is a follower whose metadata is unchanged.
+    /// the current generation, without a rebalance: its metadata is
+    /// unchanged and the group is Stable with `member` a follower, or
+    /// CompletingRebalance (any member: it lost its JoinGroup response),
+    /// as `doCurrentMemberJoinGroup` does.
     pub fn answers_current(&self, member: Option<MemberId>, owned: &[Partition]) -> bool {
         let Some(m) = member.and_then(|id| self.member(id)) else { return false };
-        !self.rebalancing && self.leader() != Some(m.id) && m.owned == owned
+        m.owned == owned && (self.completing || (!self.rebalancing && self.leader() != Some(m.id)))
+    }
+
+    /// Whether the group is Stable: no rebalance preparing or completing.
+    pub fn stable(&self) -> bool {
+        !self.rebalancing && !self.completing
     }
 
     /// Each member's assignment in the current generation. Outside a
@@ -148,7 +186,8 @@ impl Group {
 
     /// The GroupMetadata record of the group as it is now.
     pub fn snapshot(&self) -> GroupSnapshot {
-        let members = self.members.iter().map(|m| Member { rejoined: false, ..m.clone() }).collect();
+        let members =
+            self.members.iter().map(|m| Member { rejoined: false, syncing: false, ..m.clone() }).collect();
         GroupSnapshot { generation: self.generation, members }
     }
 
@@ -193,13 +232,10 @@ impl Group {
     ) {
         if self.answers_current(member, owned) {
             let generation = self.generation;
-            let assignments = self.assignments(rules);
-            let (i, m) =
-                self.members.iter_mut().enumerate().find(|(_, m)| Some(m.id) == member).expect("known");
-            (m.incarnation, m.corr) = (joiner.incarnation, joiner.corr);
-            let assignment = assignments[i].clone();
+            let m = self.members.iter_mut().find(|m| Some(m.id) == member).expect("known");
+            (m.incarnation, m.corr, m.syncing) = (joiner.incarnation, joiner.corr, false);
             let (incarnation, corr) = (joiner.incarnation, joiner.corr);
-            let reply = Msg::JoinResponse { incarnation, corr, member: m.id, generation, assignment };
+            let reply = Msg::JoinResponse { incarnation, corr, member: m.id, generation };
             out.push(Effect::Send(m.consumer, reply));
             return;
         }
@@ -220,6 +256,7 @@ impl Group {
                     incarnation,
                     corr,
                     rejoined: true,
+                    syncing: false,
                     owned: Vec::new(),
                 });
                 out.push(Effect::SetTimer(GroupTimer::SessionTimeout(id)));
@@ -229,7 +266,7 @@ impl Group {
             }
         }
         self.start_rebalance(rules, out);
-        self.try_complete(rules, out);
+        self.try_complete(out);
     }
 
     /// Removes a member whose session ran out or who was paused too long.
@@ -246,22 +283,88 @@ impl Group {
             Msg::Evicted { incarnation: m.incarnation, member: if rules.tagged { m.id } else { 0 } },
         ));
         if self.members.is_empty() {
-            self.rebalancing = false;
+            (self.rebalancing, self.completing) = (false, false);
         } else {
             self.start_rebalance(rules, out);
-            self.try_complete(rules, out);
+            self.try_complete(out);
         }
     }
 
     /// Whether a commit from `by` is accepted.
     pub fn accepts(&self, fencing: Fencing, by: Committer) -> bool {
+        self.validate_commit(fencing, by, true).is_ok()
+    }
+
+    /// Kafka's `ClassicGroup.validateOffsetCommit`: an assign() user's
+    /// commit (no member, generation -1) is accepted while the group has no
+    /// members (a "simple" consumer group); a member's needs its member id
+    /// and generation current (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID), and
+    /// a non-transactional one is answered REBALANCE_IN_PROGRESS while the
+    /// group is CompletingRebalance. While PreparingRebalance the
+    /// generation is still the old one, whose members' commits are accepted.
+    pub fn validate_commit(
+        &self,
+        fencing: Fencing,
+        by: Committer,
+        transactional: bool,
+    ) -> Result<(), CommitError> {
         match (fencing, by.member) {
-            (Fencing::None, _) => true,
-            // assign() users commit outside group management: accepted while
-            // the group has no members (a "simple" consumer group).
-            (Fencing::Generation, None) => self.members.is_empty(),
-            (Fencing::Generation, Some(id)) => self.member(id).is_some() && by.generation == self.generation,
+            (Fencing::None, _) => Ok(()),
+            (Fencing::Generation, None) if self.members.is_empty() => Ok(()),
+            (Fencing::Generation, None) => Err(CommitError::Fenced),
+            (Fencing::Generation, Some(id))
+                if self.member(id).is_none() || by.generation != self.generation =>
+            {
+                Err(CommitError::Fenced)
+            }
+            (Fencing::Generation, Some(_)) if self.completing && !transactional => {
+                Err(CommitError::RebalanceInProgress)
+            }
+            (Fencing::Generation, Some(_)) => Ok(()),
         }
+    }
+
+    /// SyncGroup from `member` for `generation` (`doSyncGroup`): in
+    /// CompletingRebalance a follower's waits and the leader's completes the
+    /// rebalance, answering every waiting follower too; in Stable a member
+    /// of the generation gets its assignment at once. An unknown member
+    /// (UNKNOWN_MEMBER_ID), another generation (ILLEGAL_GENERATION) or a
+    /// group PreparingRebalance (REBALANCE_IN_PROGRESS) is answered with no
+    /// assignment: the member rejoins. Returns what the coordinator did.
+    pub fn sync(
+        &mut self,
+        rules: &GroupRules,
+        joiner: Joiner,
+        member: MemberId,
+        generation: Generation,
+        out: &mut Vec<Effect>,
+    ) -> SyncOutcome {
+        let (incarnation, corr) = (joiner.incarnation, joiner.corr);
+        let known = self.member(member).is_some_and(|m| m.incarnation == incarnation);
+        if !known || generation != self.generation || self.rebalancing {
+            out.push(Effect::Send(
+                joiner.consumer,
+                Msg::SyncResponse { incarnation, corr, assignment: None },
+            ));
+            return SyncOutcome::Rejoin;
+        }
+        if self.completing && self.leader() != Some(member) {
+            let m = self.members.iter_mut().find(|m| m.id == member).expect("known");
+            (m.syncing, m.corr) = (true, corr);
+            return SyncOutcome::Waits;
+        }
+        let leader = self.completing;
+        self.completing = false;
+        let assignments = self.assignments(rules);
+        for (m, assignment) in self.members.iter_mut().zip(assignments) {
+            if m.syncing || m.id == member {
+                let corr = if m.id == member { corr } else { m.corr };
+                let (incarnation, assignment) = (m.incarnation, Some(assignment));
+                out.push(Effect::Send(m.consumer, Msg::SyncResponse { incarnation, corr, assignment }));
+                m.syncing = false;
+            }
+        }
+        if leader { SyncOutcome::Completes } else { SyncOutcome::Current }
     }
 
     fn start_rebalance(&mut self, rules: &GroupRules, out: &mut Vec<Effect>) {
@@ -269,6 +372,13 @@ impl Group {
             return;
         }
         self.rebalancing = true;
+        if std::mem::take(&mut self.completing) {
+            for m in self.members.iter_mut().filter(|m| m.syncing) {
+                m.syncing = false;
+                let (incarnation, corr) = (m.incarnation, m.corr);
+                out.push(Effect::Send(m.consumer, Msg::SyncResponse { incarnation, corr, assignment: None }));
+            }
+        }
         let generation = if rules.tagged { self.generation } else { 0 };
         for m in self.members.iter().filter(|m| !m.rejoined) {
             out.push(Effect::Send(
@@ -278,25 +388,16 @@ impl Group {
         }
     }
 
-    fn try_complete(&mut self, rules: &GroupRules, out: &mut Vec<Effect>) {
+    fn try_complete(&mut self, out: &mut Vec<Effect>) {
         if !self.rebalancing || !self.members.iter().all(|m| m.rejoined) {
             return;
         }
-        self.rebalancing = false;
+        (self.rebalancing, self.completing) = (false, true);
         self.generation += 1;
-        let assignments = self.assignments(rules);
-        for (m, assignment) in self.members.iter_mut().zip(assignments) {
+        for m in self.members.iter_mut() {
             m.rejoined = false;
-            out.push(Effect::Send(
-                m.consumer,
-                Msg::JoinResponse {
-                    incarnation: m.incarnation,
-                    corr: m.corr,
-                    member: m.id,
-                    generation: self.generation,
-                    assignment,
-                },
-            ));
+            let (incarnation, corr, member, generation) = (m.incarnation, m.corr, m.id, self.generation);
+            out.push(Effect::Send(m.consumer, Msg::JoinResponse { incarnation, corr, member, generation }));
         }
     }
 }
@@ -317,23 +418,33 @@ mod tests {
         out.iter().filter_map(|e| if let Effect::Send(_, m) = e { Some(m) } else { None }).collect()
     }
 
+    /// The leader's (or any stable member's) SyncGroup for `generation`.
+    fn sync(
+        g: &mut Group,
+        r: &GroupRules,
+        consumer: u8,
+        member: MemberId,
+        generation: Generation,
+    ) -> Vec<Effect> {
+        let mut out = Vec::new();
+        g.sync(r, joiner(consumer, 0), member, generation, &mut out);
+        out
+    }
+
     #[test]
     fn a_join_rebalances_once_everyone_rejoined() {
         let r = rules(Assignor::Range);
         let mut g = Group::default();
         let mut out = Vec::new();
         g.join(&r, joiner(0, 0), None, &[], &mut out);
-        assert_eq!(g.generation, 1, "a lone member completes at once");
+        assert_eq!((g.generation, g.completing), (1, true), "a lone member's join completes at once");
         assert_eq!(
             sent(&out),
-            vec![&Msg::JoinResponse {
-                incarnation: 0,
-                corr: 0,
-                member: 0,
-                generation: 1,
-                assignment: vec![0, 1]
-            }]
+            vec![&Msg::JoinResponse { incarnation: 0, corr: 0, member: 0, generation: 1 }]
         );
+        let assigned = Msg::SyncResponse { incarnation: 0, corr: 0, assignment: Some(vec![0, 1]) };
+        assert_eq!(sync(&mut g, &r, 0, 0, 1), vec![Effect::Send(0, assigned)]);
+        assert!(g.stable());
         out.clear();
         g.join(&r, joiner(1, 0), None, &[], &mut out);
         assert!(g.rebalancing && g.generation == 1, "waits for member 0");
@@ -344,6 +455,15 @@ mod tests {
         assert_eq!(g.generation, 2);
         assert_eq!(sent(&out).len(), 2);
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 1 }));
+        let current = Committer { member: Some(0), generation: 2 };
+        assert_eq!(
+            g.validate_commit(Fencing::Generation, current, false),
+            Err(CommitError::RebalanceInProgress)
+        );
+        // The follower's SyncGroup waits; the leader's answers both.
+        assert!(sync(&mut g, &r, 1, 1, 2).is_empty());
+        assert_eq!(sync(&mut g, &r, 0, 0, 2).len(), 2);
+        assert!(g.accepts(Fencing::Generation, current));
         assert!(g.accepts(Fencing::None, Committer { member: Some(0), generation: 1 }));
     }
 
@@ -355,8 +475,13 @@ mod tests {
         g.join(&r, joiner(0, 0), None, &[], &mut out);
         g.join(&r, joiner(1, 0), None, &[], &mut out);
         g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
+        // Member 1's SyncGroup waits when member 0 is evicted: answered with an error.
+        assert!(sync(&mut g, &r, 1, 1, 2).is_empty());
         out.clear();
         g.evict(&r, 0, true, &mut out);
+        let error = Msg::SyncResponse { incarnation: 0, corr: 0, assignment: None };
+        assert!(out.contains(&Effect::Send(1, error)), "{out:?}");
+        assert!(!g.completing);
         assert_eq!(g.pauses_spent, 1);
         assert!(out.contains(&Effect::Send(0, Msg::Evicted { incarnation: 0, member: 0 })));
         assert!(out.contains(&Effect::CancelTimer(GroupTimer::Pause(0))));
@@ -372,15 +497,17 @@ mod tests {
         g.join(&r, joiner(0, 0), None, &[], &mut out);
         g.join(&r, joiner(1, 0), None, &[], &mut out);
         g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
-        assert_eq!((g.generation, g.rebalancing), (2, false));
+        sync(&mut g, &r, 0, 0, 2);
+        assert_eq!((g.generation, g.stable()), (2, true));
         out.clear();
         // Member 1's answer was lost: it sends the same JoinGroup again.
         assert!(g.answers_current(Some(1), &[]));
         g.join(&r, joiner(1, 0), Some(1), &[], &mut out);
-        let again =
-            Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2, assignment: vec![1] };
-        assert_eq!(out, vec![Effect::Send(1, again)], "its own assignment of generation 2, nobody else told");
-        assert_eq!((g.generation, g.rebalancing), (2, false));
+        let again = Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2 };
+        assert_eq!(out, vec![Effect::Send(1, again)], "generation 2 again, nobody else told");
+        let assigned = Msg::SyncResponse { incarnation: 0, corr: 0, assignment: Some(vec![1]) };
+        assert_eq!(sync(&mut g, &r, 1, 1, 2), vec![Effect::Send(1, assigned)], "its own assignment");
+        assert_eq!((g.generation, g.stable()), (2, true));
         // Changed metadata, or the leader (member 0), rebalances.
         assert!(!g.answers_current(Some(1), &[1]));
         assert!(!g.answers_current(Some(0), &[]));
@@ -399,6 +526,7 @@ mod tests {
         g.join(&r, joiner(0, 0), None, &[], &mut out);
         g.join(&r, joiner(1, 3), None, &[], &mut out);
         g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
+        sync(&mut g, &r, 0, 0, 2);
         let record = g.snapshot();
         // A rebalance starts after the record was written, and the coordinator fails.
         g.join(&r, joiner(0, 0), Some(0), &[], &mut out);

@@ -235,15 +235,20 @@ impl KafkaModel {
     /// does not time out. One held by a coordinator that failed is gone
     /// with it (the new coordinator's group has no rebalance under way):
     /// that one times out and is sent to the new coordinator.
+    /// A follower's SyncGroup, waiting for the leader's, is held the same way.
     fn join_held(&self, state: &KafkaState, c: usize) -> bool {
         let (s, _) = state.consumer(c);
         let group = state.group();
-        s.phase == consumer::Phase::Joining
-            && group.rebalancing
-            && group
-                .members
-                .iter()
-                .any(|m| m.consumer as usize == c && m.incarnation == s.incarnation && m.rejoined)
+        let mine = |m: &&group::Member| m.consumer as usize == c && m.incarnation == s.incarnation;
+        match s.phase {
+            consumer::Phase::Joining => {
+                group.rebalancing && group.members.iter().filter(mine).any(|m| m.rejoined)
+            }
+            consumer::Phase::Syncing => {
+                group.completing && group.members.iter().filter(mine).any(|m| m.syncing)
+            }
+            _ => false,
+        }
     }
 
     /// On a network that reorders messages, whether delivering `msg` to

@@ -39,6 +39,23 @@ pub struct Committer {
     pub generation: Generation,
 }
 
+/// Why the coordinator rejected a commit (`ClassicGroup.validateOffsetCommit`
+/// in Kafka's group coordinator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitError {
+    /// ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID: the sender is not a member
+    /// of the current generation. The Java client raises
+    /// CommitFailedException and resets its generation.
+    Fenced,
+    /// REBALANCE_IN_PROGRESS: a member of the current generation committed
+    /// while the group is CompletingRebalance (after the JoinGroup
+    /// responses, before the leader's SyncGroup). Not for a transactional
+    /// commit, whose group state Kafka does not enforce. The Java client
+    /// raises RebalanceInProgressException and rejoins, its generation kept.
+    RebalanceInProgress,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
     /// consumer → coordinator: the committed offsets of the consumer's partitions.
@@ -64,28 +81,37 @@ pub enum Msg {
     Output { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
     /// sink → consumer: the side effect of that record is applied.
     OutputAck { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
-    /// consumer → coordinator: join the group (JoinGroup + SyncGroup in one
-    /// round trip), reporting the partitions it still owns (KIP-429).
+    /// consumer → coordinator: join the group, reporting the partitions it
+    /// still owns (KIP-429).
     JoinGroup { incarnation: Incarnation, corr: Corr, member: Option<MemberId>, owned: Vec<Partition> },
-    /// coordinator → consumer: the rebalance is complete; this is the
-    /// member's id, the new generation and its assignment.
-    JoinResponse {
-        incarnation: Incarnation,
-        corr: Corr,
-        member: MemberId,
-        generation: Generation,
-        assignment: Vec<Partition>,
-    },
+    /// coordinator → consumer: every member has joined (the group is
+    /// CompletingRebalance): the member's id and the new generation. Its
+    /// assignment comes in the SyncGroup response.
+    JoinResponse { incarnation: Incarnation, corr: Corr, member: MemberId, generation: Generation },
+    /// consumer → coordinator: SyncGroup for the generation its JoinGroup
+    /// returned. The leader's carries the assignment (computed by the
+    /// coordinator here, `group.rs` says why that is the same); a
+    /// follower's waits for the leader's.
+    SyncGroup { incarnation: Incarnation, corr: Corr, member: MemberId, generation: Generation },
+    /// coordinator → consumer: the member's assignment (the group is
+    /// Stable), or none: the SyncGroup failed (REBALANCE_IN_PROGRESS,
+    /// ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID) and the member rejoins.
+    SyncResponse { incarnation: Incarnation, corr: Corr, assignment: Option<Vec<Partition>> },
     /// coordinator → consumer: a rebalance started, rejoin (the heartbeat
     /// response REBALANCE_IN_PROGRESS).
     RebalanceNotice { incarnation: Incarnation, generation: Generation },
     /// coordinator → consumer: the member was removed from the group (the
     /// heartbeat response UNKNOWN_MEMBER_ID a paused consumer gets once it runs again).
     Evicted { incarnation: Incarnation, member: MemberId },
-    /// coordinator → consumer: the commit (or transaction) was rejected: the
-    /// sender is not a member of the current generation (ILLEGAL_GENERATION /
-    /// UNKNOWN_MEMBER_ID); a transaction is aborted with its outputs.
-    CommitRejected { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset },
+    /// coordinator → consumer: the commit (or transaction) was rejected,
+    /// for the reason `error` says; a transaction is aborted with its outputs.
+    CommitRejected {
+        incarnation: Incarnation,
+        corr: Corr,
+        partition: Partition,
+        offset: Offset,
+        error: CommitError,
+    },
     /// consumer → coordinator: commit `offset` (the next offset to read).
     OffsetCommit { incarnation: Incarnation, corr: Corr, partition: Partition, offset: Offset, by: Committer },
     /// coordinator → consumer: the commit is recorded.
@@ -117,6 +143,7 @@ impl Msg {
             | Msg::OffsetCommitResponse { incarnation, .. }
             | Msg::TxnCommitResponse { incarnation, .. }
             | Msg::JoinResponse { incarnation, .. }
+            | Msg::SyncResponse { incarnation, .. }
             | Msg::RebalanceNotice { incarnation, .. }
             | Msg::Evicted { incarnation, .. }
             | Msg::CommitRejected { incarnation, .. } => Some(*incarnation),
@@ -135,6 +162,7 @@ impl Msg {
             | Msg::OffsetCommitResponse { corr, .. }
             | Msg::TxnCommitResponse { corr, .. }
             | Msg::JoinResponse { corr, .. }
+            | Msg::SyncResponse { corr, .. }
             | Msg::CommitRejected { corr, .. } => Some(*corr),
             _ => None,
         }

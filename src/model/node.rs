@@ -200,7 +200,12 @@ impl Node {
             }
             (Node::Consumer(consumer), NodeState::Consumer(s)) => {
                 let mut out = consumer::Out::new(ev);
+                let incarnation = s.incarnation;
                 consumer.on_reply(s, Who::of(usize::from(src)), msg, &mut out);
+                // The application restarted its process (`on_commit_error: crash`).
+                if s.incarnation != incarnation {
+                    o.save(NodeStorage::Incarnation(s.incarnation));
+                }
                 consumer_out(consumer, s, out.sends, o);
             }
             (node, state) => unreachable!("{} cannot hold {state:?}", node.name()),

@@ -7,7 +7,8 @@
 use super::{
     Acks, Assignment, Assignor, AutoProcessing, Client, CommitConfig, CommitGuard, CommitMode, CommitOffset,
     CommitPolicy, Fencing, GroupConfig, LIMITS, MAX_OFFSETS_REPLICAS, NetworkConfig, NetworkKind,
-    OffsetStore, OffsetsConfig, OffsetsTopicConfig, PROPERTY_NAMES, Problem, Scenario, Strategy,
+    OffsetStore, OffsetsConfig, OffsetsTopicConfig, OnCommitError, PROPERTY_NAMES, Problem, Scenario,
+    Strategy,
 };
 use crate::verdict::Verdict;
 use serde::Deserialize;
@@ -48,6 +49,7 @@ pub(super) struct ScenarioFile {
     #[serde(default)]
     pub(super) fencing: Fencing,
     pub(super) commit_on_revoke: Option<bool>,
+    pub(super) on_commit_error: Option<OnCommitError>,
     pub(super) offsets_topic: Option<OffsetsTopicFile>,
     #[serde(default)]
     pub(super) coordinator_failovers: u32,
@@ -151,6 +153,7 @@ impl ScenarioFile {
                 pauses: n.range("pauses", self.pauses, 0, LIMITS.crashes),
                 fencing: self.fencing,
                 commit_on_revoke: self.commit_on_revoke.unwrap_or(false),
+                on_commit_error: self.on_commit_error.unwrap_or_default(),
             },
             commit_offset: commit.offset,
             commit: CommitConfig {

@@ -279,6 +279,43 @@ pub enum Fencing {
     None,
 }
 
+/// What the application does when the commitSync() (or transaction commit)
+/// of its poll loop throws because of the group (`on_commit_error`):
+/// CommitFailedException once the member has left the group
+/// (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID: the client has reset its
+/// generation, `onPartitionsLost`), or RebalanceInProgressException while
+/// the group rebalances (the client rejoins at its next poll, generation
+/// kept). Both come from `ConsumerCoordinator`'s OffsetCommitResponseHandler
+/// and `sendOffsetCommitRequest`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnCommitError {
+    /// Call poll() (which completes the rebalance), then commit the same
+    /// offset again if its partition is still assigned to this consumer
+    /// (what RebalanceInProgressException's javadoc suggests); a partition
+    /// assigned elsewhere is dropped.
+    RetryAfterRebalance,
+    /// Catch, log and poll on: the offset is never committed by this
+    /// consumer. What the model did before the knob, and what the Java
+    /// client itself does with a failed auto-commit (it logs it).
+    #[default]
+    Skip,
+    /// The exception escapes the poll loop: the process exits and its
+    /// supervisor starts it again (a restart the application causes, not a
+    /// fault of the `crashes` budget): a new process, a new member.
+    Crash,
+}
+
+impl OnCommitError {
+    pub fn name(self) -> &'static str {
+        match self {
+            OnCommitError::RetryAfterRebalance => "retry-after-rebalance",
+            OnCommitError::Skip => "skip",
+            OnCommitError::Crash => "crash",
+        }
+    }
+}
+
 /// The consumer-group knobs of a scenario.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct GroupConfig {
@@ -290,6 +327,8 @@ pub struct GroupConfig {
     pub fencing: Fencing,
     /// Commit processed offsets in `onPartitionsRevoked` before giving partitions up.
     pub commit_on_revoke: bool,
+    /// What the application does with a commit exception (`OnCommitError`).
+    pub on_commit_error: OnCommitError,
 }
 
 /// When the leader of `__consumer_offsets` acknowledges a commit

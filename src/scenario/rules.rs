@@ -135,6 +135,29 @@ pub const RULES: &[Rule] = &[
         message: NEEDS_GROUP,
     },
     Rule {
+        name: "on-commit-error-group-assignment",
+        field: "on_commit_error",
+        with: &["assignment"],
+        set: |f| f.on_commit_error.is_some(),
+        conflict: manual_assignment,
+        message: "needs \"assignment\": \"group\" (an assign() consumer's commits are never rejected: Kafka \
+                  accepts a commit without a generation while the group has no members)",
+    },
+    Rule {
+        name: "on-commit-error-sync-commit",
+        field: "on_commit_error",
+        with: &["commit.mode", "workers", "strategy"],
+        set: |f| f.on_commit_error.is_some(),
+        conflict: |f| {
+            commit_mode(f) != CommitMode::Sync || many_workers(f) || f.strategy == Strategy::ExactlyOnce
+        },
+        message: "needs \"mode\": \"sync\", one worker and at-least-once or at-most-once: the application sees \
+                  a commit exception from the commitSync() of its poll loop only; auto-commit logs a failure, \
+                  commitAsync() hands it to its callback, the parallel workers' committer is modelled as \
+                  logging it, and a fenced transaction is aborted with its outputs (running it again is the \
+                  application's transaction loop, not a commit)",
+    },
+    Rule {
         name: "commit-retries-async",
         field: "commit.retries",
         with: &["commit.mode"],

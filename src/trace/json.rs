@@ -53,10 +53,14 @@ pub enum EventKind {
     StoreGroup,
     ReplicateGroup,
     LoadGroup,
+    Sync,
+    Joined,
+    SyncFailed,
+    CommitErrorHandled,
 }
 
 /// Each kind's `event` name.
-const NAMES: [(EventKind, &str); 44] = {
+const NAMES: [(EventKind, &str); 48] = {
     use EventKind::*;
     [
         (Duplicate, "duplicate"),
@@ -103,6 +107,10 @@ const NAMES: [(EventKind, &str); 44] = {
         (StoreGroup, "store-group"),
         (ReplicateGroup, "replicate-group"),
         (LoadGroup, "load-group"),
+        (Sync, "sync-group"),
+        (Joined, "joined"),
+        (SyncFailed, "sync-failed"),
+        (CommitErrorHandled, "commit-error-handled"),
     ]
 };
 
@@ -122,6 +130,10 @@ impl EventKind {
             E::Commit { .. } | E::TxnCommit { .. } => K::Commit,
             E::Join { .. } => K::Join,
             E::JoinCurrent { .. } => K::JoinCurrent,
+            E::Sync { .. } => K::Sync,
+            E::Joined { .. } => K::Joined,
+            E::SyncFailed { .. } => K::SyncFailed,
+            E::CommitErrorHandled { .. } => K::CommitErrorHandled,
             E::StoreGroup { .. } => K::StoreGroup,
             E::ReplicateGroup { .. } => K::ReplicateGroup,
             E::LoadGroup { .. } => K::LoadGroup,

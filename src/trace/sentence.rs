@@ -3,9 +3,10 @@
 //! the source, naming Kafka's own settings and exceptions.
 
 use crate::model::event::{Acknowledged, Actor, Candidate, Event, ExpiryReason, Revocation, StartAt};
-use crate::model::msg::Msg;
+use crate::model::group::SyncOutcome;
+use crate::model::msg::{CommitError, Msg};
 use crate::model::replication::{Election, Replica};
-use crate::scenario::{Offset, Partition};
+use crate::scenario::{Offset, OnCommitError, Partition};
 
 /// `members 0 (consumer-1), 1 (consumer-0)`, or `no members`.
 fn group_members(members: &[(crate::model::msg::MemberId, u8)]) -> String {
@@ -46,6 +47,7 @@ pub fn sentence(event: &Event) -> String {
         | TxnCommit { .. }
         | Join { .. }
         | JoinCurrent { .. }
+        | Sync { .. }
         | StoreGroup { .. }
         | ReplicateGroup { .. }
         | LoadGroup { .. }
@@ -94,6 +96,9 @@ pub fn sentence(event: &Event) -> String {
         | Processed { .. }
         | CommitAck { .. }
         | CommitRejected { .. }
+        | Joined { .. }
+        | CommitErrorHandled { .. }
+        | SyncFailed { .. }
         | Assign { .. }
         | Rebalance { .. }
         | Evicted { .. }
@@ -117,13 +122,27 @@ fn coordinator_sentence(event: &Event) -> String {
             Actor::Consumer(*consumer),
             committed_text(*committed)
         ),
-        RejectCommit { consumer, partition, offset, by, generation } => {
+        RejectCommit { consumer, partition, offset, by, generation, error: CommitError::Fenced } => {
             let who = match by.member {
                 Some(m) => format!("member {m} of generation {}", by.generation),
                 None => "a consumer outside the group".into(),
             };
             format!(
                 "coordinator rejected {}'s commit of offset {offset} for partition {partition}: {who} is not in the current generation {generation}",
+                Actor::Consumer(*consumer)
+            )
+        }
+        RejectCommit {
+            consumer,
+            partition,
+            offset,
+            generation,
+            error: CommitError::RebalanceInProgress,
+            ..
+        } => {
+            format!(
+                "coordinator answered {}'s commit of offset {offset} for partition {partition} REBALANCE_IN_PROGRESS: \
+                 generation {generation} is still completing (no SyncGroup from its leader yet)",
                 Actor::Consumer(*consumer)
             )
         }
@@ -148,10 +167,26 @@ fn coordinator_sentence(event: &Event) -> String {
             format!("{} joined the group {who}{keeps}", Actor::Consumer(*consumer))
         }
         JoinCurrent { consumer, member, generation } => format!(
-            "{} rejoined as member {member}, a follower with unchanged metadata in a stable group: the coordinator \
-             answers with the current generation {generation} and its assignment, without a rebalance",
+            "{} rejoined as member {member} with unchanged metadata (a follower of a stable group, or a member of \
+             a completing one): the coordinator answers with the current generation {generation}, without a rebalance",
             Actor::Consumer(*consumer)
         ),
+        Sync { consumer, member, generation, outcome } => {
+            let what = match outcome {
+                SyncOutcome::Completes => {
+                    "the leader's: the rebalance is complete, every member waiting gets its assignment"
+                }
+                SyncOutcome::Waits => "a follower's: it waits for the leader's",
+                SyncOutcome::Current => "answered with its assignment in the stable group",
+                SyncOutcome::Rejoin => {
+                    "answered with an error (the group is rebalancing again, or the member or generation is not current): it rejoins"
+                }
+            };
+            format!(
+                "{} sent SyncGroup as member {member} of generation {generation}, {what}",
+                Actor::Consumer(*consumer)
+            )
+        }
         StoreGroup { generation, members, acknowledged } => format!(
             "coordinator wrote the group's metadata to __consumer_offsets: generation {generation}, {}{}",
             group_members(members),
@@ -258,9 +293,34 @@ fn consumer_sentence(event: &Event) -> String {
         CommitAck { partition, offset, .. } => {
             format!("{name} learned offset {offset} of partition {partition} is committed")
         }
-        CommitRejected { partition, offset, .. } => format!(
+        CommitRejected { partition, offset, error: CommitError::Fenced, .. } => format!(
             "{name} learned its commit of offset {offset} for partition {partition} failed (CommitFailedException)"
         ),
+        CommitRejected { partition, offset, error: CommitError::RebalanceInProgress, .. } => format!(
+            "{name} learned its commit of offset {offset} for partition {partition} failed (RebalanceInProgressException)"
+        ),
+        Joined { member, generation, .. } => {
+            format!("{name} learned it is member {member} of generation {generation} and sends its SyncGroup")
+        }
+        SyncFailed { .. } => format!("{name} learned its SyncGroup failed and rejoins the group"),
+        CommitErrorHandled { partition, offset, error, response, .. } => {
+            let exception = match error {
+                CommitError::Fenced => "CommitFailedException",
+                CommitError::RebalanceInProgress => "RebalanceInProgressException",
+            };
+            let what = match response {
+                OnCommitError::Skip => "logs it and polls on, the offset uncommitted".to_string(),
+                OnCommitError::RetryAfterRebalance => format!(
+                    "polls to finish the rebalance and will commit offset {offset} again if partition {partition} is still its own"
+                ),
+                OnCommitError::Crash => {
+                    "lets it escape the poll loop: the process exits and is started again".to_string()
+                }
+            };
+            format!(
+                "{name}'s application caught {exception} from its commit of offset {offset} for partition {partition}: it {what}"
+            )
+        }
         Assign { member, generation, assignment, .. } => {
             format!(
                 "{name} is member {member} of generation {generation}, assigned partitions {assignment:?}"
@@ -425,7 +485,9 @@ pub fn message_name(msg: &Msg) -> &'static str {
         Msg::TxnCommitResponse { .. } => "a transaction commit response",
         Msg::TxnOutputs { .. } => "a committed transaction's outputs",
         Msg::JoinGroup { .. } => "a JoinGroup request",
-        Msg::JoinResponse { .. } => "an assignment",
+        Msg::JoinResponse { .. } => "a JoinGroup response",
+        Msg::SyncGroup { .. } => "a SyncGroup request",
+        Msg::SyncResponse { .. } => "an assignment",
         Msg::RebalanceNotice { .. } => "a rebalance notice",
         Msg::Evicted { .. } => "an eviction notice",
         Msg::CommitRejected { .. } => "a commit rejection",

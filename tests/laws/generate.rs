@@ -144,6 +144,8 @@ pub fn features(k: &Knobs) -> Vec<&'static str> {
         when(matches!(k.commit_mode, CommitMode::Auto { .. }), "group with commit.mode auto");
         when(g.pauses > 0, "pauses");
         when(g.commit_on_revoke, "commit_on_revoke");
+        when(g.on_commit_error == "retry-after-rebalance", "on_commit_error retry-after-rebalance");
+        when(g.on_commit_error == "crash", "on_commit_error crash");
         on.push(assignor_name(g.assignor));
     }
     on
@@ -160,11 +162,15 @@ fn groups() -> impl Strategy<Value = Group> {
         Assignor::Sticky,
         Assignor::CooperativeSticky,
     ]);
-    (assignor, 0..=1u8, any::<bool>()).prop_map(|(assignor, pauses, commit_on_revoke)| Group {
-        assignor,
-        pauses,
-        commit_on_revoke,
-    })
+    let on_commit_error = prop::sample::select(vec!["retry-after-rebalance", "skip", "crash"]);
+    (assignor, 0..=1u8, any::<bool>(), on_commit_error).prop_map(
+        |(assignor, pauses, commit_on_revoke, on_commit_error)| Group {
+            assignor,
+            pauses,
+            commit_on_revoke,
+            on_commit_error,
+        },
+    )
 }
 
 /// Each mechanism's knobs at a value other than its default.
@@ -384,6 +390,8 @@ pub fn every_feature() -> Vec<&'static str> {
         "group with commit.mode auto",
         "pauses",
         "commit_on_revoke",
+        "on_commit_error retry-after-rebalance",
+        "on_commit_error crash",
     ];
     all.extend([Delivery::AtMostOnce, Delivery::AtLeastOnce, Delivery::ExactlyOnce].map(delivery_name));
     all.extend(

@@ -86,6 +86,8 @@ pub struct Group {
     pub assignor: Assignor,
     pub pauses: u8,
     pub commit_on_revoke: bool,
+    /// `on_commit_error` (a poll loop's commitSync, not a transaction): retry-after-rebalance, skip, crash.
+    pub on_commit_error: &'static str,
 }
 
 /// One generated configuration, before it becomes scenario text.
@@ -232,6 +234,10 @@ impl Knobs {
         if self.network != Network::Ordered {
             self.topic.failovers = 0;
         }
+        if self.commit_mode != CommitMode::Sync || self.workers > 1 || self.delivery == Delivery::ExactlyOnce
+        {
+            self.group = self.group.map(|g| Group { on_commit_error: "skip", ..g });
+        }
         self
     }
 
@@ -341,6 +347,14 @@ impl Knobs {
                 optional("assignor", quoted(assignor_name(g.assignor)), "\"range\"");
                 optional("pauses", g.pauses.to_string(), "0");
                 optional("commit_on_revoke", g.commit_on_revoke.to_string(), "false");
+                // Written where it is not the default (the parser rejects it
+                // where a rule forbids it), and spelled out where it applies.
+                let applies = self.commit_mode == CommitMode::Sync
+                    && self.workers == 1
+                    && self.delivery != Delivery::ExactlyOnce;
+                if g.on_commit_error != "skip" || applies {
+                    optional("on_commit_error", quoted(g.on_commit_error), "\"skip\"");
+                }
             }
         }
         let offsets = format!(

@@ -47,6 +47,8 @@
 //! thread goes on with the queue of a revoked partition.
 
 mod commit;
+#[cfg(test)]
+mod commit_error_tests;
 mod librdkafka;
 mod poll;
 mod pool;
@@ -138,8 +140,11 @@ impl Owned {
 pub enum Phase {
     /// Owns no partition and waits for nothing.
     Idle,
-    /// JoinGroup sent; waiting for the assignment.
+    /// JoinGroup sent; waiting for the generation.
     Joining,
+    /// SyncGroup sent for the generation its JoinGroup returned; waiting
+    /// for the assignment (Kafka's member state COMPLETING_REBALANCE).
+    Syncing,
     /// OffsetFetch sent; waiting for the committed offsets.
     AwaitingOffsets,
     /// Fetch sent for partition `slot`.
@@ -217,6 +222,10 @@ pub struct ConsumerState {
     pub corr: Corr,
     /// The correlation id of the request the poll loop waits on.
     pub awaiting: Corr,
+    /// `on_commit_error: retry-after-rebalance`: the commit of the poll
+    /// loop that threw, made again at the first poll after the rebalance
+    /// if its partition is still assigned.
+    pub retry_commit: Option<(Partition, Offset)>,
 }
 
 impl ConsumerState {
@@ -239,6 +248,7 @@ impl ConsumerState {
             last_assignment: Vec::new(),
             corr: 0,
             awaiting: 0,
+            retry_commit: None,
         }
     }
 }
@@ -365,10 +375,31 @@ impl Consumer {
                 out.emit(|| Event::Evicted { consumer });
                 self.on_group_notice(state, msg, out)
             }
-            Msg::JoinResponse { member, generation, ref assignment, .. } => {
-                out.emit(|| Event::Assign { consumer, member, generation, assignment: assignment.clone() });
+            Msg::JoinResponse { member, generation, .. } => {
+                out.emit(|| Event::Joined { consumer, member, generation });
                 if state.phase == Phase::Joining {
-                    self.on_assignment(state, member, generation, assignment, out)
+                    self.on_joined(state, member, generation, out)
+                }
+            }
+            Msg::SyncResponse { ref assignment, .. } => {
+                if state.phase != Phase::Syncing {
+                    return;
+                }
+                match assignment {
+                    Some(assignment) => {
+                        let (member, generation) = (state.member.unwrap_or(0), state.generation);
+                        out.emit(|| Event::Assign {
+                            consumer,
+                            member,
+                            generation,
+                            assignment: assignment.clone(),
+                        });
+                        self.on_assignment(state, assignment, out)
+                    }
+                    None => {
+                        out.emit(|| Event::SyncFailed { consumer });
+                        self.rejoin_now(state, out)
+                    }
                 }
             }
             Msg::OffsetFetchResponse { ref offsets, .. } => self.on_committed_offsets(state, offsets, out),
@@ -393,10 +424,10 @@ impl Consumer {
                     }
                 }
             }
-            Msg::CommitRejected { partition, offset, .. } => {
-                out.emit(|| Event::CommitRejected { consumer, partition, offset });
+            Msg::CommitRejected { partition, offset, error, .. } => {
+                out.emit(|| Event::CommitRejected { consumer, partition, offset, error });
                 if is_pending(state, partition, offset) || self.answers(state, msg) {
-                    self.on_commit_rejected(state, partition, offset, out)
+                    self.on_commit_rejected(state, partition, offset, error, out)
                 }
             }
             // Requests never reach a consumer: their reply incarnation is none.
@@ -407,7 +438,8 @@ impl Consumer {
             | Msg::OffsetCommit { .. }
             | Msg::TxnCommit { .. }
             | Msg::TxnOutputs { .. }
-            | Msg::JoinGroup { .. } => {}
+            | Msg::JoinGroup { .. }
+            | Msg::SyncGroup { .. } => {}
         }
     }
 
@@ -523,6 +555,11 @@ impl Consumer {
                     .collect();
                 owned.sort_unstable();
                 Some((To::Coordinator, Msg::JoinGroup { incarnation, corr, member: state.member, owned }))
+            }
+            // The SyncGroup for the generation the JoinGroup returned.
+            Phase::Syncing => {
+                let (member, generation) = (state.member.unwrap_or(0), state.generation);
+                Some((To::Coordinator, Msg::SyncGroup { incarnation, corr, member, generation }))
             }
             Phase::AwaitingOffsets => {
                 let partitions =

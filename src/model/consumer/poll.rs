@@ -86,6 +86,15 @@ impl Consumer {
             self.send_request(state, out);
             return;
         }
+        // on_commit_error: retry-after-rebalance: the rebalance is done;
+        // commit the offset again if its partition is still assigned.
+        if let Some((partition, to)) = state.retry_commit.take()
+            && let Some(slot) = state.owned.iter().position(|o| o.partition == partition)
+        {
+            state.phase = Phase::Flushing { slot: slot as u8, to };
+            self.send_request(state, out);
+            return;
+        }
         if state.owned.iter().any(|o| o.position.is_none()) {
             // OffsetFetch of the partitions with no position yet.
             state.phase = Phase::AwaitingOffsets;

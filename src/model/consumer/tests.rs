@@ -4,6 +4,7 @@ use super::workers::contiguous_safe_offset;
 use super::*;
 use crate::model::choice::Choice;
 use crate::model::event::{Actor, Event, Events, Revocation};
+use crate::model::msg::CommitError;
 use crate::scenario::{
     Assignor, AutoProcessing, CommitConfig, CommitGuard, CommitMode, CommitOffset, CommitPolicy, NetworkKind,
     Reset,
@@ -61,7 +62,9 @@ pub(super) fn run(c: &Consumer, state: &mut ConsumerState, replies: &[Msg]) -> V
             c.on_reply(state, Actor::Coordinator, reply, o);
         }
     };
-    sending(send_all).1
+    // The SyncGroup a JoinGroup's answer sends is the step between; the
+    // tests look at what follows the assignment.
+    sending(send_all).1.into_iter().filter(|(_, m)| !matches!(m, Msg::SyncGroup { .. })).collect()
 }
 
 pub(super) fn started(c: &Consumer, incarnation: Incarnation) -> ConsumerState {
@@ -93,8 +96,17 @@ pub(super) fn commit(offset: Offset, by: Committer) -> (To, Msg) {
 pub(super) fn commit_ack(offset: Offset) -> Msg {
     Msg::OffsetCommitResponse { incarnation: 0, corr: 0, partition: 0, offset }
 }
-fn assigned(generation: Generation, assignment: Vec<Partition>) -> Msg {
-    Msg::JoinResponse { incarnation: 0, corr: 0, member: 7, generation, assignment }
+/// The coordinator's rejection of the commit of `offset`: the member left the group.
+fn fenced(offset: Offset) -> Msg {
+    Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset, error: CommitError::Fenced }
+}
+/// The JoinGroup's answer: member 7 of `generation`; the consumer then sends its SyncGroup.
+fn joined(generation: Generation) -> Msg {
+    Msg::JoinResponse { incarnation: 0, corr: 0, member: 7, generation }
+}
+/// The SyncGroup's answer: the assignment.
+fn synced(assignment: Vec<Partition>) -> Msg {
+    Msg::SyncResponse { incarnation: 0, corr: 0, assignment: Some(assignment) }
 }
 pub(super) fn fetch(offset: Offset) -> (To, Msg) {
     (To::Broker, Msg::Fetch { incarnation: 0, corr: 0, partition: 0, offset, max_records: 1 })
@@ -178,7 +190,7 @@ fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
         let c = group_with(Strategy::AtLeastOnce, true, commit_on_revoke, |s| s.commit_every = 2);
         let mut s = started(&c, 0);
         let by = Committer { member: Some(7), generation: 1 };
-        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+        run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1)]);
         let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }, output_ack(0)]);
         let join =
             (To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] });
@@ -196,7 +208,7 @@ fn eager_rebalance_revokes_at_the_next_poll_and_forgets_positions() {
 fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
     let c = group(Strategy::AtLeastOnce, false, false);
     let mut s = started(&c, 0);
-    run(&c, &mut s, &[assigned(1, vec![0, 1])]);
+    run(&c, &mut s, &[joined(1), synced(vec![0, 1])]);
     let both = vec![(0, None), (1, None)];
     run(&c, &mut s, &[Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: both }]);
     run(&c, &mut s, &[records(0, 1), output_ack(0), commit_ack(1)]);
@@ -209,7 +221,7 @@ fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
     let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     let keep = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![0, 1] };
     assert_eq!(sent, vec![(To::Coordinator, keep)]);
-    let sent = run(&c, &mut s, &[assigned(2, vec![0])]);
+    let sent = run(&c, &mut s, &[joined(2), synced(vec![0])]);
     let revoked = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![0] };
     assert_eq!(sent, vec![(To::Coordinator, revoked)], "KIP-429: revoke, then rejoin");
     assert_eq!(s.owned[0].position, Some(1), "partition 0 keeps its position");
@@ -219,8 +231,8 @@ fn cooperative_rebalance_keeps_positions_and_rejoins_after_revoking() {
 fn a_rejected_commit_loses_the_partitions_and_rejoins() {
     let c = group(Strategy::AtMostOnce, true, true);
     let mut s = started(&c, 0);
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
-    let sent = run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 }]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1)]);
+    let sent = run(&c, &mut s, &[fenced(1)]);
     let join = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: vec![] };
     assert_eq!(sent, vec![(To::Coordinator, join)], "the batch is dropped, nothing committed on loss");
     assert!(s.owned.is_empty() && s.generation == 0);
@@ -366,13 +378,12 @@ fn workers_finish_in_any_order_and_the_policy_decides_the_commit() {
 fn a_new_member_id_means_the_partitions_were_lost() {
     let c = group(Strategy::AtMostOnce, false, false);
     let mut s = started(&c, 0);
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
     run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     assert_eq!(s.phase, Phase::Joining, "cooperative: rejoins keeping partition 0");
-    let as_new_member =
-        Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3, assignment: vec![0] };
-    let sent = run(&c, &mut s, &[as_new_member]);
+    let as_new_member = Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3 };
+    let sent = run(&c, &mut s, &[as_new_member, synced(vec![0])]);
     let refetch = Msg::OffsetFetch { incarnation: 0, corr: 0, partitions: vec![0] };
     assert_eq!(sent, vec![(To::Coordinator, refetch)], "its old position is gone");
 }
@@ -384,11 +395,10 @@ fn a_new_member_id_means_the_partitions_were_lost() {
 fn partitions_taken_by_a_new_member_id_are_lost() {
     let c = group(Strategy::AtMostOnce, false, false);
     let mut s = started(&c, 0);
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
     run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
-    let as_new_member =
-        Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3, assignment: vec![1] };
+    let as_new_member = Msg::JoinResponse { incarnation: 0, corr: 0, member: 8, generation: 3 };
     let mut events = Events::on();
     c.on_reply(&mut s, Actor::Coordinator, &as_new_member, &mut Out::new(&mut events));
     let revokes: Vec<Event> =
@@ -418,7 +428,7 @@ fn auto_commit_commits_the_consumed_positions_before_rejoining() {
     let c = group_with(Strategy::AtLeastOnce, true, false, |s| s.commit = auto);
     let mut s = started(&c, 0);
     let by = Committer { member: Some(7), generation: 1 };
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1)]);
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![fetch(1)], "no interval elapsed: nothing committed");
     let sent = run(
         &c,
@@ -438,12 +448,12 @@ fn a_rejected_async_commit_fails_its_callback_and_the_member_rejoins() {
         });
         let mut s = started(&c, 0);
         let by = Committer { member: Some(7), generation: 1 };
-        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1)]);
+        run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1)]);
         assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by), fetch(1)]);
         if sent_before_a_rebalance {
             s.generation = 2;
         }
-        let rejected = Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 };
+        let rejected = fenced(1);
         assert!(run(&c, &mut s, &[rejected]).is_empty(), "CommitFailedException is not retried");
         assert!(s.pending_commits.is_empty());
         let sent = run(&c, &mut s, &[records(1, 1), output_ack(1)]);
@@ -471,10 +481,10 @@ fn a_fenced_committer_lets_its_workers_finish_and_commits_nothing_more() {
     let mut s = started(&c, 0);
     let by = Committer { member: Some(7), generation: 1 };
     let two = Msg::FetchResponse { incarnation: 0, corr: 0, partition: 0, offset: 0, count: 2 };
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), two]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), two]);
     sending(|o| c.on_worker_done(&mut s, 0, o));
     assert_eq!(run(&c, &mut s, &[output_ack(0)]), vec![commit(1, by)]);
-    let rejected = Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 };
+    let rejected = fenced(1);
     assert!(run(&c, &mut s, &[rejected]).is_empty(), "the worker still runs offset 1");
     assert_eq!(c.running(&s), vec![1]);
     let (_, out) = sending(|o| c.on_worker_done(&mut s, 1, o));
@@ -541,7 +551,11 @@ fn an_eager_sticky_member_revokes_everything_but_reports_its_last_assignment() {
     for (assignor, reported) in [(Assignor::Sticky, vec![0]), (Assignor::Range, vec![])] {
         let c = group_with(Strategy::AtLeastOnce, true, false, |s| s.group.assignor = assignor);
         let mut s = started(&c, 0);
-        run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0), commit_ack(1)]);
+        run(
+            &c,
+            &mut s,
+            &[joined(1), synced(vec![0]), offsets(None), records(0, 1), output_ack(0), commit_ack(1)],
+        );
         s.phase = Phase::Done;
         let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
         let join = Msg::JoinGroup { incarnation: 0, corr: 0, member: Some(7), owned: reported };
@@ -629,7 +643,7 @@ fn an_empty_poll_commits_what_is_due_and_acts_on_a_rebalance() {
     let mut s = started(&c, 0);
     let both =
         Msg::OffsetFetchResponse { incarnation: 0, corr: 0, offsets: vec![(0, Some(3)), (1, Some(4))] };
-    run(&c, &mut s, &[assigned(1, vec![0, 1]), both]);
+    run(&c, &mut s, &[joined(1), synced(vec![0, 1]), both]);
     assert_eq!(s.phase, Phase::Fetching { slot: 0 });
     let notice = Msg::RebalanceNotice { incarnation: 0, generation: 0 };
     assert!(run(&c, &mut s, &[notice]).is_empty(), "a notice waits for the poll to return");
@@ -649,7 +663,7 @@ fn a_joining_consumer_resends_its_join_group_as_it_was() {
     let first = Msg::JoinGroup { incarnation: 0, corr: 0, member: None, owned: vec![] };
     assert_eq!(c.request(&s), Some((To::Coordinator, first.clone())));
     assert_eq!(sending(|o| c.on_step(&mut s, Step::Timeout, o)).1, vec![(To::Coordinator, first)]);
-    run(&c, &mut s, &[assigned(1, vec![0]), offsets(Some(1))]);
+    run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(Some(1))]);
     s.phase = Phase::Done;
     let sent = run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 0 }]);
     assert_eq!(s.phase, Phase::Joining);
@@ -667,11 +681,11 @@ fn a_rejection_of_another_commit_is_not_the_answer() {
     let c = group(Strategy::AtLeastOnce, true, false);
     let mut s = started(&c, 0);
     let by = Committer { member: Some(7), generation: 1 };
-    let sent = run(&c, &mut s, &[assigned(1, vec![0]), offsets(None), records(0, 1), output_ack(0)]);
+    let sent = run(&c, &mut s, &[joined(1), synced(vec![0]), offsets(None), records(0, 1), output_ack(0)]);
     assert_eq!(sent.last(), Some(&commit(1, by)));
-    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 2 }]);
+    run(&c, &mut s, &[fenced(2)]);
     assert!(matches!(s.phase, Phase::Committing { .. }), "still waits for its own answer");
-    run(&c, &mut s, &[Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1 }]);
+    run(&c, &mut s, &[fenced(1)]);
     assert_eq!(s.phase, Phase::Joining, "rejected: it rejoins");
 }
 
@@ -687,31 +701,29 @@ fn a_copy_of_an_earlier_reply_answers_no_later_equal_request() {
         out,
         vec![(To::Coordinator, Msg::JoinGroup { incarnation: 0, corr: 1, member: None, owned: vec![] })]
     );
-    let assigned = |corr, generation| Msg::JoinResponse {
-        incarnation: 0,
-        corr,
-        member: 7,
-        generation,
-        assignment: vec![0],
+    // The JoinGroup's answer, then the answer to the SyncGroup it sends (the next corr).
+    let assigned = |corr, generation| {
+        let synced = Msg::SyncResponse { incarnation: 0, corr: corr + 1, assignment: Some(vec![0]) };
+        [Msg::JoinResponse { incarnation: 0, corr, member: 7, generation }, synced]
     };
     let fetched =
         |corr, committed| Msg::OffsetFetchResponse { incarnation: 0, corr, offsets: vec![(0, committed)] };
-    let first = run(&c, &mut s, &[assigned(1, 1)]);
+    let first = run(&c, &mut s, &assigned(1, 1));
     assert_eq!(
         first,
-        vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr: 2, partitions: vec![0] })]
+        vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr: 3, partitions: vec![0] })]
     );
     // A rebalance before the offsets arrive: the member rejoins and gets partition 0 back.
-    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 1 }, fetched(2, None)]);
+    run(&c, &mut s, &[Msg::RebalanceNotice { incarnation: 0, generation: 1 }, fetched(3, None)]);
     let rejoin = s.awaiting;
     assert_eq!(s.phase, Phase::Joining);
-    let again = run(&c, &mut s, &[assigned(rejoin, 2)]);
-    let corr = rejoin + 1;
+    let again = run(&c, &mut s, &assigned(rejoin, 2));
+    let corr = rejoin + 2;
     assert_eq!(
         again,
         vec![(To::Coordinator, Msg::OffsetFetch { incarnation: 0, corr, partitions: vec![0] })]
     );
-    assert!(run(&c, &mut s, &[fetched(2, None)]).is_empty(), "the copy of the first response is no answer");
+    assert!(run(&c, &mut s, &[fetched(3, None)]).is_empty(), "the copy of the first response is no answer");
     assert_eq!(s.phase, Phase::AwaitingOffsets);
     let sent = run(&c, &mut s, &[fetched(corr, Some(1))]);
     assert!(matches!(sent[..], [(To::Broker, Msg::Fetch { offset: 1, .. })]), "{sent:?}");

@@ -135,11 +135,18 @@ impl Coordinator {
                 }
                 self.store_group(state, before, ev);
             }
+            &Msg::SyncGroup { incarnation, corr, member, generation } => {
+                let before = self.group_version(state);
+                let joiner = Joiner { consumer: from, incarnation, corr };
+                let outcome = state.group.sync(&self.rules, joiner, member, generation, out);
+                ev.emit(|| Event::Sync { consumer, member, generation, outcome });
+                self.store_group(state, before, ev);
+            }
             &Msg::OffsetCommit { incarnation, corr, partition, offset, by } => {
-                if !state.group.accepts(self.rules.fencing, by) {
+                if let Err(error) = state.group.validate_commit(self.rules.fencing, by, false) {
                     let generation = state.group.generation;
-                    ev.emit(|| Event::RejectCommit { consumer, partition, offset, by, generation });
-                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset }));
+                    ev.emit(|| Event::RejectCommit { consumer, partition, offset, by, generation, error });
+                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset, error }));
                     return;
                 }
                 ev.emit(|| Event::Commit {
@@ -156,10 +163,17 @@ impl Coordinator {
             // committed and on their way to read-committed readers (the sink).
             // A fenced transaction (KIP-447) is aborted with its outputs.
             &Msg::TxnCommit { incarnation, corr, partition, from: first, to, by } => {
-                if !state.group.accepts(self.rules.fencing, by) {
+                if let Err(error) = state.group.validate_commit(self.rules.fencing, by, true) {
                     let generation = state.group.generation;
-                    ev.emit(|| Event::RejectCommit { consumer, partition, offset: to, by, generation });
-                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset: to }));
+                    ev.emit(|| Event::RejectCommit {
+                        consumer,
+                        partition,
+                        offset: to,
+                        by,
+                        generation,
+                        error,
+                    });
+                    out.push(reply(Msg::CommitRejected { incarnation, corr, partition, offset: to, error }));
                     return;
                 }
                 ev.emit(|| {
@@ -198,18 +212,21 @@ impl Coordinator {
     }
 
     /// What tells whether the group must be written again: its generation,
-    /// and whether it has members.
-    fn group_version(&self, state: &CoordinatorState) -> (Generation, bool) {
-        (state.group.generation, !state.group.members.is_empty())
+    /// whether it is Stable, and whether it has members.
+    fn group_version(&self, state: &CoordinatorState) -> (Generation, bool, bool) {
+        (state.group.generation, state.group.stable(), !state.group.members.is_empty())
     }
 
-    /// Writes a GroupMetadata record when a rebalance completed (a new
-    /// generation) or the group emptied, as `GroupMetadataManager.storeGroup`
-    /// does (at the leader's SyncGroup; for an empty group when its last
-    /// member left). Only with failovers in the scenario: nothing else reads it.
-    fn store_group(&self, state: &mut CoordinatorState, before: (Generation, bool), ev: &mut Events) {
-        let now = self.group_version(state);
-        if self.topic.failovers == 0 || now == before || (now.0 == before.0 && now.1) {
+    /// Writes a GroupMetadata record when a rebalance completed (the
+    /// group became Stable in a new generation) or the group emptied, as
+    /// `GroupMetadataManager.storeGroup` does (at the leader's SyncGroup;
+    /// for an empty group when its last member left). Only with failovers
+    /// in the scenario: nothing else reads it.
+    fn store_group(&self, state: &mut CoordinatorState, before: (Generation, bool, bool), ev: &mut Events) {
+        let (generation, stable, members) = self.group_version(state);
+        let completed = members && stable && (generation != before.0 || !before.1);
+        let emptied = before.2 && !members;
+        if self.topic.failovers == 0 || !(completed || emptied) {
             return;
         }
         let group = state.group.snapshot();

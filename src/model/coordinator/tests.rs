@@ -170,6 +170,34 @@ fn a_stale_generation_is_fenced_only_with_generation_fencing() {
     }
 }
 
+/// `ClassicGroup.validateOffsetCommit`: a member of the current generation
+/// committing while the group is CompletingRebalance is answered
+/// REBALANCE_IN_PROGRESS, unless its commit is transactional; once the
+/// leader's SyncGroup made the group Stable the same commit is accepted.
+#[test]
+fn a_commit_while_the_group_completes_is_answered_rebalance_in_progress() {
+    use crate::model::msg::CommitError;
+    let c = coordinator(Fencing::Generation);
+    let mut s = CoordinatorState::default();
+    let mut out = Vec::new();
+    c.handle(&mut s, 0, &join(None), &mut out, &mut Events::off());
+    assert!(s.group.completing);
+    out.clear();
+    let by = Committer { member: Some(0), generation: 1 };
+    c.handle(&mut s, 0, &commit(0, 1, by), &mut out, &mut Events::off());
+    let error = CommitError::RebalanceInProgress;
+    let rejected = Msg::CommitRejected { incarnation: 0, corr: 0, partition: 0, offset: 1, error };
+    assert_eq!(out, vec![Effect::Send(0, rejected)]);
+    assert_eq!(s.topic.log.committed(0), None);
+    let txn = Msg::TxnCommit { incarnation: 0, corr: 0, partition: 0, from: 0, to: 1, by };
+    out.clear();
+    c.handle(&mut s, 0, &txn, &mut out, &mut Events::off());
+    assert_eq!(s.topic.log.committed(0), Some(1), "a transactional commit is not held to the group state");
+    c.handle(&mut s, 0, &sync(0, 1), &mut out, &mut Events::off());
+    c.handle(&mut s, 0, &commit(0, 2, by), &mut out, &mut Events::off());
+    assert_eq!(s.topic.log.committed(0), Some(2), "accepted once Stable");
+}
+
 /// A group coordinator over `replicas` copies of `__consumer_offsets` with one failover.
 fn group_coordinator(replicas: u8, acks: crate::scenario::Acks) -> Coordinator {
     let mut c = coordinator(Fencing::Generation);
@@ -181,6 +209,10 @@ fn join(member: Option<u8>) -> Msg {
     Msg::JoinGroup { incarnation: 0, corr: 0, member, owned: vec![] }
 }
 
+fn sync(member: u8, generation: crate::model::msg::Generation) -> Msg {
+    Msg::SyncGroup { incarnation: 0, corr: 0, member, generation }
+}
+
 #[test]
 fn a_group_loaded_after_a_failover_keeps_its_generation() {
     use crate::scenario::Acks;
@@ -188,9 +220,14 @@ fn a_group_loaded_after_a_failover_keeps_its_generation() {
     let mut s = c.start(None, &mut Events::off());
     let mut out = Vec::new();
     c.handle(&mut s, 0, &join(None), &mut out, &mut Events::off());
+    c.handle(&mut s, 0, &sync(0, 1), &mut out, &mut Events::off());
     c.handle(&mut s, 1, &join(None), &mut out, &mut Events::off());
     c.handle(&mut s, 0, &join(Some(0)), &mut out, &mut Events::off());
-    assert_eq!(s.group.generation, 2);
+    assert_eq!((s.group.generation, s.group.completing), (2, true));
+    assert_eq!(s.topic.groups.len(), 1, "generation 2 is written at the leader's SyncGroup");
+    c.handle(&mut s, 1, &sync(1, 2), &mut out, &mut Events::off());
+    c.handle(&mut s, 0, &sync(0, 2), &mut out, &mut Events::off());
+    assert!(s.group.stable());
     assert_eq!(s.topic.groups.len(), 2, "generations 1 and 2 were written");
     assert_eq!(s.topic.groups_held, vec![2, 2], "acks=all: on the in-sync follower too");
     // Member 0 rejoins (a rebalance under way), then the leader fails.
@@ -210,11 +247,16 @@ fn a_group_loaded_after_a_failover_keeps_its_generation() {
         &mut Events::off(),
     );
     assert_eq!(next.topic.log.committed(0), Some(1), "a member of the loaded generation commits");
-    // Member 1, a follower, sends its JoinGroup again: its assignment comes back, no rebalance.
+    // Member 1, a follower, sends its JoinGroup again: the current
+    // generation comes back, then its assignment, no rebalance.
     out.clear();
     c.handle(&mut next, 1, &join(Some(1)), &mut out, &mut Events::off());
-    let again = Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2, assignment: vec![1] };
-    assert_eq!((out, next.group.rebalancing), (vec![Effect::Send(1, again)], false));
+    let again = Msg::JoinResponse { incarnation: 0, corr: 0, member: 1, generation: 2 };
+    assert_eq!((&out, next.group.rebalancing), (&vec![Effect::Send(1, again)], false));
+    out.clear();
+    c.handle(&mut next, 1, &sync(1, 2), &mut out, &mut Events::off());
+    let assigned = Msg::SyncResponse { incarnation: 0, corr: 0, assignment: Some(vec![1]) };
+    assert_eq!(out, vec![Effect::Send(1, assigned)]);
 }
 
 #[test]
@@ -224,6 +266,8 @@ fn a_group_record_only_the_leader_held_is_lost_with_it() {
     let mut s = c.start(None, &mut Events::off());
     let mut out = Vec::new();
     c.handle(&mut s, 0, &join(None), &mut out, &mut Events::off());
+    assert!(s.topic.groups.is_empty(), "nothing is written before the leader's SyncGroup");
+    c.handle(&mut s, 0, &sync(0, 1), &mut out, &mut Events::off());
     assert_eq!((s.topic.groups.len(), s.topic.groups_held.clone()), (1, vec![1, 0]));
     assert_eq!(c.choices(&s)[0], vec![Choice::Replicate(1)], "the follower lacks the group record");
     let lost = c.start(Some(&s.topic), &mut Events::off());

@@ -175,7 +175,11 @@ fn group(g: &Group, block: &mut Block) {
     let mut head = if g.members.is_empty() {
         format!("group: no members, generation {}", g.generation)
     } else {
-        let state = if g.rebalancing { "rebalancing" } else { "stable" };
+        let state = match (g.rebalancing, g.completing) {
+            (true, _) => "rebalancing",
+            (false, true) => "completing the rebalance (waiting for the leader's SyncGroup)",
+            (false, false) => "stable",
+        };
         format!("group: generation {}, {state}", g.generation)
     };
     if g.pauses_spent > 0 {
@@ -197,6 +201,9 @@ fn member(m: &Member, rebalancing: bool) -> String {
     );
     if rebalancing {
         text.push_str(if m.rejoined { ", rejoined" } else { ", not rejoined yet" });
+    }
+    if m.syncing {
+        text.push_str(", its SyncGroup waiting");
     }
     text
 }
@@ -297,7 +304,8 @@ fn phase(c: &ConsumerState) -> String {
     };
     match c.phase {
         Phase::Idle => "idle: owns no partition, waits for nothing".into(),
-        Phase::Joining => "joining the group: JoinGroup sent, waiting for its assignment".into(),
+        Phase::Joining => "joining the group: JoinGroup sent, waiting for its generation".into(),
+        Phase::Syncing => "joining the group: SyncGroup sent, waiting for its assignment".into(),
         Phase::AwaitingOffsets => {
             "fetching its committed offsets: OffsetFetch sent to the coordinator".into()
         }
@@ -403,15 +411,22 @@ pub fn message(msg: &Msg) -> String {
             Some(m) => format!("JoinGroup as member {m}, owns {}", partition_list(owned)),
             None => format!("JoinGroup as a new member, owns {}", partition_list(owned)),
         },
-        Msg::JoinResponse { incarnation, member, generation, assignment, .. } => format!(
-            "JoinResponse member {member} gen {generation}, assigned {}{}",
-            partition_list(assignment),
-            to(incarnation)
-        ),
+        Msg::JoinResponse { incarnation, member, generation, .. } => {
+            format!("JoinResponse member {member} gen {generation}{}", to(incarnation))
+        }
+        Msg::SyncGroup { member, generation, .. } => format!("SyncGroup as member {member} gen {generation}"),
+        Msg::SyncResponse { incarnation, assignment, .. } => match assignment {
+            Some(a) => format!("SyncResponse assigned {}{}", partition_list(a), to(incarnation)),
+            None => format!("SyncResponse error: rejoin{}", to(incarnation)),
+        },
         Msg::RebalanceNotice { incarnation, .. } => format!("RebalanceNotice{}", to(incarnation)),
         Msg::Evicted { incarnation, .. } => format!("Evicted{}", to(incarnation)),
-        Msg::CommitRejected { incarnation, partition, offset, .. } => {
-            format!("CommitRejected p{partition} @{offset}{}", to(incarnation))
+        Msg::CommitRejected { incarnation, partition, offset, error, .. } => {
+            let why = match error {
+                crate::model::msg::CommitError::Fenced => "",
+                crate::model::msg::CommitError::RebalanceInProgress => " REBALANCE_IN_PROGRESS",
+            };
+            format!("CommitRejected p{partition} @{offset}{why}{}", to(incarnation))
         }
         Msg::OffsetCommit { partition, offset, by: b, .. } => {
             format!("OffsetCommit p{partition} @{offset}{}", by(b))

@@ -223,7 +223,9 @@ fn the_group_shows_its_members_and_rebalances() {
         &model,
         &[
             "consumer-0 → JoinGroup as a new member, owns no partition → coordinator",
-            "coordinator → JoinResponse member 0 gen 1, assigned p0, p1 (to incarnation 0) → consumer-0",
+            "coordinator → JoinResponse member 0 gen 1 (to incarnation 0) → consumer-0",
+            "consumer-0 → SyncGroup as member 0 gen 1 → coordinator",
+            "coordinator → SyncResponse assigned p0, p1 (to incarnation 0) → consumer-0",
         ],
     );
     assert_eq!(
