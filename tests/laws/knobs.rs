@@ -270,7 +270,9 @@ impl Knobs {
             + u8::from(self.workers > 1)
             + u8::from(self.produce > 0)
             + (self.topic.replicas - 1);
-        let records = self.partitions * (self.messages + self.produce);
+        // An empty partition still runs every protocol step and fault: it
+        // counts as one record, or every budget would pass at zero records.
+        let records = self.partitions * (self.messages + self.produce).max(1);
         let max_records = match (self.group.is_some(), self.consumers, weight) {
             (_, 1, 0..=2) => 6,
             (false, 1, 3) => 3,
