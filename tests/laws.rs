@@ -140,6 +140,8 @@ fn rebalance_duplicates(k: &Knobs) -> bool {
         // the generator may produce is re-read by no one: its new owner has
         // no commit below it and resets to the log end too.
         && !(new_group_skips(k) && k.produce <= 1)
+        // A new group with `none` reads nothing (NoOffsetForPartitionException).
+        && !(k.new_group && k.reset == Reset::None)
         && k.consumers > 1
         && k.group.is_some_and(|g| knobs::is_eager(g.assignor))
 }
