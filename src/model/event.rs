@@ -7,7 +7,7 @@
 //! The checker never looks at events: its handlers get [`Events::off`],
 //! which builds nothing. A trace replays each step of a path with
 //! [`Events::on`] ([`super::KafkaModel::step_events`]). The sentence a
-//! person reads is `src/trace/sentence.rs`; the JSON names are
+//! person reads is `src/trace/sentence/` (one file per mechanism); the JSON names are
 //! `src/trace/json.rs`.
 
 use super::group::SyncOutcome;

@@ -1,6 +1,6 @@
 //! Counterexample traces: a checker path as the events its steps recorded
 //! ([`crate::model::KafkaModel::step_events`]), each with the sentence a
-//! person can read without the source (`sentence.rs`) and its JSON form
+//! person can read without the source (`sentence/`, one file per mechanism) and its JSON form
 //! (`json.rs`).
 //!
 //! One model step may record several events (a batch of records received
