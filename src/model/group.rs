@@ -431,6 +431,19 @@ mod tests {
         out
     }
 
+    /// Members 0 (consumer 0) and 1 (consumer 1, in `incarnation`) in
+    /// generation 2, completing: consumer 0 joined alone, consumer 1 joined,
+    /// and consumer 0 rejoined; no SyncGroup yet.
+    fn generation_2(r: &GroupRules, incarnation: Incarnation) -> Group {
+        let mut g = Group::default();
+        let mut out = Vec::new();
+        g.join(r, joiner(0, 0), None, &[], &mut out);
+        g.join(r, joiner(1, incarnation), None, &[], &mut out);
+        g.join(r, joiner(0, 0), Some(0), &[], &mut out);
+        assert_eq!((g.generation, g.completing), (2, true));
+        g
+    }
+
     #[test]
     fn a_join_rebalances_once_everyone_rejoined() {
         let r = rules(Assignor::Range);
@@ -470,11 +483,8 @@ mod tests {
     #[test]
     fn eviction_tells_the_member_and_rebalances_the_rest() {
         let r = rules(Assignor::Range);
-        let mut g = Group::default();
+        let mut g = generation_2(&r, 0);
         let mut out = Vec::new();
-        g.join(&r, joiner(0, 0), None, &[], &mut out);
-        g.join(&r, joiner(1, 0), None, &[], &mut out);
-        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         // Member 1's SyncGroup waits when member 0 is evicted: answered with an error.
         assert!(sync(&mut g, &r, 1, 1, 2).is_empty());
         out.clear();
@@ -492,11 +502,8 @@ mod tests {
     #[test]
     fn a_stable_followers_unchanged_rejoin_gets_its_assignment_back_and_the_leaders_rebalances() {
         let r = rules(Assignor::Range);
-        let mut g = Group::default();
+        let mut g = generation_2(&r, 0);
         let mut out = Vec::new();
-        g.join(&r, joiner(0, 0), None, &[], &mut out);
-        g.join(&r, joiner(1, 0), None, &[], &mut out);
-        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         sync(&mut g, &r, 0, 0, 2);
         assert_eq!((g.generation, g.stable()), (2, true));
         out.clear();
@@ -521,11 +528,8 @@ mod tests {
     #[test]
     fn a_loaded_group_keeps_its_generation_members_and_sessions() {
         let r = rules(Assignor::Range);
-        let mut g = Group::default();
+        let mut g = generation_2(&r, 3);
         let mut out = Vec::new();
-        g.join(&r, joiner(0, 0), None, &[], &mut out);
-        g.join(&r, joiner(1, 3), None, &[], &mut out);
-        g.join(&r, joiner(0, 0), Some(0), &[], &mut out);
         sync(&mut g, &r, 0, 0, 2);
         let record = g.snapshot();
         // A rebalance starts after the record was written, and the coordinator fails.
