@@ -1,4 +1,4 @@
-//! A Java consumer's own settings (README.md, "Your consumer's config"): the
+//! A Java consumer's own settings (README.md, "Your consumer's config: Kafka settings and scenario fields"): the
 //! scenario's `consumer_config` object and `check --consumer-config
 //! FILE.properties`, keys and values exactly as in a `consumer.properties`.
 //!
