@@ -14,7 +14,7 @@
 use super::consumer_config::{Effect, Origin};
 use super::{
     Assignment, Assignor, Client, CommitGuard, CommitMode, CommitOffset, NetworkKind, OffsetStore,
-    OffsetsConfig, Reset, Retention, Scenario, Strategy,
+    OffsetsConfig, OnCommitError, Reset, Retention, Scenario, Strategy,
 };
 
 /// One note about a scenario.
@@ -112,6 +112,25 @@ pub const NOTES: &[NoteRule] = &[
              partition, so none is revoked (an evicted member's partitions are lost, onPartitionsLost, \
              and not committed)"
                 .into()
+        },
+    },
+    // A lone member that is never evicted joins once: generation 1 for
+    // good, so `Group::validate_commit` never rejects its commits
+    // (REBALANCE_IN_PROGRESS is answered only while a generation completes,
+    // before the member has its assignment and anything to commit).
+    NoteRule {
+        name: "lone-member-on-commit-error",
+        fields: &["on_commit_error", "consumers", "crashes", "pauses", "coordinator_failovers", "network"],
+        applies: |s| {
+            one_member_ever(s) && s.group.pauses == 0 && s.group.on_commit_error != OnCommitError::Skip
+        },
+        message: |s| {
+            format!(
+                "`on_commit_error` {} does nothing here: one consumer that never crashes or pauses stays \
+                 member of the group's first generation, so the coordinator never rejects its commits \
+                 (no CommitFailedException, no RebalanceInProgressException)",
+                s.group.on_commit_error.name()
+            )
         },
     },
     // Between two resets of the batch count (a commit, a rejoin, a restart)

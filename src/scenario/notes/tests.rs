@@ -86,6 +86,26 @@ fn a_lone_member_never_rebalances_whatever_its_assignor() {
 }
 
 #[test]
+fn a_lone_member_never_evicted_has_no_commit_rejected() {
+    let base = Scenario { max_poll_records: 2, ..group(1, 2) };
+    let with = |response| {
+        let mut s = base.clone();
+        s.group.on_commit_error = response;
+        s
+    };
+    for response in [OnCommitError::Crash, OnCommitError::RetryAfterRebalance] {
+        same_search("lone-member-on-commit-error", &with(response), &base);
+    }
+    // A pause evicts it: its next commit is rejected, and the response matters
+    // (crash and skip happen to reach as many states: a restarted process and
+    // a member that lost its partitions both start over from the committed offset).
+    let paused =
+        |response| Scenario { group: GroupConfig { pauses: 1, ..with(response).group }, ..base.clone() };
+    assert!(!names(&paused(OnCommitError::Crash)).contains(&"lone-member-on-commit-error"));
+    assert_ne!(search(&paused(OnCommitError::Crash)), search(&paused(OnCommitError::RetryAfterRebalance)));
+}
+
+#[test]
 fn commit_every_past_the_batches_a_consumer_can_receive_checks_the_same() {
     let s = |commit_every| Scenario {
         partitions: 2,
