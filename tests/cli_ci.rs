@@ -110,6 +110,20 @@ fn every_file_good_but_an_expectation_unmet_exits_1() {
     assert!(stdout(&o).contains("UNEXPECTED"), "and the unmet one is still reported: {}", stdout(&o));
 }
 
+#[test]
+fn a_missing_file_is_a_bad_file_and_the_others_are_still_checked() {
+    let dir = scenario_dir(&[("good.json", VALID)]);
+    let (good, missing, junit) =
+        (dir.path().join("good.json"), dir.path().join("missing.json"), dir.path().join("junit.xml"));
+    let args = [good.to_str().unwrap(), missing.to_str().unwrap(), "--junit", junit.to_str().unwrap()];
+    let o = kafkacheck(&[&["check"][..], &args].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.json: cannot read file"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 met every expectation, 0 did not, 1 could not be read"), "{}", stdout(&o));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<error ").count(), 1, "{xml}");
+}
+
 /// Runs `check` as a GitHub Actions step would, with a job summary file.
 fn under_github(dir: &Path, extra: &[&str]) -> (std::process::Output, String) {
     let summary = dir.join("step-summary.md");

@@ -1,6 +1,7 @@
 //! GitHub Actions (README, "CI integration"): under `GITHUB_ACTIONS=true`,
 //! `check` prints an `::error` workflow command for each unmet expectation
-//! and each problem of a bad file, which GitHub shows as an annotation on
+//! (`::warning` for an `unknown` verdict: the search stopped early) and
+//! each problem of a bad file, which GitHub shows as an annotation on
 //! the file (at the line where it is known), and appends a Markdown job
 //! summary to the file `$GITHUB_STEP_SUMMARY` names.
 //!
@@ -15,6 +16,7 @@
 use crate::check::PropertyOutcome;
 use crate::report::{self, Checked};
 use crate::scenario::ScenarioError;
+use crate::verdict::Verdict;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,7 +66,7 @@ pub(super) fn annotations(results: &[Checked], bad: &[ScenarioError]) -> Vec<Str
     for e in bad {
         for p in &e.problems {
             let title = "kafkacheck: scenario file not checked";
-            out.push(command(&e.file, p.position, title, &p.to_string()));
+            out.push(command("error", &e.file, p.position, title, &p.to_string()));
         }
     }
     for r in results {
@@ -75,20 +77,22 @@ pub(super) fn annotations(results: &[Checked], bad: &[ScenarioError]) -> Vec<Str
             let position =
                 key_position(&text, &["expect", p.name]).or_else(|| key_position(&text, &["expect"]));
             let title = format!("kafkacheck: {} is {}, expected {}", p.name, p.verdict, p.expected);
-            out.push(command(r.file, position, &title, &report::narrative(r, p)));
+            // An unknown verdict is no regression but a search that stopped early: a warning.
+            let level = if p.verdict == Verdict::Unknown { "warning" } else { "error" };
+            out.push(command(level, r.file, position, &title, &report::narrative(r, p)));
         }
     }
     out
 }
 
-/// `::error file=…,line=…,col=…,title=…::message`.
-fn command(file: &Path, position: Option<(usize, usize)>, title: &str, message: &str) -> String {
+/// `::error file=…,line=…,col=…,title=…::message` (or `::warning`).
+fn command(level: &str, file: &Path, position: Option<(usize, usize)>, title: &str, message: &str) -> String {
     let mut properties = format!("file={}", escape_property(&file.display().to_string()));
     if let Some((line, column)) = position {
         let _ = write!(properties, ",line={line},col={column}");
     }
     let _ = write!(properties, ",title={}", escape_property(title));
-    format!("::error {properties}::{}", escape_data(message.trim_end()))
+    format!("::{level} {properties}::{}", escape_data(message.trim_end()))
 }
 
 /// A workflow command's message: `%`, CR and LF percent-encoded.
@@ -220,8 +224,34 @@ mod tests {
 
     #[test]
     fn commands_escape_their_message_and_properties() {
-        let c = command(Path::new("models/a,b:c.json"), Some((3, 7)), "t: 50%", "one\r\ntwo%\n");
+        let c = command("error", Path::new("models/a,b:c.json"), Some((3, 7)), "t: 50%", "one\r\ntwo%\n");
         assert_eq!(c, "::error file=models/a%2Cb%3Ac.json,line=3,col=7,title=t%3A 50%25::one%0D%0Atwo%25");
-        assert_eq!(command(Path::new("x.json"), None, "t", "m"), "::error file=x.json,title=t::m");
+        assert_eq!(
+            command("warning", Path::new("x.json"), None, "t", "m"),
+            "::warning file=x.json,title=t::m"
+        );
+    }
+
+    #[test]
+    fn a_violation_against_the_expectation_is_an_error_and_an_unknown_a_warning() {
+        let file = Path::new("models/at-least-once.json");
+        let scenario = crate::scenario::load(file).unwrap();
+        let mut outcome = crate::check::check(&scenario, &crate::check::Options::default());
+        let dup = outcome.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap();
+        dup.expected = Verdict::Holds;
+        let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
+        let commands = annotations(&results, &[]);
+        assert_eq!(commands.len(), 1, "{commands:?}");
+        let at = "::error file=models/at-least-once.json,line=11,col=5,title=kafkacheck%3A no-duplicate is violated";
+        assert!(commands[0].starts_with(at), "{}", commands[0]);
+
+        let shallow = crate::check::Options { max_depth: Some(3), ..crate::check::Options::default() };
+        let outcome = crate::check::check(&scenario, &shallow);
+        let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
+        let commands = annotations(&results, &[]);
+        let no_loss = commands.iter().find(|c| c.contains("no-loss is unknown")).unwrap();
+        assert!(no_loss.starts_with("::warning file=models/at-least-once.json,line=12,col=5,"), "{no_loss}");
+        let unnamed = commands.iter().find(|c| c.contains("all-processed is unknown")).unwrap();
+        assert!(unnamed.contains(",line=10,col=3,"), "not in `expect`: at `expect` itself: {unnamed}");
     }
 }

@@ -286,12 +286,13 @@ fn read_consumer_config(path: Option<&Path>) -> Result<Option<scenario::Consumer
 }
 
 /// The scenario files named by the paths: files as given, directories'
-/// `*.json` files sorted by name.
+/// `*.json` files sorted by name; `Err` for a directory without any.
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
+        // Anything but a directory is a file as given, even a missing one: loading it says
+        // why it cannot be read, and the other files are still checked.
+        if path.is_dir() {
             let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
