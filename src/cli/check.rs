@@ -17,9 +17,9 @@ pub(super) struct Loaded {
 }
 
 /// The scenario files named by the paths, loaded with the consumer config
-/// applied; every bad file's problems are printed. `None` after printing
-/// why when a path itself is wrong (missing, or a directory without
-/// scenario files): then nothing is checked.
+/// applied; every bad file's problems are printed (a missing file is a bad
+/// file). `None` after printing why when a directory has no scenario files:
+/// then nothing is checked.
 pub(super) fn load_paths(paths: &[PathBuf], config: Option<&scenario::ConsumerConfig>) -> Option<Loaded> {
     let width = super::stderr_width();
     let files = scenario_files(paths)
