@@ -180,6 +180,11 @@ fn under_github_actions_unmet_expectations_and_bad_files_are_annotations_and_a_j
         rows[0].starts_with("| ✗ |") && rows[0].contains("unmet.json") && rows[0].contains("no-duplicate")
     );
     assert!(rows[1..].iter().all(|r| r.starts_with("| ✓ |")), "unmet first:\n{summary}");
+    let (unmet, folded) =
+        (summary.find("### Unmet expectations").unwrap(), summary.find("<details>").unwrap());
+    assert!(unmet < folded, "{summary}");
+    let met = format!("<summary>{} verdict(s) met their expectation</summary>", rows.len() - 1);
+    assert!(summary.contains(&met), "{summary}");
     assert!(rows.iter().any(|r| r.contains("expected.json") && r.contains("processed 2 times")), "{summary}");
 
     // With JSON on stdout the annotations go to stderr, and stdout stays one document.

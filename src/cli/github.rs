@@ -152,8 +152,14 @@ pub(super) fn key_position(text: &str, path: &[&str]) -> Option<(usize, usize)> 
     None
 }
 
+/// GitHub keeps at most 1 MiB of one step's summary; the verdicts that met
+/// their expectation stop here, leaving room for the rest (the JUnit file
+/// and the report index have every row).
+const MET_ROWS_BYTES: usize = 512 * 1024;
+
 /// The job summary: a heading with the summary line, the files not
-/// checked, then every verdict in one table, unmet expectations first.
+/// checked, then the verdict table: the unmet expectations first, then,
+/// folded, the verdicts that met theirs.
 pub(super) fn job_summary(results: &[Checked], bad: &[ScenarioError]) -> String {
     let esc = report::markdown_escape;
     let mut out = String::from("## kafkacheck\n\n");
@@ -168,37 +174,51 @@ pub(super) fn job_summary(results: &[Checked], bad: &[ScenarioError]) -> String 
         }
         out.push('\n');
     }
-    let mut rows: Vec<(&Checked, &PropertyOutcome)> =
-        results.iter().flat_map(|r| r.outcome.properties.iter().map(move |p| (r, p))).collect();
-    if rows.is_empty() {
-        return out;
+    let rows = || results.iter().flat_map(|r| r.outcome.properties.iter().map(move |p| (r, p)));
+    let (unmet, met): (Vec<_>, Vec<_>) = rows().partition(|(_, p)| !p.matches());
+    const HEADER: &str = "| | scenario | property | verdict | expected | states | counterexample |\n\
+                          |---|---|---|---|---|--:|---|\n";
+    if !unmet.is_empty() {
+        out.push_str("### Unmet expectations\n\n");
+        out.push_str(HEADER);
+        for (r, p) in unmet {
+            out.push_str(&verdict_row(r, p));
+        }
+        out.push('\n');
     }
-    rows.sort_by_key(|(_, p)| p.matches()); // stable: unmet first, each in table order
-    out.push_str(
-        "### Verdicts\n\n| | scenario | property | verdict | expected | states | counterexample |\n",
-    );
-    out.push_str("|---|---|---|---|---|--:|---|\n");
-    for (r, p) in rows {
-        let (mark, verdict) =
-            if p.matches() { ("✓", p.verdict.to_string()) } else { ("✗", format!("**{}**", p.verdict)) };
-        let why = match &p.trace {
-            Some(trace) => {
-                esc(&format!("{} ({} steps)", trace.violation, trace.steps.last().map_or(0, |s| s.step)))
+    if !met.is_empty() {
+        let _ = writeln!(out, "<details><summary>{} verdict(s) met their expectation</summary>\n", met.len());
+        out.push_str(HEADER);
+        let (mut bytes, total) = (0, met.len());
+        for (shown, (r, p)) in met.into_iter().enumerate() {
+            let row = verdict_row(r, p);
+            bytes += row.len();
+            if bytes > MET_ROWS_BYTES {
+                let _ = writeln!(out, "\n{} more: see the JUnit file or the report index.", total - shown);
+                break;
             }
-            None if !p.matches() => esc(&report::no_trace_reason(r, p)),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "| {mark} | {} | {} | {verdict} | {} | {} | {why} |",
-            esc(&r.file.display().to_string()),
-            esc(p.name),
-            p.expected,
-            r.outcome.unique_states
-        );
+            out.push_str(&row);
+        }
+        out.push_str("\n</details>\n\n");
     }
-    out.push('\n');
     out
+}
+
+/// One row of the verdict table: ✓ or ✗, the verdict, its expectation and
+/// the counterexample's violation (or why an unmet one has none).
+fn verdict_row(r: &Checked, p: &PropertyOutcome) -> String {
+    let esc = report::markdown_escape;
+    let (mark, verdict) =
+        if p.matches() { ("✓", p.verdict.to_string()) } else { ("✗", format!("**{}**", p.verdict)) };
+    let why = match &p.trace {
+        Some(trace) => {
+            esc(&format!("{} ({} steps)", trace.violation, trace.steps.last().map_or(0, |s| s.step)))
+        }
+        None if !p.matches() => esc(&report::no_trace_reason(r, p)),
+        None => String::new(),
+    };
+    let (file, name, states) = (esc(&r.file.display().to_string()), esc(p.name), r.outcome.unique_states);
+    format!("| {mark} | {file} | {name} | {verdict} | {} | {states} | {why} |\n", p.expected)
 }
 
 #[cfg(test)]
