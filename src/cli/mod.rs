@@ -45,6 +45,16 @@ enum TracesArg {
     All,
 }
 
+impl From<TracesArg> for ShowTraces {
+    fn from(arg: TracesArg) -> ShowTraces {
+        match arg {
+            TracesArg::None => ShowTraces::None,
+            TracesArg::Failed => ShowTraces::Failed,
+            TracesArg::All => ShowTraces::All,
+        }
+    }
+}
+
 /// What `check --help` says after the options.
 const CHECK_AFTER_HELP: &str = "\
 Exit status:
@@ -209,27 +219,12 @@ pub fn main() -> i32 {
                 symmetry: !no_symmetry,
                 progress: (!quiet).then_some(progress::show as fn(&str)),
             };
-            let live = live.then(|| crate::live::LiveOptions {
-                bootstrap: bootstrap.clone(),
-                runs: 0,
-                seed: crate::live::DEFAULT_SEED,
-                replays: Vec::new(),
-                consumer_exe: crate::live::LiveOptions::consumer_is_me(),
-                work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
-                session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
-                run_deadline: Duration::from_secs(90),
-            });
+            let live = live.then(|| check_live_options(bootstrap));
             let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
-            let traces = match traces {
-                TracesArg::None => ShowTraces::None,
-                TracesArg::Failed => ShowTraces::Failed,
-                TracesArg::All => ShowTraces::All,
-            };
-            let text = TextOptions { traces, quiet, width: width(std::io::stdout()) };
             let outputs = check::Outputs {
                 format,
-                text,
+                text: TextOptions { traces: traces.into(), quiet, width: width(std::io::stdout()) },
                 report_dir: report_dir.as_deref(),
                 junit: junit.as_deref(),
                 github: github::Github::from_env(),
@@ -277,6 +272,20 @@ pub fn main() -> i32 {
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
             live::run_live(&inputs, &options, &traces, format)
         }
+    }
+}
+
+/// `check --live`: each counterexample replayed once on the broker, no seeded runs.
+fn check_live_options(bootstrap: Option<String>) -> crate::live::LiveOptions {
+    crate::live::LiveOptions {
+        session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
+        bootstrap,
+        runs: 0,
+        seed: crate::live::DEFAULT_SEED,
+        replays: Vec::new(),
+        consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+        work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
+        run_deadline: Duration::from_secs(90),
     }
 }
 
