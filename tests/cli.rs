@@ -1,24 +1,16 @@
 //! The `kafkacheck` binary: exit codes, messages on bad input, the JSON
 //! document, report files and the Explorer server.
 
+mod common {
+    pub mod cli;
+}
+
+use common::cli::{VALID, kafkacheck, stderr};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn kafkacheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkacheck")).args(args).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-const VALID: &str = r#"{
-  "name": "t", "partitions": 1, "messages": 2, "consumers": 1,
-  "strategy": "at-least-once", "crashes": 0
-}"#;
 
 /// Writes `text` to a scenario file in a fresh directory and runs `check` on it.
 fn check_text(text: &str) -> (Output, tempfile::TempDir) {
@@ -158,10 +150,14 @@ fn a_consumer_properties_file_sets_the_knobs_and_names_what_the_model_leaves_out
     assert!(named("consumer-config-no-effect", "isolation.level"), "{notes:?}");
     assert!(named("consumer-config-no-effect", "bootstrap.servers"), "{notes:?}");
     assert!(!named("consumer-config-not-modelled", "enable.auto.commit"), "applied keys are no notes");
-    // The text output: one line per note, naming the scenario file and the properties line.
+    // The text output: a paragraph per note ("note: ", then its wrapped lines indented),
+    // naming the scenario file and the properties line.
     let (o, _d) = check_with_properties(&scenario, properties, &[]);
     let out = String::from_utf8_lossy(&o.stdout);
-    let line = out.lines().find(|l| l.contains("fetch.max.wait.ms")).unwrap_or_else(|| panic!("{out}"));
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.contains("fetch.max.wait.ms")).unwrap_or_else(|| panic!("{out}"));
+    let rest = lines[at + 1..].iter().take_while(|l| l.starts_with("  ")).map(|l| l.trim_start());
+    let line = std::iter::once(lines[at]).chain(rest).collect::<Vec<_>>().join(" ");
     assert!(line.starts_with("note: ") && line.contains("s.json: `fetch.max.wait.ms=500` ("), "{line}");
     assert!(line.contains("my-consumer.properties:7): not modelled"), "{line}");
 }
@@ -211,7 +207,7 @@ fn an_incomplete_search_gives_unknown_not_holds() {
 fn explore_serves_the_explorer_on_loopback() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
+    let mut child = common::cli::command()
         .args(["explore", "models/at-least-once.json", "--addr", &addr])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -72,7 +72,7 @@ fn reports_are_current() {
     let reports = Path::new("reports");
     let results: Vec<Checked> = checked(&runs.files, &runs.scenarios, &runs.outcomes);
     let expected: BTreeMap<String, String> =
-        report_files(&results).into_iter().map(|f| (f.name, f.content)).collect();
+        report_files(&results, &[]).into_iter().map(|f| (f.name, f.content)).collect();
     let mut failures = Vec::new();
     for (name, content) in &expected {
         match std::fs::read_to_string(reports.join(name)) {
@@ -104,10 +104,10 @@ fn report_files_are_deterministic_and_complete() {
     let s = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
     let outcome = check::check(&s, &Options::default());
     let results = [Checked { file: &file, scenario: &s, outcome: &outcome }];
-    let first = report_files(&results);
-    assert_eq!(first, report_files(&results));
+    let first = report_files(&results, &[]);
+    assert_eq!(first, report_files(&results, &[]));
     let again = check::check(&s, &Options::default());
-    assert_eq!(first, report_files(&[Checked { file: &file, scenario: &s, outcome: &again }]));
+    assert_eq!(first, report_files(&[Checked { file: &file, scenario: &s, outcome: &again }], &[]));
     let names: Vec<&str> = first.iter().map(|f| f.name.as_str()).collect();
     for p in &outcome.properties {
         for ext in ["json", "md", "svg"] {

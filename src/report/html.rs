@@ -1,8 +1,11 @@
 //! `index.html`: the verdict matrix as a standalone page (inline style, no
 //! scripts, no external resources), linking each counterexample's files.
 
-use super::{Checked, counterexample_name, property_names, summary, url_escape, xml_escape as esc};
+use super::{
+    Checked, counterexample_name, problem_lines, property_names, summary, url_escape, xml_escape as esc,
+};
 use crate::check::PropertyOutcome;
+use crate::scenario::ScenarioError;
 use std::fmt::Write as _;
 
 const STYLE: &str = "
@@ -62,7 +65,7 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
 }
 
 /// `index.html`: the same matrix as `index.md`, styled.
-pub fn index(results: &[Checked]) -> String {
+pub fn index(results: &[Checked], bad: &[ScenarioError]) -> String {
     let names = property_names(results);
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -71,7 +74,7 @@ pub fn index(results: &[Checked]) -> String {
     );
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n<body>\n<h1>kafkacheck report</h1>\n");
-    let (line, met) = summary(results);
+    let (line, met) = summary(results, bad);
     let _ = writeln!(out, "<p class=\"summary{}\">{line}</p>", if met { "" } else { " unmet" });
     out.push_str(
         "<p>Each cell gives the verdict, ✓ when it meets the expectation (✗ when not) and the expected verdict. \
@@ -86,6 +89,19 @@ pub fn index(results: &[Checked]) -> String {
         let _ = write!(out, "<th>{}</th>", esc(n));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
+    // A bad file's row is styled in place, so a run without one gives the same page as before.
+    for e in bad {
+        let file = esc(&e.file.display().to_string());
+        let _ = write!(
+            out,
+            "<tr class=\"error\" data-file=\"{file}\" style=\"background: #fdeaea\"><td><span class=\"file\">{file}</span>\
+             <br><b>not checked:</b><ul class=\"problems\" style=\"color: #a4161a; margin: 4px 0 0 0\">"
+        );
+        for p in problem_lines(e) {
+            let _ = write!(out, "<li>{}</li>", esc(&p));
+        }
+        let _ = writeln!(out, "</ul></td><td>error</td><td colspan=\"{}\"></td></tr>", names.len() + 2);
+    }
     for r in results {
         let _ = write!(
             out,

@@ -3,7 +3,7 @@
 
 use super::Checked;
 use crate::check::PropertyOutcome;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::trace::Trace;
 use serde::Serialize;
 use std::path::Path;
@@ -12,6 +12,35 @@ use std::path::Path;
 struct Document<'a> {
     ok: bool,
     scenarios: Vec<ScenarioDoc<'a>>,
+    /// The files that could not be read, each with every problem found; may be empty.
+    errors: Vec<ErrorDoc>,
+}
+
+#[derive(Serialize)]
+struct ErrorDoc {
+    file: String,
+    problems: Vec<ProblemDoc>,
+}
+
+#[derive(Serialize)]
+struct ProblemDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    message: String,
+}
+
+fn error_doc(e: &ScenarioError) -> ErrorDoc {
+    let problems = e.problems.iter().map(|p| ProblemDoc {
+        field: p.field.clone(),
+        line: p.position.map(|(line, _)| line),
+        column: p.position.map(|(_, column)| column),
+        message: p.message.clone(),
+    });
+    ErrorDoc { file: e.file.display().to_string(), problems: problems.collect() }
 }
 
 #[derive(Serialize)]
@@ -62,10 +91,11 @@ fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
     }
 }
 
-/// The `check --format json` document.
-pub fn json(results: &[Checked]) -> String {
+/// The `check --format json` document; `ok` is false when a file could not be read.
+pub fn json(results: &[Checked], bad: &[ScenarioError]) -> String {
     let doc = Document {
-        ok: results.iter().all(|r| r.outcome.all_match()),
+        ok: bad.is_empty() && results.iter().all(|r| r.outcome.all_match()),
+        errors: bad.iter().map(error_doc).collect(),
         scenarios: results
             .iter()
             .map(|r| ScenarioDoc {

@@ -1,22 +1,29 @@
 //! JUnit XML for CI: one `<testsuite>` per scenario file, one `<testcase>`
 //! per property; a `<failure>` carries the narrative when the verdict does
 //! not meet the expectation. Violated properties that meet it carry their
-//! trace in `<system-out>`, so the counterexample is one click away.
+//! trace in `<system-out>`, so the counterexample is one click away. A
+//! scenario file that could not be read is a suite of one testcase whose
+//! `<error>` lists its problems.
 
-use super::{Checked, narrative, xml_escape as esc};
+use super::{Checked, narrative, problem_lines, xml_escape as esc};
+use crate::scenario::ScenarioError;
 use std::fmt::Write as _;
 
-/// The JUnit XML document of a check run.
-pub fn junit(results: &[Checked]) -> String {
-    let tests: usize = results.iter().map(|r| r.outcome.properties.len()).sum();
+/// The JUnit XML document of a check run: the bad files' suites first.
+pub fn junit(results: &[Checked], bad: &[ScenarioError]) -> String {
+    let tests: usize = results.iter().map(|r| r.outcome.properties.len()).sum::<usize>() + bad.len();
     let failures: usize =
         results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
     let seconds: f64 = results.iter().map(|r| r.outcome.seconds).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"kafkacheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">"
+        "<testsuites name=\"kafkacheck\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\" time=\"{seconds:.3}\">",
+        bad.len()
     );
+    for e in bad {
+        file_error(&mut out, e);
+    }
     for r in results {
         let file = esc(&r.file.display().to_string());
         let failed = r.outcome.properties.iter().filter(|p| !p.matches()).count();
@@ -63,6 +70,25 @@ pub fn junit(results: &[Checked]) -> String {
     out
 }
 
+/// A bad scenario file as a suite of one testcase, `scenario file`, in error:
+/// the message is the first problem, the text every problem on its own line.
+fn file_error(out: &mut String, e: &ScenarioError) {
+    let file = esc(&e.file.display().to_string());
+    let problems = problem_lines(e);
+    let message = match problems.as_slice() {
+        [one] => format!("not checked: {one}"),
+        many => format!("not checked: {} problems, the first: {}", many.len(), many[0]),
+    };
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{file}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n    \
+         <testcase classname=\"{file}\" name=\"scenario file\">\n      \
+         <error message=\"{}\" type=\"bad-scenario-file\">{}</error>\n    </testcase>\n  </testsuite>",
+        esc(&message),
+        esc(&format!("{}\n", e))
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,7 +105,7 @@ mod tests {
         let dup = outcome.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap();
         assert_eq!(dup.verdict, Verdict::Violated);
         dup.expected = Verdict::Holds;
-        let xml = junit(&[Checked { file, scenario: &scenario, outcome: &outcome }]);
+        let xml = junit(&[Checked { file, scenario: &scenario, outcome: &outcome }], &[]);
 
         let properties = crate::properties::ALL.len();
         assert!(xml.starts_with(&format!(

@@ -1,13 +1,14 @@
 //! The Markdown report: the verdict matrix (`index.md`) and each
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
-use super::{Checked, counterexample_name, property_names, summary, url_escape};
+use super::{Checked, counterexample_name, problem_lines, property_names, summary, url_escape};
 use crate::check::PropertyOutcome;
+use crate::scenario::ScenarioError;
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
 
 /// Escapes the characters Markdown would read as formatting, links, HTML or table cells.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if "\\`*_[]<>|#".contains(c) {
@@ -42,11 +43,12 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
     out
 }
 
-/// `index.md`: the verdict matrix and the list of counterexamples.
-pub fn index(results: &[Checked]) -> String {
+/// `index.md`: the verdict matrix (a bad file is a row whose `complete` is
+/// `error`, with its problems under its name) and the list of counterexamples.
+pub fn index(results: &[Checked], bad: &[ScenarioError]) -> String {
     let names = property_names(results);
     let mut out = String::from("# kafkacheck report\n\n");
-    let _ = writeln!(out, "{}\n", summary(results).0);
+    let _ = writeln!(out, "{}\n", summary(results, bad).0);
     out.push_str(
         "Each cell gives the verdict, the expected verdict, and ✓ when they agree (✗ when not). \
          A violated property links to its shortest counterexample: the story step by step, \
@@ -60,6 +62,17 @@ pub fn index(results: &[Checked]) -> String {
     out.push_str("\n|---|---|--:|--:|");
     out.push_str(&"---|".repeat(names.len()));
     out.push('\n');
+    for e in bad {
+        let problems: Vec<String> = problem_lines(e).iter().map(|p| escape(p)).collect();
+        let _ = write!(
+            out,
+            "| `{}`<br>**not checked:** {} | error | — | — |",
+            e.file.display().to_string().replace('`', "'").replace('|', "\\|"),
+            problems.join("<br>")
+        );
+        out.push_str(&" — |".repeat(names.len()));
+        out.push('\n');
+    }
     for r in results {
         let _ = write!(
             out,

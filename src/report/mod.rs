@@ -17,11 +17,12 @@ mod text;
 
 pub use json::{json, trace_file};
 pub use junit::junit;
+pub(crate) use markdown::escape as markdown_escape;
 pub use svg::sequence_diagram;
-pub use text::{text, trace_text};
+pub use text::{ShowTraces, TextOptions, text, trace_text, wrapped};
 
 use crate::check::{Outcome, PropertyOutcome};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::verdict::Verdict;
 use std::collections::BTreeSet;
 use std::io;
@@ -82,11 +83,12 @@ pub fn trace_path(dir: &Path, file: &Path, property: &str) -> PathBuf {
 }
 
 /// Every file a report directory holds for these results, in a fixed order:
-/// the two index files, then each counterexample's JSON, Markdown and SVG.
-pub fn report_files(results: &[Checked]) -> Vec<ReportFile> {
+/// the two index files (which list the bad files too), then each
+/// counterexample's JSON, Markdown and SVG.
+pub fn report_files(results: &[Checked], bad: &[ScenarioError]) -> Vec<ReportFile> {
     let mut files = vec![
-        ReportFile { name: INDEX_FILES[0].into(), content: markdown::index(results) },
-        ReportFile { name: INDEX_FILES[1].into(), content: html::index(results) },
+        ReportFile { name: INDEX_FILES[0].into(), content: markdown::index(results, bad) },
+        ReportFile { name: INDEX_FILES[1].into(), content: html::index(results, bad) },
     ];
     for r in results {
         for p in &r.outcome.properties {
@@ -102,10 +104,12 @@ pub fn report_files(results: &[Checked]) -> Vec<ReportFile> {
 
 /// Writes the report files of the results to `dir` and removes the
 /// counterexample files of these scenarios whose property is no longer
-/// violated. Returns the paths written.
-pub fn write_reports(dir: &Path, results: &[Checked]) -> io::Result<Vec<PathBuf>> {
+/// violated. A bad file's counterexample files from an earlier run are
+/// left alone: which of its properties are violated is not known until it
+/// can be read again. Returns the paths written.
+pub fn write_reports(dir: &Path, results: &[Checked], bad: &[ScenarioError]) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = report_files(results);
+    let files = report_files(results, bad);
     let produced: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let mut written = Vec::new();
     for f in &files {
@@ -187,8 +191,9 @@ pub(crate) fn notes<'a>(results: &'a [Checked]) -> Vec<(&'a Path, crate::scenari
     results.iter().flat_map(|r| crate::scenario::notes(r.scenario).into_iter().map(|n| (r.file, n))).collect()
 }
 
-/// A matrix's summary line (without markup) and whether every expectation was met.
-fn summary(results: &[Checked]) -> (String, bool) {
+/// A matrix's summary line (without markup) and whether every file was read
+/// and every expectation met.
+pub(crate) fn summary(results: &[Checked], bad: &[ScenarioError]) -> (String, bool) {
     let unmet: usize =
         results.iter().map(|r| r.outcome.properties.iter().filter(|p| !p.matches()).count()).sum();
     let verdicts: usize = results.iter().map(|r| r.outcome.properties.len()).sum();
@@ -197,7 +202,25 @@ fn summary(results: &[Checked]) -> (String, bool) {
     } else {
         format!("{unmet} expectation(s) NOT met")
     };
-    (format!("{} scenario file(s), {verdicts} verdict(s): {how}.", results.len()), unmet == 0)
+    let files = results.len() + bad.len();
+    let mut line = format!("{files} scenario file(s), {verdicts} verdict(s): {how}.");
+    if !bad.is_empty() {
+        line.push_str(&format!(" {} file(s) could not be read and were not checked.", bad.len()));
+    }
+    (line, unmet == 0 && bad.is_empty())
+}
+
+/// A bad file's problems, one line each: `line:column: problem` where the
+/// position is known (the file's name is given apart).
+pub(crate) fn problem_lines(error: &ScenarioError) -> Vec<String> {
+    error
+        .problems
+        .iter()
+        .map(|p| match p.position {
+            Some((line, column)) => format!("{line}:{column}: {p}"),
+            None => p.to_string(),
+        })
+        .collect()
 }
 
 /// The matrix's property columns: every property of the results, in the order first seen.
@@ -257,26 +280,24 @@ mod tests {
         let file = Path::new("models/<x>.json");
         let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
         let message = "`max_poll_records` 2 is more than the 1 records of a partition";
-        assert!(
-            text(&results).contains(&format!("\nnote: models/<x>.json: {message}")),
-            "{}",
-            text(&results)
-        );
-        let doc: serde_json::Value = serde_json::from_str(&json(&results)).unwrap();
+        let shown = text(&results, &[], &TextOptions::default());
+        assert!(shown.contains(&format!("\nnote: models/<x>.json: {message}")), "{shown}");
+        let doc: serde_json::Value = serde_json::from_str(&json(&results, &[])).unwrap();
         let notes = &doc["scenarios"][0]["notes"];
         assert_eq!(notes[0]["name"], "max-poll-records-exceeds-log");
         assert!(notes[0]["message"].as_str().unwrap().starts_with(message), "{notes}");
-        let md = markdown::index(&results);
+        let md = markdown::index(&results, &[]);
         assert!(
             md.contains("\n## Notes\n\n- **models/\\<x\\>.json** — \\`max\\_poll\\_records\\` 2"),
             "{md}"
         );
-        let html = html::index(&results);
+        let html = html::index(&results, &[]);
         assert!(html.contains("<li data-note=\"max-poll-records-exceeds-log\"><span class=\"file\">models/&lt;x&gt;.json</span>"), "{html}");
         let plain = Scenario { messages: 2, max_poll_records: 2, ..Scenario::default() };
         let results = [Checked { file, scenario: &plain, outcome: &outcome }];
         assert!(
-            !markdown::index(&results).contains("## Notes") && !html::index(&results).contains("<h2>Notes")
+            !markdown::index(&results, &[]).contains("## Notes")
+                && !html::index(&results, &[]).contains("<h2>Notes")
         );
     }
 

@@ -1,14 +1,21 @@
 //! The `kafkacheck` command line (README, "Command line").
 //!
-//! Exit status: 0 every expectation met; 1 some expectation not met; 2 bad
+//! Exit status: 0 every expectation met; 1 some expectation not met; 2 a
+//! scenario file could not be read (the others are still checked), bad
 //! input or usage. Results go to stdout, progress and errors to stderr.
 
-use crate::check::{self, OnBroker, Options, Search};
-use crate::report::{self, Checked};
-use crate::scenario::{self, Scenario};
+mod check;
+mod github;
+mod live;
+
+use crate::check::{Options, Search};
+use crate::report::{ShowTraces, TextOptions};
+use crate::scenario;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+pub use live::Traces;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_UNMET: i32 = 1;
@@ -27,15 +34,63 @@ enum Format {
     Json,
 }
 
+/// `check --traces`.
+#[derive(Clone, Copy, ValueEnum)]
+enum TracesArg {
+    /// No traces.
+    None,
+    /// The traces of verdicts that do not meet their expectation.
+    Failed,
+    /// Every counterexample, expected or not.
+    All,
+}
+
+impl From<TracesArg> for ShowTraces {
+    fn from(arg: TracesArg) -> ShowTraces {
+        match arg {
+            TracesArg::None => ShowTraces::None,
+            TracesArg::Failed => ShowTraces::Failed,
+            TracesArg::All => ShowTraces::All,
+        }
+    }
+}
+
+/// What `check --help` says after the options.
+const CHECK_AFTER_HELP: &str = "\
+Exit status:
+  0  every scenario file was read and every expectation met
+  1  every file was read, and some expectation was not met
+  2  a scenario file could not be read (every other file is still checked and
+     reported, and the bad file is a JUnit error), or bad usage
+
+Under GitHub Actions (GITHUB_ACTIONS=true) each unmet expectation and each bad
+file is also an ::error annotation, and the verdict table is appended to the
+job summary ($GITHUB_STEP_SUMMARY).
+
+Scenario files (their fields, `expect`, the rules between fields): README.md,
+section \"Scenario files\"; the options: section \"Command line\".";
+
 #[derive(Subcommand)]
 enum Command {
     /// Check scenario files against their expected verdicts.
+    #[command(after_help = CHECK_AFTER_HELP)]
     Check {
         /// Scenario files, or directories whose *.json files are checked.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// text: the verdict table, notes, traces and a summary line, wrapped to
+        /// the terminal (100 columns when stdout is not one); json: one document.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Text output: the table and the summary line only (no notes, traces or
+        /// progress).
+        #[arg(long, short, conflicts_with = "traces")]
+        quiet: bool,
+        /// Text output: which counterexamples to print. The default shows what
+        /// needs attention; expected counterexamples are in --report-dir's stories
+        /// and the JSON document.
+        #[arg(long, value_enum, default_value = "failed")]
+        traces: TracesArg,
         /// A Java consumer.properties file applied to every scenario, as if
         /// its keys were written in the scenario's `consumer_config`.
         #[arg(long, value_name = "FILE.properties")]
@@ -143,6 +198,8 @@ pub fn main() -> i32 {
         Command::Check {
             paths,
             format,
+            quiet,
+            traces,
             consumer_config,
             threads,
             search,
@@ -160,21 +217,19 @@ pub fn main() -> i32 {
                 max_depth: max_depth.map(|d| d as usize),
                 timeout,
                 symmetry: !no_symmetry,
-                progress: Some(progress::show),
+                progress: (!quiet).then_some(progress::show as fn(&str)),
             };
-            let live = live.then(|| crate::live::LiveOptions {
-                bootstrap: bootstrap.clone(),
-                runs: 0,
-                seed: crate::live::DEFAULT_SEED,
-                replays: Vec::new(),
-                consumer_exe: crate::live::LiveOptions::consumer_is_me(),
-                work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
-                session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
-                run_deadline: Duration::from_secs(90),
-            });
+            let live = live.then(|| check_live_options(bootstrap));
             let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
-            run_check(&inputs, format, &options, report_dir.as_deref(), junit.as_deref(), live.as_ref())
+            let outputs = check::Outputs {
+                format,
+                text: TextOptions { traces: traces.into(), quiet, width: width(std::io::stdout()) },
+                report_dir: report_dir.as_deref(),
+                junit: junit.as_deref(),
+                github: github::Github::from_env(),
+            };
+            check::run_check(&inputs, &outputs, &options, live.as_ref())
         }
         Command::Explore { file, addr } => explore(&file, addr),
         Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
@@ -215,8 +270,22 @@ pub fn main() -> i32 {
             let traces = replay.map_or(traces, Traces::File);
             let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
-            run_live(&inputs, &options, &traces, format)
+            live::run_live(&inputs, &options, &traces, format)
         }
+    }
+}
+
+/// `check --live`: each counterexample replayed once on the broker, no seeded runs.
+fn check_live_options(bootstrap: Option<String>) -> crate::live::LiveOptions {
+    crate::live::LiveOptions {
+        session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
+        bootstrap,
+        runs: 0,
+        seed: crate::live::DEFAULT_SEED,
+        replays: Vec::new(),
+        consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+        work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
+        run_deadline: Duration::from_secs(90),
     }
 }
 
@@ -226,12 +295,13 @@ fn read_consumer_config(path: Option<&Path>) -> Result<Option<scenario::Consumer
 }
 
 /// The scenario files named by the paths: files as given, directories'
-/// `*.json` files sorted by name.
+/// `*.json` files sorted by name; `Err` for a directory without any.
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
+        // Anything but a directory is a file as given, even a missing one: loading it says
+        // why it cannot be read, and the other files are still checked.
+        if path.is_dir() {
             let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -249,223 +319,39 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The columns text output is wrapped to when stdout is not a terminal (a
+/// pipe, a CI log) and `$COLUMNS` is not set.
+pub const PIPE_WIDTH: usize = 100;
+/// Narrower terminals get this width: below it a table row no longer fits on one line.
+pub const MIN_WIDTH: usize = 60;
+
+/// The width text written to `stream` is wrapped to: the terminal's when the
+/// stream is one; otherwise `$COLUMNS` when set (shells set it, most do not
+/// export it); otherwise [`PIPE_WIDTH`].
+fn width(stream: impl std::os::fd::AsFd) -> usize {
+    let terminal = terminal_size::terminal_size_of(stream).map(|(w, _)| usize::from(w.0));
+    width_from(terminal, std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// [`width`] from the terminal's width (if any) and `$COLUMNS` (if set).
+fn width_from(terminal: Option<usize>, columns: Option<&str>) -> usize {
+    let columns = columns.and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0);
+    terminal.filter(|&w| w > 0).or(columns).unwrap_or(PIPE_WIDTH).max(MIN_WIDTH)
+}
+
+/// The width error messages on stderr are wrapped to: the terminal's when
+/// stderr is one, else none. In a log or a pipe each error stays one
+/// `file:line:column: message` line, the form editors and CI problem
+/// matchers read.
+fn stderr_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map_or(usize::MAX, |(w, _)| usize::from(w.0).max(MIN_WIDTH))
+}
+
 /// What `check` reads: the scenario paths and the `--consumer-config` file.
 struct Inputs<'a> {
     paths: &'a [PathBuf],
     consumer_config: Option<&'a scenario::ConsumerConfig>,
-}
-
-/// The scenario files named by the paths, loaded with the consumer config
-/// applied; `None` after printing every error (a bad path, or every bad
-/// file, not just the first).
-fn load_paths(
-    paths: &[PathBuf],
-    config: Option<&scenario::ConsumerConfig>,
-) -> Option<(Vec<PathBuf>, Vec<Scenario>)> {
-    let files = scenario_files(paths).map_err(|e| eprintln!("error: {e}")).ok()?;
-    match load_all(&files, config) {
-        Ok(scenarios) => Some((files, scenarios)),
-        Err(errors) => {
-            for e in errors {
-                eprintln!("error: {e}");
-            }
-            None
-        }
-    }
-}
-
-/// Loads every file, reporting every bad one (not just the first).
-fn load_all(
-    files: &[PathBuf],
-    config: Option<&scenario::ConsumerConfig>,
-) -> Result<Vec<Scenario>, Vec<String>> {
-    let mut scenarios = Vec::new();
-    let mut errors = Vec::new();
-    for f in files {
-        match scenario::load_with(f, config) {
-            Ok(s) => scenarios.push(s),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
-}
-
-fn run_check(
-    inputs: &Inputs,
-    format: Format,
-    options: &Options,
-    report_dir: Option<&Path>,
-    junit: Option<&Path>,
-    live: Option<&crate::live::LiveOptions>,
-) -> i32 {
-    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
-        return EXIT_BAD_INPUT;
-    };
-    let mut outcomes = Vec::new();
-    for (file, s) in files.iter().zip(&scenarios) {
-        eprintln!("checking {} ...", file.display());
-        outcomes.push(check::check(s, options));
-        progress::clear();
-    }
-    if let Some(live) = live {
-        for ((file, s), outcome) in files.iter().zip(&scenarios).zip(&mut outcomes) {
-            if let Err(e) = replay_on_broker(file, s, outcome, live) {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
-    let results: Vec<Checked> = report::checked(&files, &scenarios, &outcomes);
-    match format {
-        Format::Text => print!("{}", report::text(&results)),
-        Format::Json => println!("{}", report::json(&results)),
-    }
-    if let Some(dir) = report_dir {
-        match report::write_reports(dir, &results) {
-            Ok(written) => eprintln!("wrote {} report file(s) to {}", written.len(), dir.display()),
-            Err(e) => {
-                eprintln!("error: cannot write reports to {}: {e}", dir.display());
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
-    if let Some(file) = junit {
-        if let Err(e) = report::write_atomically(file, &report::junit(&results)) {
-            eprintln!("error: cannot write JUnit XML to {}: {e}", file.display());
-            return EXIT_BAD_INPUT;
-        }
-        eprintln!("wrote JUnit XML to {}", file.display());
-    }
-    if results.iter().all(|r| r.outcome.all_match()) { EXIT_OK } else { EXIT_UNMET }
-}
-
-/// `check --live`: replays each counterexample of one checked scenario on the
-/// broker and records in the outcome whether the anomaly showed there.
-fn replay_on_broker(
-    file: &Path,
-    scenario: &Scenario,
-    outcome: &mut check::Outcome,
-    live: &crate::live::LiveOptions,
-) -> Result<(), String> {
-    let replays = counterexample_schedules(scenario, outcome)?;
-    if replays.is_empty() {
-        return Ok(());
-    }
-    let why = crate::live::unsupported(scenario);
-    if !why.is_empty() {
-        let why = format!("the broker cannot run this scenario: {}", why.join("; "));
-        for p in outcome.properties.iter_mut().filter(|p| p.trace.is_some()) {
-            p.on_broker = Some(OnBroker::NotRun(why.clone()));
-        }
-        return Ok(());
-    }
-    let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
-    let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options)?;
-    for (name, run) in names.iter().zip(&report.runs) {
-        let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
-        let files = format!("run files in {}", run.dir.display());
-        p.on_broker = Some(match run.anomalies.iter().find(|a| a.property == p.name) {
-            Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
-            None => OnBroker::NotReproduced(format!(
-                "the replayed run ({}) showed no {} anomaly; {files}",
-                run.schedule, p.name
-            )),
-        });
-    }
-    Ok(())
-}
-
-/// Which model traces `live` replays before its seeded runs.
-pub enum Traces {
-    None,
-    /// The scenario's own counterexamples, found by checking it first.
-    Model,
-    /// One trace file.
-    File(PathBuf),
-}
-
-/// The replays of one scenario: (a name for the run's directory, its schedule).
-fn replays(
-    scenario: &Scenario,
-    traces: &Traces,
-) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
-    use crate::live::schedule::Schedule;
-    match traces {
-        Traces::None => Ok(Vec::new()),
-        Traces::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
-            let steps = doc
-                .pointer("/trace/steps")
-                .or_else(|| doc.pointer("/steps"))
-                .and_then(|s| s.as_array())
-                .ok_or_else(|| format!("{}: field `trace.steps`: not a trace document", path.display()))?;
-            let steps =
-                crate::trace::json::read_steps(steps).map_err(|e| format!("{}: {e}", path.display()))?;
-            let schedule = Schedule::from_trace(&steps, scenario);
-            Ok(vec![("trace".into(), schedule)])
-        }
-        Traces::Model => counterexample_schedules(scenario, &check::check(scenario, &Options::default())),
-    }
-}
-
-/// Each counterexample of a checked scenario as a fault schedule, named by its property.
-fn counterexample_schedules(
-    scenario: &Scenario,
-    outcome: &check::Outcome,
-) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
-    let traced = outcome.properties.iter().filter_map(|p| Some((p.name, p.trace.as_ref()?)));
-    traced
-        .map(|(name, trace)| {
-            Ok((name.to_string(), crate::live::schedule::Schedule::from_model(trace, scenario)))
-        })
-        .collect()
-}
-
-fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces, format: Format) -> i32 {
-    let Some((files, scenarios)) = load_paths(inputs.paths, inputs.consumer_config) else {
-        return EXIT_BAD_INPUT;
-    };
-    eprintln!("live runs write their files under {}", options.work_dir.display());
-    let mut reports = Vec::new();
-    let mut skipped = 0;
-    for (file, scenario) in files.iter().zip(&scenarios) {
-        let why = crate::live::unsupported(scenario);
-        if !why.is_empty() {
-            eprintln!("skipped {}: cannot run live: {}", file.display(), why.join("; "));
-            skipped += 1;
-            continue;
-        }
-        let result = replays(scenario, traces).and_then(|replays| {
-            let options = crate::live::LiveOptions { replays, ..options.clone() };
-            crate::live::live(scenario, &file.display().to_string(), &options)
-        });
-        match result {
-            Ok(report) => {
-                if let Format::Text = format {
-                    print!("{}", report.text());
-                }
-                reports.push(report);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        }
-    }
-    if let Format::Json = format {
-        let doc = serde_json::json!({
-            "ok": reports.iter().all(|r| r.agrees_with_holds()),
-            "scenarios": reports,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    }
-    if reports.is_empty() && skipped > 0 {
-        return EXIT_BAD_INPUT;
-    }
-    if reports.iter().all(|r| r.agrees_with_holds()) { EXIT_OK } else { EXIT_UNMET }
 }
 
 /// The progress line of long checks on stderr: rewritten in place on a
