@@ -78,7 +78,7 @@ mod tests {
         let mut outcome = check(&scenario, &Options::default());
         let dup = outcome.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap();
         assert_eq!(dup.verdict, Verdict::Violated);
-        dup.expected = Verdict::Holds;
+        dup.expected = crate::verdict::Expectation::Holds;
         let xml = junit(&[Checked { file, scenario: &scenario, outcome: &outcome }]);
 
         let properties = crate::properties::ALL.len();

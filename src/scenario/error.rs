@@ -34,7 +34,8 @@ impl fmt::Display for Problem {
 }
 
 /// Why a scenario file was rejected: every problem in it, in the order of
-/// the checks (a syntax or type error is the only one, the parse stops there).
+/// the checks (a syntax error is the only one, the parse stops there; a
+/// type error comes after the unknown fields, and stops it too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     pub file: PathBuf,

@@ -2,7 +2,7 @@
 //! problem (tests/scenario_rules.rs covers files with several).
 
 use super::*;
-use crate::verdict::Verdict;
+use crate::verdict::Expectation;
 
 fn parse_str(text: &str) -> Result<Scenario, ScenarioError> {
     parse(Path::new("models/x.json"), text.as_bytes())
@@ -26,8 +26,8 @@ fn valid_file_gets_defaults() {
     let s = parse_str(VALID).unwrap();
     assert_eq!(s.strategy, Strategy::AtLeastOnce);
     assert_eq!(s.max_poll_records, 1);
-    assert_eq!(s.expected("no-duplicate"), Verdict::Violated);
-    assert_eq!(s.expected("no-loss"), Verdict::Holds);
+    assert_eq!(s.expected("no-duplicate"), Expectation::Violated);
+    assert_eq!(s.expected("no-loss"), Expectation::Holds);
 }
 
 #[test]
