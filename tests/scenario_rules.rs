@@ -309,3 +309,35 @@ fn rows_name_real_fields() {
         }
     }
 }
+
+/// Every unknown field (at the top and in a nested object) and every broken
+/// rule, in one error: a user fixes the file in one pass, not one field per run.
+#[test]
+fn every_unknown_field_and_every_broken_rule_are_reported_together() {
+    let overrides = json!({
+        "crashs": 1, "comit_every": 2, "commit": {"mod": "async", "offset": "last"},
+        "strategy": "exactly-once", "pauses": 1
+    });
+    let e = parse(&overrides).unwrap_err();
+    let text = e.to_string();
+    let unknown: Vec<&str> = e
+        .problems
+        .iter()
+        .filter(|p| p.message.starts_with("unknown field"))
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            "unknown field `comit_every`: did you mean `commit_every`?",
+            "unknown field `mod` in `commit`: did you mean `mode`?",
+            "unknown field `crashs`: did you mean `crashes`?",
+        ],
+        "in the file's order (serde_json writes keys sorted): {text}"
+    );
+    assert!(
+        e.problems.iter().filter(|p| p.message.starts_with("unknown field")).all(|p| p.position.is_some())
+    );
+    assert_eq!(broken(&e), ["commit-offset-at-least-once", "pauses-group-assignment"], "{text}");
+    assert!(text.starts_with(&format!("{FILE}: 5 problems:\n")), "{text}");
+}

@@ -156,7 +156,9 @@ pub(crate) fn no_trace_reason(r: &Checked, p: &PropertyOutcome) -> String {
 /// The story of one property's result: what a JUnit failure carries.
 pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     let mut out = format!("{} — {} ({})\n", r.file.display(), p.name, r.scenario.name);
-    let verdict = if p.matches() {
+    let verdict = if !p.expected.gated() {
+        format!("{} (not gated: the scenario expects any verdict)", p.verdict)
+    } else if p.matches() {
         format!("{}, as expected", p.verdict)
     } else {
         format!("{}, expected {}", p.verdict, p.expected)

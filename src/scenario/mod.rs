@@ -26,6 +26,7 @@ mod error;
 mod fields;
 mod file;
 mod hints;
+mod listing;
 pub mod notes;
 pub mod rules;
 #[cfg(test)]
@@ -33,6 +34,7 @@ mod tests;
 
 pub use consumer_config::{ConsumerConfig, Setting};
 pub use error::{Problem, ScenarioError};
+pub use listing::list_dir;
 pub use notes::{Note, notes};
 
 use crate::verdict::Expectation;
