@@ -10,6 +10,11 @@
 //! - `file.rs`: the file as written (serde structs with the exact field
 //!   names, line:column errors) and its one conversion into [`Scenario`],
 //!   which checks each number's range;
+//! - `fields.rs`: every unknown field at once (against the names serde's
+//!   derive gives each struct), each with the field meant;
+//! - `hints.rs`: "did you mean" by edit distance, and why text that is not
+//!   JSON (YAML, comments) was not read;
+//! - `listing.rs`: which files of a directory are scenarios ([`list_dir`]);
 //! - `rules.rs`: every rule between fields, one row each in [`rules::RULES`];
 //! - `error.rs`: [`ScenarioError`] and its [`Problem`]s;
 //! - `consumer_config.rs`: Kafka's own consumer config keys (the

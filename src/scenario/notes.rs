@@ -202,6 +202,19 @@ pub const NOTES: &[NoteRule] = &[
             )
         },
     },
+    // A gate of nothing: the check of such a file cannot fail, which in CI
+    // is a gate its author probably did not mean.
+    NoteRule {
+        name: "nothing-gated",
+        fields: &["gate", "expect"],
+        applies: |s| super::PROPERTY_NAMES.iter().all(|p| !s.expected(p).gated()),
+        message: |_| {
+            "nothing is gated: every property is expected `any` (\"gate\": \"named\" with no property \
+             named holds or violated), so this file never fails the check; name what the service promises, \
+             e.g. \"expect\": {\"no-loss\": \"holds\"}"
+                .into()
+        },
+    },
 ];
 
 /// At-least-once, `commitSync()` after every batch of the next offset, one worker.

@@ -37,6 +37,21 @@ fn group(consumers: u8, partitions: u8) -> Scenario {
 }
 
 #[test]
+fn a_file_that_gates_nothing_is_noted() {
+    let any = |property: &str| (property.to_string(), crate::verdict::Expectation::Any);
+    let named = Scenario { gate: crate::scenario::Gate::Named, ..Scenario::default() };
+    assert_eq!(names(&named), ["nothing-gated"]);
+    let all_any = Scenario {
+        expect: crate::scenario::PROPERTY_NAMES.iter().map(|p| any(p)).collect(),
+        ..Scenario::default()
+    };
+    assert_eq!(names(&all_any), ["nothing-gated"]);
+    let mut one = named.clone();
+    one.expect.insert("no-loss".into(), crate::verdict::Expectation::Holds);
+    assert_eq!(names(&one), Vec::<&str>::new());
+}
+
+#[test]
 fn a_plain_scenario_has_no_note() {
     assert_eq!(notes(&Scenario::default()), vec![]);
     assert_eq!(notes(&group(2, 2)), vec![]);
