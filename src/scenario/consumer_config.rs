@@ -272,6 +272,18 @@ fn meaning(key: &str, value: &str) -> Result<Meaning, String> {
     }
 }
 
+/// The key the model knows that a key it does not know was probably meant
+/// to be (`enable.auto.comit`): the Java client takes such a key without
+/// complaint and only logs it at INFO ("These configurations '[...]' were
+/// supplied but are not used yet", `AbstractConfig.logUnused`), so its
+/// note is the one place the typo shows.
+pub(super) fn misspelt_key(key: &str) -> Option<&'static str> {
+    if KEYS.iter().any(|k| k.name == key) {
+        return None;
+    }
+    super::hints::closest(key, KEYS.iter().map(|k| k.name))
+}
+
 /// The Kafka consumer key a name is, written as Kafka spells it or with
 /// `_` for `.` and in any case (`enable_auto_commit`), with the scenario
 /// field its knob writes (`None`: a key the model knows but has no field for).
@@ -605,6 +617,9 @@ mod tests {
         assert_eq!(kafka_key("Enable_Auto_Commit"), Some(("enable.auto.commit", Some("commit.mode"))));
         assert_eq!(kafka_key("session.timeout.ms"), Some(("session.timeout.ms", None)));
         assert_eq!(kafka_key("fetch.min.bytes"), None);
+        assert_eq!(misspelt_key("enable.auto.comit"), Some("enable.auto.commit"));
+        assert_eq!(misspelt_key("enable_auto_commit"), Some("enable.auto.commit"), "Kafka reads dots only");
+        assert_eq!((misspelt_key("group.id"), misspelt_key("fetch.min.bytes")), (None, None));
     }
 
     #[test]

@@ -302,7 +302,13 @@ fn consumer_config_notes(s: &Scenario, notes: &mut Vec<Note>) {
             Effect::NotModelled(text) => Some(("consumer-config-not-modelled", text)),
         };
         if let Some((name, text)) = note {
-            notes.push(Note { name, message: format!("{}: {text}", e.describe()) });
+            let meant = match (setting.effect, super::consumer_config::misspelt_key(&e.key)) {
+                (Effect::NotModelled(_), Some(key)) => {
+                    format!(" (did you mean `{key}`? Kafka ignores a key it does not know)")
+                }
+                _ => String::new(),
+            };
+            notes.push(Note { name, message: format!("{}: {text}{meant}", e.describe()) });
         }
         if let (Origin::Properties { file, line }, false) = (&e.origin, e.shadowed.is_empty()) {
             let lines: Vec<String> = e.shadowed.iter().chain([line]).map(usize::to_string).collect();

@@ -169,6 +169,21 @@ const GROUP: &str = r#"{
 }"#;
 
 #[test]
+fn a_misspelt_key_is_noted_with_the_key_meant() {
+    let text = VALID_MANUAL
+        .replace(" }", r#", "consumer_config": {"max.pol.records": "2", "fetch.min.bytes": "1"} }"#);
+    let s = parse(Path::new("x.json"), text.as_bytes()).unwrap();
+    let got: Vec<String> = notes(&s).into_iter().map(|n| n.message).collect();
+    let typo = got.iter().find(|m| m.starts_with("`max.pol.records=2`")).unwrap();
+    assert!(
+        typo.ends_with("(did you mean `max.poll.records`? Kafka ignores a key it does not know)"),
+        "{typo}"
+    );
+    let real = got.iter().find(|m| m.starts_with("`fetch.min.bytes=1`")).unwrap();
+    assert!(!real.contains("did you mean"), "{real}");
+}
+
+#[test]
 fn every_key_the_model_does_not_use_is_a_note() {
     let s = parse(Path::new("x.json"), GROUP.as_bytes()).unwrap();
     let got: Vec<(&str, String)> = notes(&s).into_iter().map(|n| (n.name, n.message)).collect();
