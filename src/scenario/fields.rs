@@ -48,6 +48,14 @@ pub(super) fn unknown_fields(text: &[u8], file: &Value) -> Vec<Problem> {
             visit(field, inner, fields);
         }
     }
+    if let Some(Value::Object(expect)) = top.get("expect")
+        && expect.contains_key("gate")
+    {
+        let message = "`gate` is a field of its own, beside `expect`, not a property: \
+                       \"gate\": \"named\", \"expect\": {…}";
+        let position = positions.get("expect.gate").copied();
+        problems.push(Problem { position, ..Problem::new(Some("expect"), message.into()) });
+    }
     problems.sort_by_key(|p| p.position);
     problems
 }

@@ -135,7 +135,9 @@ impl ScenarioFile {
                 let inner = e.into_inner();
                 let field = (field != ".").then_some(field);
                 let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
-                problems.push(Problem { field, position, message: describe_json_error(&inner), rule: None });
+                let message = describe_json_error(&inner);
+                let message = hints::variant_meant(&message).unwrap_or(message);
+                problems.push(Problem { field, position, message, rule: None });
                 None
             }
         }

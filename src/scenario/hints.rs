@@ -27,6 +27,15 @@ pub fn closest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>)
     best.map(|(_, name)| name)
 }
 
+/// serde's "unknown variant `x`, expected one of `a`, `b`" (or "expected
+/// `a` or `b`") with the variant meant added, when one is near.
+pub fn variant_meant(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    let (written, expected) = rest.split_once('`')?;
+    let candidates = expected.split('`').skip(1).step_by(2);
+    closest(written, candidates).map(|meant| format!("{message}; did you mean `{meant}`?"))
+}
+
 fn normalized(name: &str) -> Vec<char> {
     name.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() }).collect()
 }
@@ -187,6 +196,16 @@ mod tests {
         assert_eq!(closest("commit-every", fields), Some("commit_every"));
         assert_eq!(closest("replication", fields), None);
         assert_eq!(closest("no-losses", ["no-loss", "no-duplicate"]), Some("no-loss"));
+    }
+
+    #[test]
+    fn a_misspelt_variant_gets_the_variant_meant() {
+        let serde = "unknown variant `at-least-onse`, expected one of `at-most-once`, `at-least-once`, `exactly-once`";
+        assert_eq!(variant_meant(serde).unwrap(), format!("{serde}; did you mean `at-least-once`?"));
+        let two = "unknown variant `Leader`, expected `leader` or `all`";
+        assert!(variant_meant(two).unwrap().ends_with("did you mean `leader`?"));
+        assert_eq!(variant_meant("unknown variant `twice`, expected one of `holds`, `violated`"), None);
+        assert_eq!(variant_meant("invalid type: integer `1`, expected a string"), None);
     }
 
     #[test]

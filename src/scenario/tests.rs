@@ -123,6 +123,27 @@ fn any_is_no_expectation_and_gate_named_gates_only_the_named() {
 }
 
 #[test]
+fn a_misspelt_value_gets_the_value_meant() {
+    let e = reject(&VALID.replace("\"at-least-once\"", "\"at-least-onse\""));
+    assert_eq!(e.field.as_deref(), Some("strategy"));
+    assert!(e.message.ends_with("; did you mean `at-least-once`?"), "{e}");
+    let e = reject(&VALID.replace("\"violated\"", "\"violate\""));
+    assert_eq!(e.field.as_deref(), Some("expect.no-duplicate"));
+    assert!(e.message.ends_with("; did you mean `violated`?"), "{e}");
+}
+
+#[test]
+fn gate_written_inside_expect_is_pointed_beside_it() {
+    let text = VALID
+        .replace("\"no-duplicate\": \"violated\"", "\"no-duplicate\": \"violated\", \"gate\": \"named\"");
+    let e = parse_str(&text).unwrap_err();
+    let first = &e.problems[0];
+    assert_eq!(first.field.as_deref(), Some("expect"));
+    assert!(first.message.starts_with("`gate` is a field of its own, beside `expect`"), "{e}");
+    assert!(first.position.is_some(), "{e}");
+}
+
+#[test]
 fn a_misspelt_property_gets_the_property_meant() {
     let e = reject(&VALID.replace("\"no-duplicate\"", "\"no-duplicates\""));
     assert_eq!(e.field.as_deref(), Some("expect"));
