@@ -61,8 +61,8 @@ pub(super) fn unknown_fields(text: &[u8], file: &Value) -> Vec<Problem> {
 }
 
 /// `unknown field `key``, then what was meant: the knob of a Kafka setting,
-/// a field of a nested object written at the top, the closest field name;
-/// else the fields there are.
+/// a field of a nested object written at the top (or a top-level one
+/// nested), the closest field name; else the fields there are.
 fn describe(path: &str, key: &str, fields: &[&str]) -> String {
     let unknown = match path {
         "" => format!("unknown field `{key}`"),
@@ -87,6 +87,9 @@ fn describe(path: &str, key: &str, fields: &[&str]) -> String {
             .find(|object| nested(object).is_some_and(|inner| inner.contains(&key)))
     {
         return format!("{unknown}: did you mean `{object}.{key}`, written \"{object}\": {{\"{key}\": …}}?");
+    }
+    if !path.is_empty() && fields_of::<ScenarioFile>().contains(&key) {
+        return format!("{unknown}: `{key}` is a top-level field, written beside `{path}`, not in it");
     }
     if let Some(meant) = closest(key, fields.iter().copied()) {
         return format!("{unknown}: did you mean `{meant}`?");

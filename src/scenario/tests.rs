@@ -73,6 +73,11 @@ fn a_misspelt_field_gets_the_field_meant() {
         assert_eq!(e.message, meant);
         assert!(e.position.is_some(), "{e}");
     }
+    let e = reject(&VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"commit\": {\"commit_every\": 2}"));
+    assert_eq!(
+        e.message,
+        "unknown field `commit_every` in `commit`: `commit_every` is a top-level field, written beside `commit`, not in it"
+    );
     // Nothing near: the fields there are.
     let e = reject(&VALID.replace("\"crashes\"", "\"replication\""));
     assert!(e.message.starts_with("unknown field `replication`, expected one of `name`, "), "{e}");
