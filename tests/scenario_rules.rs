@@ -341,3 +341,20 @@ fn every_unknown_field_and_every_broken_rule_are_reported_together() {
     assert_eq!(broken(&e), ["commit-offset-at-least-once", "pauses-group-assignment"], "{text}");
     assert!(text.starts_with(&format!("{FILE}: 5 problems:\n")), "{text}");
 }
+
+/// serde stops at a file's first value of the wrong type; the parser goes
+/// on to every other field's, so two misspelt values are two problems, in the
+/// file's order (`json!` writes keys sorted).
+#[test]
+fn every_value_of_the_wrong_type_is_reported_with_the_unknown_fields() {
+    let overrides = json!({
+        "strategy": "at-least-onse", "network": "lossyy", "partitions": "1",
+        "commit": {"mode": "asnyc"}, "expect": {"no-loss": "hold"}, "crashs": 1
+    });
+    let e = parse(&overrides).unwrap_err();
+    assert_eq!(e.fields(), ["commit.mode", "expect.no-loss", "network", "partitions", "strategy"], "{e}");
+    let meant: Vec<&str> =
+        e.problems.iter().filter_map(|p| p.message.rsplit_once("did you mean ")).map(|(_, m)| m).collect();
+    assert_eq!(meant, ["`async`?", "`crashes`?", "`holds`?", "`lossy`?", "`at-least-once`?"], "{e}");
+    assert!(e.problems.iter().all(|p| p.position.is_some()), "{e}");
+}

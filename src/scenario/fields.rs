@@ -60,6 +60,44 @@ pub(super) fn unknown_fields(text: &[u8], file: &Value) -> Vec<Problem> {
     problems
 }
 
+/// The type errors of the file's fields other than `first` (the top-level
+/// field of the error serde stopped at, already reported), each found by
+/// reading that field alone beside the required fields of a valid file:
+/// serde stops at a file's first type error, and a user with two misspelt
+/// values wants both. Each is placed at its key (a `Value` has no
+/// positions), in the file's order.
+pub(super) fn other_type_errors(text: &[u8], file: &Value, first: Option<&str>) -> Vec<Problem> {
+    let Value::Object(top) = file else { return Vec::new() };
+    let positions = key_positions(text);
+    let known = fields_of::<ScenarioFile>();
+    let mut problems = Vec::new();
+    for (key, value) in top.iter().filter(|(k, _)| Some(k.as_str()) != first && known.contains(&k.as_str())) {
+        let mut probe = required_fields();
+        probe.insert(key.clone(), value.clone());
+        let Err(e) = serde_path_to_error::deserialize::<_, ScenarioFile>(Value::Object(probe)) else {
+            continue;
+        };
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let message = super::hints::variant_meant(&message).unwrap_or(message);
+        let position = positions.get(&path).or_else(|| positions.get(key)).copied();
+        problems.push(Problem { position, ..Problem::new(Some(&path), message) });
+    }
+    problems.sort_by_key(|p| p.position);
+    problems
+}
+
+/// A value for each field a scenario file must write, of its type.
+fn required_fields() -> Map<String, Value> {
+    let base = serde_json::json!({
+        "name": "n", "partitions": 1, "messages": 1, "consumers": 1, "strategy": "at-least-once"
+    });
+    match base {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
+}
+
 /// `unknown field `key``, then what was meant: the knob of a Kafka setting,
 /// a field of a nested object written at the top (or a top-level one
 /// nested), the closest field name; else the fields there are.
@@ -224,6 +262,12 @@ mod tests {
         assert!(top.contains(&"crashes") && top.contains(&"consumer_config") && top.contains(&"expect"));
         assert_eq!(fields_of::<OffsetsConfig>(), ["retention", "reset", "new_group"]);
         assert!(fields_of::<CommitFile>().contains(&"mode"));
+    }
+
+    #[test]
+    fn the_required_fields_make_a_file() {
+        let base = Value::Object(required_fields());
+        assert!(serde_json::from_value::<ScenarioFile>(base).is_ok());
     }
 
     #[test]

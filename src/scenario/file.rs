@@ -111,8 +111,9 @@ pub(super) enum ExpectedVerdict {
 impl ScenarioFile {
     /// Deserializes the text, with its JSON (which tells a field written
     /// from one left at its default). A syntax error is the one problem;
-    /// past it, every unknown field is one, and a type error (which stops
-    /// serde) one more: then there is no file.
+    /// past it, every unknown field is one, and every field's type error
+    /// (serde stops at the first; `fields.rs` finds the others): then
+    /// there is no file.
     pub(super) fn read(bytes: &[u8], problems: &mut Vec<Problem>) -> Option<(ScenarioFile, Value)> {
         let json: Value = match serde_json::from_slice(bytes) {
             Ok(json) => json,
@@ -126,9 +127,9 @@ impl ScenarioFile {
                 return None;
             }
         };
-        problems.extend(fields::unknown_fields(bytes, &json));
+        let mut found = fields::unknown_fields(bytes, &json);
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, ScenarioFile>(&mut de) {
+        let file = match serde_path_to_error::deserialize::<_, ScenarioFile>(&mut de) {
             Ok(file) => Some((file, json)),
             Err(e) => {
                 let field = e.path().to_string();
@@ -137,10 +138,16 @@ impl ScenarioFile {
                 let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
                 let message = describe_json_error(&inner);
                 let message = hints::variant_meant(&message).unwrap_or(message);
-                problems.push(Problem { field, position, message, rule: None });
+                let first = field.as_deref().map(|f| f.split('.').next().unwrap_or(f));
+                found.extend(fields::other_type_errors(bytes, &json, first));
+                found.push(Problem { field, position, message, rule: None });
                 None
             }
-        }
+        };
+        // Unknown fields and type errors together, in the file's order.
+        found.sort_by_key(|p| p.position);
+        problems.extend(found);
+        file
     }
 
     /// The typed scenario, every number narrowed to the model's types.

@@ -604,10 +604,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text with a consumer config's keys applied.
 ///
 /// A syntax error stops the parse (there is no file to check further), and
-/// so does a type error, after every unknown field is named; past them,
-/// every unknown field, every consumer config key Kafka or the model cannot
-/// take, every number out of range and every broken rule of
-/// [`rules::RULES`] is collected, so one error lists them all. The keys are
+/// so do type errors, after every unknown field and every field's type
+/// error is named; past them, every unknown field, every consumer config
+/// key Kafka or the model cannot take, every number out of range and every
+/// broken rule of [`rules::RULES`] is collected, so one error lists them all. The keys are
 /// written onto the fields first, so the rules judge them too.
 pub fn parse_with(
     path: &Path,
