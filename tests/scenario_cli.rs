@@ -148,3 +148,23 @@ fn other_files_in_a_directory_are_named_as_skipped() {
     }
     assert!(text(&o.stdout).contains("s.json"));
 }
+
+/// `unknown` (a search cut at `--max-depth`) meets `any` too, and a file
+/// that gates nothing is noted.
+#[test]
+fn an_ungated_unknown_passes_and_a_file_gating_nothing_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    std::fs::write(&file, CRASHING.replace("EXPECT", r#""gate": "named""#)).unwrap();
+    let o = kafkacheck(&["check", "--max-depth", "2", "--search", "bfs", file.to_str().unwrap()]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    let row = stdout.lines().find(|l| l.contains("no-loss")).unwrap();
+    assert!(row.contains("unknown") && row.contains("any"), "{row}");
+    assert!(stdout.contains("nothing is gated"), "{stdout}");
+    // The same cut search with no-loss gated fails the gate: unknown proves nothing.
+    std::fs::write(&file, CRASHING.replace("EXPECT", r#""gate": "named", "expect": {"no-loss": "holds"}"#))
+        .unwrap();
+    let o = kafkacheck(&["check", "--max-depth", "2", "--search", "bfs", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+}

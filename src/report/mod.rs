@@ -172,7 +172,7 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
         None => {
             out.push_str(&no_trace_reason(r, p));
             out.push('\n');
-            if p.verdict == Verdict::Unknown {
+            if p.verdict == Verdict::Unknown && p.expected.gated() {
                 out.push_str(
                     "unknown never meets an expectation: the search stopped at --max-depth or --timeout, \
                      or was a simulation, before it could prove or refute the property\n",
