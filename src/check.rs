@@ -11,7 +11,7 @@ use crate::model::{self, KafkaAction, KafkaModel, KafkaState};
 use crate::properties::{self, PropertyId};
 use crate::scenario::{Assignment, Scenario};
 use crate::trace::{self, Trace};
-use crate::verdict::Verdict;
+use crate::verdict::{Expectation, Verdict};
 use stateright::{Checker, Model};
 use std::collections::HashMap;
 use std::sync::mpsc::RecvTimeoutError;
@@ -65,7 +65,7 @@ pub struct PropertyOutcome {
     pub name: &'static str,
     pub kind: &'static str,
     pub verdict: Verdict,
-    pub expected: Verdict,
+    pub expected: Expectation,
     pub trace: Option<Trace>,
     /// The steps of the counterexample the trace describes, for replaying it on the model.
     pub actions: Option<Vec<KafkaAction>>,
@@ -105,7 +105,7 @@ impl OnBroker {
 
 impl PropertyOutcome {
     pub fn matches(&self) -> bool {
-        self.verdict == self.expected
+        self.expected.admits(self.verdict)
     }
 }
 

@@ -169,7 +169,7 @@ fn a_scenario_may_expect_only_the_registrys_properties() {
             p.name
         );
         let s = scenario::parse(Path::new("inline.json"), json.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.expected(p.name), Violated);
+        assert_eq!(s.expected(p.name), kafkacheck::verdict::Expectation::Violated);
     }
     let json = r#"{"name": "x", "partitions": 1, "messages": 1, "consumers": 1, "strategy": "at-least-once",
                   "expect": {"no-losses": "holds"}}"#;

@@ -309,3 +309,52 @@ fn rows_name_real_fields() {
         }
     }
 }
+
+/// Every unknown field (at the top and in a nested object) and every broken
+/// rule, in one error: a user fixes the file in one pass, not one field per run.
+#[test]
+fn every_unknown_field_and_every_broken_rule_are_reported_together() {
+    let overrides = json!({
+        "crashs": 1, "comit_every": 2, "commit": {"mod": "async", "offset": "last"},
+        "strategy": "exactly-once", "pauses": 1
+    });
+    let e = parse(&overrides).unwrap_err();
+    let text = e.to_string();
+    let unknown: Vec<&str> = e
+        .problems
+        .iter()
+        .filter(|p| p.message.starts_with("unknown field"))
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            "unknown field `comit_every`: did you mean `commit_every`?",
+            "unknown field `mod` in `commit`: did you mean `mode`?",
+            "unknown field `crashs`: did you mean `crashes`?",
+        ],
+        "in the file's order (serde_json writes keys sorted): {text}"
+    );
+    assert!(
+        e.problems.iter().filter(|p| p.message.starts_with("unknown field")).all(|p| p.position.is_some())
+    );
+    assert_eq!(broken(&e), ["commit-offset-at-least-once", "pauses-group-assignment"], "{text}");
+    assert!(text.starts_with(&format!("{FILE}: 5 problems:\n")), "{text}");
+}
+
+/// serde stops at a file's first value of the wrong type; the parser goes
+/// on to every other field's, so two misspelt values are two problems, in the
+/// file's order (`json!` writes keys sorted).
+#[test]
+fn every_value_of_the_wrong_type_is_reported_with_the_unknown_fields() {
+    let overrides = json!({
+        "strategy": "at-least-onse", "network": "lossyy", "partitions": "1",
+        "commit": {"mode": "asnyc"}, "expect": {"no-loss": "hold"}, "crashs": 1
+    });
+    let e = parse(&overrides).unwrap_err();
+    assert_eq!(e.fields(), ["commit.mode", "expect.no-loss", "network", "partitions", "strategy"], "{e}");
+    let meant: Vec<&str> =
+        e.problems.iter().filter_map(|p| p.message.rsplit_once("did you mean ")).map(|(_, m)| m).collect();
+    assert_eq!(meant, ["`async`?", "`crashes`?", "`holds`?", "`lossy`?", "`at-least-once`?"], "{e}");
+    assert!(e.problems.iter().all(|p| p.position.is_some()), "{e}");
+}

@@ -258,7 +258,7 @@ mod tests {
         let scenario = crate::scenario::load(file).unwrap();
         let mut outcome = crate::check::check(&scenario, &crate::check::Options::default());
         let dup = outcome.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap();
-        dup.expected = Verdict::Holds;
+        dup.expected = crate::verdict::Expectation::Holds;
         let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
         let commands = annotations(&results, &[]);
         assert_eq!(commands.len(), 1, "{commands:?}");

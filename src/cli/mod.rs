@@ -295,22 +295,22 @@ fn read_consumer_config(path: Option<&Path>) -> Result<Option<scenario::Consumer
 }
 
 /// The scenario files named by the paths: files as given, directories'
-/// `*.json` files sorted by name; `Err` for a directory without any.
+/// `*.json` files sorted by name ([`scenario::list_dir`]; their other files are named on stderr as
+/// skipped); `Err` for a directory without any.
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         // Anything but a directory is a file as given, even a missing one: loading it says
         // why it cannot be read, and the other files are still checked.
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-                .collect();
+            let (found, skipped) =
+                scenario::list_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            for other in skipped {
+                eprintln!("skipped: {} (not a .json file; scenario files are JSON)", other.display());
+            }
             if found.is_empty() {
                 return Err(format!("{}: no *.json scenario files in this directory", path.display()));
             }
-            found.sort();
             files.extend(found);
         } else {
             files.push(path.clone());

@@ -44,7 +44,9 @@ fn cell(r: &Checked, p: &PropertyOutcome) -> String {
         esc(&r.file.display().to_string()),
         esc(p.name)
     );
-    if p.matches() {
+    if !p.expected.gated() {
+        out.push_str("<span class=\"expected\" title=\"the scenario expects any verdict\">not gated</span>");
+    } else if p.matches() {
         out.push_str("<span class=\"match\" title=\"meets the expectation\">✓</span>");
     } else {
         out.push_str("<span class=\"mismatch\" title=\"does not meet the expectation\">✗ UNEXPECTED</span>");

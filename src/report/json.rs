@@ -68,6 +68,8 @@ struct PropertyDoc<'a> {
     expectation: &'a str,
     verdict: &'a str,
     expected: &'a str,
+    /// false for a property expected `any`: reported, never gated.
+    gated: bool,
     matches: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a Trace>,
@@ -84,6 +86,7 @@ fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
         expectation: p.kind,
         verdict: p.verdict.as_str(),
         expected: p.expected.as_str(),
+        gated: p.expected.gated(),
         matches: p.matches(),
         trace: p.trace.as_ref(),
         reproduced_on_broker: p.on_broker.as_ref().map(|b| b.answer()),

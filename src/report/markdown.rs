@@ -25,7 +25,9 @@ fn link(label: &str, file: &str) -> String {
 
 /// One matrix cell: verdict, expected verdict, whether they agree, and the counterexample's files.
 fn cell(r: &Checked, p: &PropertyOutcome) -> String {
-    let mut out = if p.matches() {
+    let mut out = if !p.expected.gated() {
+        format!("{} (not gated)", p.verdict)
+    } else if p.matches() {
         format!("{} (expected {}) ✓", p.verdict, p.expected)
     } else {
         format!("**{}** (expected {}) ✗", p.verdict, p.expected)
@@ -145,7 +147,9 @@ pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String
     if !r.scenario.description.is_empty() {
         let _ = writeln!(out, "\n{}", escape(&r.scenario.description));
     }
-    let expectation = if p.matches() {
+    let expectation = if !p.expected.gated() {
+        "which the scenario does not gate (it expects any verdict)".to_string()
+    } else if p.matches() {
         "as the scenario expects".to_string()
     } else {
         format!("but the scenario expects **{}**", p.expected)

@@ -160,7 +160,9 @@ pub(crate) fn no_trace_reason(r: &Checked, p: &PropertyOutcome) -> String {
 /// The story of one property's result: what a JUnit failure carries.
 pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     let mut out = format!("{} — {} ({})\n", r.file.display(), p.name, r.scenario.name);
-    let verdict = if p.matches() {
+    let verdict = if !p.expected.gated() {
+        format!("{} (not gated: the scenario expects any verdict)", p.verdict)
+    } else if p.matches() {
         format!("{}, as expected", p.verdict)
     } else {
         format!("{}, expected {}", p.verdict, p.expected)
@@ -174,7 +176,7 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
         None => {
             out.push_str(&no_trace_reason(r, p));
             out.push('\n');
-            if p.verdict == Verdict::Unknown {
+            if p.verdict == Verdict::Unknown && p.expected.gated() {
                 out.push_str(
                     "unknown never meets an expectation: the search stopped at --max-depth or --timeout, \
                      or was a simulation, before it could prove or refute the property\n",

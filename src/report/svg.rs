@@ -162,7 +162,9 @@ pub fn sequence_diagram(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> Stri
     let sentences_w = trace.steps.iter().map(|s| text_width(&s.text, 13)).max().unwrap_or(0);
 
     let title = format!("{} — {} violated", r.file.display(), p.name);
-    let expectation = if p.matches() {
+    let expectation = if !p.expected.gated() {
+        "not gated: any verdict expected".to_string()
+    } else if p.matches() {
         format!("expected {}: as expected", p.expected)
     } else {
         format!("expected {}: NOT as expected", p.expected)

@@ -247,7 +247,7 @@ mod tests {
         assert!(!out.contains("=> duplicated"), "{out}");
         assert!(out.contains("1 counterexample(s) met their expectation and are not shown"), "{out}");
         let dup = outcome.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap();
-        dup.expected = Verdict::Holds;
+        dup.expected = crate::verdict::Expectation::Holds;
         let results = [Checked { file, scenario: &scenario, outcome: &outcome }];
         let out = text(&results, &[], &failed);
         assert!(out.contains("=> duplicated") && !out.contains("not shown"), "{out}");

@@ -181,33 +181,121 @@ const ASSIGNORS: [(&str, Assignor); 4] = [
     ("org.apache.kafka.clients.consumer.CooperativeStickyAssignor", Assignor::CooperativeSticky),
 ];
 
+/// A key the model knows: the scenario field it writes, if it has a knob,
+/// and how its value is read (`Err`: why Kafka or the model cannot take it).
+struct Key {
+    name: &'static str,
+    field: Option<&'static str>,
+    read: fn(&str) -> Result<Meaning, String>,
+}
+
+fn knob(k: Knob) -> Result<Meaning, String> {
+    Ok(Meaning::Knob(k))
+}
+
+fn effect(e: Effect) -> Result<Meaning, String> {
+    Ok(Meaning::Effect(e))
+}
+
+/// Every key the model knows, in one list: what `meaning` reads, and what a
+/// scenario field spelt like a Kafka key is pointed to (`kafka_key`). A key
+/// not listed is accepted and noted as not modelled.
+const KEYS: &[Key] = &[
+    Key {
+        name: "enable.auto.commit",
+        field: Some("commit.mode"),
+        read: |v| knob(Knob::AutoCommit(boolean(v)?)),
+    },
+    Key {
+        name: "enable.auto.offset.store",
+        field: Some("commit.store"),
+        read: |v| knob(Knob::OffsetStore(boolean(v)?)),
+    },
+    Key { name: "auto.offset.reset", field: Some("offsets.reset"), read: |v| knob(Knob::Reset(reset(v)?)) },
+    Key {
+        name: "max.poll.records",
+        field: Some("max_poll_records"),
+        read: |v| knob(Knob::MaxPollRecords(java_int(v, 1)?)),
+    },
+    Key {
+        name: "partition.assignment.strategy",
+        field: Some("assignor"),
+        read: |v| knob(Knob::Assignor(assignor(v)?)),
+    },
+    Key {
+        name: "isolation.level",
+        field: None,
+        read: |v| one_of(v, &["read_uncommitted", "read_committed"]).and(effect(Effect::NoEffect(ISOLATION))),
+    },
+    Key {
+        name: "auto.commit.interval.ms",
+        field: None,
+        read: |v| java_int(v, 0).and(effect(Effect::Instead(AUTO_COMMIT_INTERVAL))),
+    },
+    Key {
+        name: "max.poll.interval.ms",
+        field: None,
+        read: |v| java_int(v, 1).and(effect(Effect::Instead(MAX_POLL_INTERVAL))),
+    },
+    // No client-side validator; the broker bounds them (group.min/max.session.timeout.ms).
+    Key {
+        name: "session.timeout.ms",
+        field: None,
+        read: |v| java_int(v, i32::MIN).and(effect(Effect::Instead(SESSION_TIMEOUT))),
+    },
+    Key {
+        name: "heartbeat.interval.ms",
+        field: None,
+        read: |v| java_int(v, i32::MIN).and(effect(Effect::Instead(HEARTBEAT))),
+    },
+    Key {
+        name: "group.instance.id",
+        field: None,
+        read: |v| match v.is_empty() {
+            true => Err("must not be empty (Kafka: NonEmptyString)".into()),
+            false => effect(Effect::NotModelled(STATIC_MEMBERSHIP)),
+        },
+    },
+    Key { name: "group.id", field: None, read: |_| effect(Effect::NoEffect(NAMES_ONLY)) },
+    Key { name: "client.id", field: None, read: |_| effect(Effect::NoEffect(NAMES_ONLY)) },
+    Key { name: "bootstrap.servers", field: None, read: |_| effect(Effect::NoEffect(WHERE_BROKERS_ARE)) },
+    Key { name: "key.deserializer", field: None, read: |_| effect(Effect::NoEffect(DESERIALIZER)) },
+    Key { name: "value.deserializer", field: None, read: |_| effect(Effect::NoEffect(DESERIALIZER)) },
+];
+
 /// Reads one key's value as `ConsumerConfig` would; `Err` is why Kafka or
 /// the model cannot take it.
 fn meaning(key: &str, value: &str) -> Result<Meaning, String> {
-    let v = value.trim();
-    let effect = |e| Ok(Meaning::Effect(e));
-    match key {
-        "enable.auto.commit" => Ok(Meaning::Knob(Knob::AutoCommit(boolean(v)?))),
-        "enable.auto.offset.store" => Ok(Meaning::Knob(Knob::OffsetStore(boolean(v)?))),
-        "auto.offset.reset" => Ok(Meaning::Knob(Knob::Reset(reset(v)?))),
-        "max.poll.records" => Ok(Meaning::Knob(Knob::MaxPollRecords(java_int(v, 1)?))),
-        "partition.assignment.strategy" => Ok(Meaning::Knob(Knob::Assignor(assignor(v)?))),
-        "isolation.level" => {
-            one_of(v, &["read_uncommitted", "read_committed"])?;
-            effect(Effect::NoEffect(ISOLATION))
-        }
-        "auto.commit.interval.ms" => java_int(v, 0).and(effect(Effect::Instead(AUTO_COMMIT_INTERVAL))),
-        "max.poll.interval.ms" => java_int(v, 1).and(effect(Effect::Instead(MAX_POLL_INTERVAL))),
-        // No client-side validator; the broker bounds them (group.min/max.session.timeout.ms).
-        "session.timeout.ms" => java_int(v, i32::MIN).and(effect(Effect::Instead(SESSION_TIMEOUT))),
-        "heartbeat.interval.ms" => java_int(v, i32::MIN).and(effect(Effect::Instead(HEARTBEAT))),
-        "group.instance.id" if v.is_empty() => Err("must not be empty (Kafka: NonEmptyString)".into()),
-        "group.instance.id" => effect(Effect::NotModelled(STATIC_MEMBERSHIP)),
-        "group.id" | "client.id" => effect(Effect::NoEffect(NAMES_ONLY)),
-        "bootstrap.servers" => effect(Effect::NoEffect(WHERE_BROKERS_ARE)),
-        "key.deserializer" | "value.deserializer" => effect(Effect::NoEffect(DESERIALIZER)),
-        _ => effect(Effect::NotModelled(NOT_MODELLED)),
+    match KEYS.iter().find(|k| k.name == key) {
+        Some(k) => (k.read)(value.trim()),
+        None => effect(Effect::NotModelled(NOT_MODELLED)),
     }
+}
+
+/// The key the model knows that a key it does not know was probably meant
+/// to be (`enable.auto.comit`): the Java client takes such a key without
+/// complaint and only logs it at INFO ("These configurations '[...]' were
+/// supplied but are not used yet", `AbstractConfig.logUnused`), so its
+/// note is the one place the typo shows.
+pub(super) fn misspelt_key(key: &str) -> Option<&'static str> {
+    if KEYS.iter().any(|k| k.name == key) {
+        return None;
+    }
+    super::hints::closest(key, KEYS.iter().map(|k| k.name))
+}
+
+/// The Kafka consumer key a name is, written as Kafka spells it or with
+/// `_` for `.` and in any case (`enable_auto_commit`), with the scenario
+/// field its knob writes (`None`: a key the model knows but has no field for).
+pub(super) fn kafka_key(name: &str) -> Option<(&'static str, Option<&'static str>)> {
+    let same = |key: &str| {
+        key.len() == name.len()
+            && key
+                .chars()
+                .zip(name.chars())
+                .all(|(k, n)| k == n.to_ascii_lowercase() || (k == '.' && n == '_'))
+    };
+    KEYS.iter().find(|k| same(k.name)).map(|k| (k.name, k.field))
 }
 
 /// `ConfigDef.parseType` for BOOLEAN: `true` or `false`, in any case.
@@ -504,6 +592,34 @@ mod tests {
             meaning("fetch.min.bytes", "1"),
             Ok(Meaning::Effect(Effect::NotModelled(NOT_MODELLED)))
         ));
+    }
+
+    /// `KEYS` names the field a knob writes (what an unknown field spelt
+    /// like the key is pointed to); `set` writes it: they must agree.
+    #[test]
+    fn each_knob_writes_the_field_its_key_is_listed_with() {
+        let text = br#"{"name": "n", "partitions": 1, "messages": 1, "consumers": 1,
+            "strategy": "at-least-once", "client": "librdkafka", "assignment": "group"}"#;
+        let value = |key: &str| match key {
+            "partition.assignment.strategy" => "org.apache.kafka.clients.consumer.StickyAssignor",
+            "auto.offset.reset" => "latest",
+            "max.poll.records" => "2",
+            _ => "true",
+        };
+        for key in KEYS.iter().filter(|k| k.field.is_some()) {
+            let Ok(Meaning::Knob(knob)) = meaning(key.name, value(key.name)) else { panic!("{}", key.name) };
+            let (mut file, written) = ScenarioFile::read(text, &mut Vec::new()).expect("a valid file");
+            let entry =
+                Entry { key: key.name.into(), value: "v".into(), origin: Origin::Scenario, shadowed: vec![] };
+            let (effect, wrote) = set(&mut file, &written, knob, &entry, &mut Vec::new());
+            assert_eq!((effect, wrote), (Effect::Field(key.field.unwrap()), true), "{}", key.name);
+        }
+        assert_eq!(kafka_key("Enable_Auto_Commit"), Some(("enable.auto.commit", Some("commit.mode"))));
+        assert_eq!(kafka_key("session.timeout.ms"), Some(("session.timeout.ms", None)));
+        assert_eq!(kafka_key("fetch.min.bytes"), None);
+        assert_eq!(misspelt_key("enable.auto.comit"), Some("enable.auto.commit"));
+        assert_eq!(misspelt_key("enable_auto_commit"), Some("enable.auto.commit"), "Kafka reads dots only");
+        assert_eq!((misspelt_key("group.id"), misspelt_key("fetch.min.bytes")), (None, None));
     }
 
     #[test]

@@ -34,7 +34,9 @@ impl fmt::Display for Problem {
 }
 
 /// Why a scenario file was rejected: every problem in it, in the order of
-/// the checks (a syntax or type error is the only one, the parse stops there).
+/// the checks (a syntax error is the only one, the parse stops there;
+/// unknown fields and type errors come in the file's order, and type
+/// errors stop it too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     pub file: PathBuf,

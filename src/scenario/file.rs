@@ -6,17 +6,21 @@
 
 use super::{
     Acks, Assignment, Assignor, AutoProcessing, Client, CommitConfig, CommitGuard, CommitMode, CommitOffset,
-    CommitPolicy, Fencing, GroupConfig, LIMITS, MAX_OFFSETS_REPLICAS, NetworkConfig, NetworkKind,
+    CommitPolicy, Fencing, Gate, GroupConfig, LIMITS, MAX_OFFSETS_REPLICAS, NetworkConfig, NetworkKind,
     OffsetStore, OffsetsConfig, OffsetsTopicConfig, OnCommitError, PROPERTY_NAMES, Problem, Scenario,
     Strategy,
 };
-use crate::verdict::Verdict;
+use super::{fields, hints};
+use crate::verdict::Expectation;
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The file format, exactly as written; [`Scenario`] is what survives validation.
+///
+/// Unknown fields are not denied by serde here (it would stop at the first):
+/// `fields.rs` names every one, from the JSON, before these are read.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct ScenarioFile {
     pub(super) name: String,
     #[serde(default)]
@@ -61,11 +65,12 @@ pub(super) struct ScenarioFile {
     pub(super) consumer_config: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub(super) expect: BTreeMap<String, ExpectedVerdict>,
+    #[serde(default)]
+    pub(super) gate: Gate,
 }
 
 /// The `commit` object as written.
 #[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct CommitFile {
     #[serde(default)]
     pub(super) offset: CommitOffset,
@@ -80,7 +85,6 @@ pub(super) struct CommitFile {
 
 /// `offsets_topic` as written.
 #[derive(Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct OffsetsTopicFile {
     #[serde(default = "one")]
     replicas: u32,
@@ -94,34 +98,56 @@ fn one() -> u32 {
     1
 }
 
-/// Only definite verdicts can be expected: `unknown` is an outcome, not a goal.
+/// Only definite verdicts can be expected: `unknown` is an outcome, not a
+/// goal. `any` is no expectation: the property is checked and reported, never gated.
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(super) enum ExpectedVerdict {
     Holds,
     Violated,
+    Any,
 }
 
 impl ScenarioFile {
-    /// Deserializes the text; a syntax or type error is the one problem.
-    pub(super) fn read(bytes: &[u8]) -> Result<ScenarioFile, Problem> {
+    /// Deserializes the text, with its JSON (which tells a field written
+    /// from one left at its default). A syntax error is the one problem;
+    /// past it, every unknown field is one, and every field's type error
+    /// (serde stops at the first; `fields.rs` finds the others): then
+    /// there is no file.
+    pub(super) fn read(bytes: &[u8], problems: &mut Vec<Problem>) -> Option<(ScenarioFile, Value)> {
+        let json: Value = match serde_json::from_slice(bytes) {
+            Ok(json) => json,
+            Err(e) => {
+                let message = match hints::not_json(bytes) {
+                    Some(hint) => format!("{}; {hint}", describe_json_error(&e)),
+                    None => describe_json_error(&e),
+                };
+                problems
+                    .push(Problem { position: Some((e.line(), e.column())), ..Problem::new(None, message) });
+                return None;
+            }
+        };
+        let mut found = fields::unknown_fields(bytes, &json);
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let file: ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let field = e.path().to_string();
-            let inner = e.into_inner();
-            // Only a type or value error belongs to a field; a syntax error has
-            // just a position.
-            let field = (inner.is_data() && field != ".").then_some(field);
-            let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
-            Problem { field, position, message: describe_json_error(&inner), rule: None }
-        })?;
-        de.end().map_err(|e| Problem {
-            field: None,
-            position: Some((e.line(), e.column())),
-            message: describe_json_error(&e),
-            rule: None,
-        })?;
-        Ok(file)
+        let file = match serde_path_to_error::deserialize::<_, ScenarioFile>(&mut de) {
+            Ok(file) => Some((file, json)),
+            Err(e) => {
+                let field = e.path().to_string();
+                let inner = e.into_inner();
+                let field = (field != ".").then_some(field);
+                let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
+                let message = describe_json_error(&inner);
+                let message = hints::variant_meant(&message).unwrap_or(message);
+                let first = field.as_deref().map(|f| f.split('.').next().unwrap_or(f));
+                found.extend(fields::other_type_errors(bytes, &json, first));
+                found.push(Problem { field, position, message, rule: None });
+                None
+            }
+        };
+        // Unknown fields and type errors together, in the file's order.
+        found.sort_by_key(|p| p.position);
+        problems.extend(found);
+        file
     }
 
     /// The typed scenario, every number narrowed to the model's types.
@@ -169,6 +195,7 @@ impl ScenarioFile {
             produce: n.range("produce", self.produce, 0, LIMITS.messages.saturating_sub(self.messages)),
             offsets: self.offsets.unwrap_or_default(),
             expect: self.expected_verdicts(n.0),
+            gate: self.gate,
             consumer_config: Vec::new(),
         }
     }
@@ -200,20 +227,28 @@ impl ScenarioFile {
         }
     }
 
-    fn expected_verdicts(&self, problems: &mut Vec<Problem>) -> BTreeMap<String, Verdict> {
+    fn expected_verdicts(&self, problems: &mut Vec<Problem>) -> BTreeMap<String, Expectation> {
         let mut expect = BTreeMap::new();
         for (property, verdict) in &self.expect {
             if !PROPERTY_NAMES.contains(&property.as_str()) {
+                let meant = match hints::closest(property, PROPERTY_NAMES) {
+                    Some(name) => format!("; did you mean `{name}`?"),
+                    None => String::new(),
+                };
                 problems.push(Problem::new(
                     Some("expect"),
-                    format!("unknown property `{property}`, expected one of {}", PROPERTY_NAMES.join(", ")),
+                    format!(
+                        "unknown property `{property}`, expected one of {}{meant}",
+                        PROPERTY_NAMES.join(", ")
+                    ),
                 ));
             }
-            let verdict = match verdict {
-                ExpectedVerdict::Holds => Verdict::Holds,
-                ExpectedVerdict::Violated => Verdict::Violated,
+            let expectation = match verdict {
+                ExpectedVerdict::Holds => Expectation::Holds,
+                ExpectedVerdict::Violated => Expectation::Violated,
+                ExpectedVerdict::Any => Expectation::Any,
             };
-            expect.insert(property.clone(), verdict);
+            expect.insert(property.clone(), expectation);
         }
         expect
     }

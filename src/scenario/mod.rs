@@ -10,6 +10,11 @@
 //! - `file.rs`: the file as written (serde structs with the exact field
 //!   names, line:column errors) and its one conversion into [`Scenario`],
 //!   which checks each number's range;
+//! - `fields.rs`: every unknown field at once (against the names serde's
+//!   derive gives each struct), each with the field meant;
+//! - `hints.rs`: "did you mean" by edit distance, and why text that is not
+//!   JSON (YAML, comments) was not read;
+//! - `listing.rs`: which files of a directory are scenarios ([`list_dir`]);
 //! - `rules.rs`: every rule between fields, one row each in [`rules::RULES`];
 //! - `error.rs`: [`ScenarioError`] and its [`Problem`]s;
 //! - `consumer_config.rs`: Kafka's own consumer config keys (the
@@ -23,7 +28,10 @@
 
 pub mod consumer_config;
 mod error;
+mod fields;
 mod file;
+mod hints;
+mod listing;
 pub mod notes;
 pub mod rules;
 #[cfg(test)]
@@ -31,9 +39,10 @@ mod tests;
 
 pub use consumer_config::{ConsumerConfig, Setting};
 pub use error::{Problem, ScenarioError};
+pub use listing::list_dir;
 pub use notes::{Note, notes};
 
-use crate::verdict::Verdict;
+use crate::verdict::Expectation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -394,9 +403,9 @@ pub enum Reset {
     None,
 }
 
-/// The offset lifecycle of a scenario (the `offsets` object).
+/// The offset lifecycle of a scenario (the `offsets` object). Its unknown
+/// fields are named by `fields.rs`, all at once, not denied by serde.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OffsetsConfig {
     #[serde(default)]
     pub retention: Retention,
@@ -455,6 +464,24 @@ pub const LIMITS: Limits = Limits {
     max_poll_records: 200,
 };
 
+/// Which properties decide whether a scenario meets its expectations (the `gate` field).
+///
+/// A top-level field rather than a key inside `expect`: `expect` maps
+/// property names to verdicts, and a `"gate"` key there would be the one
+/// key that is not a property (and would read as the verdict of a property
+/// called `gate`); the gate says how to read the whole map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gate {
+    /// Every property: one `expect` does not name is expected to hold (what
+    /// every file without the field means).
+    #[default]
+    All,
+    /// Only the properties `expect` names with `holds` or `violated`; the
+    /// rest are checked and reported, expected `any`.
+    Named,
+}
+
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Scenario {
@@ -487,8 +514,11 @@ pub struct Scenario {
     pub produce: Offset,
     /// Expiry of committed offsets and `auto.offset.reset`.
     pub offsets: OffsetsConfig,
-    /// Expected verdict per property; a property not named is expected to hold.
-    pub expect: BTreeMap<String, Verdict>,
+    /// Expected verdict per property, as the file's `expect` names them;
+    /// [`Scenario::expected`] adds the properties it does not name.
+    pub expect: BTreeMap<String, Expectation>,
+    /// Whether a property `expect` does not name is gated.
+    pub gate: Gate,
     /// The keys of its consumer config (its own `consumer_config` and
     /// `check --consumer-config`) and what the model made of each; those
     /// written onto fields are in the fields already.
@@ -520,15 +550,21 @@ impl Default for Scenario {
             produce: 0,
             offsets: OffsetsConfig::default(),
             expect: BTreeMap::new(),
+            gate: Gate::All,
             consumer_config: Vec::new(),
         }
     }
 }
 
 impl Scenario {
-    /// The verdict a property is expected to have: a property the file's `expect` does not name holds.
-    pub fn expected(&self, property: &str) -> Verdict {
-        self.expect.get(property).copied().unwrap_or(Verdict::Holds)
+    /// What a property is expected to be: as the file's `expect` names it;
+    /// otherwise `holds`, or `any` under `"gate": "named"`.
+    pub fn expected(&self, property: &str) -> Expectation {
+        let unnamed = match self.gate {
+            Gate::All => Expectation::Holds,
+            Gate::Named => Expectation::Any,
+        };
+        self.expect.get(property).copied().unwrap_or(unnamed)
     }
 
     /// Whether a librdkafka consumer's auto-commit commits offsets the
@@ -567,20 +603,21 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario text with a consumer config's keys applied.
 ///
-/// A syntax or type error stops the parse (there is no file to check
-/// further); past it, every consumer config key Kafka or the model cannot
-/// take, every number out of range and every broken rule of
-/// [`rules::RULES`] is collected, so one error lists them all. The keys are
+/// A syntax error stops the parse (there is no file to check further), and
+/// so do type errors, after every unknown field and every field's type
+/// error is named; past them, every unknown field, every consumer config
+/// key Kafka or the model cannot take, every number out of range and every
+/// broken rule of [`rules::RULES`] is collected, so one error lists them all. The keys are
 /// written onto the fields first, so the rules judge them too.
 pub fn parse_with(
     path: &Path,
     bytes: &[u8],
     config: Option<&ConsumerConfig>,
 ) -> Result<Scenario, ScenarioError> {
-    let mut file = file::ScenarioFile::read(bytes).map_err(|problem| ScenarioError::one(path, problem))?;
-    // The same text again, untyped: which fields the file wrote explicitly.
-    let written: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
     let mut problems = Vec::new();
+    let Some((mut file, written)) = file::ScenarioFile::read(bytes, &mut problems) else {
+        return Err(ScenarioError { file: path.to_path_buf(), problems });
+    };
     let applied = consumer_config::apply(&mut file, &written, config, &mut problems);
     let mut scenario = file.scenario(&mut problems);
     rules::check(&file, &mut problems);

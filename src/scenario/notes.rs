@@ -221,6 +221,19 @@ pub const NOTES: &[NoteRule] = &[
             )
         },
     },
+    // A gate of nothing: the check of such a file cannot fail, which in CI
+    // is a gate its author probably did not mean.
+    NoteRule {
+        name: "nothing-gated",
+        fields: &["gate", "expect"],
+        applies: |s| super::PROPERTY_NAMES.iter().all(|p| !s.expected(p).gated()),
+        message: |_| {
+            "nothing is gated: every property is expected `any` (\"gate\": \"named\" with no property \
+             named holds or violated), so this file never fails the check; name what the service promises, \
+             e.g. \"expect\": {\"no-loss\": \"holds\"}"
+                .into()
+        },
+    },
 ];
 
 /// At-least-once, `commitSync()` after every batch of the next offset, one worker.
@@ -308,7 +321,13 @@ fn consumer_config_notes(s: &Scenario, notes: &mut Vec<Note>) {
             Effect::NotModelled(text) => Some(("consumer-config-not-modelled", text)),
         };
         if let Some((name, text)) = note {
-            notes.push(Note { name, message: format!("{}: {text}", e.describe()) });
+            let meant = match (setting.effect, super::consumer_config::misspelt_key(&e.key)) {
+                (Effect::NotModelled(_), Some(key)) => {
+                    format!(" (did you mean `{key}`? Kafka ignores a key it does not know)")
+                }
+                _ => String::new(),
+            };
+            notes.push(Note { name, message: format!("{}: {text}{meant}", e.describe()) });
         }
         if let (Origin::Properties { file, line }, false) = (&e.origin, e.shadowed.is_empty()) {
             let lines: Vec<String> = e.shadowed.iter().chain([line]).map(usize::to_string).collect();

@@ -2,7 +2,7 @@
 //! problem (tests/scenario_rules.rs covers files with several).
 
 use super::*;
-use crate::verdict::Verdict;
+use crate::verdict::{Expectation, Verdict};
 
 fn parse_str(text: &str) -> Result<Scenario, ScenarioError> {
     parse(Path::new("models/x.json"), text.as_bytes())
@@ -26,8 +26,8 @@ fn valid_file_gets_defaults() {
     let s = parse_str(VALID).unwrap();
     assert_eq!(s.strategy, Strategy::AtLeastOnce);
     assert_eq!(s.max_poll_records, 1);
-    assert_eq!(s.expected("no-duplicate"), Verdict::Violated);
-    assert_eq!(s.expected("no-loss"), Verdict::Holds);
+    assert_eq!(s.expected("no-duplicate"), Expectation::Violated);
+    assert_eq!(s.expected("no-loss"), Expectation::Holds);
 }
 
 #[test]
@@ -42,6 +42,119 @@ fn unknown_field_is_named() {
     let e = reject(&VALID.replace("\"crashes\"", "\"crashez\""));
     assert!(e.message.contains("unknown field `crashez`"), "{e}");
     assert!(e.position.is_some());
+}
+
+#[test]
+fn a_misspelt_field_gets_the_field_meant() {
+    for (from, to, meant) in [
+        ("\"crashes\"", "\"crahses\"", "unknown field `crahses`: did you mean `crashes`?"),
+        (
+            "\"crashes\"",
+            "\"Max-Poll-Records\"",
+            "unknown field `Max-Poll-Records`: did you mean `max_poll_records`?",
+        ),
+        (
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"commit\": {\"mdoe\": \"sync\"}",
+            "unknown field `mdoe` in `commit`: did you mean `mode`?",
+        ),
+        (
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"offsets\": {\"retension\": \"never\"}",
+            "unknown field `retension` in `offsets`: did you mean `retention`?",
+        ),
+        (
+            "\"crashes\": 1",
+            "\"crashes\": 1, \"retention\": \"never\"",
+            "unknown field `retention`: did you mean `offsets.retention`, written \"offsets\": {\"retention\": …}?",
+        ),
+    ] {
+        let e = reject(&VALID.replace(from, to));
+        assert_eq!(e.message, meant);
+        assert!(e.position.is_some(), "{e}");
+    }
+    let e = reject(&VALID.replace("\"crashes\": 1", "\"crashes\": 1, \"commit\": {\"commit_every\": 2}"));
+    assert_eq!(
+        e.message,
+        "unknown field `commit_every` in `commit`: `commit_every` is a top-level field, written beside `commit`, not in it"
+    );
+    // Nothing near: the fields there are.
+    let e = reject(&VALID.replace("\"crashes\"", "\"replication\""));
+    assert!(e.message.starts_with("unknown field `replication`, expected one of `name`, "), "{e}");
+}
+
+#[test]
+fn a_kafka_setting_as_a_field_points_to_its_knob_and_consumer_config() {
+    for (key, field) in [
+        ("enable.auto.commit", "commit.mode"),
+        ("auto.offset.reset", "offsets.reset"),
+        ("max.poll.records", "max_poll_records"),
+        ("partition.assignment.strategy", "assignor"),
+        ("enable.auto.offset.store", "commit.store"),
+    ] {
+        let e = reject(&VALID.replace("\"crashes\"", &format!("\"{key}\": \"x\", \"crashes\"")));
+        assert!(
+            e.message.contains(&format!("`{key}` is a Kafka consumer setting; its field here is `{field}`")),
+            "{e}"
+        );
+        assert!(e.message.contains(&format!("\"consumer_config\": {{\"{key}\": \"…\"}}")), "{e}");
+    }
+    // Spelt with underscores, it is still Kafka's key.
+    let e = reject(&VALID.replace("\"crashes\"", "\"enable_auto_commit\": true, \"crashes\""));
+    assert!(e.message.contains("`enable.auto.commit` is a Kafka consumer setting"), "{e}");
+    let e = reject(&VALID.replace("\"crashes\"", "\"session.timeout.ms\": 10, \"crashes\""));
+    assert!(e.message.contains("a Kafka consumer setting with no field of its own"), "{e}");
+    let e = reject(&VALID.replace("\"crashes\"", "\"fetch.min.bytes\": 10, \"crashes\""));
+    assert!(e.message.contains("if it is a Kafka consumer setting, write it in \"consumer_config\""), "{e}");
+}
+
+#[test]
+fn any_is_no_expectation_and_gate_named_gates_only_the_named() {
+    let any = parse_str(&VALID.replace("\"violated\"", "\"any\"")).unwrap();
+    assert_eq!(any.expected("no-duplicate"), Expectation::Any);
+    assert_eq!(any.expected("no-loss"), Expectation::Holds, "unnamed, gated by default");
+    let named = parse_str(&VALID.replace("\"expect\"", "\"gate\": \"named\", \"expect\"")).unwrap();
+    assert_eq!(named.gate, Gate::Named);
+    assert_eq!(named.expected("no-duplicate"), Expectation::Violated);
+    assert_eq!(named.expected("no-loss"), Expectation::Any);
+    assert!(!Expectation::Any.gated() && Expectation::Holds.gated());
+    assert!(
+        [Verdict::Holds, Verdict::Violated, Verdict::Unknown].into_iter().all(|v| Expectation::Any.admits(v))
+    );
+    assert!(!Expectation::Holds.admits(Verdict::Unknown));
+    let e = reject(&VALID.replace("\"expect\"", "\"gate\": \"some\", \"expect\""));
+    assert_eq!(e.field.as_deref(), Some("gate"));
+    assert!(e.message.contains("`all`") && e.message.contains("`named`"), "{e}");
+}
+
+#[test]
+fn a_misspelt_value_gets_the_value_meant() {
+    let e = reject(&VALID.replace("\"at-least-once\"", "\"at-least-onse\""));
+    assert_eq!(e.field.as_deref(), Some("strategy"));
+    assert!(e.message.ends_with("; did you mean `at-least-once`?"), "{e}");
+    let e = reject(&VALID.replace("\"violated\"", "\"violate\""));
+    assert_eq!(e.field.as_deref(), Some("expect.no-duplicate"));
+    assert!(e.message.ends_with("; did you mean `violated`?"), "{e}");
+}
+
+#[test]
+fn gate_written_inside_expect_is_pointed_beside_it() {
+    let text = VALID
+        .replace("\"no-duplicate\": \"violated\"", "\"no-duplicate\": \"violated\", \"gate\": \"named\"");
+    let e = parse_str(&text).unwrap_err();
+    let first = &e.problems[0];
+    assert_eq!(first.field.as_deref(), Some("expect"));
+    assert!(first.message.starts_with("`gate` is a field of its own, beside `expect`"), "{e}");
+    assert!(first.position.is_some(), "{e}");
+}
+
+#[test]
+fn a_misspelt_property_gets_the_property_meant() {
+    let e = reject(&VALID.replace("\"no-duplicate\"", "\"no-duplicates\""));
+    assert_eq!(e.field.as_deref(), Some("expect"));
+    assert!(e.message.ends_with("; did you mean `no-duplicate`?"), "{e}");
+    let e = reject(&VALID.replace("\"no-duplicate\"", "\"durability\""));
+    assert!(!e.message.contains("did you mean"), "{e}");
 }
 
 #[test]

@@ -37,6 +37,21 @@ fn group(consumers: u8, partitions: u8) -> Scenario {
 }
 
 #[test]
+fn a_file_that_gates_nothing_is_noted() {
+    let any = |property: &str| (property.to_string(), crate::verdict::Expectation::Any);
+    let named = Scenario { gate: crate::scenario::Gate::Named, ..Scenario::default() };
+    assert_eq!(names(&named), ["nothing-gated"]);
+    let all_any = Scenario {
+        expect: crate::scenario::PROPERTY_NAMES.iter().map(|p| any(p)).collect(),
+        ..Scenario::default()
+    };
+    assert_eq!(names(&all_any), ["nothing-gated"]);
+    let mut one = named.clone();
+    one.expect.insert("no-loss".into(), crate::verdict::Expectation::Holds);
+    assert_eq!(names(&one), Vec::<&str>::new());
+}
+
+#[test]
 fn a_plain_scenario_has_no_note() {
     assert_eq!(notes(&Scenario::default()), vec![]);
     assert_eq!(notes(&group(2, 2)), vec![]);
@@ -172,6 +187,21 @@ const GROUP: &str = r#"{
                          "fetch.min.bytes": "1", "group.id": "orders", "session.timeout.ms": "45000",
                          "auto.commit.interval.ms": "1000" }
 }"#;
+
+#[test]
+fn a_misspelt_key_is_noted_with_the_key_meant() {
+    let text = VALID_MANUAL
+        .replace(" }", r#", "consumer_config": {"max.pol.records": "2", "fetch.min.bytes": "1"} }"#);
+    let s = parse(Path::new("x.json"), text.as_bytes()).unwrap();
+    let got: Vec<String> = notes(&s).into_iter().map(|n| n.message).collect();
+    let typo = got.iter().find(|m| m.starts_with("`max.pol.records=2`")).unwrap();
+    assert!(
+        typo.ends_with("(did you mean `max.poll.records`? Kafka ignores a key it does not know)"),
+        "{typo}"
+    );
+    let real = got.iter().find(|m| m.starts_with("`fetch.min.bytes=1`")).unwrap();
+    assert!(!real.contains("did you mean"), "{real}");
+}
 
 #[test]
 fn every_key_the_model_does_not_use_is_a_note() {
