@@ -516,5 +516,10 @@ pub fn action(action: &KafkaAction) -> String {
     }
 }
 
+mod step;
+mod svg;
+pub use step::{sent, step};
+pub use svg::svg;
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,167 @@
+//! `kafkacheck explore FILE`: Stateright's Explorer UI opened on the
+//! scenario, with the verdicts and counterexamples `check` finds.
+//!
+//! # Why a server of our own in front of Stateright's UI
+//!
+//! Stateright 0.31 serves its Explorer from `CheckerBuilder::serve`
+//! (`src/checker/explorer.rs` of the stateright crate): a `tiny_http` loop
+//! with fixed routes, `/` (its `index.htm`, compiled in with
+//! `include_bytes!`), `/app.js`, `/app.css`, `/knockout-3.5.0.js`, and three
+//! JSON routes its page polls: `/.status` (counts and each property's
+//! discovery as an encoded path), `/.states/<i>/<j>/…` (the steps out of
+//! the state those action indices reach, each with its state, outcome and
+//! SVG) and `POST /.runtocompletion`. There is no hook to add a route or to
+//! change a file, and its discoveries are those of its own on-demand search,
+//! not the shortest counterexamples `check` reports (for at-least-once's
+//! `no-duplicate`, 29 steps instead of `check`'s shortest). Injecting into
+//! it would need a proxy on a second port rewriting its pages in flight.
+//!
+//! So this module serves the same page (a copy of its UI files, in
+//! `assets/explorer/`, changed where said there) and the same three JSON
+//! shapes over the public [`Model`] API, with the same `tiny_http`, plus a
+//! landing page at `/` (`landing.rs`). The search behind it is `check`'s own
+//! ([`crate::check::check`], run once in the background when the server
+//! starts): the landing page and the Explorer's property links show its
+//! verdicts, and each counterexample link opens `check`'s shortest path,
+//! step by step. Browsing (`/.states`) replays action indices on the model
+//! and needs no search, so it works while the check still runs.
+
+mod backend;
+mod icons;
+mod landing;
+
+use crate::check::{self, Options, Outcome};
+use crate::model::{self, KafkaModel};
+use crate::scenario::{self, Scenario};
+use stateright::{Model, Path};
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::{Arc, Mutex};
+use tiny_http::{Header, Method, Response, ResponseBox, StatusCode};
+
+/// The scenario served, the model its pages replay, and the check's result once known.
+pub struct Explorer {
+    pub file: PathBuf,
+    pub scenario: Scenario,
+    pub model: KafkaModel,
+    checked: Mutex<Option<Checked>>,
+}
+
+/// What `check` found, with each property's counterexample as the
+/// Explorer's encoded path (`0/3/1/…`: the initial state's index, then each
+/// step's index among the steps offered), in the order of the outcome's properties.
+pub struct Checked {
+    pub outcome: Outcome,
+    pub paths: Vec<Option<String>>,
+}
+
+/// The last progress line of the background check (`check` reports through a plain `fn`).
+static PROGRESS: Mutex<String> = Mutex::new(String::new());
+
+fn note_progress(line: &str) {
+    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = line.to_string();
+}
+
+impl Explorer {
+    pub fn new(file: &FilePath, scenario: Scenario) -> Self {
+        let model = model::build(&scenario);
+        Explorer { file: file.to_path_buf(), scenario, model, checked: Mutex::new(None) }
+    }
+
+    /// Runs `check` with its defaults (as `kafkacheck check FILE` does) and keeps the result.
+    pub fn check(&self) {
+        let options = Options { progress: Some(note_progress), ..Options::default() };
+        let outcome = check::check(&self.scenario, &options);
+        let paths =
+            outcome.properties.iter().map(|p| p.actions.as_ref().and_then(|a| self.encode(a))).collect();
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some(Checked { outcome, paths });
+    }
+
+    /// The Explorer's encoding of a path from the initial state; `None` if
+    /// the model does not offer one of its steps (it always does for a path
+    /// the checker found).
+    pub fn encode(&self, actions: &[model::KafkaAction]) -> Option<String> {
+        let init = self.model.init_states().into_iter().next()?;
+        Some(Path::from_actions(&self.model, init, actions)?.encode(&self.model))
+    }
+
+    /// Reads the check's result, or `None` while it runs.
+    pub fn with_checked<T>(&self, f: impl FnOnce(Option<&Checked>) -> T) -> T {
+        f(self.checked.lock().unwrap_or_else(|e| e.into_inner()).as_ref())
+    }
+
+    /// The check's last progress line (empty before the first, a second in).
+    pub fn progress(&self) -> String {
+        PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The response to one request.
+    fn respond(&self, method: &Method, url: &str) -> ResponseBox {
+        let (path, _query) = url.split_once('?').unwrap_or((url, ""));
+        match (method, path) {
+            (Method::Get, "/") => html(landing::page(self)),
+            (Method::Get, "/explorer") => html(include_str!("../../assets/explorer/index.htm").to_string()),
+            (Method::Get, "/app.js") => {
+                asset(include_str!("../../assets/explorer/app.js"), "text/javascript")
+            }
+            (Method::Get, "/icons.js") => asset(&icons::script(), "text/javascript"),
+            (Method::Get, "/app.css") => asset(include_str!("../../assets/explorer/app.css"), "text/css"),
+            (Method::Get, "/knockout-3.5.0.js") => {
+                asset(include_str!("../../assets/explorer/knockout-3.5.0.js"), "text/javascript")
+            }
+            (Method::Get, "/.status") => json(&backend::status(self)),
+            (Method::Get, p) if p.starts_with("/.states") => {
+                match backend::states(self, &p["/.states".len()..]) {
+                    Ok(views) => json(&serde_json::Value::Array(views)),
+                    Err(e) => Response::from_string(e).with_status_code(StatusCode(404)).boxed(),
+                }
+            }
+            _ => Response::empty(StatusCode(404)).boxed(),
+        }
+    }
+}
+
+fn header(content_type: &str) -> Header {
+    Header::from_bytes("Content-Type", format!("{content_type}; charset=utf-8")).expect("a valid header")
+}
+
+fn html(page: String) -> ResponseBox {
+    Response::from_string(page).with_header(header("text/html")).boxed()
+}
+
+fn asset(text: &str, content_type: &str) -> ResponseBox {
+    Response::from_string(text).with_header(header(content_type)).boxed()
+}
+
+fn json(value: &serde_json::Value) -> ResponseBox {
+    Response::from_string(value.to_string()).with_header(header("application/json")).boxed()
+}
+
+/// `kafkacheck explore FILE --addr ADDR`: serves until killed; returns the
+/// exit status when it cannot start (a bad file, an address in use).
+pub fn run(file: &FilePath, addr: std::net::SocketAddr) -> i32 {
+    let scenario = match scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::cli::EXIT_BAD_INPUT;
+        }
+    };
+    let server = match tiny_http::Server::http(addr) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return crate::cli::EXIT_BAD_INPUT;
+        }
+    };
+    let explorer = Arc::new(Explorer::new(file, scenario));
+    println!("Explorer for {} at http://{addr}/", explorer.scenario.name);
+    let checking = Arc::clone(&explorer);
+    std::thread::spawn(move || checking.check());
+    // One request at a time, as Stateright's own server does: the pages are
+    // small and replaying a path takes milliseconds.
+    for request in server.incoming_requests() {
+        let response = explorer.respond(request.method(), request.url());
+        let _ = request.respond(response);
+    }
+    crate::cli::EXIT_OK
+}
