@@ -85,6 +85,10 @@ mod tests {
             assert!(svg.is_ascii(), "drawn, not a character of some font: {svg}");
         }
         assert_eq!(svg("no-such-icon"), "");
-        assert!(script().starts_with("const ICONS = {\"holds\":\"<svg "), "{}", script());
+        let script = script();
+        assert!(script.starts_with("const ICONS = {") && script.ends_with("};\n"), "{script}");
+        for icon in &ICONS {
+            assert!(script.contains(&format!("\"{}\":\"<svg ", icon.name)), "{script}");
+        }
     }
 }

@@ -165,3 +165,69 @@ pub fn run(file: &FilePath, addr: std::net::SocketAddr) -> i32 {
     }
     crate::cli::EXIT_OK
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_least_once() -> Explorer {
+        let file = FilePath::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/at-least-once.json"));
+        let explorer = Explorer::new(file, scenario::load(file).unwrap());
+        explorer.check();
+        explorer
+    }
+
+    #[test]
+    fn the_status_links_each_violated_property_to_checks_counterexample() {
+        let explorer = at_least_once();
+        let status = backend::status(&explorer);
+        assert_eq!(status["done"], true);
+        let properties = status["properties"].as_array().unwrap();
+        assert_eq!(properties.len(), crate::properties::ALL.len());
+        explorer.with_checked(|c| {
+            let c = c.expect("checked");
+            for (p, listed) in c.outcome.properties.iter().zip(properties) {
+                assert_eq!(listed[1], p.name);
+                let path = p.actions.as_ref().map(|a| explorer.encode(a).expect("an offered path"));
+                assert_eq!(listed[2].as_str(), path.as_deref(), "{}", p.name);
+                assert_eq!(path.is_some(), p.verdict == crate::verdict::Verdict::Violated, "{}", p.name);
+            }
+        });
+    }
+
+    #[test]
+    fn the_states_route_replays_indices_and_refuses_what_is_not_a_path() {
+        let explorer = at_least_once();
+        let init = backend::states(&explorer, "").unwrap();
+        assert_eq!(init.len(), 1);
+        assert_eq!(init[0]["actionIndex"], 0);
+        let first = backend::states(&explorer, "/0").unwrap();
+        let names: Vec<&str> = first.iter().map(|v| v["action"].as_str().unwrap()).collect();
+        assert_eq!(names, ["consumer-0 → OffsetFetch p0 → coordinator", "crash consumer-0"]);
+        assert!(first[0]["svg"].as_str().unwrap().contains(">1. OffsetFetch p0</text>"));
+        let outcome = first[0]["outcome"].as_str().unwrap();
+        assert!(outcome.contains("sends: coordinator → OffsetFetchResponse p0 none"), "{outcome}");
+        assert!(outcome.contains("UNCHANGED: coordinator"), "answering changes nothing: {outcome}");
+        assert_eq!(backend::states(&explorer, "/0/").unwrap(), first, "a trailing slash is the same path");
+        assert!(backend::states(&explorer, "/0/7").is_err(), "no such step");
+        assert!(backend::states(&explorer, "/1").is_err(), "no such initial state");
+        assert!(backend::states(&explorer, "/0/x").is_err());
+        assert!(backend::states(&explorer, "0").is_err());
+    }
+
+    #[test]
+    fn the_landing_page_escapes_the_scenario_and_reloads_until_checked() {
+        let file = FilePath::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/at-least-once.json"));
+        let mut scenario = scenario::load(file).unwrap();
+        scenario.description = "a <b>bold</b> & odd description".into();
+        let explorer = Explorer::new(file, scenario);
+        let page = landing::page(&explorer);
+        assert!(page.contains("a &lt;b&gt;bold&lt;/b&gt; &amp; odd description"), "{page}");
+        assert!(page.contains("http-equiv=\"refresh\""), "not checked yet: the page reloads itself");
+        assert!(page.contains("checking…"), "{page}");
+        explorer.check();
+        let page = landing::page(&explorer);
+        assert!(!page.contains("http-equiv=\"refresh\""), "checked: no reload");
+        assert!(page.contains("open its "), "{page}");
+    }
+}
