@@ -13,7 +13,7 @@
 //! SVG) and `POST /.runtocompletion`. There is no hook to add a route or to
 //! change a file, and its discoveries are those of its own on-demand search,
 //! not the shortest counterexamples `check` reports (for at-least-once's
-//! `no-duplicate`, 29 steps instead of `check`'s shortest). Injecting into
+//! `no-duplicate`, 28 steps instead of `check`'s 12). Injecting into
 //! it would need a proxy on a second port rewriting its pages in flight.
 //!
 //! So this module serves the same page (a copy of its UI files, in
