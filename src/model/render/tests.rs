@@ -389,7 +389,7 @@ fn the_diagram_labels_each_step_in_the_path_lists_words_and_arrows_start_at_thei
         "4. FetchResponse p0 @0..2 (to incarnation 0)",
         "7. crash consumer-0",
     ] {
-        assert!(svg.contains(&format!(">{label}</text>")), "{label:?} in\n{svg}");
+        assert!(svg.contains(&format!(">{label}</tspan></text>")), "{label:?} in\n{svg}");
     }
     assert!(!svg.contains("incarnation:") && !svg.contains("Crash<"), "Stateright's labels:\n{svg}");
     for actor in ["broker", "coordinator", "sink", "consumer-0"] {
@@ -418,7 +418,7 @@ fn a_lost_message_is_a_dashed_line_to_a_cross() {
         ..Default::default()
     };
     let svg = svg(&path_of(&build(&scenario), &["drop consumer-0 → OffsetFetch p0 → coordinator"]));
-    assert!(svg.contains(">1. lost: OffsetFetch p0</text>"), "{svg}");
+    assert!(svg.contains(">1. lost: OffsetFetch p0</tspan></text>"), "{svg}");
     assert!(svg.contains("stroke-dasharray='4 3'") && svg.contains(">×</text>"), "{svg}");
     assert!(arrows(&svg).is_empty(), "a lost message reaches nobody:\n{svg}");
 }
@@ -452,4 +452,37 @@ fn a_step_reads_as_its_sentences_what_it_sent_and_the_actor_before_and_after() {
         "{text}"
     );
     assert!(text.contains("\nUNCHANGED: broker: serves the partition logs"), "{text}");
+}
+
+#[test]
+fn a_long_step_label_takes_more_lines_and_its_row_more_room() {
+    use crate::scenario::{NetworkConfig, NetworkKind};
+    let scenario = Scenario {
+        network: NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 },
+        ..Default::default()
+    };
+    let steps = [
+        "drop consumer-0 → OffsetFetch p0 → coordinator",
+        "consumer-0: request timed out (no request or reply left on the network), sends it again",
+        "consumer-0 → OffsetFetch p0 → coordinator",
+    ];
+    let svg = svg(&path_of(&build(&scenario), &steps));
+    let timeout = svg.lines().find(|l| l.contains("2. consumer-0: request")).expect("the timeout's label");
+    let lines: Vec<&str> = timeout.split("<tspan").skip(1).map(|t| t.split_once('>').unwrap().1).collect();
+    assert_eq!(
+        lines,
+        [
+            "2. consumer-0: request timed out (no request or </tspan>",
+            "reply left on the network), sends it again</tspan></text>"
+        ],
+        "{svg}"
+    );
+    // Rows: the label of step 2 has two lines, so step 3's row is one line further down.
+    let rows: Vec<usize> = svg
+        .lines()
+        .filter(|l| l.contains("class='svg-event-label'>"))
+        .map(|l| l.split_once(" y='").unwrap().1.split('\'').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{svg}");
+    assert_eq!(rows[2] - rows[1], rows[1] - rows[0] + 15, "{rows:?}");
 }
