@@ -83,7 +83,7 @@ pub fn states(explorer: &Explorer, path: &str) -> Result<Vec<Value>, String> {
     if indices.is_empty() {
         let views = model.init_states().into_iter().enumerate().map(|(i, state)| {
             let svg = render::svg(&[(state.clone(), None)]);
-            json!({"state": format!("{state:#?}"), "properties": properties, "svg": svg, "actionIndex": i})
+            json!({"state": render::complete_state(&state), "properties": properties, "svg": svg, "actionIndex": i})
         });
         return Ok(views.collect());
     }
@@ -104,7 +104,7 @@ pub fn states(explorer: &Explorer, path: &str) -> Result<Vec<Value>, String> {
         json!({
             "action": name,
             "outcome": outcome,
-            "state": format!("{next:#?}"),
+            "state": render::complete_state(&next),
             "properties": properties,
             "svg": svg,
             "actionIndex": i,

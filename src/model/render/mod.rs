@@ -516,8 +516,10 @@ pub fn action(action: &KafkaAction) -> String {
     }
 }
 
+mod complete;
 mod step;
 mod svg;
+pub use complete::complete_state;
 pub use step::{sent, step};
 pub use svg::svg;
 

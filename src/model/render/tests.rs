@@ -486,3 +486,32 @@ fn a_long_step_label_takes_more_lines_and_its_row_more_room() {
     assert_eq!(rows.len(), 3, "{svg}");
     assert_eq!(rows[2] - rows[1], rows[1] - rows[0] + 15, "{rows:?}");
 }
+
+#[test]
+fn the_complete_state_names_every_actor_and_reads_the_network_in_words() {
+    let mut steps = TO_THE_FIRST_OUTPUT[..5].to_vec();
+    steps.push("crash consumer-0");
+    let model = at_least_once();
+    let crashed = walk(&model, &steps);
+    let text = complete_state(&crashed);
+    assert!(text.starts_with("broker: serves the partition logs {"), "{text}");
+    assert!(
+        text.contains(
+            "\nconsumer-0 is down; its state when it crashed:\nconsumer-0: consumer, incarnation 0 {"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("on the network, oldest first on each connection:\n    sink → OutputAck p0 @0 (to incarnation 0) → consumer-0\n"),
+        "{text}"
+    );
+    assert!(text.contains("\ncrashed: consumer-0\n"), "{text}");
+    assert!(text.contains("\nkept across a crash: consumer-0: incarnation 0\n"), "{text}");
+    assert!(!text.contains("Some(") && !text.contains("corr:"), "no Rust Debug:\n{text}");
+    let before = complete_state(&walk(&model, &steps[..5]));
+    assert_ne!(before, text);
+    let fingerprint = |t: &str| t.lines().last().unwrap().to_string();
+    assert!(fingerprint(&text).starts_with("state fingerprint: "), "{text}");
+    assert_ne!(fingerprint(&before), fingerprint(&text));
+    assert_eq!(complete_state(&walk(&model, &steps)), text, "the same state reads the same");
+}
