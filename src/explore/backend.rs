@@ -14,7 +14,11 @@ use stateright::Model;
 pub fn status(explorer: &Explorer) -> Value {
     let (done, states, depth) = explorer
         .with_checked(|c| c.map_or((false, 0, 0), |c| (true, c.outcome.unique_states, c.outcome.max_depth)));
-    let progress = if done { Value::Null } else { format!("checking: {}", explorer.progress()).into() };
+    let progress: Value = match (done, explorer.failed()) {
+        (true, _) => Value::Null,
+        (false, Some(_)) => explorer.progress().into(),
+        (false, None) => format!("checking: {}", explorer.progress()).into(),
+    };
     json!({
         "done": done,
         "model": explorer.scenario.name,

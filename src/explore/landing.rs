@@ -67,10 +67,10 @@ fn rows(explorer: &Explorer) -> (String, Vec<Row<'static>>) {
     explorer.with_checked(|checked| match checked {
         None => {
             let progress = explorer.progress();
-            let status = if progress.is_empty() {
-                "checking…".to_string()
-            } else {
-                format!("checking: {}", escape(&progress))
+            let status = match (explorer.failed(), progress.is_empty()) {
+                (Some(_), _) => escape(&progress),
+                (None, true) => "checking…".to_string(),
+                (None, false) => format!("checking: {}", escape(&progress)),
             };
             let rows = ALL
                 .iter()
@@ -118,7 +118,8 @@ fn rows(explorer: &Explorer) -> (String, Vec<Row<'static>>) {
 /// The landing page's HTML.
 pub fn page(explorer: &Explorer) -> String {
     let (status, rows) = rows(explorer);
-    let done = rows.iter().all(|r| r.found.is_some());
+    // Reloads itself until the check has a result, or has failed.
+    let done = rows.iter().all(|r| r.found.is_some()) || explorer.failed().is_some();
     let name = escape(&explorer.scenario.name);
     let mut out = String::new();
     let _ = write!(

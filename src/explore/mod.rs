@@ -44,6 +44,8 @@ pub struct Explorer {
     pub scenario: Scenario,
     pub model: KafkaModel,
     checked: Mutex<Option<Checked>>,
+    /// Why the check ended without a result (it panicked), if it did.
+    failed: Mutex<Option<String>>,
 }
 
 /// What `check` found, with each property's counterexample as the
@@ -64,7 +66,13 @@ fn note_progress(line: &str) {
 impl Explorer {
     pub fn new(file: &FilePath, scenario: Scenario) -> Self {
         let model = model::build(&scenario);
-        Explorer { file: file.to_path_buf(), scenario, model, checked: Mutex::new(None) }
+        Explorer {
+            file: file.to_path_buf(),
+            scenario,
+            model,
+            checked: Mutex::new(None),
+            failed: Mutex::new(None),
+        }
     }
 
     /// Runs `check` with its defaults (as `kafkacheck check FILE` does) and keeps the result.
@@ -89,9 +97,33 @@ impl Explorer {
         f(self.checked.lock().unwrap_or_else(|e| e.into_inner()).as_ref())
     }
 
-    /// The check's last progress line (empty before the first, a second in).
+    /// The check's last progress line (empty before the first, a second
+    /// in), or why it failed.
     pub fn progress(&self) -> String {
+        if let Some(why) = self.failed() {
+            return format!("the check failed: {why}");
+        }
         PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Why the check ended without a result, if it did.
+    pub fn failed(&self) -> Option<String> {
+        self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Runs [`Explorer::check`], recording a panic as the reason it failed
+    /// (the pages then say so instead of "checking" for ever; browsing
+    /// goes on working).
+    pub fn check_or_record_failure(&self) {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check()));
+        if let Err(panic) = run {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "it panicked".into());
+            *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        }
     }
 
     /// The response to one request.
@@ -156,7 +188,7 @@ pub fn run(file: &FilePath, addr: std::net::SocketAddr) -> i32 {
     let explorer = Arc::new(Explorer::new(file, scenario));
     println!("Explorer for {} at http://{addr}/", explorer.scenario.name);
     let checking = Arc::clone(&explorer);
-    std::thread::spawn(move || checking.check());
+    std::thread::spawn(move || checking.check_or_record_failure());
     // One request at a time, as Stateright's own server does: the pages are
     // small and replaying a path takes milliseconds.
     for request in server.incoming_requests() {
@@ -204,7 +236,7 @@ mod tests {
         let first = backend::states(&explorer, "/0").unwrap();
         let names: Vec<&str> = first.iter().map(|v| v["action"].as_str().unwrap()).collect();
         assert_eq!(names, ["consumer-0 → OffsetFetch p0 → coordinator", "crash consumer-0"]);
-        assert!(first[0]["svg"].as_str().unwrap().contains(">1. OffsetFetch p0</text>"));
+        assert!(first[0]["svg"].as_str().unwrap().contains(">1. OffsetFetch p0</tspan></text>"));
         let outcome = first[0]["outcome"].as_str().unwrap();
         assert!(outcome.contains("sends: coordinator → OffsetFetchResponse p0 none"), "{outcome}");
         assert!(outcome.contains("UNCHANGED: coordinator"), "answering changes nothing: {outcome}");
@@ -225,6 +257,12 @@ mod tests {
         assert!(page.contains("a &lt;b&gt;bold&lt;/b&gt; &amp; odd description"), "{page}");
         assert!(page.contains("http-equiv=\"refresh\""), "not checked yet: the page reloads itself");
         assert!(page.contains("checking…"), "{page}");
+        *explorer.failed.lock().unwrap() = Some("out of memory".into());
+        let page = landing::page(&explorer);
+        assert!(page.contains("the check failed: out of memory"), "{page}");
+        assert!(!page.contains("http-equiv=\"refresh\""), "failed: no reload");
+        assert_eq!(backend::status(&explorer)["recent_path"], "the check failed: out of memory");
+        *explorer.failed.lock().unwrap() = None;
         explorer.check();
         let page = landing::page(&explorer);
         assert!(!page.contains("http-equiv=\"refresh\""), "checked: no reload");
