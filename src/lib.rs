@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod explore;
 pub mod live;
 pub mod model;
 pub mod properties;

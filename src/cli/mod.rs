@@ -169,7 +169,7 @@ enum Command {
     /// One consumer process of `live` (started by it; not for direct use).
     #[command(hide = true)]
     Consumer(crate::live::consumer::ConsumerArgs),
-    /// Serve the Stateright Explorer web UI for one scenario.
+    /// Serve the Explorer for one scenario: its verdicts, and each counterexample step by step.
     Explore {
         file: PathBuf,
         #[arg(long, default_value = "127.0.0.1:3000")]
@@ -231,7 +231,7 @@ pub fn main() -> i32 {
             };
             check::run_check(&inputs, &outputs, &options, live.as_ref())
         }
-        Command::Explore { file, addr } => explore(&file, addr),
+        Command::Explore { file, addr } => crate::explore::run(&file, addr),
         Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
             Ok(()) => EXIT_OK,
             Err(e) => {
@@ -428,23 +428,4 @@ mod progress {
             assert_eq!(output("12 states", false, Some(PLAIN_EVERY)).unwrap(), "12 states\n");
         }
     }
-}
-
-fn explore(file: &Path, addr: std::net::SocketAddr) -> i32 {
-    let scenario = match scenario::load(file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    // The Explorer's server panics when it cannot bind; find out first and say why.
-    if let Err(e) = std::net::TcpListener::bind(addr) {
-        eprintln!("error: cannot listen on {addr}: {e}");
-        return EXIT_BAD_INPUT;
-    }
-    use stateright::Model;
-    println!("Explorer for {} at http://{addr}/", scenario.name);
-    crate::model::build(&scenario).checker().serve(addr);
-    EXIT_OK
 }

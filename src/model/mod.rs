@@ -370,17 +370,15 @@ impl Model for KafkaModel {
     }
 
     /// What a step does, as the Explorer shows it: the sentences of the
-    /// events it records (as a trace tells them), then Stateright's own
-    /// account of the messages sent and the states before and after.
+    /// events it records (as a trace tells them), the messages it sent and
+    /// the states before and after, in Kafka's words (`render::step`).
     fn format_step(&self, state: &KafkaState, action: KafkaAction) -> Option<String> {
-        let sentences: Vec<String> =
-            self.step_events(state, &action).iter().map(crate::trace::sentence::sentence).collect();
-        let detail = self.system.format_step(state, action)?;
-        Some(format!("{}\n\n{detail}", sentences.join("\n")))
+        render::step(self, state, action)
     }
 
+    /// The Explorer's sequence diagram, labelled as the path list is (`render::svg`).
     fn as_svg(&self, path: Path<KafkaState, KafkaAction>) -> Option<String> {
-        self.system.as_svg(path)
+        Some(render::svg(&path.into_vec()))
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {

@@ -516,5 +516,12 @@ pub fn action(action: &KafkaAction) -> String {
     }
 }
 
+mod complete;
+mod step;
+mod svg;
+pub use complete::complete_state;
+pub use step::{sent, step};
+pub use svg::svg;
+
 #[cfg(test)]
 mod tests;

@@ -346,3 +346,172 @@ fn a_lost_commit_its_timeout_and_the_pending_async_commit_read_as_words() {
         "the Fetch of offset 1 is on the network: no timeout of it"
     );
 }
+
+/// The path of the steps named `steps`, as `render::svg` takes it.
+fn path_of(model: &KafkaModel, steps: &[&str]) -> Vec<(KafkaState, Option<KafkaAction>)> {
+    let mut state = model.init_states().remove(0);
+    let mut path = Vec::new();
+    for step in steps {
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        let i =
+            actions.iter().position(|a| action(a) == *step).unwrap_or_else(|| panic!("{step:?} not offered"));
+        let taken = actions.swap_remove(i);
+        let next = model.next_state(&state, taken.clone()).expect("the step changes the state");
+        path.push((std::mem::replace(&mut state, next), Some(taken)));
+    }
+    path.push((state, None));
+    path
+}
+
+/// The `(x1, y1, x2, y2)` of each arrow of a diagram, in step order.
+fn arrows(svg: &str) -> Vec<[usize; 4]> {
+    svg.lines()
+        .filter(|l| l.contains("marker-end"))
+        .map(|l| {
+            let at = |name: &str| -> usize {
+                let v = l.split_once(&format!("{name}='")).unwrap().1;
+                v.split('\'').next().unwrap().parse().unwrap()
+            };
+            [at("x1"), at("y1"), at("x2"), at("y2")]
+        })
+        .collect()
+}
+
+#[test]
+fn the_diagram_labels_each_step_in_the_path_lists_words_and_arrows_start_at_their_send() {
+    let mut steps = TO_THE_FIRST_OUTPUT.to_vec();
+    steps.extend(["crash consumer-0"]);
+    let svg = svg(&path_of(&at_least_once(), &steps));
+    for label in [
+        "1. OffsetFetch p0",
+        "2. OffsetFetchResponse p0 none (to incarnation 0)",
+        "4. FetchResponse p0 @0..2 (to incarnation 0)",
+        "7. crash consumer-0",
+    ] {
+        assert!(svg.contains(&format!(">{label}</tspan></text>")), "{label:?} in\n{svg}");
+    }
+    assert!(!svg.contains("incarnation:") && !svg.contains("Crash<"), "Stateright's labels:\n{svg}");
+    for actor in ["broker", "coordinator", "sink", "consumer-0"] {
+        assert!(svg.contains(&format!("class='svg-actor-label'>{actor}</text>")), "{actor}:\n{svg}");
+    }
+    let a = arrows(&svg);
+    assert_eq!(a.len(), 6, "one arrow per delivery:\n{svg}");
+    // The broker answers the Fetch when it arrives: the reply leaves where the request ended.
+    assert_eq!((a[3][0], a[3][1]), (a[2][2], a[2][3]), "{a:?}");
+    // The consumer sends its first OffsetFetch at start, before the first step.
+    assert!(a[0][1] < a[0][3], "{a:?}");
+    // The second record's Output is sent with the first ack's delivery, not before.
+    let more = path_of(
+        &at_least_once(),
+        &[&TO_THE_FIRST_OUTPUT[..], &["consumer-0 → Output p0 @1 → sink"]].concat(),
+    );
+    let b = arrows(&super::svg(&more));
+    assert_eq!((b[6][0], b[6][1]), (b[5][2], b[5][3]), "{b:?}");
+}
+
+#[test]
+fn a_lost_message_is_a_dashed_line_to_a_cross() {
+    use crate::scenario::{NetworkConfig, NetworkKind};
+    let scenario = Scenario {
+        network: NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 },
+        ..Default::default()
+    };
+    let svg = svg(&path_of(&build(&scenario), &["drop consumer-0 → OffsetFetch p0 → coordinator"]));
+    assert!(svg.contains(">1. lost: OffsetFetch p0</tspan></text>"), "{svg}");
+    assert!(svg.contains("stroke-dasharray='4 3'") && svg.contains(">×</text>"), "{svg}");
+    assert!(arrows(&svg).is_empty(), "a lost message reaches nobody:\n{svg}");
+}
+
+#[test]
+fn a_step_reads_as_its_sentences_what_it_sent_and_the_actor_before_and_after() {
+    let model = at_least_once();
+    let before = walk(&model, &TO_THE_FIRST_OUTPUT[..3]);
+    let mut actions = Vec::new();
+    model.actions(&before, &mut actions);
+    let fetch = actions.into_iter().find(|a| action(a) == TO_THE_FIRST_OUTPUT[3]).unwrap();
+    let text = model.format_step(&before, fetch).unwrap();
+    assert!(
+        text.starts_with("consumer-0 received offset 0 of partition 0\n"),
+        "the events' sentences first:\n{text}"
+    );
+    assert!(text.contains("\nsends: consumer-0 → Output p0 @0 → sink\n"), "{text}");
+    assert!(!text.contains("OUT:") && !text.contains("Send(Id("), "Stateright's Debug account:\n{text}");
+    let (next, prev) = text.split_once("\nPREV_STATE: ").expect("the consumer's state changed");
+    assert!(next.contains("NEXT_STATE: consumer, incarnation 0 {\n    partition 0: position 2"), "{text}");
+    assert!(prev.contains("polling partition 0 from offset 0: Fetch sent to the broker"), "{text}");
+
+    // The broker's state does not change when it serves a Fetch.
+    let before = walk(&model, &TO_THE_FIRST_OUTPUT[..2]);
+    let mut actions = Vec::new();
+    model.actions(&before, &mut actions);
+    let serve = actions.into_iter().find(|a| action(a) == TO_THE_FIRST_OUTPUT[2]).unwrap();
+    let text = model.format_step(&before, serve).unwrap();
+    assert!(
+        text.contains("sends: broker → FetchResponse p0 @0..2 (to incarnation 0) → consumer-0\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nUNCHANGED: broker: serves the partition logs"), "{text}");
+}
+
+#[test]
+fn a_long_step_label_takes_more_lines_and_its_row_more_room() {
+    use crate::scenario::{NetworkConfig, NetworkKind};
+    let scenario = Scenario {
+        network: NetworkConfig { kind: NetworkKind::Lossy, losses: 1, duplicates: 0 },
+        ..Default::default()
+    };
+    let steps = [
+        "drop consumer-0 → OffsetFetch p0 → coordinator",
+        "consumer-0: request timed out (no request or reply left on the network), sends it again",
+        "consumer-0 → OffsetFetch p0 → coordinator",
+    ];
+    let svg = svg(&path_of(&build(&scenario), &steps));
+    let timeout = svg.lines().find(|l| l.contains("2. consumer-0: request")).expect("the timeout's label");
+    let lines: Vec<&str> = timeout.split("<tspan").skip(1).map(|t| t.split_once('>').unwrap().1).collect();
+    assert_eq!(
+        lines,
+        [
+            "2. consumer-0: request timed out (no request or </tspan>",
+            "reply left on the network), sends it again</tspan></text>"
+        ],
+        "{svg}"
+    );
+    // Rows: the label of step 2 has two lines, so step 3's row is one line further down.
+    let rows: Vec<usize> = svg
+        .lines()
+        .filter(|l| l.contains("class='svg-event-label'>"))
+        .map(|l| l.split_once(" y='").unwrap().1.split('\'').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{svg}");
+    assert_eq!(rows[2] - rows[1], rows[1] - rows[0] + 15, "{rows:?}");
+}
+
+#[test]
+fn the_complete_state_names_every_actor_and_reads_the_network_in_words() {
+    let mut steps = TO_THE_FIRST_OUTPUT[..5].to_vec();
+    steps.push("crash consumer-0");
+    let model = at_least_once();
+    let crashed = walk(&model, &steps);
+    let text = complete_state(&crashed);
+    assert!(text.starts_with("broker: serves the partition logs {"), "{text}");
+    assert!(
+        text.contains(
+            "\nconsumer-0 is down; its state when it crashed:\nconsumer-0: consumer, incarnation 0 {"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("on the network, oldest first on each connection:\n    sink → OutputAck p0 @0 (to incarnation 0) → consumer-0\n"),
+        "{text}"
+    );
+    assert!(text.contains("\ncrashed: consumer-0\n"), "{text}");
+    assert!(text.contains("\nkept across a crash: consumer-0: incarnation 0\n"), "{text}");
+    assert!(!text.contains("Some(") && !text.contains("corr:"), "no Rust Debug:\n{text}");
+    let before = complete_state(&walk(&model, &steps[..5]));
+    assert_ne!(before, text);
+    let fingerprint = |t: &str| t.lines().last().unwrap().to_string();
+    assert!(fingerprint(&text).starts_with("state fingerprint: "), "{text}");
+    assert_ne!(fingerprint(&before), fingerprint(&text));
+    assert_eq!(complete_state(&walk(&model, &steps)), text, "the same state reads the same");
+}
