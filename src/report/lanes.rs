@@ -456,7 +456,10 @@ fn step_rows(
             }
             let to = receiver(model, threads, k - 1, d, msg);
             delivered = Some((from, to));
-            let label = label(msg, incarnation(before, d));
+            let mut label = label(msg, incarnation(before, d));
+            if again {
+                label.push_str(" (again)");
+            }
             (to, Shape::Arrow { from, label, sent })
         }
         ActorModelAction::Drop(env) => {

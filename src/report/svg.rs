@@ -464,7 +464,10 @@ fn draw_row(out: &mut String, layout: &Layout, k: usize, row: &Row) {
         }
         _ => {
             let _ = writeln!(out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"6\" fill=\"{MUTED}\"/>");
-            plated(out, x + 12, y + 4, &format!("fill=\"{MUTED}\""), "start", &labels);
+            // Right of the dot; left of it on the last lane, clear of the sentences.
+            let last = layout.lanes.last() == Some(&row.lane);
+            let (at, anchor) = if last { (x - 12, "end") } else { (x + 12, "start") };
+            plated(out, at, y + 4, &format!("fill=\"{MUTED}\""), anchor, &labels);
         }
     }
     let _ = writeln!(out, "</g>");
