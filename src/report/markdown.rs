@@ -1,8 +1,10 @@
 //! The Markdown report: the verdict matrix (`index.md`) and each
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
-use super::{Checked, counterexample_name, problem_lines, property_names, summary, url_escape};
+use super::lanes::Picture;
+use super::{Checked, counterexample_name, mermaid, problem_lines, property_names, records, summary, url_escape};
 use crate::check::PropertyOutcome;
+use crate::model::KafkaModel;
 use crate::scenario::ScenarioError;
 use crate::trace::{Trace, TraceStep};
 use std::fmt::Write as _;
@@ -139,8 +141,16 @@ pub(crate) fn steps(trace: &Trace) -> Vec<(usize, Vec<&TraceStep>)> {
     groups
 }
 
-/// `<stem>.<property>.md`: the counterexample as a story, ending with why the property fails.
-pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String {
+/// `<stem>.<property>.md`: the counterexample as a story, ending with why
+/// the property fails and where each record it involves is; then the same
+/// trace as a Mermaid sequence diagram.
+pub fn counterexample(
+    r: &Checked,
+    p: &PropertyOutcome,
+    trace: &Trace,
+    model: &KafkaModel,
+    picture: &Picture,
+) -> String {
     let name = |ext| counterexample_name(r.file, p.name, ext);
     let mut out = format!("# {} violates {}\n\n", escape(&r.file.display().to_string()), escape(p.name));
     let _ = writeln!(out, "**Scenario:** {}", escape(&r.scenario.name));
@@ -188,5 +198,36 @@ pub fn counterexample(r: &Checked, p: &PropertyOutcome, trace: &Trace) -> String
     let _ = writeln!(out, "## Why {} fails here\n", escape(p.name));
     let after = if last == 0 { "In the initial state".to_string() } else { format!("After step {last}") };
     let _ = writeln!(out, "{after}: {}.", escape(&trace.violation));
+    where_records_are(&mut out, model, p, trace, picture);
+    out.push_str("\n## Sequence diagram\n\n");
+    out.push_str(
+        "The same run as a Mermaid diagram (GitHub and GitLab draw it): an arrow goes from the sender of \
+         a message to its receiver, a dashed one stays in flight at the end, a note is what a lane did by itself.\n\n",
+    );
+    let _ = write!(out, "```mermaid\n{}```\n", mermaid::sequence_diagram(picture));
     out
+}
+
+/// Where each record of the partitions the violation involves is at the end of the run.
+fn where_records_are(
+    out: &mut String,
+    model: &KafkaModel,
+    p: &PropertyOutcome,
+    trace: &Trace,
+    picture: &Picture,
+) {
+    let Some(end) = trace.run.states.last() else { return };
+    let _ = writeln!(out, "\n## Where each record is at the end\n");
+    for partition in records::involved(model, p.id, end) {
+        let _ = writeln!(out, "{}:\n", escape(&records::heading(model, end, partition)));
+        for line in records::records(model, p.id, trace, picture, partition) {
+            let _ = writeln!(out, "- {}", escape_keeping_bold(&line.text));
+        }
+        out.push('\n');
+    }
+}
+
+/// [`escape`], keeping the `**bold**` a record line marks its verdict with.
+fn escape_keeping_bold(text: &str) -> String {
+    escape(text).replace("\\*\\*", "**")
 }

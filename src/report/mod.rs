@@ -11,7 +11,10 @@
 mod html;
 mod json;
 mod junit;
+pub mod lanes;
 mod markdown;
+pub mod mermaid;
+pub mod records;
 mod svg;
 mod text;
 
@@ -91,12 +94,23 @@ pub fn report_files(results: &[Checked], bad: &[ScenarioError]) -> Vec<ReportFil
         ReportFile { name: INDEX_FILES[1].into(), content: html::index(results, bad) },
     ];
     for r in results {
+        if r.outcome.properties.iter().all(|p| p.trace.is_none()) {
+            continue;
+        }
+        let model = crate::model::build(r.scenario);
         for p in &r.outcome.properties {
             let Some(trace) = &p.trace else { continue };
             let name = |ext| counterexample_name(r.file, p.name, ext);
+            let picture = lanes::Picture::of(&model, trace);
             files.push(ReportFile { name: name("json"), content: trace_file(r.file, r.scenario, p, trace) });
-            files.push(ReportFile { name: name("md"), content: markdown::counterexample(r, p, trace) });
-            files.push(ReportFile { name: name("svg"), content: svg::sequence_diagram(r, p, trace) });
+            files.push(ReportFile {
+                name: name("md"),
+                content: markdown::counterexample(r, p, trace, &model, &picture),
+            });
+            files.push(ReportFile {
+                name: name("svg"),
+                content: svg::sequence_diagram(r, p, trace, &picture),
+            });
         }
     }
     files

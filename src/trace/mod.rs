@@ -50,12 +50,37 @@ pub struct Trace {
     pub steps: Vec<TraceStep>,
     /// Why the property fails in the trace's last state.
     pub violation: String,
+    /// The path itself, for the pictures (not in the JSON document).
+    #[serde(skip)]
+    pub run: Run,
+}
+
+/// A counterexample's path: its states, the initial one first, and the
+/// action of each step (`actions[i]` leads from `states[i]` to `states[i +
+/// 1]`). The reports read from it what events do not say: which actor sent
+/// the message a step delivers and when, what is still on the network at
+/// the end, which worker thread holds which record (`src/report/lanes.rs`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Run {
+    pub states: Vec<KafkaState>,
+    pub actions: Vec<KafkaAction>,
+}
+
+/// The states are large; a trace's `Debug` (in test failures) shows only how many.
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "Run {{ {} states, {} actions }}", self.states.len(), self.actions.len())
+    }
 }
 
 /// The trace of a path, ending with `violation`, the property's explanation of its last state.
 pub fn trace(model: &KafkaModel, path: &Path<KafkaState, KafkaAction>, violation: String) -> Trace {
     let mut steps = Vec::new();
     let pairs = path.clone().into_vec();
+    let run = Run {
+        states: pairs.iter().map(|(state, _)| state.clone()).collect(),
+        actions: pairs.iter().filter_map(|(_, action)| action.clone()).collect(),
+    };
     for (i, pair) in pairs.windows(2).enumerate() {
         let (before, action) = &pair[0];
         if let Some(action) = action {
@@ -68,5 +93,5 @@ pub fn trace(model: &KafkaModel, path: &Path<KafkaState, KafkaAction>, violation
             }));
         }
     }
-    Trace { steps, violation }
+    Trace { steps, violation, run }
 }
