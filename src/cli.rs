@@ -68,18 +68,25 @@ enum Command {
         /// whether it reproduced there.
         #[arg(long)]
         live: bool,
-        /// With --live: your Kafka cluster instead of the private nisshi broker.
+        /// With --live: your Kafka cluster instead of the private Apache Kafka broker.
         #[arg(long, requires = "live")]
         bootstrap: Option<String>,
     },
-    /// Run scenarios on a real Kafka-protocol broker with real consumers, inject
+    /// Run scenarios on a real Apache Kafka broker with real consumers, inject
     /// their crashes and pauses, and check the properties on what happened.
+    ///
+    /// Each scenario is checked first; its "model" column is the model's verdict.
+    /// Exit status: 0 the runs agree with the model; 1 some run contradicts it (an
+    /// anomaly of a property the model proves holds, or a property it finds
+    /// violated that no run reproduced); 2 bad input, no broker, or a consumer
+    /// process that failed.
     Live {
         /// Scenario files, or directories whose *.json files are run.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Your Kafka cluster (HOST:PORT,...); without it the installed nisshi
-        /// broker is started on a free loopback port and stopped afterwards.
+        /// Your Kafka cluster (HOST:PORT,...); without it the installed Apache
+        /// Kafka (scripts/install-kafka.sh) is started on a free loopback port and
+        /// stopped afterwards.
         #[arg(long)]
         bootstrap: Option<String>,
         /// Seeded random fault schedules per scenario (run i uses seed S + i).
@@ -361,7 +368,7 @@ fn replay_on_broker(
     }
     let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
     let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options)?;
+    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome)?;
     for (name, run) in names.iter().zip(&report.runs) {
         let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
         let files = format!("run files in {}", run.dir.display());
@@ -389,6 +396,7 @@ pub enum Traces {
 fn replays(
     scenario: &Scenario,
     traces: &Traces,
+    model: &check::Outcome,
 ) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
     use crate::live::schedule::Schedule;
     match traces {
@@ -407,7 +415,7 @@ fn replays(
             let schedule = Schedule::from_trace(&steps, scenario);
             Ok(vec![("trace".into(), schedule)])
         }
-        Traces::Model => counterexample_schedules(scenario, &check::check(scenario, &Options::default())),
+        Traces::Model => counterexample_schedules(scenario, model),
     }
 }
 
@@ -438,9 +446,13 @@ fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces
             skipped += 1;
             continue;
         }
-        let result = replays(scenario, traces).and_then(|replays| {
+        // The model's verdicts, checked as `check` does by default.
+        eprintln!("checking {} ...", file.display());
+        let model = check::check(scenario, &Options { progress: Some(progress::show), ..Options::default() });
+        progress::clear();
+        let result = replays(scenario, traces, &model).and_then(|replays| {
             let options = crate::live::LiveOptions { replays, ..options.clone() };
-            crate::live::live(scenario, &file.display().to_string(), &options)
+            crate::live::live(scenario, &file.display().to_string(), &options, &model)
         });
         match result {
             Ok(report) => {
@@ -457,7 +469,7 @@ fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces
     }
     if let Format::Json = format {
         let doc = serde_json::json!({
-            "ok": reports.iter().all(|r| r.agrees_with_holds()),
+            "ok": reports.iter().all(|r| r.agrees_with_model()),
             "scenarios": reports,
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -465,7 +477,7 @@ fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces
     if reports.is_empty() && skipped > 0 {
         return EXIT_BAD_INPUT;
     }
-    if reports.iter().all(|r| r.agrees_with_holds()) { EXIT_OK } else { EXIT_UNMET }
+    if reports.iter().all(|r| r.agrees_with_model()) { EXIT_OK } else { EXIT_UNMET }
 }
 
 /// The progress line of long checks on stderr: rewritten in place on a
