@@ -315,8 +315,10 @@ fn run_check(
         progress::clear();
     }
     if let Some(live) = live {
+        // One broker for every scenario's replays, started by the first.
+        let mut target = None;
         for ((file, s), outcome) in files.iter().zip(&scenarios).zip(&mut outcomes) {
-            if let Err(e) = replay_on_broker(file, s, outcome, live) {
+            if let Err(e) = replay_on_broker(file, s, outcome, live, &mut target) {
                 eprintln!("error: {e}");
                 return EXIT_BAD_INPUT;
             }
@@ -353,6 +355,7 @@ fn replay_on_broker(
     scenario: &Scenario,
     outcome: &mut check::Outcome,
     live: &crate::live::LiveOptions,
+    target: &mut Option<crate::live::Target>,
 ) -> Result<(), String> {
     let replays = counterexample_schedules(scenario, outcome)?;
     if replays.is_empty() {
@@ -368,7 +371,7 @@ fn replay_on_broker(
     }
     let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
     let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome)?;
+    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome, target)?;
     for (name, run) in names.iter().zip(&report.runs) {
         let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
         let files = format!("run files in {}", run.dir.display());
@@ -439,6 +442,8 @@ fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;
+    // One broker for every scenario, started by the first that runs.
+    let mut target = None;
     for (file, scenario) in files.iter().zip(&scenarios) {
         let why = crate::live::unsupported(scenario);
         if !why.is_empty() {
@@ -452,7 +457,7 @@ fn run_live(inputs: &Inputs, options: &crate::live::LiveOptions, traces: &Traces
         progress::clear();
         let result = replays(scenario, traces, &model).and_then(|replays| {
             let options = crate::live::LiveOptions { replays, ..options.clone() };
-            crate::live::live(scenario, &file.display().to_string(), &options, &model)
+            crate::live::live(scenario, &file.display().to_string(), &options, &model, &mut target)
         });
         match result {
             Ok(report) => {

@@ -100,13 +100,55 @@ impl LiveProperty {
     }
 }
 
+/// The cluster the runs of one command share: the private broker, started
+/// by the first scenario that runs and stopped when this is dropped, or the
+/// user's (`--bootstrap`). Runs never share a topic or a group, so sharing a
+/// broker between scenarios is as sharing it between one scenario's runs.
+pub struct Target {
+    // Dropped in this order: the admin client before the broker it talks to.
+    cluster: cluster::Cluster,
+    /// Held only to be dropped last: that stops the private broker.
+    _private: Option<broker::Broker>,
+    bootstrap: String,
+    /// How the reports name it.
+    name: String,
+    /// `Some(1)` on the private broker; `None` takes the cluster's default.
+    replication: Option<i32>,
+}
+
+impl Target {
+    fn open(options: &LiveOptions) -> Result<Target, String> {
+        if let Some(b) = &options.bootstrap {
+            let cluster = cluster::Cluster::connect(b)?;
+            let name = format!("{b} (your cluster)");
+            return Ok(Target { _private: None, cluster, bootstrap: b.clone(), name, replication: None });
+        }
+        let install = broker::locate()?;
+        let dir = options.work_dir.join("broker");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!("live: starting Apache Kafka {} in {}", install.version, dir.display());
+        let private = broker::Broker::start(&install, &dir)?;
+        eprintln!("live: {}", private.describe());
+        let bootstrap = private.addr.to_string();
+        let cluster = cluster::Cluster::connect(&bootstrap)?;
+        // Kafka creates __consumer_offsets at the first FindCoordinator; an
+        // OffsetFetch does it now, so that the first run's consumers do not
+        // spend their first seconds waiting for a coordinator.
+        let _ = cluster.committed("kafkacheck-warm-up", "kafkacheck-warm-up", 1);
+        let name = private.describe();
+        Ok(Target { _private: Some(private), cluster, bootstrap, name, replication: Some(1) })
+    }
+}
+
 /// Runs every replayed and seeded schedule of a scenario and gathers them,
-/// beside `model`, the outcome of checking the scenario.
+/// beside `model`, the outcome of checking the scenario. The first call
+/// opens `target` (see [`Target`]); later ones reuse it.
 pub fn live(
     scenario: &Scenario,
     file: &str,
     options: &LiveOptions,
     model: &crate::check::Outcome,
+    target: &mut Option<Target>,
 ) -> Result<LiveReport, String> {
     let plan =
         plan::Plan::new(scenario).map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
@@ -116,30 +158,16 @@ pub fn live(
             options.consumer_exe.display()
         ));
     }
-    let private;
-    let (bootstrap, broker, replication) = match &options.bootstrap {
-        Some(b) => (b.clone(), format!("{b} (your cluster)"), None),
-        None => {
-            let install = broker::locate()?;
-            let dir = options.work_dir.join("broker");
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            eprintln!("live: starting Apache Kafka {} in {}", install.version, dir.display());
-            private = broker::Broker::start(&install, &dir)?;
-            eprintln!("live: {}", private.describe());
-            (private.addr.to_string(), private.describe(), Some(1))
-        }
-    };
-    let cluster = cluster::Cluster::connect(&bootstrap)?;
-    if options.bootstrap.is_none() {
-        // Kafka creates __consumer_offsets at the first FindCoordinator; an
-        // OffsetFetch does it now, so that the first run's consumers do not
-        // spend their first seconds waiting for a coordinator.
-        let _ = cluster.committed("kafkacheck-warm-up", "kafkacheck-warm-up", 1);
+    if target.is_none() {
+        *target = Some(Target::open(options)?);
     }
+    let Some(target) = target.as_ref() else { unreachable!("opened above") };
+    let (bootstrap, broker, replication) = (&target.bootstrap, target.name.clone(), target.replication);
+    let cluster = &target.cluster;
     let setup = RunSetup {
         plan: &plan,
-        cluster: &cluster,
-        bootstrap: &bootstrap,
+        cluster,
+        bootstrap,
         consumer_exe: &options.consumer_exe,
         session_timeout_ms: options.session_timeout_ms,
         deadline: options.run_deadline,
