@@ -95,6 +95,27 @@ fn at_least_once_shows_a_real_duplicate_and_exactly_once_none() {
 }
 
 #[test]
+fn the_model_column_is_the_models_verdict_and_an_unreproduced_counterexample_contradicts_it() {
+    let Some((_one, work)) = live_test() else { return };
+    // at-least-once.json with an expectation the model does not meet.
+    let text = std::fs::read_to_string("models/at-least-once.json").unwrap();
+    let wrong = text.replace("\"no-duplicate\": \"violated\"", "\"no-duplicate\": \"holds\"");
+    assert_ne!(wrong, text);
+    let file = work.path().join("wrong-expect.json");
+    std::fs::write(&file, wrong).unwrap();
+    // No replay and no seeded run: nothing can reproduce the duplicate.
+    let (doc, code) =
+        live(&[file.to_str().unwrap(), "--runs", "0", "--no-model-traces"], &work.path().join("runs"));
+    assert_eq!(code, Some(1), "{doc:#}");
+    assert_eq!(doc["ok"], false);
+    let props = doc["scenarios"][0]["properties"].as_array().unwrap();
+    let dup = props.iter().find(|p| p["property"] == "no-duplicate").unwrap();
+    assert_eq!((&dup["model"], &dup["expected"]), (&"violated".into(), &"holds".into()), "{dup:#}");
+    let lost = props.iter().find(|p| p["property"] == "no-loss").unwrap();
+    assert_eq!(lost["model"], "holds", "{lost:#}");
+}
+
+#[test]
 fn a_counterexample_from_check_replays_on_the_broker() {
     let Some((_one, work)) = live_test() else { return };
     let reports = work.path().join("reports");
