@@ -57,8 +57,10 @@ cat > "$work/pom.xml" <<EOF
 </project>
 EOF
 # A local repository of its own: the jars end up in libs/, nothing else is kept.
-mvn -B -q -Dstyle.color=never -f "$work/pom.xml" -Dmaven.repo.local="$work/m2" dependency:copy-dependencies \
-  -DincludeScope=runtime -DoutputDirectory="$work/libs" >&2
+# Maven's output is shown only if it fails.
+mvn -B -q -f "$work/pom.xml" -Dmaven.repo.local="$work/m2" dependency:copy-dependencies \
+  -DincludeScope=runtime -DoutputDirectory="$work/libs" >"$work/mvn.log" 2>&1 ||
+  { cat "$work/mvn.log" >&2; echo "Maven could not fetch Apache Kafka $version" >&2; exit 1; }
 [ -f "$work/libs/kafka_2.13-$version.jar" ] || { echo "Maven did not fetch kafka_2.13-$version.jar" >&2; exit 1; }
 rm -rf "$home"
 mkdir -p "$home"
