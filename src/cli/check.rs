@@ -72,8 +72,10 @@ pub(super) fn run_check(
         progress::clear();
     }
     if let Some(live) = live {
+        // One broker for every scenario's replays, started by the first.
+        let mut target = None;
         for ((file, s), outcome) in files.iter().zip(&scenarios).zip(&mut outcomes) {
-            if let Err(e) = replay_on_broker(file, s, outcome, live) {
+            if let Err(e) = replay_on_broker(file, s, outcome, live, &mut target) {
                 eprintln!("error: {e}");
                 return EXIT_BAD_INPUT;
             }
@@ -133,6 +135,7 @@ fn replay_on_broker(
     scenario: &Scenario,
     outcome: &mut check::Outcome,
     live: &crate::live::LiveOptions,
+    target: &mut Option<crate::live::Target>,
 ) -> Result<(), String> {
     let replays = super::live::counterexample_schedules(scenario, outcome)?;
     if replays.is_empty() {
@@ -148,7 +151,7 @@ fn replay_on_broker(
     }
     let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
     let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options)?;
+    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome, target)?;
     for (name, run) in names.iter().zip(&report.runs) {
         let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
         let files = format!("run files in {}", run.dir.display());

@@ -1,7 +1,7 @@
 //! `kafkacheck live`: the scenarios on a real broker (README, "Live").
 
 use super::check::{Loaded, load_paths};
-use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, progress};
 use crate::check::{self, Options};
 use crate::scenario::Scenario;
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ pub enum Traces {
 fn replays(
     scenario: &Scenario,
     traces: &Traces,
+    model: &check::Outcome,
 ) -> Result<Vec<(String, crate::live::schedule::Schedule)>, String> {
     use crate::live::schedule::Schedule;
     match traces {
@@ -37,7 +38,7 @@ fn replays(
             let schedule = Schedule::from_trace(&steps, scenario);
             Ok(vec![("trace".into(), schedule)])
         }
-        Traces::Model => counterexample_schedules(scenario, &check::check(scenario, &Options::default())),
+        Traces::Model => counterexample_schedules(scenario, model),
     }
 }
 
@@ -70,6 +71,8 @@ pub(super) fn run_live(
     eprintln!("live runs write their files under {}", options.work_dir.display());
     let mut reports = Vec::new();
     let mut skipped = 0;
+    // One broker for every scenario, started by the first that runs.
+    let mut target = None;
     for (file, scenario) in files.iter().zip(&scenarios) {
         let why = crate::live::unsupported(scenario);
         if !why.is_empty() {
@@ -77,9 +80,13 @@ pub(super) fn run_live(
             skipped += 1;
             continue;
         }
-        let result = replays(scenario, traces).and_then(|replays| {
+        // The model's verdicts, checked as `check` does by default.
+        eprintln!("checking {} ...", file.display());
+        let model = check::check(scenario, &Options { progress: Some(progress::show), ..Options::default() });
+        progress::clear();
+        let result = replays(scenario, traces, &model).and_then(|replays| {
             let options = crate::live::LiveOptions { replays, ..options.clone() };
-            crate::live::live(scenario, &file.display().to_string(), &options)
+            crate::live::live(scenario, &file.display().to_string(), &options, &model, &mut target)
         });
         match result {
             Ok(report) => {
@@ -96,7 +103,7 @@ pub(super) fn run_live(
     }
     if let Format::Json = format {
         let doc = serde_json::json!({
-            "ok": reports.iter().all(|r| r.agrees_with_holds()),
+            "ok": reports.iter().all(|r| r.agrees_with_model()),
             "scenarios": reports,
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -104,5 +111,5 @@ pub(super) fn run_live(
     if reports.is_empty() && skipped > 0 {
         return EXIT_BAD_INPUT;
     }
-    if reports.iter().all(|r| r.agrees_with_holds()) { EXIT_OK } else { EXIT_UNMET }
+    if reports.iter().all(|r| r.agrees_with_model()) { EXIT_OK } else { EXIT_UNMET }
 }

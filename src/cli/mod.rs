@@ -123,18 +123,25 @@ enum Command {
         /// whether it reproduced there.
         #[arg(long)]
         live: bool,
-        /// With --live: your Kafka cluster instead of the private nisshi broker.
+        /// With --live: your Kafka cluster instead of the private Apache Kafka broker.
         #[arg(long, requires = "live")]
         bootstrap: Option<String>,
     },
-    /// Run scenarios on a real Kafka-protocol broker with real consumers, inject
+    /// Run scenarios on a real Apache Kafka broker with real consumers, inject
     /// their crashes and pauses, and check the properties on what happened.
+    ///
+    /// Each scenario is checked first; its "model" column is the model's verdict.
+    /// Exit status: 0 the runs agree with the model; 1 some run contradicts it (an
+    /// anomaly of a property the model proves holds, or a property it finds
+    /// violated that no run reproduced); 2 bad input, no broker, or a consumer
+    /// process that failed.
     Live {
         /// Scenario files, or directories whose *.json files are run.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Your Kafka cluster (HOST:PORT,...); without it the installed nisshi
-        /// broker is started on a free loopback port and stopped afterwards.
+        /// Your Kafka cluster (HOST:PORT,...); without it the installed Apache
+        /// Kafka (scripts/install-kafka.sh) is started on a free loopback port and
+        /// stopped afterwards.
         #[arg(long)]
         bootstrap: Option<String>,
         /// Seeded random fault schedules per scenario (run i uses seed S + i).

@@ -1,4 +1,4 @@
-//! Live fault injection: a scenario run on a real Kafka-protocol broker with
+//! Live fault injection: a scenario run on a real Apache Kafka broker with
 //! real consumers (rdkafka), its faults injected as signals, and the model's
 //! properties checked on what really happened (issue 8).
 //!
@@ -66,7 +66,7 @@ pub fn unsupported(s: &Scenario) -> Vec<String> {
 pub struct LiveReport {
     pub scenario: String,
     pub file: String,
-    /// `nisshi 0.8.1 on 127.0.0.1:PORT (private)` or the user's bootstrap servers.
+    /// `Apache Kafka 4.4.0 on 127.0.0.1:PORT (private, ...)` or the user's bootstrap servers.
     pub broker: String,
     pub runs: Vec<RunResult>,
     pub properties: Vec<LiveProperty>,
@@ -76,8 +76,10 @@ pub struct LiveReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveProperty {
     pub property: &'static str,
-    /// The model's expected verdict from the scenario file.
+    /// The scenario file's expected verdict (its `expect`, default `holds`).
     pub expected: &'static str,
+    /// The model's verdict: the scenario checked as `check` checks it.
+    pub model: &'static str,
     /// Runs that showed an anomaly of this property.
     pub reproduced_in: Vec<u32>,
     /// The first anomaly's evidence.
@@ -85,14 +87,69 @@ pub struct LiveProperty {
 }
 
 impl LiveProperty {
-    /// A property the model says holds, shown violated by a real run.
+    /// The runs contradict the model: an anomaly of a property the model
+    /// proves holds, or none of a property it finds violated (its
+    /// counterexample, replayed first unless `--no-model-traces`, did not
+    /// reproduce, nor did any seeded run). An `unknown` verdict claims nothing.
     pub fn contradicts_model(&self) -> bool {
-        self.expected == "holds" && !self.reproduced_in.is_empty()
+        match self.model {
+            "holds" => !self.reproduced_in.is_empty(),
+            "violated" => self.reproduced_in.is_empty(),
+            _ => false,
+        }
     }
 }
 
-/// Runs every replayed and seeded schedule of a scenario and gathers them.
-pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<LiveReport, String> {
+/// The cluster the runs of one command share: the private broker, started
+/// by the first scenario that runs and stopped when this is dropped, or the
+/// user's (`--bootstrap`). Runs never share a topic or a group, so sharing a
+/// broker between scenarios is as sharing it between one scenario's runs.
+pub struct Target {
+    // Dropped in this order: the admin client before the broker it talks to.
+    cluster: cluster::Cluster,
+    /// Held only to be dropped last: that stops the private broker.
+    _private: Option<broker::Broker>,
+    bootstrap: String,
+    /// How the reports name it.
+    name: String,
+    /// `Some(1)` on the private broker; `None` takes the cluster's default.
+    replication: Option<i32>,
+}
+
+impl Target {
+    fn open(options: &LiveOptions) -> Result<Target, String> {
+        if let Some(b) = &options.bootstrap {
+            let cluster = cluster::Cluster::connect(b)?;
+            let name = format!("{b} (your cluster)");
+            return Ok(Target { _private: None, cluster, bootstrap: b.clone(), name, replication: None });
+        }
+        let install = broker::locate()?;
+        let dir = options.work_dir.join("broker");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!("live: starting Apache Kafka {} in {}", install.version, dir.display());
+        let private = broker::Broker::start(&install, &dir)?;
+        eprintln!("live: {}", private.describe());
+        let bootstrap = private.addr.to_string();
+        let cluster = cluster::Cluster::connect(&bootstrap)?;
+        // Kafka creates __consumer_offsets at the first FindCoordinator; an
+        // OffsetFetch does it now, so that the first run's consumers do not
+        // spend their first seconds waiting for a coordinator.
+        let _ = cluster.committed("kafkacheck-warm-up", "kafkacheck-warm-up", 1);
+        let name = private.describe();
+        Ok(Target { _private: Some(private), cluster, bootstrap, name, replication: Some(1) })
+    }
+}
+
+/// Runs every replayed and seeded schedule of a scenario and gathers them,
+/// beside `model`, the outcome of checking the scenario. The first call
+/// opens `target` (see [`Target`]); later ones reuse it.
+pub fn live(
+    scenario: &Scenario,
+    file: &str,
+    options: &LiveOptions,
+    model: &crate::check::Outcome,
+    target: &mut Option<Target>,
+) -> Result<LiveReport, String> {
     let plan =
         plan::Plan::new(scenario).map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
     if !options.consumer_exe.is_file() {
@@ -101,26 +158,16 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
             options.consumer_exe.display()
         ));
     }
-    let private;
-    let (bootstrap, broker, replication) = match &options.bootstrap {
-        Some(b) => (b.clone(), format!("{b} (your cluster)"), None),
-        None => {
-            let binary = broker::locate()?;
-            std::fs::create_dir_all(&options.work_dir)
-                .map_err(|e| format!("{}: {e}", options.work_dir.display()))?;
-            let name =
-                options.work_dir.file_name().map_or("live".into(), |n| n.to_string_lossy().into_owned());
-            let log = options.work_dir.join("broker.log");
-            private = broker::Broker::start(&binary, &log, &format!("kafkacheck-{name}"))?;
-            let addr = private.addr.to_string();
-            (addr.clone(), format!("nisshi on {addr} (private, pid {})", private.pid()), Some(1))
-        }
-    };
-    let cluster = cluster::Cluster::connect(&bootstrap)?;
+    if target.is_none() {
+        *target = Some(Target::open(options)?);
+    }
+    let Some(target) = target.as_ref() else { unreachable!("opened above") };
+    let (bootstrap, broker, replication) = (&target.bootstrap, target.name.clone(), target.replication);
+    let cluster = &target.cluster;
     let setup = RunSetup {
         plan: &plan,
-        cluster: &cluster,
-        bootstrap: &bootstrap,
+        cluster,
+        bootstrap,
         consumer_exe: &options.consumer_exe,
         session_timeout_ms: options.session_timeout_ms,
         deadline: options.run_deadline,
@@ -157,6 +204,11 @@ pub fn live(scenario: &Scenario, file: &str, options: &LiveOptions) -> Result<Li
             LiveProperty {
                 property,
                 expected: scenario.expected(property).as_str(),
+                model: model
+                    .properties
+                    .iter()
+                    .find(|p| p.name == property)
+                    .map_or("unknown", |p| p.verdict.as_str()),
                 reproduced_in: hits.iter().map(|r| r.run).collect(),
                 evidence: hits.first().and_then(|r| r.anomalies.iter().find(|a| a.property == property)).map(
                     |a| {
@@ -179,8 +231,8 @@ fn r_label(r: &RunResult) -> String {
 }
 
 impl LiveReport {
-    /// Every property the model says holds showed no anomaly.
-    pub fn agrees_with_holds(&self) -> bool {
+    /// No property's runs contradict the model's verdict.
+    pub fn agrees_with_model(&self) -> bool {
         !self.properties.iter().any(LiveProperty::contradicts_model)
     }
 
@@ -210,7 +262,12 @@ impl LiveReport {
                 format!("reproduced in run {}", runs.join(", "))
             };
             let mark = if p.contradicts_model() { "   <- contradicts the model" } else { "" };
-            out += &format!("  {:<22} {:<10} {live}{mark}\n", p.property, p.expected);
+            let expect = if p.expected == p.model {
+                String::new()
+            } else {
+                format!(" (the file expects {})", p.expected)
+            };
+            out += &format!("  {:<22} {:<10} {live}{mark}{expect}\n", p.property, p.model);
         }
         out
     }
@@ -225,3 +282,23 @@ pub fn default_session_timeout_ms(own_cluster: bool) -> u32 {
 
 /// The default seed of `--seed`.
 pub const DEFAULT_SEED: u64 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::LiveProperty;
+
+    fn property(model: &'static str, reproduced_in: Vec<u32>) -> LiveProperty {
+        LiveProperty { property: "no-loss", expected: "holds", model, reproduced_in, evidence: None }
+    }
+
+    #[test]
+    fn the_runs_contradict_the_models_verdict_not_the_files_expectation() {
+        assert!(property("holds", vec![2]).contradicts_model());
+        assert!(!property("holds", vec![]).contradicts_model());
+        // A counterexample that no run reproduced contradicts the model too.
+        assert!(property("violated", vec![]).contradicts_model());
+        assert!(!property("violated", vec![0]).contradicts_model());
+        assert!(!property("unknown", vec![]).contradicts_model());
+        assert!(!property("unknown", vec![1]).contradicts_model());
+    }
+}
