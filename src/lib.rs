@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod explore;
+#[cfg(feature = "live")]
 pub mod live;
 pub mod model;
 pub mod properties;

@@ -6,6 +6,7 @@
 //! to the sink) are pinned beside them, in `src/properties/`.
 
 use kafkacheck::check::{self, Options, Outcome};
+#[cfg(feature = "live")]
 use kafkacheck::live::history::{History, LIVE_PROPERTIES};
 use kafkacheck::properties::{self, Kind, PropertyId};
 use kafkacheck::scenario;
@@ -180,6 +181,7 @@ fn a_scenario_may_expect_only_the_registrys_properties() {
     assert!(error.contains(listed), "{error}");
 }
 
+#[cfg(feature = "live")]
 #[test]
 fn a_live_run_reports_the_registrys_live_properties_in_its_order() {
     assert_eq!(LIVE_PROPERTIES, ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"]);

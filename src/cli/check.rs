@@ -3,7 +3,7 @@
 
 use super::github::Github;
 use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, progress, scenario_files};
-use crate::check::{self, OnBroker, Options};
+use crate::check::{self, Options};
 use crate::report::{self, Checked, TextOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 use std::path::{Path, PathBuf};
@@ -51,6 +51,27 @@ pub(super) struct Outputs<'a> {
     pub github: Option<Github>,
 }
 
+/// `check --live`'s options.
+#[cfg(feature = "live")]
+pub(super) type LiveCheck = crate::live::LiveOptions;
+/// Built without the `live` feature there is no `check --live`: no value of
+/// this type exists.
+#[cfg(not(feature = "live"))]
+pub(super) enum LiveCheck {}
+
+#[cfg(feature = "live")]
+use super::live::replay_all;
+
+#[cfg(not(feature = "live"))]
+fn replay_all(
+    _: &[PathBuf],
+    _: &[Scenario],
+    _: &mut [check::Outcome],
+    live: &LiveCheck,
+) -> Result<(), String> {
+    match *live {}
+}
+
 /// Checks every good file and reports every file. The exit status: 2 when a
 /// file could not be read (or a report could not be written), else 1 when
 /// an expectation was not met, else 0.
@@ -58,7 +79,7 @@ pub(super) fn run_check(
     inputs: &Inputs,
     outputs: &Outputs,
     options: &Options,
-    live: Option<&crate::live::LiveOptions>,
+    live: Option<&LiveCheck>,
 ) -> i32 {
     let Some(Loaded { files, scenarios, bad }) = load_paths(inputs.paths, inputs.consumer_config) else {
         return EXIT_BAD_INPUT;
@@ -71,15 +92,11 @@ pub(super) fn run_check(
         outcomes.push(check::check(s, options));
         progress::clear();
     }
-    if let Some(live) = live {
-        // One broker for every scenario's replays, started by the first.
-        let mut target = None;
-        for ((file, s), outcome) in files.iter().zip(&scenarios).zip(&mut outcomes) {
-            if let Err(e) = replay_on_broker(file, s, outcome, live, &mut target) {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        }
+    if let Some(live) = live
+        && let Err(e) = replay_all(&files, &scenarios, &mut outcomes, live)
+    {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
     }
     let results: Vec<Checked> = report::checked(&files, &scenarios, &outcomes);
     match outputs.format {
@@ -126,42 +143,4 @@ fn write_files(outputs: &Outputs, results: &[Checked], bad: &[ScenarioError]) ->
         }
     }
     ok
-}
-
-/// `check --live`: replays each counterexample of one checked scenario on the
-/// broker and records in the outcome whether the anomaly showed there.
-fn replay_on_broker(
-    file: &Path,
-    scenario: &Scenario,
-    outcome: &mut check::Outcome,
-    live: &crate::live::LiveOptions,
-    target: &mut Option<crate::live::Target>,
-) -> Result<(), String> {
-    let replays = super::live::counterexample_schedules(scenario, outcome)?;
-    if replays.is_empty() {
-        return Ok(());
-    }
-    let why = crate::live::unsupported(scenario);
-    if !why.is_empty() {
-        let why = format!("the broker cannot run this scenario: {}", why.join("; "));
-        for p in outcome.properties.iter_mut().filter(|p| p.trace.is_some()) {
-            p.on_broker = Some(OnBroker::NotRun(why.clone()));
-        }
-        return Ok(());
-    }
-    let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
-    let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome, target)?;
-    for (name, run) in names.iter().zip(&report.runs) {
-        let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
-        let files = format!("run files in {}", run.dir.display());
-        p.on_broker = Some(match run.anomalies.iter().find(|a| a.property == p.name) {
-            Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
-            None => OnBroker::NotReproduced(format!(
-                "the replayed run ({}) showed no {} anomaly; {files}",
-                run.schedule, p.name
-            )),
-        });
-    }
-    Ok(())
 }

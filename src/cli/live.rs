@@ -1,13 +1,121 @@
 //! `kafkacheck live`: the scenarios on a real broker (README, "Live").
 
 use super::check::{Loaded, load_paths};
-use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, progress};
-use crate::check::{self, Options};
+use super::{
+    EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, progress, read_consumer_config,
+};
+use crate::check::{self, OnBroker, Options};
 use crate::scenario::Scenario;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The arguments of `kafkacheck live`.
+#[derive(clap::Args)]
+pub(super) struct LiveArgs {
+    /// Scenario files, or directories whose *.json files are run.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Your Kafka cluster (HOST:PORT,...); without it the installed Apache
+    /// Kafka (scripts/install-kafka.sh) is started on a free loopback port and
+    /// stopped afterwards.
+    #[arg(long)]
+    bootstrap: Option<String>,
+    /// Seeded random fault schedules per scenario (run i uses seed S + i).
+    #[arg(long, default_value_t = 2)]
+    runs: u32,
+    #[arg(long, default_value_t = crate::live::DEFAULT_SEED)]
+    seed: u64,
+    /// Replay this model trace's crashes and pauses (a trace JSON file that
+    /// `check --report-dir` wrote) instead of the model's own counterexamples.
+    #[arg(long)]
+    replay: Option<PathBuf>,
+    /// Do not replay the model's counterexamples (only the seeded runs).
+    #[arg(long)]
+    no_model_traces: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// A Java consumer.properties applied to every scenario, as with `check`.
+    #[arg(long, value_name = "FILE.properties")]
+    consumer_config: Option<PathBuf>,
+    /// The consumers' session.timeout.ms: how long a paused consumer stays a
+    /// member [default: 2000 on the private broker, 6000 (Kafka's
+    /// group.min.session.timeout.ms) with --bootstrap].
+    #[arg(long)]
+    session_timeout_ms: Option<u32>,
+    /// Stop a run that is still busy after this many seconds (reported incomplete).
+    #[arg(long, value_parser = parse_seconds, default_value = "90")]
+    run_timeout: Duration,
+    /// Where each run's files go (sink, consumer logs); default a new temporary directory.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+}
+
+/// `check --live` and its broker.
+#[derive(clap::Args)]
+pub(super) struct CheckLiveArgs {
+    /// Replay every counterexample on a real broker (see `live`) and record
+    /// whether it reproduced there.
+    #[arg(long)]
+    live: bool,
+    /// With --live: your Kafka cluster instead of the private Apache Kafka broker.
+    #[arg(long, requires = "live")]
+    bootstrap: Option<String>,
+}
+
+impl CheckLiveArgs {
+    /// `check --live`: each counterexample replayed once on the broker, no seeded runs.
+    pub(super) fn options(self) -> Option<crate::live::LiveOptions> {
+        let CheckLiveArgs { live, bootstrap } = self;
+        live.then(|| crate::live::LiveOptions {
+            session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
+            bootstrap,
+            runs: 0,
+            seed: crate::live::DEFAULT_SEED,
+            replays: Vec::new(),
+            consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+            work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
+            run_deadline: Duration::from_secs(90),
+        })
+    }
+}
+
+/// `kafkacheck live`: the options from the arguments, then every scenario run.
+pub(super) fn run_command(args: LiveArgs) -> i32 {
+    let LiveArgs {
+        paths,
+        bootstrap,
+        runs,
+        seed,
+        replay,
+        no_model_traces,
+        format,
+        consumer_config,
+        session_timeout_ms,
+        run_timeout,
+        work_dir,
+    } = args;
+    let work_dir = work_dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())));
+    let options = crate::live::LiveOptions {
+        bootstrap: bootstrap.clone(),
+        runs,
+        seed,
+        replays: Vec::new(),
+        consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+        work_dir,
+        session_timeout_ms: session_timeout_ms
+            .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),
+        run_deadline: run_timeout,
+    };
+    let traces = if no_model_traces { Traces::None } else { Traces::Model };
+    let traces = replay.map_or(traces, Traces::File);
+    let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
+    let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
+    run_live(&inputs, &options, &traces, format)
+}
 
 /// Which model traces `live` replays before its seeded runs.
-pub enum Traces {
+pub(super) enum Traces {
     None,
     /// The scenario's own counterexamples, found by checking it first.
     Model,
@@ -112,4 +220,57 @@ pub(super) fn run_live(
         return EXIT_BAD_INPUT;
     }
     if reports.iter().all(|r| r.agrees_with_model()) { EXIT_OK } else { EXIT_UNMET }
+}
+
+/// `check --live`: every checked scenario's counterexamples replayed on one
+/// broker, started by the first scenario that has any.
+pub(super) fn replay_all(
+    files: &[PathBuf],
+    scenarios: &[Scenario],
+    outcomes: &mut [check::Outcome],
+    live: &crate::live::LiveOptions,
+) -> Result<(), String> {
+    let mut target = None;
+    for ((file, s), outcome) in files.iter().zip(scenarios).zip(outcomes) {
+        replay_on_broker(file, s, outcome, live, &mut target)?;
+    }
+    Ok(())
+}
+
+/// `check --live`: replays each counterexample of one checked scenario on the
+/// broker and records in the outcome whether the anomaly showed there.
+fn replay_on_broker(
+    file: &Path,
+    scenario: &Scenario,
+    outcome: &mut check::Outcome,
+    live: &crate::live::LiveOptions,
+    target: &mut Option<crate::live::Target>,
+) -> Result<(), String> {
+    let replays = super::live::counterexample_schedules(scenario, outcome)?;
+    if replays.is_empty() {
+        return Ok(());
+    }
+    let why = crate::live::unsupported(scenario);
+    if !why.is_empty() {
+        let why = format!("the broker cannot run this scenario: {}", why.join("; "));
+        for p in outcome.properties.iter_mut().filter(|p| p.trace.is_some()) {
+            p.on_broker = Some(OnBroker::NotRun(why.clone()));
+        }
+        return Ok(());
+    }
+    let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
+    let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
+    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome, target)?;
+    for (name, run) in names.iter().zip(&report.runs) {
+        let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
+        let files = format!("run files in {}", run.dir.display());
+        p.on_broker = Some(match run.anomalies.iter().find(|a| a.property == p.name) {
+            Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
+            None => OnBroker::NotReproduced(format!(
+                "the replayed run ({}) showed no {} anomaly; {files}",
+                run.schedule, p.name
+            )),
+        });
+    }
+    Ok(())
 }

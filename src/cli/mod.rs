@@ -6,6 +6,7 @@
 
 mod check;
 mod github;
+#[cfg(feature = "live")]
 mod live;
 
 use crate::check::{Options, Search};
@@ -14,8 +15,6 @@ use crate::scenario;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-pub use live::Traces;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_UNMET: i32 = 1;
@@ -119,13 +118,9 @@ enum Command {
         /// (the reduction applies to dfs and simulation under group assignment).
         #[arg(long)]
         no_symmetry: bool,
-        /// Replay every counterexample on a real broker (see `live`) and record
-        /// whether it reproduced there.
-        #[arg(long)]
-        live: bool,
-        /// With --live: your Kafka cluster instead of the private Apache Kafka broker.
-        #[arg(long, requires = "live")]
-        bootstrap: Option<String>,
+        #[cfg(feature = "live")]
+        #[command(flatten)]
+        live: live::CheckLiveArgs,
     },
     /// Run scenarios on a real Apache Kafka broker with real consumers, inject
     /// their crashes and pauses, and check the properties on what happened.
@@ -135,45 +130,10 @@ enum Command {
     /// anomaly of a property the model proves holds, or a property it finds
     /// violated that no run reproduced); 2 bad input, no broker, or a consumer
     /// process that failed.
-    Live {
-        /// Scenario files, or directories whose *.json files are run.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Your Kafka cluster (HOST:PORT,...); without it the installed Apache
-        /// Kafka (scripts/install-kafka.sh) is started on a free loopback port and
-        /// stopped afterwards.
-        #[arg(long)]
-        bootstrap: Option<String>,
-        /// Seeded random fault schedules per scenario (run i uses seed S + i).
-        #[arg(long, default_value_t = 2)]
-        runs: u32,
-        #[arg(long, default_value_t = crate::live::DEFAULT_SEED)]
-        seed: u64,
-        /// Replay this model trace's crashes and pauses (a trace JSON file that
-        /// `check --report-dir` wrote) instead of the model's own counterexamples.
-        #[arg(long)]
-        replay: Option<PathBuf>,
-        /// Do not replay the model's counterexamples (only the seeded runs).
-        #[arg(long)]
-        no_model_traces: bool,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-        /// A Java consumer.properties applied to every scenario, as with `check`.
-        #[arg(long, value_name = "FILE.properties")]
-        consumer_config: Option<PathBuf>,
-        /// The consumers' session.timeout.ms: how long a paused consumer stays a
-        /// member [default: 2000 on the private broker, 6000 (Kafka's
-        /// group.min.session.timeout.ms) with --bootstrap].
-        #[arg(long)]
-        session_timeout_ms: Option<u32>,
-        /// Stop a run that is still busy after this many seconds (reported incomplete).
-        #[arg(long, value_parser = parse_seconds, default_value = "90")]
-        run_timeout: Duration,
-        /// Where each run's files go (sink, consumer logs); default a new temporary directory.
-        #[arg(long)]
-        work_dir: Option<PathBuf>,
-    },
+    #[cfg(feature = "live")]
+    Live(live::LiveArgs),
     /// One consumer process of `live` (started by it; not for direct use).
+    #[cfg(feature = "live")]
     #[command(hide = true)]
     Consumer(crate::live::consumer::ConsumerArgs),
     /// Serve the Explorer for one scenario: its verdicts, and each counterexample step by step.
@@ -215,8 +175,8 @@ pub fn main() -> i32 {
             report_dir,
             junit,
             no_symmetry,
+            #[cfg(feature = "live")]
             live,
-            bootstrap,
         } => {
             let options = Options {
                 search,
@@ -226,7 +186,10 @@ pub fn main() -> i32 {
                 symmetry: !no_symmetry,
                 progress: (!quiet).then_some(progress::show as fn(&str)),
             };
-            let live = live.then(|| check_live_options(bootstrap));
+            #[cfg(feature = "live")]
+            let live = live.options();
+            #[cfg(not(feature = "live"))]
+            let live = None;
             let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
             let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
             let outputs = check::Outputs {
@@ -239,6 +202,7 @@ pub fn main() -> i32 {
             check::run_check(&inputs, &outputs, &options, live.as_ref())
         }
         Command::Explore { file, addr } => crate::explore::run(&file, addr),
+        #[cfg(feature = "live")]
         Command::Consumer(args) => match crate::live::consumer::run(&args.plan) {
             Ok(()) => EXIT_OK,
             Err(e) => {
@@ -246,53 +210,8 @@ pub fn main() -> i32 {
                 EXIT_BAD_INPUT
             }
         },
-        Command::Live {
-            paths,
-            bootstrap,
-            runs,
-            seed,
-            replay,
-            no_model_traces,
-            format,
-            consumer_config,
-            session_timeout_ms,
-            run_timeout,
-            work_dir,
-        } => {
-            let work_dir = work_dir.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id()))
-            });
-            let options = crate::live::LiveOptions {
-                bootstrap: bootstrap.clone(),
-                runs,
-                seed,
-                replays: Vec::new(),
-                consumer_exe: crate::live::LiveOptions::consumer_is_me(),
-                work_dir,
-                session_timeout_ms: session_timeout_ms
-                    .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),
-                run_deadline: run_timeout,
-            };
-            let traces = if no_model_traces { Traces::None } else { Traces::Model };
-            let traces = replay.map_or(traces, Traces::File);
-            let Ok(config) = read_consumer_config(consumer_config.as_deref()) else { return EXIT_BAD_INPUT };
-            let inputs = Inputs { paths: &paths, consumer_config: config.as_ref() };
-            live::run_live(&inputs, &options, &traces, format)
-        }
-    }
-}
-
-/// `check --live`: each counterexample replayed once on the broker, no seeded runs.
-fn check_live_options(bootstrap: Option<String>) -> crate::live::LiveOptions {
-    crate::live::LiveOptions {
-        session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
-        bootstrap,
-        runs: 0,
-        seed: crate::live::DEFAULT_SEED,
-        replays: Vec::new(),
-        consumer_exe: crate::live::LiveOptions::consumer_is_me(),
-        work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
-        run_deadline: Duration::from_secs(90),
+        #[cfg(feature = "live")]
+        Command::Live(args) => live::run_command(args),
     }
 }
 

@@ -10,9 +10,11 @@
 //! property explains itself: [`model`] holds those on one model state,
 //! [`live`] those on what a real run recorded.
 
+#[cfg(feature = "live")]
 pub mod live;
 pub mod model;
 
+#[cfg(feature = "live")]
 use crate::live::history::History;
 use crate::model::{KafkaModel, KafkaState};
 pub use model::{
@@ -93,7 +95,8 @@ pub struct Property {
     pub invariant: fn(&KafkaModel, &KafkaState) -> bool,
     /// Its violations in what a live run recorded, one piece of evidence
     /// each; `None` when a real run cannot show it (it needs the broker's
-    /// internal state).
+    /// internal state). Built with the `live` feature only.
+    #[cfg(feature = "live")]
     pub live: Option<fn(&History) -> Vec<String>>,
 }
 
@@ -115,6 +118,7 @@ pub const ALL: [Property; 7] = [
         holds: |m, s| lost_records(m, s).next().is_none(),
         invariant: |m, s| lost_records(m, s).next().is_none(),
         explain: model::explain_lost,
+        #[cfg(feature = "live")]
         live: Some(live::lost),
     },
     Property {
@@ -127,6 +131,7 @@ pub const ALL: [Property; 7] = [
         holds: |m, s| duplicated_records(m, s).next().is_none(),
         invariant: |m, s| duplicated_records(m, s).next().is_none(),
         explain: model::explain_duplicated,
+        #[cfg(feature = "live")]
         live: Some(live::duplicated),
     },
     Property {
@@ -138,6 +143,7 @@ pub const ALL: [Property; 7] = [
         holds: |m, s| unprocessed_records(m, s).next().is_none(),
         invariant: |m, s| unprocessed_records(m, s).next().is_none() || !is_terminal(m, s),
         explain: model::explain_unprocessed,
+        #[cfg(feature = "live")]
         live: Some(live::unprocessed),
     },
     Property {
@@ -151,6 +157,7 @@ pub const ALL: [Property; 7] = [
         holds: |_, s| committed_decreases(s).next().is_none(),
         invariant: |_, s| committed_decreases(s).next().is_none(),
         explain: model::explain_decreases,
+        #[cfg(feature = "live")]
         live: Some(live::decreases),
     },
     Property {
@@ -163,6 +170,7 @@ pub const ALL: [Property; 7] = [
         holds: |m, s| shared_partitions(m, s).is_empty(),
         invariant: |m, s| shared_partitions(m, s).is_empty(),
         explain: model::explain_shared,
+        #[cfg(feature = "live")]
         live: None,
     },
     Property {
@@ -175,6 +183,7 @@ pub const ALL: [Property; 7] = [
         holds: |_, s| lost_acked_commits(s).next().is_none(),
         invariant: |_, s| lost_acked_commits(s).next().is_none(),
         explain: model::explain_lost_acks,
+        #[cfg(feature = "live")]
         live: None,
     },
     Property {
@@ -187,6 +196,7 @@ pub const ALL: [Property; 7] = [
         holds: |m, s| !(0..m.scenario.partitions).any(|p| model::is_held_twice(m, s, p)),
         invariant: |m, s| !(0..m.scenario.partitions).any(|p| model::is_held_twice(m, s, p)),
         explain: model::explain_concurrent,
+        #[cfg(feature = "live")]
         live: None,
     },
 ];
@@ -203,6 +213,7 @@ pub const NAMES: [&str; ALL.len()] = {
 };
 
 /// How many properties a live run can observe.
+#[cfg(feature = "live")]
 pub const LIVE_COUNT: usize = {
     let (mut n, mut i) = (0, 0);
     while i < ALL.len() {
@@ -213,6 +224,7 @@ pub const LIVE_COUNT: usize = {
 };
 
 /// The names of the properties a live run can observe, in the order of [`ALL`].
+#[cfg(feature = "live")]
 pub const LIVE_NAMES: [&str; LIVE_COUNT] = {
     let mut names = [""; LIVE_COUNT];
     let (mut n, mut i) = (0, 0);
@@ -259,6 +271,7 @@ mod tests {
             "exclusive-processing",
         ];
         assert_eq!(NAMES, expected);
+        #[cfg(feature = "live")]
         assert_eq!(LIVE_NAMES, ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"]);
     }
 

@@ -2,7 +2,9 @@
 //! counterexample as a step-by-step story (`<stem>.<property>.md`).
 
 use super::lanes::Picture;
-use super::{Checked, counterexample_name, mermaid, problem_lines, property_names, records, summary, url_escape};
+use super::{
+    Checked, counterexample_name, mermaid, problem_lines, property_names, records, summary, url_escape,
+};
 use crate::check::PropertyOutcome;
 use crate::model::KafkaModel;
 use crate::scenario::ScenarioError;
