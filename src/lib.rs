@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod live;
 pub mod model;
+pub mod progress;
 pub mod properties;
 pub mod report;
 pub mod scenario;

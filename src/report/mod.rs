@@ -16,7 +16,7 @@ mod svg;
 mod text;
 
 pub use json::{json, trace_file};
-pub use junit::junit;
+pub use junit::{file_error, junit, junit_with};
 pub use svg::sequence_diagram;
 pub use text::{text, trace_text};
 

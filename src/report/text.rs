@@ -34,6 +34,9 @@ pub fn text(results: &[Checked]) -> String {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:w$}")).collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
+    for r in results.iter().filter_map(|r| Some((r.file, r.outcome.incomplete.as_ref()?))) {
+        let _ = writeln!(out, "incomplete: {}: {}", r.0.display(), r.1.message());
+    }
     for (file, note) in super::notes(results) {
         let _ = writeln!(out, "note: {}: {}", file.display(), note.message);
     }
