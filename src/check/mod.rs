@@ -166,7 +166,8 @@ pub struct Incomplete {
     pub reason: StopReason,
     /// How far the proving search got.
     pub reached: Reached,
-    /// The limit as given (`30 s`, `1 GiB`, `12`), for the limits a user sets.
+    /// The limit reached, for the limits a user sets: `1 GiB`, `12` (a
+    /// depth), and for `--timeout` where the proving search stopped.
     pub limit: Option<String>,
     /// The breadth-first search after it, when it looked for the properties left unknown.
     pub breadth_first: Option<BreadthFirst>,
@@ -184,11 +185,12 @@ pub struct BreadthFirst {
 }
 
 impl Incomplete {
-    /// One line for people: `timeout after 30 s, 1,234,567 states, depth 40;
-    /// breadth-first: no counterexample within 14 steps (301,113 states)`.
+    /// One line for people: `timeout: the proving search stopped at 15 s of
+    /// --timeout 30 s, 1,234,567 states, depth 40; breadth-first: no
+    /// counterexample within 14 steps (timeout, 301,113 states)`.
     pub fn message(&self) -> String {
         let why = match (self.reason, &self.limit) {
-            (StopReason::Timeout, Some(limit)) => format!("timeout after {limit}"),
+            (StopReason::Timeout, Some(limit)) => format!("timeout: {limit}"),
             (StopReason::MaxMemory, Some(limit)) => format!("max-memory {limit} reached"),
             (StopReason::MaxDepth, Some(limit)) => format!("max-depth {limit} reached"),
             (StopReason::Timeout | StopReason::MaxMemory | StopReason::MaxDepth, None) => {
@@ -251,14 +253,7 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
         .collect();
     let breadth_first = (!wanted.is_empty()).then(|| {
         let depth = breadth_first_depth(&wanted, &proved, options.max_depth);
-        let phase = match wanted.as_slice() {
-            _ if look_for_unknown => "breadth-first search for shallow counterexamples".to_string(),
-            [one] => format!("shortest counterexample for {}", one.name),
-            more => format!(
-                "shortest counterexamples for {}",
-                more.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-            ),
-        };
+        let phase = breadth_first_phase(&wanted, look_for_unknown);
         let searched = search::breadth_first(scenario, &wanted, depth, plan.rest, &phase, &reporter);
         memory::release_freed();
         (searched, depth)
@@ -305,8 +300,13 @@ impl Plan {
     /// on walking from the initial state), without `--timeout` after
     /// [`DEFAULT_SIMULATION_TIMEOUT`] with an unbounded time for its traces,
     /// as every search without `--timeout` has.
+    ///
+    /// The breadth-first search stops a twentieth of `--timeout` before the
+    /// end: once stopped it still drains its queue (with 30 s, some 400,000
+    /// states of a group scenario took a second), and the traces follow.
     fn new(options: &Options, start: Instant) -> Plan {
         let half = options.timeout.map(|t| t / 2);
+        let end = options.timeout.map(|t| start + t - t / 20);
         let proving = match options.search {
             // Walks keep no states but the current walk's, so they need no memory limit.
             Search::Simulation => Limits { deadline: None, memory: None },
@@ -317,7 +317,19 @@ impl Plan {
         Plan {
             proving,
             walks: half.unwrap_or(DEFAULT_SIMULATION_TIMEOUT),
-            rest: Limits { deadline: options.timeout.map(|t| start + t), memory: options.max_memory },
+            rest: Limits { deadline: end, memory: options.max_memory },
+        }
+    }
+}
+
+/// What the progress lines call the breadth-first search.
+fn breadth_first_phase(wanted: &[&'static properties::Property], look_for_unknown: bool) -> String {
+    match wanted {
+        _ if look_for_unknown => "breadth-first search for shallow counterexamples".to_string(),
+        [one] => format!("shortest counterexample for {}", one.name),
+        more => {
+            let names: Vec<&str> = more.iter().map(|p| p.name).collect();
+            format!("shortest counterexamples for {}", names.join(", "))
         }
     }
 }
@@ -379,13 +391,17 @@ fn breadth_first_reach(searched: &Searched, depth: Option<usize>) -> Option<Brea
     Some(BreadthFirst { reason, reached: searched.reached, clear_within })
 }
 
-/// The limit a stop reason refers to, as given.
+/// The limit a stop reason refers to, as given (`--timeout`: also where the
+/// proving search stopped, its half of it).
 fn limit_text(reason: StopReason, options: &Options) -> Option<String> {
+    let seconds = |t: Duration| {
+        let secs = t.as_secs_f64();
+        if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs} s") }
+    };
     match reason {
-        StopReason::Timeout => options.timeout.map(|t| {
-            let secs = t.as_secs_f64();
-            if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs} s") }
-        }),
+        StopReason::Timeout => options
+            .timeout
+            .map(|t| format!("the proving search stopped at {} of --timeout {}", seconds(t / 2), seconds(t))),
         StopReason::MaxMemory => options.max_memory.map(memory::format_size),
         StopReason::MaxDepth => options.max_depth.map(|d| d.to_string()),
         StopReason::Simulation | StopReason::AllDiscovered => None,

@@ -12,9 +12,13 @@ fn numbers_are_grouped_in_thousands() {
 #[test]
 fn an_incomplete_check_says_why_and_how_far() {
     let reached = Reached { states: 1_234_567, depth: 40 };
-    let timeout =
-        Incomplete { reason: StopReason::Timeout, reached, limit: Some("30 s".into()), breadth_first: None };
-    assert_eq!(timeout.message(), "timeout after 30 s, 1,234,567 states, depth 40");
+    let options = Options { timeout: Some(Duration::from_secs(30)), ..Options::default() };
+    let limit = limit_text(StopReason::Timeout, &options);
+    let timeout = Incomplete { reason: StopReason::Timeout, reached, limit, breadth_first: None };
+    assert_eq!(
+        timeout.message(),
+        "timeout: the proving search stopped at 15 s of --timeout 30 s, 1,234,567 states, depth 40"
+    );
     let deeper = Incomplete {
         breadth_first: Some(BreadthFirst {
             reason: StopReason::Timeout,
@@ -25,7 +29,7 @@ fn an_incomplete_check_says_why_and_how_far() {
     };
     assert_eq!(
         deeper.message(),
-        "timeout after 30 s, 1,234,567 states, depth 40; \
+        "timeout: the proving search stopped at 15 s of --timeout 30 s, 1,234,567 states, depth 40; \
          breadth-first: no counterexample within 14 steps (timeout, 301,113 states)"
     );
     let memory = Incomplete {
@@ -72,7 +76,11 @@ fn a_timeout_bounds_every_search_of_the_check() {
     let incomplete = outcome.incomplete.expect("too large to finish");
     assert_eq!(incomplete.reason, StopReason::Timeout);
     assert!(incomplete.reached.states > 0 && incomplete.reached.depth > 0, "{incomplete:?}");
-    assert!(incomplete.message().starts_with("timeout after 0.6 s, "), "{}", incomplete.message());
+    let message = incomplete.message();
+    assert!(
+        message.starts_with("timeout: the proving search stopped at 0.3 s of --timeout 0.6 s, "),
+        "{message}"
+    );
     let verdict = |name| outcome.properties.iter().find(|p| p.name == name).unwrap().verdict;
     assert_eq!(verdict("no-loss"), Verdict::Unknown);
 }
