@@ -263,7 +263,14 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
         reason,
         reached: proved.reached,
         limit: limit_text(reason, options),
-        breadth_first: unknown_search.and_then(|(b, depth)| breadth_first_reach(b, *depth)),
+        breadth_first: match unknown_search {
+            Some((b, depth)) => breadth_first_reach(b, *depth),
+            // A breadth-first proving search on one thread is one too.
+            None if options.search == Search::Bfs && options.threads <= 1 => {
+                breadth_first_reach(&proved, options.max_depth)
+            }
+            None => None,
+        },
     });
     // A breadth-first search that ran out of states proved what it did not violate.
     let exhausted = unknown_search.filter(|(b, depth)| ended_on_its_own(b, *depth)).map(|(b, _)| b.reached);

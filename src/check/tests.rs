@@ -104,3 +104,23 @@ fn only_discoveries_that_end_in_a_violation_are_kept() {
     let run = search::KafkaPath::from_actions(&model, init, &actions).unwrap();
     assert!(search::ends_in_a_violation(&model, "all-processed", &run));
 }
+
+/// A breadth-first proving search on one thread says how close to the
+/// start it has checked every state, as the breadth-first search after a
+/// depth-first one does.
+#[test]
+fn a_breadth_first_proving_search_says_how_far_it_checked() {
+    let scenario = crate::scenario::load(Path::new("models/at-least-once.json")).unwrap();
+    let options = Options { search: Search::Bfs, max_depth: Some(6), ..Options::default() };
+    let incomplete = check(&scenario, &options).incomplete.expect("cut at depth 6");
+    assert_eq!(incomplete.reason, StopReason::MaxDepth);
+    let b = incomplete.breadth_first.clone().expect("how far");
+    assert_eq!((b.reason, b.clear_within), (StopReason::MaxDepth, 4));
+    assert!(
+        incomplete
+            .message()
+            .ends_with("; breadth-first: no counterexample within 4 steps (max-depth, 19 states)"),
+        "{}",
+        incomplete.message()
+    );
+}
