@@ -172,8 +172,8 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
             out.push('\n');
             if p.verdict == Verdict::Unknown {
                 out.push_str(
-                    "unknown never meets an expectation: the search stopped at --max-depth or --timeout, \
-                     or was a simulation, before it could prove or refute the property\n",
+                    "unknown never meets an expectation: the search stopped at --max-depth, --timeout or \
+                     --max-memory, or was a simulation, before it could prove or refute the property\n",
                 );
             }
         }
