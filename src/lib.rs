@@ -14,6 +14,7 @@ pub mod explore;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod model;
+pub mod progress;
 pub mod properties;
 pub mod report;
 pub mod scenario;

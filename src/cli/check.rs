@@ -2,7 +2,7 @@
 //! report all of them (text or JSON, report directory, JUnit, GitHub).
 
 use super::github::Github;
-use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, progress, scenario_files};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, scenario_files};
 use crate::check::{self, Options};
 use crate::report::{self, Checked, TextOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
@@ -90,7 +90,7 @@ pub(super) fn run_check(
             eprintln!("checking {} ...", file.display());
         }
         outcomes.push(check::check(s, options));
-        progress::clear();
+        crate::progress::clear();
     }
     if let Some(live) = live
         && let Err(e) = replay_all(&files, &scenarios, &mut outcomes, live)

@@ -2,7 +2,7 @@
 
 use super::check::{Loaded, load_paths};
 use super::{
-    EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, progress, read_consumer_config,
+    EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, read_consumer_config,
 };
 use crate::check::{self, OnBroker, Options};
 use crate::scenario::Scenario;
@@ -190,8 +190,8 @@ pub(super) fn run_live(
         }
         // The model's verdicts, checked as `check` does by default.
         eprintln!("checking {} ...", file.display());
-        let model = check::check(scenario, &Options { progress: Some(progress::show), ..Options::default() });
-        progress::clear();
+        let model = check::check(scenario, &Options { progress: Some(crate::progress::show), ..Options::default() });
+        crate::progress::clear();
         let result = replays(scenario, traces, &model).and_then(|replays| {
             let options = crate::live::LiveOptions { replays, ..options.clone() };
             crate::live::live(scenario, &file.display().to_string(), &options, &model, &mut target)

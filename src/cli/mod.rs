@@ -104,9 +104,14 @@ enum Command {
         /// Stop exploring paths at this depth (verdicts not violated become `unknown`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         max_depth: Option<u32>,
-        /// Stop each scenario's search after this many seconds (default for simulation: 10).
+        /// Stop each scenario's check after this many seconds, every search included: the
+        /// proving search gets the first half (default for simulation: 10 s of walks).
         #[arg(long, value_parser = parse_seconds)]
         timeout: Option<Duration>,
+        /// Stop each search when the process's resident memory reaches SIZE (512M, 1G, or `none`)
+        /// [default: 3/4 of the machine's memory].
+        #[arg(long, value_name = "SIZE", value_parser = crate::check::memory::Limit::parse)]
+        max_memory: Option<crate::check::memory::Limit>,
         /// Write the verdict matrix (index.md, index.html) there, and each counterexample as
         /// <scenario>.<property>.json, .md (the story) and .svg (a sequence diagram).
         #[arg(long)]
@@ -172,6 +177,7 @@ pub fn main() -> i32 {
             search,
             max_depth,
             timeout,
+            max_memory,
             report_dir,
             junit,
             no_symmetry,
@@ -183,8 +189,9 @@ pub fn main() -> i32 {
                 threads: threads as usize,
                 max_depth: max_depth.map(|d| d as usize),
                 timeout,
+                max_memory: max_memory.map_or_else(crate::check::memory::default_limit, |l| l.0),
                 symmetry: !no_symmetry,
-                progress: (!quiet).then_some(progress::show as fn(&str)),
+                progress: (!quiet).then_some(crate::progress::show as fn(&crate::check::Progress)),
             };
             #[cfg(feature = "live")]
             let live = live.options();
@@ -280,78 +287,3 @@ struct Inputs<'a> {
     consumer_config: Option<&'a scenario::ConsumerConfig>,
 }
 
-/// The progress line of long checks on stderr: rewritten in place on a
-/// terminal, a plain line every few seconds otherwise (logs, CI).
-mod progress {
-    use std::io::{IsTerminal, Write};
-    use std::sync::Mutex;
-    use std::time::{Duration, Instant};
-
-    /// How often a plain progress line is printed when stderr is not a terminal.
-    const PLAIN_EVERY: Duration = Duration::from_secs(5);
-    /// The in-place line is cut to this many characters so it never wraps on an 80-column terminal.
-    const WIDTH: usize = 79;
-
-    /// When a plain line was last printed; whether an in-place line is showing.
-    static STATE: Mutex<(Option<Instant>, bool)> = Mutex::new((None, false));
-
-    /// What to write to stderr for `line`: on a terminal, the line rewritten in
-    /// place; otherwise a plain line when none was printed in the last
-    /// `PLAIN_EVERY` (`since_last` is `None` before the first).
-    pub fn output(line: &str, terminal: bool, since_last: Option<Duration>) -> Option<String> {
-        if terminal {
-            let cut: String = if line.chars().count() > WIDTH {
-                line.chars().take(WIDTH - 1).chain(['…']).collect()
-            } else {
-                line.to_string()
-            };
-            return Some(format!("\r{cut}\x1b[K"));
-        }
-        match since_last {
-            Some(t) if t < PLAIN_EVERY => None,
-            _ => Some(format!("{line}\n")),
-        }
-    }
-
-    /// The progress callback of [`crate::check::Options`].
-    pub fn show(line: &str) {
-        let terminal = std::io::stderr().is_terminal();
-        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(text) = output(line, terminal, state.0.map(|t| t.elapsed())) {
-            let _ = std::io::stderr().write_all(text.as_bytes());
-            if terminal {
-                state.1 = true;
-            } else {
-                state.0 = Some(Instant::now());
-            }
-        }
-    }
-
-    /// Clears the in-place line, if one is showing (after each scenario's check).
-    pub fn clear() {
-        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
-        if std::mem::take(&mut state.1) {
-            let _ = std::io::stderr().write_all(b"\r\x1b[K");
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn a_terminal_gets_the_line_in_place_cut_to_its_width() {
-            assert_eq!(output("12 states", true, None).unwrap(), "\r12 states\x1b[K");
-            let long = "é".repeat(100);
-            let shown = output(&long, true, Some(Duration::ZERO)).unwrap();
-            assert_eq!(shown, format!("\r{}…\x1b[K", "é".repeat(WIDTH - 1)));
-        }
-
-        #[test]
-        fn a_log_gets_a_plain_line_every_few_seconds() {
-            assert_eq!(output("12 states", false, None).unwrap(), "12 states\n");
-            assert_eq!(output("12 states", false, Some(Duration::from_secs(1))), None);
-            assert_eq!(output("12 states", false, Some(PLAIN_EVERY)).unwrap(), "12 states\n");
-        }
-    }
-}

@@ -59,8 +59,8 @@ pub struct Checked {
 /// The last progress line of the background check (`check` reports through a plain `fn`).
 static PROGRESS: Mutex<String> = Mutex::new(String::new());
 
-fn note_progress(line: &str) {
-    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = line.to_string();
+fn note_progress(p: &check::Progress) {
+    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = crate::progress::line(p);
 }
 
 impl Explorer {

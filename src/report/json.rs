@@ -2,7 +2,7 @@
 //! the trace file of one counterexample (`<stem>.<property>.json`).
 
 use super::Checked;
-use crate::check::PropertyOutcome;
+use crate::check::{Incomplete, PropertyOutcome};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::trace::Trace;
 use serde::Serialize;
@@ -50,10 +50,53 @@ struct ScenarioDoc<'a> {
     complete: bool,
     unique_states: usize,
     max_depth: usize,
+    /// The wall time of the scenario's whole check (every search, and the traces).
     seconds: f64,
+    /// Why the check was not complete and how far it got; absent when complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incomplete: Option<IncompleteDoc>,
     properties: Vec<PropertyDoc<'a>>,
     /// What the scenario's knobs or scope leave unchecked (`src/scenario/notes.rs`); may be empty.
     notes: Vec<NoteDoc>,
+}
+
+/// `"incomplete": {"reason": "timeout", "message": "timeout after 30 s, …", "states": …, "depth": …}`.
+#[derive(Serialize)]
+struct IncompleteDoc {
+    /// `timeout`, `max-memory`, `max-depth`, `simulation` or `all-discovered`.
+    reason: &'static str,
+    /// The same in a line for people, as the text output and JUnit say it.
+    message: String,
+    /// How far the proving search got: unique states, deepest state.
+    states: usize,
+    depth: usize,
+    /// The breadth-first search for the properties left unknown, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breadth_first: Option<BreadthFirstDoc>,
+}
+
+#[derive(Serialize)]
+struct BreadthFirstDoc {
+    reason: &'static str,
+    states: usize,
+    depth: usize,
+    /// No counterexample of a property still unknown has this many steps or fewer.
+    no_counterexample_within: usize,
+}
+
+fn incomplete_doc(i: &Incomplete) -> IncompleteDoc {
+    IncompleteDoc {
+        reason: i.reason.name(),
+        message: i.message(),
+        states: i.reached.states,
+        depth: i.reached.depth,
+        breadth_first: i.breadth_first.as_ref().map(|b| BreadthFirstDoc {
+            reason: b.reason.name(),
+            states: b.reached.states,
+            depth: b.reached.depth,
+            no_counterexample_within: b.clear_within,
+        }),
+    }
 }
 
 #[derive(Serialize)]
@@ -108,6 +151,7 @@ pub fn json(results: &[Checked], bad: &[ScenarioError]) -> String {
                 unique_states: r.outcome.unique_states,
                 max_depth: r.outcome.max_depth,
                 seconds: (r.outcome.seconds * 1000.0).round() / 1000.0,
+                incomplete: r.outcome.incomplete.as_ref().map(incomplete_doc),
                 properties: r.outcome.properties.iter().map(property_doc).collect(),
                 notes: crate::scenario::notes(r.scenario)
                     .into_iter()

@@ -19,7 +19,7 @@ mod svg;
 mod text;
 
 pub use json::{json, trace_file};
-pub use junit::junit;
+pub use junit::{file_error, junit, junit_with};
 pub(crate) use markdown::escape as markdown_escape;
 pub use svg::sequence_diagram;
 pub use text::{ShowTraces, TextOptions, text, trace_text, wrapped};
@@ -192,8 +192,8 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
             out.push('\n');
             if p.verdict == Verdict::Unknown && p.expected.gated() {
                 out.push_str(
-                    "unknown never meets an expectation: the search stopped at --max-depth or --timeout, \
-                     or was a simulation, before it could prove or refute the property\n",
+                    "unknown never meets an expectation: the search stopped at --max-depth, --timeout or \
+                     --max-memory, or was a simulation, before it could prove or refute the property\n",
                 );
             }
         }

@@ -43,6 +43,11 @@ impl Default for TextOptions {
 pub fn text(results: &[Checked], bad: &[ScenarioError], options: &TextOptions) -> String {
     let width = options.width;
     let mut out = table(results, bad, width);
+    // Why a scenario's `unknown`s are unknown, and how far its search got: part
+    // of the table's meaning, so shown even with --quiet.
+    for r in results.iter().filter_map(|r| Some((r.file, r.outcome.incomplete.as_ref()?))) {
+        push_wrapped(&mut out, &format!("incomplete: {}: {}", r.0.display(), r.1.message()), width, "  ");
+    }
     if !options.quiet {
         for (file, note) in super::notes(results) {
             push_wrapped(&mut out, &format!("note: {}: {}", file.display(), note.message), width, "  ");

@@ -1,0 +1,130 @@
+//! The two searches of a check: the one that proves the properties (the
+//! `--search` chosen), and a breadth-first one for counterexamples after it.
+
+use super::budget::{self, Limits, Reached, Reporter, Stop, StopReason};
+use super::stoppable::Stoppable;
+use super::{Options, Search};
+use crate::model::{self, KafkaModel, KafkaState};
+use crate::properties::{Property, PropertyId};
+use crate::scenario::{Assignment, Scenario};
+use stateright::{Checker, Model};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type KafkaPath = stateright::Path<KafkaState, <KafkaModel as Model>::Action>;
+
+/// What a search found and how far it got.
+pub struct Searched {
+    pub discoveries: HashMap<&'static str, KafkaPath>,
+    /// Why the watcher stopped it (timeout, memory), if it did.
+    pub stopped: Option<StopReason>,
+    /// How far it got (when stopped: at the stop).
+    pub reached: Reached,
+    /// The model searched (its properties are the ones searched for).
+    pub model: KafkaModel,
+}
+
+/// The proving search. A simulation walks for `walks` (its checker's own
+/// timeout: a stopped simulation would go on walking from the initial state).
+pub fn prove(
+    scenario: &Scenario,
+    options: &Options,
+    limits: Limits,
+    walks: Duration,
+    reporter: &Reporter,
+) -> Searched {
+    let stop = Arc::new(Stop::default());
+    let model = Stoppable::new(model::build(scenario), Arc::clone(&stop));
+    let mut builder = model.checker().threads(options.threads.max(1));
+    // Stateright applies symmetry in dfs and simulation only; bfs, which
+    // finds the shortest counterexamples, always searches the full space.
+    if options.symmetry && scenario.group.assignment == Assignment::Group {
+        builder = builder.symmetry_fn(model::symmetry::representative);
+    }
+    if let Some(depth) = options.max_depth {
+        builder = builder.target_max_depth(depth);
+    }
+    let phase = "proving";
+    let mut searched = match options.search {
+        Search::Bfs => run(builder.spawn_bfs(), &stop, limits, phase, reporter, |c| c.discoveries()),
+        Search::Dfs => run(builder.spawn_dfs(), &stop, limits, phase, reporter, |c| c.discoveries()),
+        Search::Simulation => {
+            let checker = builder.timeout(walks).spawn_simulation(0, stateright::UniformChooser);
+            return run(checker, &stop, limits, phase, reporter, simulation_discoveries);
+        }
+    };
+    let model = &searched.model;
+    searched.discoveries.retain(|name, path| ends_in_a_violation(model, name, path));
+    searched
+}
+
+/// Whether a discovery's path ends in a state that violates the property.
+///
+/// A search stopped from outside can record one that does not: a thread
+/// that checked a state's properties just before the stop finds no steps
+/// from it just after, takes it for a terminal state and records every
+/// `eventually` property whose goal is not reached there. The property's
+/// invariant form, judged on the inner model, tells a real terminal state
+/// from that; on a discovery of a search that was not stopped it agrees
+/// with Stateright. (A depth-first or breadth-first path replays exactly; a
+/// simulation's need not, so its discoveries are not judged by this.)
+pub fn ends_in_a_violation(model: &KafkaModel, name: &str, path: &KafkaPath) -> bool {
+    PropertyId::from_name(name).is_none_or(|id| !(id.property().invariant)(model, path.last_state()))
+}
+
+/// The breadth-first search for counterexamples, on one thread so that its
+/// order is strictly breadth-first (and its traces deterministic): it stops
+/// at each property's first violation ([`Stoppable::first_violations`]),
+/// a shortest counterexample. Eventually properties are searched in their
+/// invariant form, so the first terminal state that misses the goal is the
+/// discovery. Paths are cut at `max_depth` (Stateright skips states at a
+/// depth of at least its target; the initial state is at depth 1).
+pub fn breadth_first(
+    scenario: &Scenario,
+    wanted: &[&'static Property],
+    max_depth: Option<usize>,
+    limits: Limits,
+    phase: &str,
+    reporter: &Reporter,
+) -> Searched {
+    let stop = Arc::new(Stop::default());
+    let mut inner = model::build(scenario);
+    inner.properties = wanted.iter().map(|p| stateright::Property::always(p.name, p.invariant)).collect();
+    let mut builder = Stoppable::first_violations(inner, Arc::clone(&stop)).checker();
+    if let Some(depth) = max_depth {
+        builder = builder.target_max_depth(depth);
+    }
+    run(builder.spawn_bfs(), &stop, limits, phase, reporter, |c| c.discoveries())
+}
+
+fn run<C: Checker<Stoppable> + Sync>(
+    mut checker: C,
+    stop: &Stop,
+    limits: Limits,
+    phase: &str,
+    reporter: &Reporter,
+    discoveries: fn(&C) -> HashMap<&'static str, KafkaPath>,
+) -> Searched {
+    let handles = checker.handles();
+    let counts = || Reached { states: checker.unique_state_count(), depth: checker.max_depth() };
+    let stopped = budget::watch(handles, &counts, stop, limits, phase, reporter);
+    Searched {
+        discoveries: discoveries(&checker),
+        stopped: stopped.map(|(reason, _)| reason),
+        reached: stopped.map_or_else(counts, |(_, reached)| reached),
+        model: checker.model().inner.clone(),
+    }
+}
+
+/// A simulation's discoveries, with their paths. Rebuilding a simulation's
+/// path replays the action indices it recorded; should that fail (it
+/// panics inside Stateright), no discovery can be trusted to name its
+/// property, so none is reported: a simulation claims nothing it cannot show.
+fn simulation_discoveries<C: Checker<Stoppable>>(checker: &C) -> HashMap<&'static str, KafkaPath> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.discoveries()));
+    std::panic::set_hook(quiet);
+    found.unwrap_or_default()
+}
