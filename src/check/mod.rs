@@ -104,6 +104,12 @@ pub struct PropertyOutcome {
     pub trace: Option<Trace>,
     /// The steps of the counterexample the trace describes, for replaying it on the model.
     pub actions: Option<Vec<KafkaAction>>,
+    /// Whether the trace is a shortest counterexample (the breadth-first
+    /// search's). False only for the proving search's own path, kept when a
+    /// bounded breadth-first search ran out of budget before reaching the
+    /// violation: then the trace is longer than it may need to be, and every
+    /// output says so.
+    pub shortest: bool,
     /// `check --live`: what replaying the trace on a real broker showed
     /// (`None`: no `--live`, or no trace).
     pub on_broker: Option<OnBroker>,
@@ -451,6 +457,7 @@ fn verdicts(
                 expected: scenario.expected(p.name),
                 trace,
                 actions: path.map(|p| p.clone().into_actions()),
+                shortest: path.is_none() || shortest.is_some(),
                 on_broker: None,
             }
         })

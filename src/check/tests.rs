@@ -1,4 +1,5 @@
 use super::*;
+use std::collections::HashMap;
 use std::path::Path;
 
 #[test]
@@ -123,4 +124,43 @@ fn a_breadth_first_proving_search_says_how_far_it_checked() {
         "{}",
         incomplete.message()
     );
+}
+
+/// The proving search's path kept for want of a breadth-first one is marked
+/// as not shortest; the breadth-first search's is.
+#[test]
+fn a_trace_the_breadth_first_search_did_not_reach_is_not_called_shortest() {
+    use stateright::{Model, Path as StatePath};
+    let scenario = crate::scenario::load(Path::new("models/at-least-once.json")).unwrap();
+    let checked = check(&scenario, &Options::default());
+    let dup = checked.properties.iter().find(|p| p.name == "no-duplicate").unwrap();
+    assert!(dup.shortest && dup.trace.is_some(), "a complete check's traces are shortest");
+    let model = crate::model::build(&scenario);
+    let init = model.init_states().into_iter().next().unwrap();
+    let path: KafkaPath = StatePath::from_actions(&model, init, dup.actions.as_ref().unwrap()).unwrap();
+    let searched = |discoveries: HashMap<&'static str, KafkaPath>| Searched {
+        discoveries,
+        stopped: Some(StopReason::Timeout),
+        reached: Reached { states: 10, depth: 3 },
+        model: crate::model::build(&scenario),
+    };
+    let proved = searched([("no-duplicate", path.clone())].into_iter().collect());
+    let ran_out = searched(HashMap::new());
+    let outcome = |bfs: &Searched| {
+        let all = verdicts(&scenario, &proved, Some(bfs), false);
+        all.into_iter().find(|p| p.name == "no-duplicate").unwrap()
+    };
+    let longer = outcome(&ran_out);
+    assert_eq!(longer.verdict, Verdict::Violated);
+    assert!(longer.trace.is_some() && !longer.shortest);
+    let reached = searched([("no-duplicate", path)].into_iter().collect());
+    assert!(outcome(&reached).shortest);
+    // Every output says so.
+    let file = Path::new("models/at-least-once.json");
+    let mut outcome_doc = checked.clone();
+    *outcome_doc.properties.iter_mut().find(|p| p.name == "no-duplicate").unwrap() = longer;
+    let results = [crate::report::Checked { file, scenario: &scenario, outcome: &outcome_doc }];
+    assert!(crate::report::json(&results, &[]).contains("\"shortest\": false"));
+    let text = crate::report::text(&results, &[], &crate::report::TextOptions::default());
+    assert!(text.contains("not shown to be a shortest one"), "{text}");
 }

@@ -1,9 +1,7 @@
 //! `kafkacheck live`: the scenarios on a real broker (README, "Live").
 
 use super::check::{Loaded, load_paths};
-use super::{
-    EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, read_consumer_config,
-};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, read_consumer_config};
 use crate::check::{self, OnBroker, Options};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
@@ -190,7 +188,8 @@ pub(super) fn run_live(
         }
         // The model's verdicts, checked as `check` does by default.
         eprintln!("checking {} ...", file.display());
-        let model = check::check(scenario, &Options { progress: Some(crate::progress::show), ..Options::default() });
+        let model =
+            check::check(scenario, &Options { progress: Some(crate::progress::show), ..Options::default() });
         crate::progress::clear();
         let result = replays(scenario, traces, &model).and_then(|replays| {
             let options = crate::live::LiveOptions { replays, ..options.clone() };

@@ -97,8 +97,9 @@ enum Command {
         /// Checker threads.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
-        /// The search that proves properties (counterexamples are always shortest,
-        /// found breadth-first); simulation never proves `holds`.
+        /// The search that proves properties (counterexamples are shortest, found
+        /// breadth-first, unless a bound stops that search first, which the output then says);
+        /// simulation never proves `holds`.
         #[arg(long, value_enum, default_value = "dfs")]
         search: Search,
         /// Stop exploring paths at this depth (verdicts not violated become `unknown`).
@@ -286,4 +287,3 @@ struct Inputs<'a> {
     paths: &'a [PathBuf],
     consumer_config: Option<&'a scenario::ConsumerConfig>,
 }
-

@@ -114,6 +114,9 @@ struct PropertyDoc<'a> {
     /// false for a property expected `any`: reported, never gated.
     gated: bool,
     matches: bool,
+    /// Written only when false: the trace is not a shortest counterexample.
+    #[serde(skip_serializing_if = "is_true")]
+    shortest: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a Trace>,
     /// `check --live` only.
@@ -131,6 +134,7 @@ fn property_doc(p: &PropertyOutcome) -> PropertyDoc<'_> {
         expected: p.expected.as_str(),
         gated: p.expected.gated(),
         matches: p.matches(),
+        shortest: p.shortest,
         trace: p.trace.as_ref(),
         reproduced_on_broker: p.on_broker.as_ref().map(|b| b.answer()),
         broker_evidence: p.on_broker.as_ref().map(|b| b.detail()),
@@ -170,7 +174,14 @@ struct TraceFile<'a> {
     property: &'a str,
     verdict: &'a str,
     expected: &'a str,
+    /// Written only when false, as in the `check` document.
+    #[serde(skip_serializing_if = "is_true")]
+    shortest: bool,
     trace: &'a Trace,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// The content of a trace file: the trace of one counterexample, without timings.
@@ -181,6 +192,7 @@ pub fn trace_file(file: &Path, scenario: &Scenario, p: &PropertyOutcome, trace: 
         property: p.name,
         verdict: p.verdict.as_str(),
         expected: p.expected.as_str(),
+        shortest: p.shortest,
         trace,
     };
     let mut text = serde_json::to_string_pretty(&doc).expect("the trace has only serializable fields");

@@ -171,9 +171,15 @@ pub fn counterexample(
     if let Some(b) = &p.on_broker {
         let _ = writeln!(out, "**Reproduced on broker:** {}: {}\n", b.answer(), escape(b.detail()));
     }
+    let which = if p.shortest {
+        "This is a shortest run that breaks it."
+    } else {
+        "This run breaks it, but it is not shown to be a shortest one: the breadth-first search ran out \
+         of budget before reaching it, and this is the proving search's path."
+    };
     let _ = writeln!(
         out,
-        "This is a shortest run that breaks it. Sequence diagram: {}; the same trace as data: {}.\n",
+        "{which} Sequence diagram: {}; the same trace as data: {}.\n",
         link(&name("svg"), &name("svg")),
         link(&name("json"), &name("json"))
     );

@@ -158,6 +158,10 @@ pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
     })
 }
 
+/// What a trace that is not a shortest counterexample is introduced with.
+pub(crate) const NOT_SHORTEST: &str = "counterexample, not shown to be a shortest one (the breadth-first search \
+     ran out of budget before reaching it; this is the proving search's path):";
+
 /// Why a property that is violated or misses its expectation has no trace.
 pub(crate) fn no_trace_reason(r: &Checked, p: &PropertyOutcome) -> String {
     if p.verdict == Verdict::Violated {
@@ -184,7 +188,10 @@ pub(crate) fn narrative(r: &Checked, p: &PropertyOutcome) -> String {
     out.push_str(&format!("verdict: {verdict}\n{}: {}\n", p.name, p.id.property().meaning));
     match &p.trace {
         Some(trace) => {
-            out.push_str("shortest counterexample:\n");
+            out.push_str(if p.shortest { "shortest counterexample:\n" } else { NOT_SHORTEST });
+            if !p.shortest {
+                out.push('\n');
+            }
             out.push_str(&trace_text(trace));
         }
         None => {

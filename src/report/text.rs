@@ -158,7 +158,10 @@ fn traces(out: &mut String, results: &[Checked], show: ShowTraces, width: usize)
                 continue;
             }
             if let Some(trace) = &p.trace {
-                let head = format!("\n{} — {}: {}", r.file.display(), p.name, p.verdict);
+                let mut head = format!("\n{} — {}: {}", r.file.display(), p.name, p.verdict);
+                if !p.shortest {
+                    head = format!("{head}; {}", super::NOT_SHORTEST.trim_end_matches(':'));
+                }
                 push_wrapped(out, &head, width, "  ");
                 out.push_str(&trace_lines(trace, width));
                 if let (Some(note), Some(b)) = (super::on_broker(p), &p.on_broker) {
