@@ -10,8 +10,13 @@
 //! run that does not end is the bug under test (a correctness bound, far
 //! above the limits given, not a measure of speed).
 
+// `tests/bounded/` holds this file's scenarios, so the shared module is named by its path.
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::command;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const CANNOT_FINISH: &str = "tests/bounded/cannot-finish.json";
@@ -26,12 +31,7 @@ struct Run {
 
 /// Runs the binary, killing it (by its id) if it is still running after [`BOUND`].
 fn kafkacheck(args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkacheck"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -118,11 +118,11 @@ fn a_timeout_says_why_in_the_text_output() {
     let run = kafkacheck(&["check", CANNOT_FINISH, "--timeout", "2"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_no_panic(&run);
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("incomplete: "))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
+    // The line as printed, its wrapped continuations (indented) joined back.
+    let mut lines = run.stdout.lines().skip_while(|l| !l.starts_with("incomplete: "));
+    let first = lines.next().unwrap_or_else(|| panic!("{}", run.stdout));
+    let rest = lines.take_while(|l| l.starts_with("  ")).map(str::trim_start);
+    let line = std::iter::once(first).chain(rest).collect::<Vec<_>>().join(" ");
     assert!(
         line.starts_with(&format!(
             "incomplete: {CANNOT_FINISH}: timeout: the proving search stopped at 1 s of --timeout 2 s, "
