@@ -97,22 +97,13 @@ pub fn not_json(bytes: &[u8]) -> Option<String> {
 /// The 1-based line of the first comment outside a string: `//`, `/*`, or
 /// a line starting with `#`.
 fn comment_line(text: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     let mut line = 1;
     let mut line_start = true;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else {
+        if strings.outside(c) {
             match c {
-                '"' => in_string = true,
                 '/' if matches!(chars.peek(), Some('/' | '*')) => return Some(line),
                 '#' if line_start => return Some(line),
                 _ => {}
@@ -121,12 +112,38 @@ fn comment_line(text: &str) -> Option<usize> {
         if c == '\n' {
             line += 1;
             line_start = true;
-            in_string = false;
+            strings = Strings::default();
         } else if !c.is_whitespace() {
             line_start = false;
         }
     }
     None
+}
+
+/// Where a scan of JSON-like text is: inside a double-quoted string (and
+/// just after a backslash there) or not.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Takes the next character; true when it is outside any string (an
+    /// opening quote is outside, a closing one inside).
+    fn outside(&mut self, c: char) -> bool {
+        if !self.inside {
+            self.inside = c == '"';
+            return true;
+        }
+        match (self.escaped, c) {
+            (true, _) => self.escaped = false,
+            (false, '\\') => self.escaped = true,
+            (false, '"') => self.inside = false,
+            _ => {}
+        }
+        false
+    }
 }
 
 /// A `---` document start, or a line `key: value` with a bare key.
@@ -145,22 +162,15 @@ fn looks_like_yaml(text: &str) -> bool {
 /// array's `true`).
 fn unquoted_key(text: &str) -> bool {
     let mut previous = ' ';
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     let mut open: Vec<char> = Vec::new();
     for c in text.chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
+        if !strings.outside(c) {
             continue;
         }
         let key_expected = previous == '{' || (previous == ',' && open.last() == Some(&'{'));
         match c {
-            '"' => in_string = true,
+            '"' => {}
             '{' | '[' => open.push(c),
             '}' | ']' => _ = open.pop(),
             _ if key_expected && (c.is_alphabetic() || c == '_' || c == '\'') => return true,
