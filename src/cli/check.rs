@@ -298,3 +298,41 @@ fn junit(shard: Option<Shard>, results: &[Checked], bad: &[ScenarioError]) -> St
         None => report::junit(results, bad),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_keeps_files_times_threads_within_the_budget() {
+        assert_eq!(Pool::new(1, 81), Pool { files: 1, per_search: 1 });
+        assert_eq!(Pool::new(2, 81), Pool { files: 2, per_search: 1 });
+        assert_eq!(Pool::new(2, 1), Pool { files: 1, per_search: 2 });
+        assert_eq!(Pool::new(8, 3), Pool { files: 3, per_search: 2 });
+        assert_eq!(Pool::new(4, 0), Pool { files: 1, per_search: 4 });
+        for threads in 1..=16 {
+            for count in 0..=20 {
+                let pool = Pool::new(threads, count);
+                assert!(pool.files * pool.per_search <= threads, "{threads} {count}: {pool:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn shards_deal_the_files_round_robin() {
+        let files: Vec<PathBuf> = (0..7).map(|i| PathBuf::from(format!("{i}.json"))).collect();
+        let names = |shard: &str| -> Vec<String> {
+            let shard = Shard::parse(shard).unwrap();
+            shard.of(files.clone()).iter().map(|f| f.display().to_string()).collect()
+        };
+        assert_eq!(names("1/3"), ["0.json", "3.json", "6.json"]);
+        assert_eq!(names("2/3"), ["1.json", "4.json"]);
+        assert_eq!(names("3/3"), ["2.json", "5.json"]);
+        assert_eq!(names("1/1").len(), 7);
+        assert!(names("8/8").is_empty());
+        assert_eq!(Shard::parse(" 2 / 4 ").map(Shard::name), Ok("shard 2/4".to_string()));
+        for bad in ["0/1", "2/1", "1/0", "", "1", "x/2", "1/2/3"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
