@@ -190,3 +190,31 @@ fn a_bad_shard_is_a_clear_usage_error() {
         assert!(o.stdout.is_empty(), "{spec}: nothing checked");
     }
 }
+
+#[test]
+fn a_memory_limit_the_process_is_over_stops_every_file_checked_at_once() {
+    // The resident size of any process is over 1 MiB: every search running
+    // is stopped at its first poll, each saying so (unstopped, each of these
+    // searches takes a second of a release build).
+    let files: Vec<(String, String)> =
+        (0..3).map(|i| (format!("{i}.json"), scenario(&format!("m{i}"), "at-least-once", 24, 3))).collect();
+    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let dir = scenario_dir(&named);
+    let o = kafkacheck(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--threads",
+        "3",
+        "--max-memory",
+        "1M",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 3);
+    for s in scenarios {
+        assert_eq!(s["complete"], false, "{s}");
+        assert_eq!(s["incomplete"]["reason"], "max-memory", "{s}");
+    }
+}

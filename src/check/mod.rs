@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 /// Which Stateright search proves the properties. Whichever it is, each
 /// counterexample reported is a shortest one, found breadth-first on one
-/// thread whatever `threads` is (see [`search::breadth_first`]).
+/// thread whatever `threads` is (see `search::breadth_first`).
 ///
 /// Why the proving search may use every core and the counterexample search
 /// may not: Stateright 0.31's multi-threaded searches share work by
