@@ -37,7 +37,10 @@ fn main() {
                     ..Scenario::default()
                 };
                 let start = Instant::now();
-                let outcome = check::check(&scenario, &Options::default());
+                let outcome = check::check(
+                    &scenario,
+                    &Options { threads: check::available_threads(), ..Options::default() },
+                );
                 let secs = start.elapsed().as_secs_f64();
                 let verdicts: Vec<&str> = outcome
                     .properties

@@ -34,7 +34,20 @@ use search::{KafkaPath, Searched};
 use std::time::{Duration, Instant};
 
 /// Which Stateright search proves the properties. Whichever it is, each
-/// counterexample reported is a shortest one, found breadth-first.
+/// counterexample reported is a shortest one, found breadth-first on one
+/// thread whatever `threads` is (see `search::breadth_first`).
+///
+/// Why the proving search may use every core and the counterexample search
+/// may not: Stateright 0.31's multi-threaded searches share work by
+/// splitting a thread's queue into blocks for the others
+/// (`src/job_market.rs`, `split_and_push` in `src/checker/bfs.rs`), so with
+/// two threads or more a state at depth d can be checked before every state
+/// at depth d - 1 was, and the first violation found need not be a shortest
+/// one. The proving search's answer does not depend on that order: a
+/// complete search visits the same reachable states (its unique state
+/// count is the same on any number of threads), and a violation is a
+/// violation. Only the count of a search stopped early (every property
+/// already violated, or a limit) can differ from run to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Search {
     /// Breadth-first: complete; keeps a path per queued state, so it is the slower prover.
@@ -75,6 +88,18 @@ impl Default for Options {
             progress: None,
         }
     }
+}
+
+/// The checker threads `check` uses by default: the cores this process may
+/// run on ([`std::thread::available_parallelism`], which counts the CPU
+/// affinity mask and, on Linux, the cgroup's CPU quota, so a CI container
+/// limited to two CPUs gets two), and one where that cannot be read.
+///
+/// [`Options::default`] keeps one thread: a library caller (the model
+/// tests, the Explorer, `live`) gets the deterministic state counts of a
+/// one-threaded search, and asks for more explicitly.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// How long a simulation runs when no `--timeout` is given: it has no end of its own.

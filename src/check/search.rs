@@ -91,7 +91,9 @@ pub fn breadth_first(
     let stop = Arc::new(Stop::default());
     let mut inner = model::build(scenario);
     inner.properties = wanted.iter().map(|p| stateright::Property::always(p.name, p.invariant)).collect();
-    let mut builder = Stoppable::first_violations(inner, Arc::clone(&stop)).checker();
+    // One thread, whatever `--threads` says: Stateright's own default, made
+    // explicit because the shortest counterexamples depend on it.
+    let mut builder = Stoppable::first_violations(inner, Arc::clone(&stop)).checker().threads(1);
     if let Some(depth) = max_depth {
         builder = builder.target_max_depth(depth);
     }
@@ -121,7 +123,13 @@ fn run<C: Checker<Stoppable> + Sync>(
 /// path replays the action indices it recorded; should that fail (it
 /// panics inside Stateright), no discovery can be trusted to name its
 /// property, so none is reported: a simulation claims nothing it cannot show.
+///
+/// The panic hook is the process's: with several scenario files checked at
+/// once, two simulations swapping it at the same time could leave the quiet
+/// one in place for good, so the swap is done under one lock.
 fn simulation_discoveries<C: Checker<Stoppable>>(checker: &C) -> HashMap<&'static str, KafkaPath> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _swapping = HOOK.lock().unwrap_or_else(|e| e.into_inner());
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker.discoveries()));

@@ -94,9 +94,15 @@ enum Command {
         /// its keys were written in the scenario's `consumer_config`.
         #[arg(long, value_name = "FILE.properties")]
         consumer_config: Option<PathBuf>,
-        /// Checker threads.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-        threads: u16,
+        /// Checker threads of the whole check: a directory's files are checked up to N at a time,
+        /// each search on N / that many threads; shortest counterexamples are searched on one
+        /// thread each [default: the available cores].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: Option<u16>,
+        /// Check only the I-th of N slices of the scenario files (dealt round-robin in the
+        /// order checked), for a CI matrix of N jobs; JUnit then names the shard.
+        #[arg(long, value_name = "I/N", value_parser = check::Shard::parse)]
+        shard: Option<check::Shard>,
         /// The search that proves properties (counterexamples are shortest, found
         /// breadth-first, unless a bound stops that search first, which the output then says);
         /// simulation never proves `holds`.
@@ -175,6 +181,7 @@ pub fn main() -> i32 {
             traces,
             consumer_config,
             threads,
+            shard,
             search,
             max_depth,
             timeout,
@@ -187,7 +194,7 @@ pub fn main() -> i32 {
         } => {
             let options = Options {
                 search,
-                threads: threads as usize,
+                threads: threads.map_or_else(crate::check::available_threads, usize::from),
                 max_depth: max_depth.map(|d| d as usize),
                 timeout,
                 max_memory: max_memory.map_or_else(crate::check::memory::default_limit, |l| l.0),
@@ -207,7 +214,7 @@ pub fn main() -> i32 {
                 junit: junit.as_deref(),
                 github: github::Github::from_env(),
             };
-            check::run_check(&inputs, &outputs, &options, live.as_ref())
+            check::run_check(&inputs, shard, &outputs, &options, live.as_ref())
         }
         Command::Explore { file, addr } => crate::explore::run(&file, addr),
         #[cfg(feature = "live")]

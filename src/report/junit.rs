@@ -25,6 +25,11 @@ use std::time::Duration;
 
 /// The JUnit XML document of a check run: the bad files' suites first.
 pub fn junit(results: &[Checked], bad: &[ScenarioError]) -> String {
+    junit_named("kafkacheck", results, bad)
+}
+
+/// [`junit`] with its `<testsuites>` named `name` (`check --shard`'s names the shard).
+pub fn junit_named(name: &str, results: &[Checked], bad: &[ScenarioError]) -> String {
     let file_errors = bad.iter().map(|e| {
         let problems = problem_lines(e);
         let message = match problems.as_slice() {
@@ -33,13 +38,17 @@ pub fn junit(results: &[Checked], bad: &[ScenarioError]) -> String {
         };
         file_error(&e.file, &message, &problems)
     });
-    junit_with(results, file_errors.collect())
+    junit_report(name, results, file_errors.collect())
 }
 
 /// The JUnit XML document of a check run whose bad files are `file_errors`
 /// (each made by [`file_error`]), listed before the checked ones.
 pub fn junit_with(results: &[Checked], file_errors: Vec<TestSuite>) -> String {
-    let mut report = Report::new("kafkacheck");
+    junit_report("kafkacheck", results, file_errors)
+}
+
+fn junit_report(name: &str, results: &[Checked], file_errors: Vec<TestSuite>) -> String {
+    let mut report = Report::new(name);
     report.set_time(Duration::from_secs_f64(results.iter().map(|r| r.outcome.seconds).sum()));
     report.add_test_suites(file_errors);
     report.add_test_suites(results.iter().map(suite));

@@ -19,7 +19,7 @@ mod svg;
 mod text;
 
 pub use json::{json, trace_file};
-pub use junit::{file_error, junit, junit_with};
+pub use junit::{file_error, junit, junit_named, junit_with};
 pub(crate) use markdown::escape as markdown_escape;
 pub use svg::sequence_diagram;
 pub use text::{ShowTraces, TextOptions, text, trace_text, wrapped};
