@@ -137,3 +137,28 @@ fn a_paused_transactional_zombie_fails_to_commit_and_duplicates_nothing() {
     assert!(reproduced_in(&scenario, "no-duplicate").is_empty(), "{scenario:#}");
     assert!(reproduced_in(&scenario, "no-loss").is_empty(), "{scenario:#}");
 }
+
+#[test]
+fn on_a_users_cluster_the_output_topic_goes_with_the_input_topic() {
+    let Some((_one, work)) = live_test() else { return };
+    let install = broker::locate().unwrap();
+    let cluster = broker::Broker::start(&install, &work.path().join("cluster")).unwrap();
+    let addr = cluster.addr.to_string();
+    let args =
+        ["models/exactly-once.json", "--bootstrap", &addr, "--session-timeout-ms", "2000", "--runs", "1"];
+    let (scenario, code) = live(&args, &work.path().join("runs"));
+    assert_eq!(code, Some(0), "{scenario:#}");
+    let run = &scenario["runs"][0];
+    assert_eq!(run["delivery"], "transactional", "{run:#}");
+    let clean_up: Vec<&Value> = run["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n.as_str().unwrap().starts_with("clean-up"))
+        .collect();
+    assert!(clean_up.is_empty(), "{run:#}");
+    let topic = run["topic"].as_str().unwrap();
+    let listed = kafkacheck::live::cluster::Cluster::connect(&addr).unwrap().topics().unwrap();
+    let output = format!("{topic}-out");
+    assert!(!listed.iter().any(|t| *t == topic || *t == output), "{topic} left behind in {listed:?}");
+}

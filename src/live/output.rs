@@ -70,6 +70,20 @@ impl ReadBack {
             .sum()
     }
 
+    /// Keeps both read-backs next to the run's other files, one output a
+    /// line as the sink writes them: `output.read_committed.log`, `output.read_uncommitted.log`.
+    pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        for (name, log) in [("read_committed", &self.committed), ("read_uncommitted", &self.uncommitted)] {
+            let text: String = log
+                .outputs
+                .iter()
+                .map(|o| format!("{} {} consumer-{} {}\n", o.partition, o.offset, o.consumer, o.incarnation))
+                .collect();
+            std::fs::write(dir.join(format!("output.{name}.log")), text)?;
+        }
+        Ok(())
+    }
+
     /// The run note on aborted outputs, when there are any.
     pub fn note(&self) -> Option<String> {
         match self.aborted() {
@@ -78,6 +92,24 @@ impl ReadBack {
             n => Some(format!("{n} output records of aborted transactions, invisible to read_committed")),
         }
     }
+}
+
+/// What a transactional run processed: the output topic read back
+/// read_committed; the aborted outputs' note goes to `notes`, both
+/// read-backs to files in `dir` ([`ReadBack::write`]).
+pub fn processed(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    dir: &std::path::Path,
+    notes: &mut Vec<String>,
+) -> Result<SinkLog, String> {
+    let back = ReadBack::read(bootstrap, topic, partitions)?;
+    notes.extend(back.note());
+    if let Err(e) = back.write(dir) {
+        notes.push(format!("cannot keep the read-backs in {}: {e}", dir.display()));
+    }
+    Ok(back.committed)
 }
 
 /// One output record as the sink's line: `None` for a record that is not
@@ -185,6 +217,10 @@ mod tests {
             back.note().unwrap(),
             "1 output record of an aborted transaction, invisible to read_committed"
         );
+        let dir = tempfile::tempdir().unwrap();
+        back.write(dir.path()).unwrap();
+        let again = SinkLog::read(&dir.path().join("output.read_uncommitted.log")).unwrap();
+        assert_eq!(again.outputs, back.uncommitted.outputs);
         assert_eq!(ReadBack { committed: clean.clone(), uncommitted: clean }.note(), None);
     }
 }

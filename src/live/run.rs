@@ -189,12 +189,11 @@ impl RunSetup<'_> {
             let at_ms = start.elapsed().as_millis() as u64;
             history.reports.push(Recorded { at_ms, consumer, incarnation, report });
         }
-        history.sink = if s.delivery == Delivery::Transactional {
-            let back = super::output::ReadBack::read(self.bootstrap, &output_topic, partitions)?;
-            notes.extend(back.note());
-            back.committed
-        } else {
-            SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?
+        history.sink = match s.delivery {
+            Delivery::Transactional => {
+                super::output::processed(self.bootstrap, &output_topic, partitions, dir, &mut notes)?
+            }
+            _ => SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?,
         };
         history.committed = if s.delivery.commits_to_sink() {
             (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
@@ -202,12 +201,7 @@ impl RunSetup<'_> {
             self.cluster.committed(&topic, &group, partitions)?
         };
         if self.clean_up {
-            let session = Duration::from_millis(u64::from(self.session_timeout_ms) + 1000);
-            let mut problems = self.cluster.clean_up(&topic, &group, session);
-            if s.delivery == Delivery::Transactional {
-                problems.extend(self.cluster.delete_topic(&output_topic));
-            }
-            notes.extend(problems.into_iter().map(|p| format!("clean-up: {p}")));
+            notes.extend(self.clean_up_run(&topic, &output_topic, &group));
         }
         write_history(dir, &history);
         Ok(RunResult {
@@ -223,6 +217,16 @@ impl RunSetup<'_> {
             dir: dir.to_path_buf(),
             notes,
         })
+    }
+
+    /// Deletes the run's topics and group; the problems, as run notes.
+    fn clean_up_run(&self, topic: &str, output_topic: &str, group: &str) -> Vec<String> {
+        let session = Duration::from_millis(u64::from(self.session_timeout_ms) + 1000);
+        let mut problems = self.cluster.clean_up(topic, group, session);
+        if self.plan.delivery == Delivery::Transactional {
+            problems.extend(self.cluster.delete_topic(output_topic));
+        }
+        problems.into_iter().map(|p| format!("clean-up: {p}")).collect()
     }
 
     fn spawn(
