@@ -8,7 +8,7 @@
 
 use kafkacheck::live::broker;
 use kafkacheck::live::plan::Plan;
-use kafkacheck::live::schedule::{Action, Schedule};
+use kafkacheck::live::schedule::Schedule;
 use kafkacheck::live::wire::Point;
 use serde_json::Value;
 use std::path::Path;
@@ -109,31 +109,50 @@ fn the_external_store_is_still_its_own_exactly_once() {
     }
 }
 
+/// A model trace of a zombie: consumer-0 joins, receives and processes
+/// the first record (its output in the open transaction), then the group
+/// evicts it while it is up (a pause past the session timeout).
+const ZOMBIE_TRACE: &str = r#"{"trace": {"steps": [
+  {"event": "join", "actor": "coordinator", "peer": "consumer-0"},
+  {"event": "receive", "actor": "consumer-0"},
+  {"event": "process", "actor": "sink", "peer": "consumer-0"},
+  {"event": "evict", "actor": "coordinator", "peer": "consumer-0"}
+]}}"#;
+
 #[test]
 fn a_paused_transactional_zombie_fails_to_commit_and_duplicates_nothing() {
     let Some((_one, work)) = live_test() else { return };
+    let trace = work.path().join("zombie.json");
+    std::fs::write(&trace, ZOMBIE_TRACE).unwrap();
     let file = "models/group-exactly-once-zombie-fenced.json";
-    let plan = plan_of(file);
-    // Consumer 0 owns the one partition once it is in the group (range deals
-    // it to the first member id, which starts with its client.id
-    // kafkacheck-consumer-0-1); it is paused inside a transaction.
-    let seed = (1..500)
-        .find(|&s| {
-            Schedule::random(&plan, s).faults.iter().any(|f| {
-                f.action == Action::Pause
-                    && f.consumer == 0
-                    && matches!(f.at.point, Point::Receive | Point::Process)
-            })
-        })
-        .unwrap()
-        .to_string();
-    let (scenario, code) = live(&[file, "--runs", "1", "--seed", &seed], work.path());
+    let (scenario, code) =
+        live(&[file, "--replay", trace.to_str().unwrap(), "--runs", "0"], &work.path().join("runs"));
     assert_eq!(code, Some(0), "{scenario:#}");
     let run = &scenario["runs"][0];
+    assert_eq!(run["schedule"][0], "pause consumer-0 (start 1) after process #1", "{run:#}");
     assert_eq!(run["complete"], true, "{run:#}");
     assert!(run["injected"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().starts_with("resumed")));
     let log = reports(run);
-    assert!(log.contains("consumer-0 start 1: commit-failed 0 "), "the zombie's commit fails:\n{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    let at = |needle: &str| lines.iter().position(|l| l.contains(needle));
+    // Consumer 0 owns the one partition first (range deals it to the first
+    // member id, which starts with its client.id kafkacheck-consumer-0-1).
+    let halted = at("consumer-0 start 1: halt process:1").unwrap_or_else(|| panic!("{log}"));
+    let failed =
+        at("consumer-0 start 1: commit-failed 0 ").unwrap_or_else(|| panic!("no failed commit:\n{log}"));
+    assert!(log.contains("Unknown member") || log.contains("generation"), "the coordinator's check:\n{log}");
+    // The group moved on while it was stopped: the other member committed the zombie's record first.
+    let taken_over = lines[halted..]
+        .iter()
+        .position(|l| l.contains("consumer-1 start 1: commit 0 "))
+        .map(|i| i + halted)
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(halted < taken_over && taken_over < failed, "{log}");
+    let notes: Vec<&str> = run["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert!(
+        notes.contains(&"1 output record of an aborted transaction, invisible to read_committed"),
+        "{notes:?}"
+    );
     assert!(reproduced_in(&scenario, "no-duplicate").is_empty(), "{scenario:#}");
     assert!(reproduced_in(&scenario, "no-loss").is_empty(), "{scenario:#}");
 }
