@@ -109,13 +109,15 @@ fn the_external_store_is_still_its_own_exactly_once() {
     }
 }
 
-/// A model trace of a zombie: consumer-0 joins, receives and processes
-/// the first record (its output in the open transaction), then the group
-/// evicts it while it is up (a pause past the session timeout).
+/// A model trace of a zombie: consumer-0 joins alone, receives and
+/// processes the first record (its output in the open transaction), then
+/// consumer-1 joins (a late start) and the group evicts consumer-0 while it
+/// is up (a pause past the session timeout).
 const ZOMBIE_TRACE: &str = r#"{"trace": {"steps": [
   {"event": "join", "actor": "coordinator", "peer": "consumer-0"},
   {"event": "receive", "actor": "consumer-0"},
   {"event": "process", "actor": "sink", "peer": "consumer-0"},
+  {"event": "join", "actor": "coordinator", "peer": "consumer-1"},
   {"event": "evict", "actor": "coordinator", "peer": "consumer-0"}
 ]}}"#;
 
@@ -129,14 +131,15 @@ fn a_paused_transactional_zombie_fails_to_commit_and_duplicates_nothing() {
         live(&[file, "--replay", trace.to_str().unwrap(), "--runs", "0"], &work.path().join("runs"));
     assert_eq!(code, Some(0), "{scenario:#}");
     let run = &scenario["runs"][0];
-    assert_eq!(run["schedule"][0], "pause consumer-0 (start 1) after process #1", "{run:#}");
+    let schedule = run["schedule"].as_array().unwrap();
+    assert_eq!(schedule[0], "start consumer-1 when consumer-0 (start 1) is after process #1", "{run:#}");
+    assert_eq!(schedule[1], "pause consumer-0 (start 1) after process #1", "{run:#}");
     assert_eq!(run["complete"], true, "{run:#}");
     assert!(run["injected"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().starts_with("resumed")));
     let log = reports(run);
     let lines: Vec<&str> = log.lines().collect();
     let at = |needle: &str| lines.iter().position(|l| l.contains(needle));
-    // Consumer 0 owns the one partition first (range deals it to the first
-    // member id, which starts with its client.id kafkacheck-consumer-0-1).
+    // Consumer 0 owns the one partition first: consumer-1 starts only now.
     let halted = at("consumer-0 start 1: halt process:1").unwrap_or_else(|| panic!("{log}"));
     let failed =
         at("consumer-0 start 1: commit-failed 0 ").unwrap_or_else(|| panic!("no failed commit:\n{log}"));
