@@ -241,6 +241,7 @@ fn every_consumer_plan_of_a_runnable_model_file_survives_its_command_line() {
     let run = RunPlan {
         bootstrap: "127.0.0.1:1".into(),
         topic: "t".into(),
+        output_topic: "t-out".into(),
         group: "t-group".into(),
         sink: "/tmp/sink.log".into(),
         session_timeout_ms: 2000,

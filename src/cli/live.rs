@@ -46,6 +46,11 @@ pub(super) struct LiveArgs {
     /// Where each run's files go (sink, consumer logs); default a new temporary directory.
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// How an exactly-once scenario runs: Kafka's transactions (output and
+    /// offsets committed in one transaction, read back read_committed) or
+    /// the external store (output and offset in one sink write).
+    #[arg(long, value_enum, default_value = "transactions")]
+    exactly_once: crate::live::plan::ExactlyOncePattern,
 }
 
 /// `check --live` and its broker.
@@ -58,12 +63,15 @@ pub(super) struct CheckLiveArgs {
     /// With --live: your Kafka cluster instead of the private Apache Kafka broker.
     #[arg(long, requires = "live")]
     bootstrap: Option<String>,
+    /// With --live: how an exactly-once scenario runs (see `live --exactly-once`).
+    #[arg(long, value_enum, requires = "live", default_value = "transactions")]
+    exactly_once: crate::live::plan::ExactlyOncePattern,
 }
 
 impl CheckLiveArgs {
     /// `check --live`: each counterexample replayed once on the broker, no seeded runs.
     pub(super) fn options(self) -> Option<crate::live::LiveOptions> {
-        let CheckLiveArgs { live, bootstrap } = self;
+        let CheckLiveArgs { live, bootstrap, exactly_once } = self;
         live.then(|| crate::live::LiveOptions {
             session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
             bootstrap,
@@ -73,6 +81,7 @@ impl CheckLiveArgs {
             consumer_exe: crate::live::LiveOptions::consumer_is_me(),
             work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
             run_deadline: Duration::from_secs(90),
+            exactly_once,
         })
     }
 }
@@ -91,6 +100,7 @@ pub(super) fn run_command(args: LiveArgs) -> i32 {
         session_timeout_ms,
         run_timeout,
         work_dir,
+        exactly_once,
     } = args;
     let work_dir = work_dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())));
@@ -104,6 +114,7 @@ pub(super) fn run_command(args: LiveArgs) -> i32 {
         session_timeout_ms: session_timeout_ms
             .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),
         run_deadline: run_timeout,
+        exactly_once,
     };
     let traces = if no_model_traces { Traces::None } else { Traces::Model };
     let traces = replay.map_or(traces, Traces::File);

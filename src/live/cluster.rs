@@ -114,6 +114,15 @@ impl Cluster {
         Ok(metadata.topics().iter().map(|t| t.name().to_string()).collect())
     }
 
+    /// Deletes a topic (a transactional run's output topic); the problem, if any.
+    pub fn delete_topic(&self, topic: &str) -> Option<String> {
+        let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));
+        match block_on(self.admin.delete_topics(&[topic], &opts)) {
+            Ok(rs) => rs.into_iter().find_map(|r| r.err()).map(|(t, e)| format!("topic {t}: {e}")),
+            Err(e) => Some(format!("topic {topic}: {e}")),
+        }
+    }
+
     /// Deletes the run's topic and group; failures are returned for the run's
     /// notes, never fatal (the run's results stand). Killed consumers stay
     /// members until their session times out, so a group still busy is

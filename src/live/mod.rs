@@ -15,6 +15,7 @@ pub mod child;
 pub mod cluster;
 pub mod consumer;
 pub mod history;
+pub mod output;
 pub mod plan;
 pub mod run;
 pub mod schedule;
@@ -46,6 +47,8 @@ pub struct LiveOptions {
     pub work_dir: PathBuf,
     pub session_timeout_ms: u32,
     pub run_deadline: Duration,
+    /// How an `exactly-once` scenario is run (`--exactly-once`).
+    pub exactly_once: plan::ExactlyOncePattern,
 }
 
 impl LiveOptions {
@@ -150,8 +153,8 @@ pub fn live(
     model: &crate::check::Outcome,
     target: &mut Option<Target>,
 ) -> Result<LiveReport, String> {
-    let plan =
-        plan::Plan::new(scenario).map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
+    let plan = plan::Plan::with(scenario, options.exactly_once)
+        .map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
     if !options.consumer_exe.is_file() {
         return Err(format!(
             "the kafkacheck binary {} that runs the consumers is missing",
@@ -242,6 +245,7 @@ impl LiveReport {
             let how = r_label(r);
             let status = if r.complete { "complete" } else { "INCOMPLETE" };
             out += &format!("  {how}: {} ms, {status}; schedule: {}\n", r.millis, r.schedule);
+            out += &format!("      delivery: {}\n", r.delivery);
             for f in &r.injected {
                 out += &format!("      injected: {f}\n");
             }

@@ -78,6 +78,24 @@ pub enum Delivery {
     /// receive → output and offset in one write to the sink (the external
     /// store), which a restarted consumer resumes from.
     ExactlyOnce,
+    /// Kafka's own exactly-once (read-process-write, KIP-98 and KIP-447):
+    /// per batch one transaction that produces each record's output to
+    /// [`RunPlan::output_topic`] and commits the batch's offset with
+    /// `send_offsets_to_transaction` and the consumer's group metadata; read
+    /// back with `isolation.level=read_committed` ([`super::output`]).
+    Transactional,
+}
+
+/// Which pattern a live exactly-once run uses (`--exactly-once`): Kafka's
+/// transactions, or the external store (the sink holds output and offset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExactlyOncePattern {
+    /// [`Delivery::Transactional`]: Kafka's own mechanism.
+    #[default]
+    Transactions,
+    /// [`Delivery::ExactlyOnce`].
+    ExternalStore,
 }
 
 impl Delivery {
@@ -86,13 +104,21 @@ impl Delivery {
     /// fast (it drains its queue before the next commit); [`Plan::consumer`]
     /// slows it where the schedule says.
     pub fn of(s: &Scenario) -> Result<Delivery, String> {
+        Delivery::with(s, ExactlyOncePattern::default())
+    }
+
+    /// [`Delivery::of`], with `exactly-once` carried out by `pattern`.
+    pub fn with(s: &Scenario, pattern: ExactlyOncePattern) -> Result<Delivery, String> {
         Ok(match (s.strategy, s.commit.mode) {
             (_, CommitMode::Async) => {
                 return Err("commit.mode async: its model files need lost messages; \
                             only commitSync and auto-commit are run live"
                     .into());
             }
-            (Strategy::ExactlyOnce, _) => Delivery::ExactlyOnce,
+            (Strategy::ExactlyOnce, _) => match pattern {
+                ExactlyOncePattern::Transactions => Delivery::Transactional,
+                ExactlyOncePattern::ExternalStore => Delivery::ExactlyOnce,
+            },
             (_, CommitMode::Auto) => Delivery::AutoCommit {
                 interval_ms: AUTO_COMMIT_MS,
                 worker_each_ms: (s.commit.processing == AutoProcessing::Worker).then_some(0),
@@ -108,7 +134,21 @@ impl Delivery {
     pub fn auto_commit(self) -> Option<Duration> {
         match self {
             Delivery::AutoCommit { interval_ms, .. } => Some(Duration::from_millis(interval_ms)),
-            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } | Delivery::ExactlyOnce => None,
+            Delivery::AtMostOnce
+            | Delivery::AtLeastOnce { .. }
+            | Delivery::ExactlyOnce
+            | Delivery::Transactional => None,
+        }
+    }
+
+    /// How a run's result names it: the `strategy` of its JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::AtMostOnce => "at-most-once",
+            Delivery::AtLeastOnce { .. } => "at-least-once",
+            Delivery::AutoCommit { .. } => "auto-commit",
+            Delivery::ExactlyOnce => "exactly-once",
+            Delivery::Transactional => "transactional",
         }
     }
 
@@ -118,10 +158,10 @@ impl Delivery {
     }
 
     /// The steps of the poll loop a fault can follow: a commit is one only
-    /// where the poll loop calls commitSync().
+    /// where the poll loop calls commitSync() or commits a transaction.
     pub fn points(self) -> &'static [Point] {
         match self {
-            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } => &Point::ALL,
+            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } | Delivery::Transactional => &Point::ALL,
             Delivery::AutoCommit { .. } | Delivery::ExactlyOnce => &[Point::Receive, Point::Process],
         }
     }
@@ -136,8 +176,13 @@ impl Plan {
     /// The plan of a scenario; `Err` with every reason a scenario's
     /// configuration cannot be run live (fields that are the model's alone).
     pub fn new(s: &Scenario) -> Result<Plan, Vec<String>> {
+        Plan::with(s, ExactlyOncePattern::default())
+    }
+
+    /// [`Plan::new`], with `exactly-once` carried out by `pattern` (`--exactly-once`).
+    pub fn with(s: &Scenario, pattern: ExactlyOncePattern) -> Result<Plan, Vec<String>> {
         let d = Scenario::default();
-        let delivery = Delivery::of(s);
+        let delivery = Delivery::with(s, pattern);
         let no = |cond: bool, what: &str| cond.then(|| what.to_string());
         let why: Vec<String> = [
             no(s.workers > 1, "workers: parallel processing runs in the model and in loom (tests/loom_tracker.rs)"),
@@ -237,6 +282,10 @@ impl Plan {
 pub struct RunPlan {
     pub bootstrap: String,
     pub topic: String,
+    /// Where a transactional consumer produces its outputs (`{topic}-out`,
+    /// as many partitions as `topic`); set for every run, used by
+    /// [`Delivery::Transactional`] only.
+    pub output_topic: String,
     pub group: String,
     /// The file the side effects are appended to ([`super::sink`]).
     pub sink: PathBuf,
@@ -289,6 +338,7 @@ mod tests {
         RunPlan {
             bootstrap: "127.0.0.1:9092".into(),
             topic: "t".into(),
+            output_topic: "t-out".into(),
             group: "t-group".into(),
             sink: "/tmp/run/sink.log".into(),
             session_timeout_ms: 2000,
@@ -360,6 +410,30 @@ mod tests {
         );
         assert_eq!(in_poll.delivery.points(), &[Point::Receive, Point::Process]);
         assert_eq!(Delivery::of(&Scenario::default()).unwrap().points(), &Point::ALL);
+    }
+
+    #[test]
+    fn exactly_once_runs_as_kafka_transactions_unless_the_external_store_is_asked_for() {
+        let s = Scenario { strategy: Strategy::ExactlyOnce, ..Scenario::default() };
+        let json = |d: &Delivery| serde_json::to_string(d).unwrap();
+        assert_eq!(json(&Delivery::Transactional), r#"{"strategy":"transactional"}"#);
+        assert_eq!(json(&Delivery::ExactlyOnce), r#"{"strategy":"exactly-once"}"#, "unchanged");
+        let read: Delivery = serde_json::from_str(r#"{"strategy":"transactional"}"#).unwrap();
+        assert_eq!(read, Delivery::Transactional);
+        let transactions = Plan::new(&s).unwrap();
+        assert_eq!(transactions.delivery, Delivery::Transactional, "Kafka's own mechanism by default");
+        let store = Plan::with(&s, ExactlyOncePattern::ExternalStore).unwrap();
+        assert_eq!(store.delivery, Delivery::ExactlyOnce);
+        assert!(store.delivery.commits_to_sink() && !transactions.delivery.commits_to_sink());
+        assert_eq!(transactions.delivery.points(), &Point::ALL, "commit_transaction is a commit step");
+        assert_eq!(store.delivery.points(), &[Point::Receive, Point::Process]);
+        let mine = transactions.consumer(&run_plan(), 0, 1, Vec::new(), false).to_json();
+        assert!(mine.contains(r#""output_topic":"t-out""#), "{mine}");
+        assert!(mine.contains(r#""delivery":{"strategy":"transactional"}"#), "{mine}");
+        assert_eq!(
+            Plan::with(&Scenario::default(), ExactlyOncePattern::ExternalStore),
+            Plan::new(&Scenario::default())
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use super::cluster::Cluster;
 use super::consumer::heartbeat_ms;
 use super::history::{Anomaly, History, Recorded};
-use super::plan::{Plan, RunPlan};
+use super::plan::{Delivery, Plan, RunPlan};
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
 use super::wire::{Halt, Report};
@@ -49,6 +49,9 @@ pub struct RunSetup<'a> {
 #[derive(Clone, Debug, Serialize)]
 pub struct RunResult {
     pub run: u32,
+    /// How the run delivered (`Delivery::name`): `transactional` for Kafka's
+    /// exactly-once, `exactly-once` for the external store, ...
+    pub delivery: &'static str,
     /// The seed of a random schedule (`None` for a replayed trace).
     pub seed: Option<u64>,
     pub schedule: Schedule,
@@ -133,8 +136,12 @@ impl RunSetup<'_> {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros());
         let topic = format!("kafkacheck-{stem}-{}-{unique}", std::process::id());
         let group = format!("{topic}-group");
+        let output_topic = format!("{topic}-out");
         let partitions = i32::from(s.partitions);
         self.cluster.create_topic(&topic, partitions, self.replication)?;
+        if s.delivery == Delivery::Transactional {
+            self.cluster.create_topic(&output_topic, partitions, self.replication)?;
+        }
         self.cluster.produce(&topic, partitions, i64::from(s.messages))?;
         let sink_path = dir.join("sink.log");
         let _ = std::fs::remove_file(&sink_path);
@@ -148,6 +155,7 @@ impl RunSetup<'_> {
             run: RunPlan {
                 bootstrap: self.bootstrap.to_string(),
                 topic: topic.clone(),
+                output_topic: output_topic.clone(),
                 group: group.clone(),
                 sink: sink_path.clone(),
                 session_timeout_ms: self.session_timeout_ms,
@@ -181,20 +189,24 @@ impl RunSetup<'_> {
             let at_ms = start.elapsed().as_millis() as u64;
             history.reports.push(Recorded { at_ms, consumer, incarnation, report });
         }
-        history.sink = SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?;
+        history.sink = match s.delivery {
+            Delivery::Transactional => {
+                super::output::processed(self.bootstrap, &output_topic, partitions, dir, &mut notes)?
+            }
+            _ => SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?,
+        };
         history.committed = if s.delivery.commits_to_sink() {
             (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
         } else {
             self.cluster.committed(&topic, &group, partitions)?
         };
         if self.clean_up {
-            let session = Duration::from_millis(u64::from(self.session_timeout_ms) + 1000);
-            let problems = self.cluster.clean_up(&topic, &group, session);
-            notes.extend(problems.into_iter().map(|p| format!("clean-up: {p}")));
+            notes.extend(self.clean_up_run(&topic, &output_topic, &group));
         }
         write_history(dir, &history);
         Ok(RunResult {
             run,
+            delivery: s.delivery.name(),
             seed,
             schedule: schedule.clone(),
             injected,
@@ -205,6 +217,16 @@ impl RunSetup<'_> {
             dir: dir.to_path_buf(),
             notes,
         })
+    }
+
+    /// Deletes the run's topics and group; the problems, as run notes.
+    fn clean_up_run(&self, topic: &str, output_topic: &str, group: &str) -> Vec<String> {
+        let session = Duration::from_millis(u64::from(self.session_timeout_ms) + 1000);
+        let mut problems = self.cluster.clean_up(topic, group, session);
+        if self.plan.delivery == Delivery::Transactional {
+            problems.extend(self.cluster.delete_topic(output_topic));
+        }
+        problems.into_iter().map(|p| format!("clean-up: {p}")).collect()
     }
 
     fn spawn(
@@ -433,7 +455,15 @@ impl Driver<'_> {
                 Line::Closed { consumer, incarnation } => {
                     let Some(p) = self.processes[consumer].as_mut() else { continue };
                     if p.incarnation == incarnation {
-                        let status = p.child.wait().map_or("?".into(), |s| s.to_string());
+                        let status = p.child.wait().ok();
+                        if status.and_then(|s| s.code()) == Some(super::consumer::transactional::FENCED_EXIT)
+                        {
+                            // Its producer was fenced: started again, as a supervisor would.
+                            self.notes.push(format!("consumer-{consumer} (start {incarnation}) was fenced"));
+                            self.spawn(consumer, incarnation + 1)?;
+                            continue;
+                        }
+                        let status = status.map_or("?".into(), |s| s.to_string());
                         let log = self.dir.join(format!("consumer-{consumer}.{incarnation}.stderr"));
                         return Err(format!(
                             "consumer-{consumer} (start {incarnation}) exited on its own ({status}); see {}",

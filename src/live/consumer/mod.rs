@@ -9,12 +9,16 @@
 //! | at-least-once | receive → process each → commitSync (the offset [`commit_offset::named`] names, every `every` batches) |
 //! | auto-commit | receive → process each (or hand it to a worker thread); librdkafka's timer commits |
 //! | exactly-once | receive → for each record: output and offset in one sink write (the external-store pattern) |
+//! | transactional | one transaction per batch: each record's output to the output topic, then the offset (KIP-447) and the commit ([`transactional`]) |
 //!
 //! It reports every step on stdout ([`Report`]) and halts at the fault
 //! points its plan names (`halts`), so that a SIGKILL or
 //! SIGSTOP lands exactly where a model trace crashed or paused the consumer.
 //! A batch is up to `max_poll_records` records of one partition, as one
 //! Fetch in the model returns.
+
+mod poller;
+pub mod transactional;
 
 use super::plan::{ConsumerPlan, Delivery, Partitions};
 use super::sink::{SinkLog, SinkWriter};
@@ -23,15 +27,16 @@ use super::worker::Worker;
 use crate::client::commit_offset::{self, CommitTime};
 use crate::scenario::{Assignor, CommitOffset};
 use clap::Args;
+use poller::Poller;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::{KafkaError, KafkaResult};
-use rdkafka::message::Message;
+use rdkafka::error::KafkaResult;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::time::Duration;
+use transactional::Transactions;
 
 /// The consumer process's command line: its whole plan as one JSON
 /// argument, which the harness writes (see `run.rs`).
@@ -242,6 +247,10 @@ pub fn client_config(plan: &ConsumerPlan) -> ClientConfig {
         .set("enable.auto.offset.store", auto_commit.is_some().to_string())
         .set("auto.commit.interval.ms", auto_commit.map_or(5000, |d| d.as_millis()).to_string())
         .set("auto.offset.reset", "earliest")
+        // librdkafka's default too, said here because a transactional run
+        // relies on it: OffsetFetch then asks for stable offsets (KIP-447),
+        // so a new owner waits for a pending transactional commit.
+        .set("isolation.level", "read_committed")
         .set("enable.partition.eof", "true")
         .set("session.timeout.ms", run.session_timeout_ms.to_string())
         .set("heartbeat.interval.ms", heartbeat_ms(run.session_timeout_ms).to_string())
@@ -310,6 +319,11 @@ pub fn run(plan: &ConsumerPlan) -> Result<(), String> {
         .create_with_context(context)
         .map_err(|e| format!("cannot create the consumer: {e}"))?;
     let sink = open_sink(plan)?;
+    // Before the first fetch: init_transactions fences the previous start.
+    let transactions = match plan.delivery {
+        Delivery::Transactional => Some(Transactions::start(plan)?),
+        _ => None,
+    };
     join(&consumer, plan)?;
     emit(Report::Ready);
     let mut halts = Halts::new(&plan.halts);
@@ -321,7 +335,7 @@ pub fn run(plan: &ConsumerPlan) -> Result<(), String> {
         _ => None,
     };
     let mut poll_loop =
-        PollLoop { consumer, plan, sink, halts, worker, poller: Poller::default(), batches: 0 };
+        PollLoop { consumer, plan, sink, halts, worker, transactions, poller: Poller::default(), batches: 0 };
     loop {
         poll_loop.next()?;
     }
@@ -335,6 +349,8 @@ struct PollLoop<'a> {
     halts: Halts,
     /// `commit.processing: worker`'s thread.
     worker: Option<Worker>,
+    /// The transactional producer of `Delivery::Transactional`.
+    transactions: Option<Transactions>,
     poller: Poller,
     /// Batches processed (at-least-once commits every `every`-th).
     batches: u32,
@@ -354,6 +370,9 @@ impl PollLoop<'_> {
             }
             return Ok(());
         };
+        if self.plan.delivery == Delivery::Transactional {
+            return self.transactional(&batch);
+        }
         for &(p, o) in &batch {
             emit(Report::Received { partition: p, offset: o });
             self.halts.step(Point::Receive);
@@ -377,6 +396,7 @@ impl PollLoop<'_> {
                 }
             }
             Delivery::ExactlyOnce => self.exactly_once(&batch)?,
+            Delivery::Transactional => unreachable!("handled above, receive by receive"),
         }
         Ok(())
     }
@@ -425,6 +445,16 @@ impl PollLoop<'_> {
         Ok(())
     }
 
+    /// The batch in one transaction; after an aborted one, the records of
+    /// its partition polled ahead are dropped (the partition was seeked back).
+    fn transactional(&mut self, batch: &[(i32, i64)]) -> Result<(), String> {
+        let txn = self.transactions.as_ref().ok_or("a transactional plan without its producer")?;
+        if !txn.batch(&self.consumer, &mut self.halts, batch)? {
+            self.poller.forget(batch[0].0);
+        }
+        Ok(())
+    }
+
     fn process_all(&mut self, batch: &[(i32, i64)]) -> Result<(), String> {
         batch.iter().try_for_each(|&(p, o)| self.process(p, o))
     }
@@ -439,79 +469,6 @@ impl PollLoop<'_> {
 
     fn commit(&self, offsets: &[(i32, i64)]) -> bool {
         commit(&self.consumer, &self.plan.run.topic, offsets)
-    }
-}
-
-/// Turns rdkafka's one-message polls into the model's batches, and tracks
-/// which owned partitions have been read to their end.
-#[derive(Default)]
-struct Poller {
-    /// Polled but not yet part of a batch (a record of another partition ends a batch).
-    held: VecDeque<(i32, i64)>,
-    /// `idle` was reported and nothing came since (a record or a rebalance).
-    idle: bool,
-}
-
-impl Poller {
-    fn poll_one(&mut self, consumer: &BaseConsumer<LiveContext>, wait: Duration) -> Option<(i32, i64)> {
-        match consumer.poll(wait)? {
-            Ok(m) => {
-                consumer.context().at_end.borrow_mut().remove(&m.partition());
-                Some((m.partition(), m.offset()))
-            }
-            Err(KafkaError::PartitionEOF(p)) => {
-                consumer.context().at_end.borrow_mut().insert(p);
-                None
-            }
-            Err(e) => {
-                eprintln!("poll: {e}");
-                None
-            }
-        }
-    }
-
-    /// Up to `max` records of one partition; empty when nothing came within 100 ms.
-    fn next_batch(&mut self, consumer: &BaseConsumer<LiveContext>, max: usize) -> Vec<(i32, i64)> {
-        // Records of partitions given up in a rebalance are not ours to process.
-        if let Some(owned) = consumer.context().owned.borrow().as_ref() {
-            self.held.retain(|(p, _)| owned.contains(p));
-        }
-        let first = match self.held.pop_front() {
-            Some(r) => r,
-            None => match self.poll_one(consumer, Duration::from_millis(100)) {
-                Some(r) => r,
-                None => return Vec::new(),
-            },
-        };
-        self.idle = false;
-        let mut batch = vec![first];
-        while batch.len() < max {
-            let next = match self.held.pop_front() {
-                Some(r) => Some(r),
-                None => self.poll_one(consumer, Duration::ZERO),
-            };
-            match next {
-                Some(r) if r.0 == first.0 => batch.push(r),
-                Some(r) => {
-                    self.held.push_front(r);
-                    break;
-                }
-                None => break,
-            }
-        }
-        batch
-    }
-
-    /// Reports `idle` once every owned partition is read to its end.
-    fn report_idle(&mut self, context: &LiveContext) {
-        let Some(owned) = context.owned.borrow().clone() else { return };
-        if context.rebalanced.take() {
-            self.idle = false;
-        }
-        if !self.idle && self.held.is_empty() && owned.is_subset(&context.at_end.borrow()) {
-            emit(Report::Idle);
-            self.idle = true;
-        }
     }
 }
 
@@ -532,6 +489,7 @@ mod tests {
         let run = RunPlan {
             bootstrap: "127.0.0.1:9092".into(),
             topic: "t".into(),
+            output_topic: "t-out".into(),
             group: "t-group".into(),
             sink: "/tmp/run/sink.log".into(),
             session_timeout_ms: 3000,
@@ -562,6 +520,20 @@ mod tests {
         assert_eq!(get(&config, "session.timeout.ms"), "3000");
         assert_eq!(get(&config, "heartbeat.interval.ms"), "300");
         assert_eq!(get(&config, "partition.assignment.strategy"), "range");
+    }
+
+    #[test]
+    fn a_transactional_consumer_reads_committed_and_its_producer_is_named_by_consumer_not_start() {
+        let s = Scenario { strategy: crate::scenario::Strategy::ExactlyOnce, ..Scenario::default() };
+        let plan = plan_of(&s, 1);
+        assert_eq!(plan.delivery, Delivery::Transactional);
+        let config = client_config(&plan);
+        assert_eq!(get(&config, "isolation.level"), "read_committed");
+        assert_eq!(get(&config, "enable.auto.commit"), "false");
+        let producer = transactional::producer_config(&plan);
+        assert_eq!(get(&producer, "transactional.id"), "t-group-1", "consumer 1, whatever its start");
+        assert_eq!(get(&producer, "transaction.timeout.ms"), "10000");
+        assert_eq!(get(&producer, "client.id"), "kafkacheck-producer-1-2");
     }
 
     #[test]
