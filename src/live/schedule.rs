@@ -27,6 +27,10 @@ pub enum Action {
     /// starts a rebalance), and hold the halted one until the group has
     /// told it so.
     Start(usize),
+    /// A coordinator failover (`src/live/failover.rs`): stop the offsets
+    /// partition's followers now, before the consumer's next commit, and
+    /// kill their leader's broker once a commit is acknowledged.
+    Failover,
 }
 
 /// One fault: `action` on `consumer` when it reaches `at` in its
@@ -50,6 +54,11 @@ impl fmt::Display for Fault {
             Action::Start(late) => write!(
                 f,
                 "start consumer-{late} when consumer-{} (start {}) is ",
+                self.consumer, self.incarnation
+            )?,
+            Action::Failover => write!(
+                f,
+                "fail the coordinator over at the next commit acknowledged once consumer-{} (start {}) is ",
                 self.consumer, self.incarnation
             )?,
         }
@@ -129,6 +138,7 @@ impl Schedule {
         let per_consumer = records.div_ceil(consumers as u32).max(1);
         let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(plan.crashes))
             .chain(std::iter::repeat_n(Action::Pause, usize::from(plan.pauses)))
+            .chain(std::iter::repeat_n(Action::Failover, usize::from(plan.cluster.failovers)))
             .collect();
         rng.shuffle(&mut actions);
         let mut incarnation = vec![1u32; consumers];
@@ -162,7 +172,7 @@ impl Schedule {
                 }
             };
             faults.push(Fault { consumer, incarnation: incarnation[consumer], at, action });
-            if action != Action::Pause {
+            if !matches!(action, Action::Pause | Action::Failover) {
                 incarnation[consumer] += 1;
             }
         }
@@ -207,7 +217,24 @@ impl Schedule {
         let consumer_of = |a: Option<Actor>| a.and_then(Actor::consumer).map(usize::from);
         let mut tracks: Vec<Track> = Vec::new();
         let mut faults = Vec::new();
+        // The halt just before the latest commit: where a failover stops the
+        // followers so that this commit reaches the leader alone.
+        let mut before_commit: Option<(usize, u32, Halt)> = None;
         for step in steps {
+            if step.kind == EventKind::Failover {
+                let busy = last_busy.map(|b| {
+                    let t = &tracks[b];
+                    (
+                        b,
+                        t.incarnation,
+                        Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() },
+                    )
+                });
+                let (consumer, incarnation, at) =
+                    before_commit.take().or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
+                faults.push(Fault { consumer, incarnation, at, action: Action::Failover });
+                continue;
+            }
             let (actor, peer) = (Some(step.actor), step.peer);
             let (who, point) = match step.kind {
                 EventKind::Receive => (consumer_of(actor), Some(Point::Receive)),
@@ -243,6 +270,9 @@ impl Schedule {
             joined.insert(c);
             let t = &mut tracks[c];
             let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+            if step.kind == EventKind::Commit {
+                before_commit = Some((c, t.incarnation, at));
+            }
             match (step.kind, point) {
                 (_, Some(p)) => {
                     t.counts[p.index()] += 1;
@@ -312,6 +342,28 @@ mod tests {
         assert_eq!(s.faults.len(), 2);
         assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
         assert_eq!(s.faults_at(0, 1, halt(Point::Receive, 1))[0].action, Action::Pause);
+    }
+
+    #[test]
+    fn a_failover_stops_the_followers_before_the_commit_it_loses() {
+        let steps = [
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Process, Sink, Some(Consumer(0))),
+            step(EventKind::Commit, Coordinator, Some(Consumer(0))),
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Process, Sink, Some(Consumer(0))),
+            step(EventKind::Commit, Coordinator, Some(Consumer(0))),
+            step(EventKind::Failover, Coordinator, None),
+            step(EventKind::Crash, Consumer(0), None),
+        ];
+        let s = Schedule::from_trace(&steps, &Scenario::default());
+        assert_eq!(s.faults.len(), 2, "{s}");
+        assert_eq!(s.faults_at(0, 1, halt(Point::Process, 2))[0].action, Action::Failover);
+        assert_eq!(s.faults_at(0, 1, halt(Point::Commit, 2))[0].action, Action::Crash);
+        assert_eq!(
+            s.faults[0].to_string(),
+            "fail the coordinator over at the next commit acknowledged once consumer-0 (start 1) is after process #2"
+        );
     }
 
     #[test]
