@@ -8,13 +8,18 @@
 //! 1. [`isolate`], at the schedule's halt before the commit: SIGSTOP the
 //!    partition's followers. Under acks=leader (Kafka 3.9,
 //!    `offsets.commit.required.acks=1`) they stay in the ISR
-//!    (`replica.lag.time.max.ms` is long) and the harness waits only past
+//!    (`replica.lag.time.max.ms` is long). Either way the harness waits past
 //!    `replica.fetch.wait.max.ms`, so that no follower fetch is left
 //!    outstanding at the leader (a fetch parked there would be answered
 //!    with the commit into the stopped follower's socket, and the follower
-//!    would append it once continued). Under acks=all (Kafka 4.4) it waits
-//!    until the leader has shrunk the ISR to itself (`Partition.maybeShrinkIsr`),
-//!    so that the leader alone acknowledges the commit (`min.insync.replicas=1`).
+//!    would append it once continued). Under acks=all (Kafka 4.4) the ISR
+//!    does not shrink yet: a follower whose log ends where the leader's does
+//!    is caught up whether it fetches or not (`Replica.isCaughtUp`). The
+//!    commit itself moves the leader's log end; the commit waits for the
+//!    high watermark (`CoordinatorRuntime`), the leader drops the stopped
+//!    followers after `replica.lag.time.max.ms` (`Partition.maybeShrinkIsr`,
+//!    every half of it) and then acknowledges alone (`min.insync.replicas=1`),
+//!    within `offsets.commit.timeout.ms` (5 s).
 //! 2. [`strike`], when the next commit is acknowledged: SIGKILL the leader's
 //!    broker, SIGCONT the followers, and wait for the controller: it fences
 //!    the dead broker after `broker.session.timeout.ms` and elects
@@ -85,23 +90,11 @@ pub fn isolate(nodes: &RefCell<KraftCluster>, cluster: &Cluster) -> Result<(Isol
     for &f in &followers {
         nodes.borrow().signal(f, libc::SIGSTOP);
     }
-    let mut what = format!(
+    let what = format!(
         "stopped the followers {followers:?} of {OFFSETS_TOPIC}-0 (leader broker {}, ISR {:?})",
         state.leader, state.isr
     );
-    if spec.acks_leader {
-        std::thread::sleep(Duration::from_millis(2 * REPLICA_FETCH_WAIT_MS));
-    } else {
-        let began = Instant::now();
-        let shrunk = poll("the leader to shrink the ISR to itself", || {
-            cluster.partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT).filter(|s| s.isr == [state.leader])
-        });
-        if let Err(e) = shrunk {
-            resume(nodes, &followers);
-            return Err(e);
-        }
-        what += &format!("; ISR [{}] after {} ms", state.leader, began.elapsed().as_millis());
-    }
+    std::thread::sleep(Duration::from_millis(2 * REPLICA_FETCH_WAIT_MS));
     Ok((Isolated { leader: state.leader, followers }, what))
 }
 
@@ -117,6 +110,12 @@ fn resume(nodes: &RefCell<KraftCluster>, followers: &[i32]) {
 pub fn strike(nodes: &RefCell<KraftCluster>, cluster: &Cluster, isolated: &Isolated) -> Vec<String> {
     let Isolated { leader, followers } = isolated;
     let mut what = Vec::new();
+    if let Some(s) = cluster.partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT) {
+        what.push(format!(
+            "at the acknowledgement {OFFSETS_TOPIC}-0 has leader {} and ISR {:?}",
+            s.leader, s.isr
+        ));
+    }
     if let Err(e) = nodes.borrow_mut().kill(*leader) {
         what.push(format!("could not kill broker {leader}: {e}"));
     }

@@ -416,6 +416,8 @@ impl Driver<'_> {
                         .notes
                         .push(format!("not injected ({fault}): no private cluster, or one at a time")),
                 },
+                // The failover ran at the commit's acknowledgement, before this halt.
+                Action::Hold => {}
             }
         }
         let Some(p) = self.processes[consumer].as_mut() else { return Ok(()) };

@@ -31,6 +31,10 @@ pub enum Action {
     /// partition's followers now, before the consumer's next commit, and
     /// kill their leader's broker once a commit is acknowledged.
     Failover,
+    /// Nothing but the halt: the consumer waits here (after the commit a
+    /// failover loses) until the failover is over and the harness has read
+    /// the committed offsets back, as the model's trace has no step between.
+    Hold,
 }
 
 /// One fault: `action` on `consumer` when it reaches `at` in its
@@ -59,6 +63,11 @@ impl fmt::Display for Fault {
             Action::Failover => write!(
                 f,
                 "fail the coordinator over at the next commit acknowledged once consumer-{} (start {}) is ",
+                self.consumer, self.incarnation
+            )?,
+            Action::Hold => write!(
+                f,
+                "hold consumer-{} (start {}) through the failover ",
                 self.consumer, self.incarnation
             )?,
         }
@@ -220,6 +229,7 @@ impl Schedule {
         // The halt just before the latest commit: where a failover stops the
         // followers so that this commit reaches the leader alone.
         let mut before_commit: Option<(usize, u32, Halt)> = None;
+        let mut after_commit: Option<Halt> = None;
         for step in steps {
             if step.kind == EventKind::Failover {
                 let busy = last_busy.map(|b| {
@@ -230,9 +240,13 @@ impl Schedule {
                         Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() },
                     )
                 });
+                let commit = before_commit.take();
                 let (consumer, incarnation, at) =
-                    before_commit.take().or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
+                    commit.or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
                 faults.push(Fault { consumer, incarnation, at, action: Action::Failover });
+                if let (Some(_), Some(at)) = (commit, after_commit.take()) {
+                    faults.push(Fault { consumer, incarnation, at, action: Action::Hold });
+                }
                 continue;
             }
             let (actor, peer) = (Some(step.actor), step.peer);
@@ -272,6 +286,7 @@ impl Schedule {
             let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
             if step.kind == EventKind::Commit {
                 before_commit = Some((c, t.incarnation, at));
+                after_commit = point.map(|p| Halt { point: p, count: t.counts[p.index()] + 1 });
             }
             match (step.kind, point) {
                 (_, Some(p)) => {
@@ -357,9 +372,10 @@ mod tests {
             step(EventKind::Crash, Consumer(0), None),
         ];
         let s = Schedule::from_trace(&steps, &Scenario::default());
-        assert_eq!(s.faults.len(), 2, "{s}");
+        assert_eq!(s.faults.len(), 3, "{s}");
         assert_eq!(s.faults_at(0, 1, halt(Point::Process, 2))[0].action, Action::Failover);
-        assert_eq!(s.faults_at(0, 1, halt(Point::Commit, 2))[0].action, Action::Crash);
+        let after: Vec<Action> = s.faults_at(0, 1, halt(Point::Commit, 2)).iter().map(|f| f.action).collect();
+        assert_eq!(after, [Action::Hold, Action::Crash], "held through the failover, then crashed");
         assert_eq!(
             s.faults[0].to_string(),
             "fail the coordinator over at the next commit acknowledged once consumer-0 (start 1) is after process #2"
