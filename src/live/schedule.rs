@@ -203,24 +203,10 @@ impl Schedule {
     /// `commit` is not a step of the consumer's but of librdkafka's timer: a
     /// crash after one waits for the timer.
     pub fn from_trace(steps: &[StepOf], scenario: &Scenario) -> Schedule {
-        #[derive(Default, Clone)]
-        struct Track {
-            incarnation: u32,
-            down: bool,
-            counts: [u32; 3],
-            last: Option<Point>,
-            /// An auto-commit landed since the last step.
-            auto_committed: bool,
-        }
         // A scenario live cannot run (commitAsync) has its commits read as
         // the poll loop's steps: commitAsync() is called there too.
         let delivery = Delivery::of(scenario).ok();
         let auto = delivery.is_some_and(|d| d.auto_commit().is_some());
-        impl Track {
-            fn count_of_last(&self) -> u32 {
-                self.last.map_or(0, |p| self.counts[p.index()])
-            }
-        }
         let mut joined = std::collections::BTreeSet::new();
         let mut last_busy: Option<usize> = None;
         let consumer_of = |a: Option<Actor>| a.and_then(Actor::consumer).map(usize::from);
@@ -232,21 +218,8 @@ impl Schedule {
         let mut after_commit: Option<Halt> = None;
         for step in steps {
             if step.kind == EventKind::Failover {
-                let busy = last_busy.map(|b| {
-                    let t = &tracks[b];
-                    (
-                        b,
-                        t.incarnation,
-                        Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() },
-                    )
-                });
-                let commit = before_commit.take();
-                let (consumer, incarnation, at) =
-                    commit.or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
-                faults.push(Fault { consumer, incarnation, at, action: Action::Failover });
-                if let (Some(_), Some(at)) = (commit, after_commit.take()) {
-                    faults.push(Fault { consumer, incarnation, at, action: Action::Hold });
-                }
+                let busy = last_busy.map(|b| (b, tracks[b].incarnation, tracks[b].halt()));
+                faults.extend(failover_faults(before_commit.take(), after_commit.take(), busy));
                 continue;
             }
             let (actor, peer) = (Some(step.actor), step.peer);
@@ -265,7 +238,7 @@ impl Schedule {
                         && busy != c
                     {
                         let t = &tracks[busy];
-                        let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+                        let at = t.halt();
                         faults.push(Fault {
                             consumer: busy,
                             incarnation: t.incarnation,
@@ -283,7 +256,7 @@ impl Schedule {
             }
             joined.insert(c);
             let t = &mut tracks[c];
-            let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+            let at = t.halt();
             if step.kind == EventKind::Commit {
                 before_commit = Some((c, t.incarnation, at));
                 after_commit = point.map(|p| Halt { point: p, count: t.counts[p.index()] + 1 });
@@ -313,6 +286,46 @@ impl Schedule {
             && faults.iter().any(|f| f.action == Action::CrashAfterAutoCommit);
         Schedule { faults, slow_worker }
     }
+}
+
+/// One consumer's place in a trace, as [`Schedule::from_trace`] reads it.
+#[derive(Default, Clone)]
+struct Track {
+    incarnation: u32,
+    down: bool,
+    counts: [u32; 3],
+    last: Option<Point>,
+    /// An auto-commit landed since the last step.
+    auto_committed: bool,
+}
+
+impl Track {
+    fn count_of_last(&self) -> u32 {
+        self.last.map_or(0, |p| self.counts[p.index()])
+    }
+
+    /// The halt after its last step.
+    fn halt(&self) -> Halt {
+        Halt { point: self.last.unwrap_or(Point::Receive), count: self.count_of_last() }
+    }
+}
+
+/// A trace's failover: the followers stop at the halt before the latest
+/// commit (`before_commit`, which the failover then loses; else the last busy
+/// consumer's halt, else consumer-0's start-up), and the consumer is held
+/// after that commit (`after_commit`) until the failover is over.
+fn failover_faults(
+    before_commit: Option<(usize, u32, Halt)>,
+    after_commit: Option<Halt>,
+    busy: Option<(usize, u32, Halt)>,
+) -> Vec<Fault> {
+    let (consumer, incarnation, at) =
+        before_commit.or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
+    let mut faults = vec![Fault { consumer, incarnation, at, action: Action::Failover }];
+    if let (Some(_), Some(at)) = (before_commit, after_commit) {
+        faults.push(Fault { consumer, incarnation, at, action: Action::Hold });
+    }
+    faults
 }
 
 #[cfg(test)]
