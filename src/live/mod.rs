@@ -103,8 +103,9 @@ impl LiveProperty {
 
 /// The clusters the runs of one command share: each private one started by
 /// the first scenario that needs it (one combined node, or a
-/// [`broker::kraft::KraftCluster`] per [`broker::kraft::ClusterSpec`]) and
-/// stopped when this is dropped, or the user's (`--bootstrap`). Runs never
+/// [`broker::kraft::KraftCluster`] per [`broker::kraft::ClusterSpec`], the
+/// last one only: another spec stops it) and stopped when this is dropped,
+/// or the user's (`--bootstrap`). Runs never
 /// share a topic or a group, so sharing a broker between scenarios is as
 /// sharing it between one scenario's runs.
 #[derive(Default)]
@@ -148,6 +149,9 @@ impl Target {
         if let Some(i) = self.opened.iter().position(|o| o.spec == key) {
             return Ok(&self.opened[i]);
         }
+        // One private cluster at a time (four JVMs each): a scenario that
+        // needs another stops the last one first. The single node stays.
+        self.opened.retain(|o| o.spec.is_none());
         let opened = match (&options.bootstrap, spec) {
             (Some(b), _) => {
                 let cluster = cluster::Cluster::connect(b)?;
