@@ -33,7 +33,7 @@
 //!    a lost commit stays lost. The consumers find the new coordinator on
 //!    their own (librdkafka's FindCoordinator after NOT_COORDINATOR).
 
-use super::broker::kraft::{ClusterSpec, KraftCluster, REPLICA_FETCH_WAIT_MS};
+use super::broker::kraft::{BROKER_SESSION_MS, ClusterSpec, KraftCluster, REPLICA_FETCH_WAIT_MS};
 use super::cluster::{Cluster, PartitionState};
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -49,11 +49,26 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// and the offsets topic to appear: seconds each, bounded generously for two shared cores.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// How long followers stay stopped under acks=leader at most: a second
+/// short of `broker.session.timeout.ms` (see [`super::broker::kraft`]).
+const ISOLATION_UNDER_ACKS_LEADER: Duration = Duration::from_millis(BROKER_SESSION_MS - 1000);
+
 /// The followers the harness stopped, and the leader to kill.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Isolated {
     pub leader: i32,
     pub followers: Vec<i32>,
+    /// Under acks=leader, when the harness fails over even without a
+    /// commit: a follower stopped past `broker.session.timeout.ms` would be
+    /// fenced and leave the ISR, and the election the model describes (an
+    /// in-sync follower) could no longer happen.
+    pub until: Option<Instant>,
+}
+
+impl Isolated {
+    pub fn overdue(&self) -> bool {
+        self.until.is_some_and(|u| Instant::now() >= u)
+    }
 }
 
 /// Waits until `__consumer_offsets` exists with a leader and all `replicas`
@@ -95,7 +110,8 @@ pub fn isolate(nodes: &RefCell<KraftCluster>, cluster: &Cluster) -> Result<(Isol
         state.leader, state.isr
     );
     std::thread::sleep(Duration::from_millis(2 * REPLICA_FETCH_WAIT_MS));
-    Ok((Isolated { leader: state.leader, followers }, what))
+    let until = spec.acks_leader.then(|| Instant::now() + ISOLATION_UNDER_ACKS_LEADER);
+    Ok((Isolated { leader: state.leader, followers, until }, what))
 }
 
 fn resume(nodes: &RefCell<KraftCluster>, followers: &[i32]) {
@@ -108,7 +124,7 @@ fn resume(nodes: &RefCell<KraftCluster>, followers: &[i32]) {
 /// the controller's decision and restarts the killed broker; what happened,
 /// step by step, for the run's record.
 pub fn strike(nodes: &RefCell<KraftCluster>, cluster: &Cluster, isolated: &Isolated) -> Vec<String> {
-    let Isolated { leader, followers } = isolated;
+    let Isolated { leader, followers, .. } = isolated;
     let mut what = Vec::new();
     if let Some(s) = cluster.partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT) {
         what.push(format!(

@@ -461,8 +461,10 @@ impl Driver<'_> {
             self.wake()?;
             self.produce()?;
             let all_idle = self.processes.iter().all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle));
-            if all_idle && self.last_report.elapsed() >= QUIET && self.isolated.is_some() {
-                self.fail_over(); // no commit came: the failover happens now
+            if all_idle && self.last_report.elapsed() >= QUIET && self.isolated.is_some()
+                || self.isolated.as_ref().is_some_and(super::failover::Isolated::overdue)
+            {
+                self.fail_over(); // no commit came (in time): the failover happens now
             }
             if all_idle && self.last_report.elapsed() >= QUIET && matches!(self.producer, Producer::Done) {
                 self.history.complete = true;

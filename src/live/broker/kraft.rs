@@ -32,7 +32,7 @@ const CONTROLLER_ID: i32 = 0;
 /// (default 2 s): the controller fences a killed broker within seconds. The
 /// session is longer than the harness stops a follower for under acks=leader
 /// (about a second, see `src/live/failover.rs`), so those followers are never fenced.
-const BROKER_SESSION_MS: u64 = 4000;
+pub const BROKER_SESSION_MS: u64 = 4000;
 const BROKER_HEARTBEAT_MS: u64 = 500;
 
 /// `replica.fetch.wait.max.ms` (Kafka's default, written out): how long a
