@@ -8,17 +8,28 @@
 # earlier install: a directory with libs/kafka_2.13-*.jar), a complete install
 # of the pinned version under $KAFKACHECK_CACHE (default ~/.cache/kafkacheck).
 # Prints the install's directory. Needs Java 17+ (Kafka 4's broker) and mvn.
+#
+# Usage: install-kafka.sh [VERSION]   (default 4.4.0). `kafkacheck live` runs
+# scenarios with `offsets_topic.acks: leader` on 3.9.1 (see LEGACY_VERSION in
+# src/live/broker.rs): offsets.commit.required.acks was removed in Kafka 4.0
+# (KAFKA-17383), so only a 3.x broker can acknowledge a commit on the leader alone.
 set -euo pipefail
 
 # Keep in step with KAFKA_VERSION in src/live/broker.rs.
-version=4.4.0
-# The SLF4J 1.7 binding of the log4j 2 that kafka_2.13 depends on: the broker
-# logs through slf4j, and Kafka's release tarball ships this binding in libs/.
-log4j=2.25.5
+version=${1:-4.4.0}
+case "$version" in
+  # Kafka 4 logs through log4j 2 (KIP-653): the SLF4J 1.7 binding of the
+  # log4j 2 that kafka_2.13 depends on, as Kafka's release tarball ships it.
+  4.*) binding=(org.apache.logging.log4j log4j-slf4j-impl 2.25.5) ;;
+  # Kafka 3.x logs through reload4j (log4j 1.2's fork; KAFKA-13660), the
+  # binding its release tarball ships in libs/.
+  3.*) binding=(org.slf4j slf4j-reload4j 1.7.36) ;;
+  *) echo "unsupported Apache Kafka version '$version' (4.x or 3.x)" >&2; exit 1 ;;
+esac
 cache="${KAFKACHECK_CACHE:-$HOME/.cache/kafkacheck}"
 home="$cache/kafka-$version"
 
-if [ -n "${KAFKACHECK_KAFKA_HOME:-}" ]; then
+if [ -n "${KAFKACHECK_KAFKA_HOME:-}" ] && [ $# -eq 0 ]; then
   compgen -G "$KAFKACHECK_KAFKA_HOME/libs/kafka_2.13-*.jar" >/dev/null ||
     { echo "KAFKACHECK_KAFKA_HOME=$KAFKACHECK_KAFKA_HOME has no libs/kafka_2.13-*.jar" >&2; exit 1; }
   echo "$KAFKACHECK_KAFKA_HOME"; exit 0
@@ -49,9 +60,9 @@ cat > "$work/pom.xml" <<EOF
       <version>$version</version>
     </dependency>
     <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-slf4j-impl</artifactId>
-      <version>$log4j</version>
+      <groupId>${binding[0]}</groupId>
+      <artifactId>${binding[1]}</artifactId>
+      <version>${binding[2]}</version>
     </dependency>
   </dependencies>
 </project>

@@ -184,7 +184,10 @@ fn a_scenario_may_expect_only_the_registrys_properties() {
 #[cfg(feature = "live")]
 #[test]
 fn a_live_run_reports_the_registrys_live_properties_in_its_order() {
-    assert_eq!(LIVE_PROPERTIES, ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"]);
+    assert_eq!(
+        LIVE_PROPERTIES,
+        ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "acked-commit-durable"]
+    );
     let live: Vec<_> = properties::ALL.iter().filter(|p| p.live.is_some()).map(|p| p.name).collect();
     assert_eq!(live, LIVE_PROPERTIES);
     // Offset 1 processed twice, offsets 0 and 2 never, offset 0 below the commit.

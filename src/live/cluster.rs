@@ -16,6 +16,15 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
+/// A partition's replicas as the metadata names them: `leader` -1 when it
+/// has none (offline).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    pub leader: i32,
+    pub isr: Vec<i32>,
+    pub replicas: Vec<i32>,
+}
+
 pub struct Cluster {
     bootstrap: String,
     admin: AdminClient<DefaultClientContext>,
@@ -105,6 +114,23 @@ impl Cluster {
                 _ => None,
             })
             .collect())
+    }
+
+    /// The leader and in-sync replicas of one partition, from a Metadata
+    /// answer (librdkafka asks any broker it is connected to; each serves
+    /// the metadata the controller last sent it); `None` if the answer took
+    /// longer than `timeout` or does not name the partition.
+    pub fn partition_state(&self, topic: &str, partition: i32, timeout: Duration) -> Option<PartitionState> {
+        let metadata = self.admin.inner().fetch_metadata(Some(topic), timeout).ok()?;
+        let t = metadata.topics().iter().find(|t| t.name() == topic)?;
+        let p = t.partitions().iter().find(|p| p.id() == partition)?;
+        Some(PartitionState { leader: p.leader(), isr: p.isr().to_vec(), replicas: p.replicas().to_vec() })
+    }
+
+    /// The broker ids the cluster's metadata names.
+    pub fn brokers(&self, timeout: Duration) -> Option<Vec<i32>> {
+        let metadata = self.admin.inner().fetch_metadata(None, timeout).ok()?;
+        Some(metadata.brokers().iter().map(|b| b.id()).collect())
     }
 
     /// The names of the cluster's topics (Metadata).

@@ -32,6 +32,33 @@ pub struct History {
     /// The run reached quiescence (every consumer idle) before its deadline;
     /// without it, `all-processed` cannot be judged.
     pub complete: bool,
+    /// Committed offsets the harness read back with OffsetFetch during the
+    /// run (after a coordinator failover), in order.
+    pub read_backs: Vec<ReadBack>,
+    /// A restarted consumer's first record of a partition is at the offset
+    /// it fetched as committed (manual assignment of Kafka-committed offsets:
+    /// no other consumer reads the partition, no external store decides).
+    pub starts_fetch_committed: bool,
+}
+
+/// One OffsetFetch by the harness: partition → committed offset (a
+/// partition with nothing committed is absent).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadBack {
+    /// Milliseconds since the run started.
+    pub at_ms: u64,
+    pub committed: BTreeMap<i32, i64>,
+}
+
+/// A committed offset a client observed, and how many reports had arrived before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observed {
+    pub partition: i32,
+    /// `None`: nothing committed.
+    pub offset: Option<i64>,
+    pub after_reports: usize,
+    /// Who observed it, for the evidence.
+    pub by: String,
 }
 
 /// A property a run violated, with what shows it.
@@ -42,6 +69,43 @@ pub struct Anomaly {
 }
 
 impl History {
+    /// Every committed offset clients observed, in the order observed: the
+    /// harness's read-backs during the run, restarted consumers' fetched
+    /// start positions ([`History::starts_fetch_committed`]), and the final
+    /// read-back ([`History::committed`], after every report).
+    pub fn observed(&self) -> Vec<Observed> {
+        let mut seen = Vec::new();
+        for rb in &self.read_backs {
+            let after_reports = self.reports.iter().take_while(|r| r.at_ms <= rb.at_ms).count();
+            for p in 0..self.partitions {
+                let by = format!("the read-back at {} ms", rb.at_ms);
+                seen.push(Observed {
+                    partition: p,
+                    offset: rb.committed.get(&p).copied(),
+                    after_reports,
+                    by,
+                });
+            }
+        }
+        if self.starts_fetch_committed {
+            let mut first = std::collections::BTreeSet::new();
+            for (i, r) in self.reports.iter().enumerate() {
+                let Report::Received { partition, offset } = r.report else { continue };
+                if r.incarnation > 1 && first.insert((r.consumer, r.incarnation, partition)) {
+                    let by = format!("consumer-{} start {}'s fetched position", r.consumer, r.incarnation);
+                    seen.push(Observed { partition, offset: Some(offset), after_reports: i, by });
+                }
+            }
+        }
+        seen.sort_by_key(|o| o.after_reports);
+        for p in 0..self.partitions {
+            let by = "the final read-back".to_string();
+            let offset = self.committed.get(&p).copied();
+            seen.push(Observed { partition: p, offset, after_reports: self.reports.len(), by });
+        }
+        seen
+    }
+
     /// Every violation the run shows, property by property in the
     /// registry's order ([`crate::properties::ALL`]).
     pub fn anomalies(&self) -> Vec<Anomaly> {
@@ -65,6 +129,7 @@ mod tests {
             sink: SinkLog::parse(sink),
             committed: committed.iter().copied().collect(),
             complete,
+            ..History::default()
         }
     }
 

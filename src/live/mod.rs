@@ -14,6 +14,7 @@ pub mod broker;
 pub mod child;
 pub mod cluster;
 pub mod consumer;
+pub mod failover;
 pub mod history;
 pub mod output;
 pub mod plan;
@@ -103,29 +104,78 @@ impl LiveProperty {
     }
 }
 
-/// The cluster the runs of one command share: the private broker, started
-/// by the first scenario that runs and stopped when this is dropped, or the
-/// user's (`--bootstrap`). Runs never share a topic or a group, so sharing a
-/// broker between scenarios is as sharing it between one scenario's runs.
+/// The clusters the runs of one command share: each private one started by
+/// the first scenario that needs it (one combined node, or a
+/// [`broker::kraft::KraftCluster`] per [`broker::kraft::ClusterSpec`], the
+/// last one only: another spec stops it) and stopped when this is dropped,
+/// or the user's (`--bootstrap`). Runs never
+/// share a topic or a group, so sharing a broker between scenarios is as
+/// sharing it between one scenario's runs.
+#[derive(Default)]
 pub struct Target {
+    opened: Vec<Opened>,
+}
+
+/// One cluster of a [`Target`].
+struct Opened {
+    /// `None`: the single node, or the user's cluster.
+    spec: Option<broker::kraft::ClusterSpec>,
     // Dropped in this order: the admin client before the broker it talks to.
     cluster: cluster::Cluster,
-    /// Held only to be dropped last: that stops the private broker.
-    _private: Option<broker::Broker>,
+    /// Held to be dropped last (that stops the private broker), and, for a
+    /// cluster, to inject failovers into.
+    private: Private,
     bootstrap: String,
     /// How the reports name it.
     name: String,
-    /// `Some(1)` on the private broker; `None` takes the cluster's default.
+    /// `Some(1)` on the private broker, every broker of a private cluster;
+    /// `None` takes the cluster's default.
     replication: Option<i32>,
 }
 
+enum Private {
+    User,
+    Node(#[allow(dead_code)] broker::Broker),
+    Cluster(std::cell::RefCell<broker::kraft::KraftCluster>),
+}
+
 impl Target {
-    fn open(options: &LiveOptions) -> Result<Target, String> {
-        if let Some(b) = &options.bootstrap {
-            let cluster = cluster::Cluster::connect(b)?;
-            let name = format!("{b} (your cluster)");
-            return Ok(Target { _private: None, cluster, bootstrap: b.clone(), name, replication: None });
+    /// The cluster `plan` runs on, started now if no earlier scenario needed the same.
+    fn open(&mut self, options: &LiveOptions, plan: &plan::Plan) -> Result<&Opened, String> {
+        let spec = (!plan.cluster.single_node()).then_some(plan.cluster);
+        if options.bootstrap.is_some() && plan.cluster.failovers > 0 {
+            return Err("coordinator_failovers: the harness fails over only its private cluster's brokers, \
+                        not those of --bootstrap"
+                .into());
         }
+        let key = if options.bootstrap.is_some() { None } else { spec };
+        if let Some(i) = self.opened.iter().position(|o| o.spec == key) {
+            return Ok(&self.opened[i]);
+        }
+        // One private cluster at a time (four JVMs each): a scenario that
+        // needs another stops the last one first. The single node stays.
+        self.opened.retain(|o| o.spec.is_none());
+        let opened = match (&options.bootstrap, spec) {
+            (Some(b), _) => {
+                let cluster = cluster::Cluster::connect(b)?;
+                let name = format!("{b} (your cluster)");
+                Opened {
+                    spec: None,
+                    cluster,
+                    private: Private::User,
+                    bootstrap: b.clone(),
+                    name,
+                    replication: None,
+                }
+            }
+            (None, None) => Self::open_node(options)?,
+            (None, Some(spec)) => Self::open_cluster(options, spec)?,
+        };
+        self.opened.push(opened);
+        Ok(self.opened.last().unwrap_or_else(|| unreachable!("pushed")))
+    }
+
+    fn open_node(options: &LiveOptions) -> Result<Opened, String> {
         let install = broker::locate()?;
         let dir = options.work_dir.join("broker");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -139,7 +189,42 @@ impl Target {
         // spend their first seconds waiting for a coordinator.
         let _ = cluster.committed("kafkacheck-warm-up", "kafkacheck-warm-up", 1);
         let name = private.describe();
-        Ok(Target { _private: Some(private), cluster, bootstrap, name, replication: Some(1) })
+        Ok(Opened {
+            spec: None,
+            cluster,
+            private: Private::Node(private),
+            bootstrap,
+            name,
+            replication: Some(1),
+        })
+    }
+
+    fn open_cluster(options: &LiveOptions, spec: broker::kraft::ClusterSpec) -> Result<Opened, String> {
+        let install = broker::locate_version(spec.version())?;
+        let dir = options.work_dir.join(format!(
+            "cluster-{}-r{}-{}{}",
+            install.version,
+            spec.replicas,
+            if spec.acks_leader { "acks-leader" } else { "acks-all" },
+            if spec.unclean_election { "-unclean" } else { "" }
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!("live: starting an Apache Kafka {} cluster in {}", install.version, dir.display());
+        let private = broker::kraft::KraftCluster::start(&install, &dir, spec)?;
+        eprintln!("live: {}", private.describe());
+        let bootstrap = private.bootstrap.clone();
+        let cluster = cluster::Cluster::connect(&bootstrap)?;
+        failover::await_offsets_topic(&cluster, spec.replicas)?;
+        let name = private.describe();
+        let private = Private::Cluster(std::cell::RefCell::new(private));
+        Ok(Opened {
+            spec: Some(spec),
+            cluster,
+            private,
+            bootstrap,
+            name,
+            replication: Some(broker::kraft::BROKERS),
+        })
     }
 }
 
@@ -161,13 +246,15 @@ pub fn live(
             options.consumer_exe.display()
         ));
     }
-    if target.is_none() {
-        *target = Some(Target::open(options)?);
-    }
-    let Some(target) = target.as_ref() else { unreachable!("opened above") };
+    let target = target.get_or_insert_with(Target::default).open(options, &plan)?;
     let (bootstrap, broker, replication) = (&target.bootstrap, target.name.clone(), target.replication);
     let cluster = &target.cluster;
+    let nodes = match &target.private {
+        Private::Cluster(nodes) => Some(nodes),
+        Private::User | Private::Node(_) => None,
+    };
     let setup = RunSetup {
+        nodes,
         plan: &plan,
         cluster,
         bootstrap,

@@ -8,6 +8,7 @@
 //! hidden `kafkacheck consumer` subcommand ([`ConsumerPlan::to_json`],
 //! [`ConsumerPlan::from_json`]).
 
+use super::broker::kraft::ClusterSpec;
 use super::wire::{Halt, Point};
 use crate::client::assignment;
 use crate::scenario::{
@@ -41,6 +42,9 @@ pub struct Plan {
     pub max_poll_records: u8,
     pub membership: Membership,
     pub delivery: Delivery,
+    /// The private broker a run needs: one node, or a cluster replicating
+    /// `__consumer_offsets` for coordinator failovers ([`ClusterSpec`]).
+    pub cluster: ClusterSpec,
 }
 
 /// How a consumer gets its partitions.
@@ -190,10 +194,6 @@ impl Plan {
             no(s.network != d.network, "network: the harness injects process faults, not network faults"),
             no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock"),
             no(
-                s.offsets_topic != d.offsets_topic,
-                "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
-            ),
-            no(
                 s.group.assignor == Assignor::Sticky,
                 "assignor sticky: librdkafka has no eager sticky assignor (range, roundrobin, cooperative-sticky)",
             ),
@@ -234,6 +234,7 @@ impl Plan {
             max_poll_records: s.max_poll_records,
             membership,
             delivery,
+            cluster: ClusterSpec::of(&s.offsets_topic),
         })
     }
 

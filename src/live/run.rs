@@ -10,8 +10,8 @@
 
 use super::cluster::Cluster;
 use super::consumer::heartbeat_ms;
-use super::history::{Anomaly, History, Recorded};
-use super::plan::{Delivery, Plan, RunPlan};
+use super::history::{Anomaly, History, ReadBack, Recorded};
+use super::plan::{Delivery, Membership, Plan, RunPlan};
 use super::schedule::{Action, Schedule};
 use super::sink::SinkLog;
 use super::wire::{Halt, Report};
@@ -32,6 +32,8 @@ const PAUSE_SLACK: Duration = Duration::from_secs(20);
 pub struct RunSetup<'a> {
     pub plan: &'a Plan,
     pub cluster: &'a Cluster,
+    /// The private cluster's nodes, where coordinator failovers are injected.
+    pub nodes: Option<&'a std::cell::RefCell<super::broker::kraft::KraftCluster>>,
     pub bootstrap: &'a str,
     /// The `kafkacheck` binary (its hidden `consumer` subcommand).
     pub consumer_exe: &'a Path,
@@ -148,7 +150,12 @@ impl RunSetup<'_> {
 
         let (tx, rx) = mpsc::channel();
         let total = i64::from(s.messages) + i64::from(s.produce);
-        let history = History { partitions, messages: total, ..History::default() };
+        let history = History {
+            partitions,
+            messages: total,
+            starts_fetch_committed: s.membership == Membership::Manual && !s.delivery.commits_to_sink(),
+            ..History::default()
+        };
         let mut driver = Driver {
             setup: self,
             schedule,
@@ -169,6 +176,7 @@ impl RunSetup<'_> {
             injected: Vec::new(),
             notes: Vec::new(),
             last_report: Instant::now(),
+            isolated: None,
         };
         let mut outcome = Ok(());
         for c in 0..usize::from(s.consumers) {
@@ -177,6 +185,8 @@ impl RunSetup<'_> {
             }
         }
         let outcome = outcome.and_then(|()| driver.drive(&rx));
+        // Followers still stopped (the run ended before a commit) are let go.
+        driver.fail_over();
         for p in driver.processes.iter_mut().flatten() {
             p.stop();
         }
@@ -198,7 +208,7 @@ impl RunSetup<'_> {
         history.committed = if s.delivery.commits_to_sink() {
             (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
         } else {
-            self.cluster.committed(&topic, &group, partitions)?
+            super::failover::read_back(self.cluster, &topic, &group, partitions)?
         };
         if self.clean_up {
             notes.extend(self.clean_up_run(&topic, &output_topic, &group));
@@ -297,6 +307,8 @@ struct Driver<'a> {
     injected: Vec<String>,
     notes: Vec<String>,
     last_report: Instant,
+    /// A failover's first phase is done: its followers are stopped.
+    isolated: Option<super::failover::Isolated>,
 }
 
 impl Driver<'_> {
@@ -416,6 +428,18 @@ impl Driver<'_> {
                     }
                 }
                 Action::Pause => state = Some(State::Paused { since: Instant::now(), moved_on: false }),
+                Action::Failover => match self.setup.nodes {
+                    Some(nodes) if self.isolated.is_none() => {
+                        let (isolated, what) = super::failover::isolate(nodes, self.setup.cluster)?;
+                        self.injected.push(what);
+                        self.isolated = Some(isolated);
+                    }
+                    _ => self
+                        .notes
+                        .push(format!("not injected ({fault}): no private cluster, or one at a time")),
+                },
+                // The failover ran at the commit's acknowledgement, before this halt.
+                Action::Hold => {}
             }
         }
         let Some(p) = self.processes[consumer].as_mut() else { return Ok(()) };
@@ -430,6 +454,23 @@ impl Driver<'_> {
         Ok(())
     }
 
+    /// A failover's second phase ([`super::failover::strike`]), if its
+    /// followers are stopped; then the committed offsets read back.
+    fn fail_over(&mut self) {
+        let (Some(isolated), Some(nodes)) = (self.isolated.take(), self.setup.nodes) else { return };
+        self.injected.extend(super::failover::strike(nodes, self.setup.cluster, &isolated));
+        let partitions = i32::from(self.setup.plan.partitions);
+        match super::failover::read_back(self.setup.cluster, &self.run.topic, &self.run.group, partitions) {
+            Ok(committed) => {
+                let at_ms = self.start.elapsed().as_millis() as u64;
+                self.injected.push(format!("read back after the failover: {committed:?}"));
+                self.history.read_backs.push(ReadBack { at_ms, committed });
+            }
+            Err(e) => self.notes.push(format!("no read-back after the failover: {e}")),
+        }
+        self.last_report = Instant::now();
+    }
+
     /// The event loop of a run: records reports, injects faults, resumes
     /// paused consumers, and ends at quiescence or the deadline.
     fn drive(&mut self, rx: &Receiver<Line>) -> Result<(), String> {
@@ -442,6 +483,11 @@ impl Driver<'_> {
             self.wake()?;
             self.produce()?;
             let all_idle = self.processes.iter().all(|p| p.as_ref().is_some_and(|p| p.state == State::Idle));
+            if all_idle && self.last_report.elapsed() >= QUIET && self.isolated.is_some()
+                || self.isolated.as_ref().is_some_and(super::failover::Isolated::overdue)
+            {
+                self.fail_over(); // no commit came (in time): the failover happens now
+            }
             if all_idle && self.last_report.elapsed() >= QUIET && matches!(self.producer, Producer::Done) {
                 self.history.complete = true;
                 return Ok(());
@@ -481,6 +527,9 @@ impl Driver<'_> {
     fn reported(&mut self, consumer: usize, incarnation: u32, report: Report) -> Result<(), String> {
         let at_ms = self.start.elapsed().as_millis() as u64;
         self.history.reports.push(Recorded { at_ms, consumer, incarnation, report: report.clone() });
+        if let Report::Committed { .. } = report {
+            self.fail_over();
+        }
         if let Report::Committed { .. } | Report::CommitFailed { .. } = report {
             // A commit's result is no work of its own: librdkafka's
             // auto-commit timer reports one while the consumer sits idle.

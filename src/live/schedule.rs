@@ -27,6 +27,14 @@ pub enum Action {
     /// starts a rebalance), and hold the halted one until the group has
     /// told it so.
     Start(usize),
+    /// A coordinator failover (`src/live/failover.rs`): stop the offsets
+    /// partition's followers now, before the consumer's next commit, and
+    /// kill their leader's broker once a commit is acknowledged.
+    Failover,
+    /// Nothing but the halt: the consumer waits here (after the commit a
+    /// failover loses) until the failover is over and the harness has read
+    /// the committed offsets back, as the model's trace has no step between.
+    Hold,
 }
 
 /// One fault: `action` on `consumer` when it reaches `at` in its
@@ -50,6 +58,16 @@ impl fmt::Display for Fault {
             Action::Start(late) => write!(
                 f,
                 "start consumer-{late} when consumer-{} (start {}) is ",
+                self.consumer, self.incarnation
+            )?,
+            Action::Failover => write!(
+                f,
+                "fail the coordinator over at the next commit acknowledged once consumer-{} (start {}) is ",
+                self.consumer, self.incarnation
+            )?,
+            Action::Hold => write!(
+                f,
+                "hold consumer-{} (start {}) through the failover ",
                 self.consumer, self.incarnation
             )?,
         }
@@ -129,6 +147,7 @@ impl Schedule {
         let per_consumer = records.div_ceil(consumers as u32).max(1);
         let mut actions: Vec<Action> = std::iter::repeat_n(Action::Crash, usize::from(plan.crashes))
             .chain(std::iter::repeat_n(Action::Pause, usize::from(plan.pauses)))
+            .chain(std::iter::repeat_n(Action::Failover, usize::from(plan.cluster.failovers)))
             .collect();
         rng.shuffle(&mut actions);
         let mut incarnation = vec![1u32; consumers];
@@ -162,7 +181,7 @@ impl Schedule {
                 }
             };
             faults.push(Fault { consumer, incarnation: incarnation[consumer], at, action });
-            if action != Action::Pause {
+            if !matches!(action, Action::Pause | Action::Failover) {
                 incarnation[consumer] += 1;
             }
         }
@@ -184,30 +203,25 @@ impl Schedule {
     /// `commit` is not a step of the consumer's but of librdkafka's timer: a
     /// crash after one waits for the timer.
     pub fn from_trace(steps: &[StepOf], scenario: &Scenario) -> Schedule {
-        #[derive(Default, Clone)]
-        struct Track {
-            incarnation: u32,
-            down: bool,
-            counts: [u32; 3],
-            last: Option<Point>,
-            /// An auto-commit landed since the last step.
-            auto_committed: bool,
-        }
         // A scenario live cannot run (commitAsync) has its commits read as
         // the poll loop's steps: commitAsync() is called there too.
         let delivery = Delivery::of(scenario).ok();
         let auto = delivery.is_some_and(|d| d.auto_commit().is_some());
-        impl Track {
-            fn count_of_last(&self) -> u32 {
-                self.last.map_or(0, |p| self.counts[p.index()])
-            }
-        }
         let mut joined = std::collections::BTreeSet::new();
         let mut last_busy: Option<usize> = None;
         let consumer_of = |a: Option<Actor>| a.and_then(Actor::consumer).map(usize::from);
         let mut tracks: Vec<Track> = Vec::new();
         let mut faults = Vec::new();
+        // The halt just before the latest commit: where a failover stops the
+        // followers so that this commit reaches the leader alone.
+        let mut before_commit: Option<(usize, u32, Halt)> = None;
+        let mut after_commit: Option<Halt> = None;
         for step in steps {
+            if step.kind == EventKind::Failover {
+                let busy = last_busy.map(|b| (b, tracks[b].incarnation, tracks[b].halt()));
+                faults.extend(failover_faults(before_commit.take(), after_commit.take(), busy));
+                continue;
+            }
             let (actor, peer) = (Some(step.actor), step.peer);
             let (who, point) = match step.kind {
                 EventKind::Receive => (consumer_of(actor), Some(Point::Receive)),
@@ -224,7 +238,7 @@ impl Schedule {
                         && busy != c
                     {
                         let t = &tracks[busy];
-                        let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+                        let at = t.halt();
                         faults.push(Fault {
                             consumer: busy,
                             incarnation: t.incarnation,
@@ -242,7 +256,11 @@ impl Schedule {
             }
             joined.insert(c);
             let t = &mut tracks[c];
-            let at = Halt { point: t.last.unwrap_or(Point::Receive), count: t.count_of_last() };
+            let at = t.halt();
+            if step.kind == EventKind::Commit {
+                before_commit = Some((c, t.incarnation, at));
+                after_commit = point.map(|p| Halt { point: p, count: t.counts[p.index()] + 1 });
+            }
             match (step.kind, point) {
                 (_, Some(p)) => {
                     t.counts[p.index()] += 1;
@@ -268,6 +286,46 @@ impl Schedule {
             && faults.iter().any(|f| f.action == Action::CrashAfterAutoCommit);
         Schedule { faults, slow_worker }
     }
+}
+
+/// One consumer's place in a trace, as [`Schedule::from_trace`] reads it.
+#[derive(Default, Clone)]
+struct Track {
+    incarnation: u32,
+    down: bool,
+    counts: [u32; 3],
+    last: Option<Point>,
+    /// An auto-commit landed since the last step.
+    auto_committed: bool,
+}
+
+impl Track {
+    fn count_of_last(&self) -> u32 {
+        self.last.map_or(0, |p| self.counts[p.index()])
+    }
+
+    /// The halt after its last step.
+    fn halt(&self) -> Halt {
+        Halt { point: self.last.unwrap_or(Point::Receive), count: self.count_of_last() }
+    }
+}
+
+/// A trace's failover: the followers stop at the halt before the latest
+/// commit (`before_commit`, which the failover then loses; else the last busy
+/// consumer's halt, else consumer-0's start-up), and the consumer is held
+/// after that commit (`after_commit`) until the failover is over.
+fn failover_faults(
+    before_commit: Option<(usize, u32, Halt)>,
+    after_commit: Option<Halt>,
+    busy: Option<(usize, u32, Halt)>,
+) -> Vec<Fault> {
+    let (consumer, incarnation, at) =
+        before_commit.or(busy).unwrap_or((0, 1, Halt { point: Point::Receive, count: 0 }));
+    let mut faults = vec![Fault { consumer, incarnation, at, action: Action::Failover }];
+    if let (Some(_), Some(at)) = (before_commit, after_commit) {
+        faults.push(Fault { consumer, incarnation, at, action: Action::Hold });
+    }
+    faults
 }
 
 #[cfg(test)]
@@ -312,6 +370,29 @@ mod tests {
         assert_eq!(s.faults.len(), 2);
         assert_eq!(s.faults[0].at, halt(Point::Receive, 0));
         assert_eq!(s.faults_at(0, 1, halt(Point::Receive, 1))[0].action, Action::Pause);
+    }
+
+    #[test]
+    fn a_failover_stops_the_followers_before_the_commit_it_loses() {
+        let steps = [
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Process, Sink, Some(Consumer(0))),
+            step(EventKind::Commit, Coordinator, Some(Consumer(0))),
+            step(EventKind::Receive, Consumer(0), None),
+            step(EventKind::Process, Sink, Some(Consumer(0))),
+            step(EventKind::Commit, Coordinator, Some(Consumer(0))),
+            step(EventKind::Failover, Coordinator, None),
+            step(EventKind::Crash, Consumer(0), None),
+        ];
+        let s = Schedule::from_trace(&steps, &Scenario::default());
+        assert_eq!(s.faults.len(), 3, "{s}");
+        assert_eq!(s.faults_at(0, 1, halt(Point::Process, 2))[0].action, Action::Failover);
+        let after: Vec<Action> = s.faults_at(0, 1, halt(Point::Commit, 2)).iter().map(|f| f.action).collect();
+        assert_eq!(after, [Action::Hold, Action::Crash], "held through the failover, then crashed");
+        assert_eq!(
+            s.faults[0].to_string(),
+            "fail the coordinator over at the next commit acknowledged once consumer-0 (start 1) is after process #2"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! offsets read back with OffsetFetch at the end, and the commits the
 //! consumers saw acknowledged, in the order the harness received their
 //! reports. Each returns one piece of evidence per violation. A real run
-//! shows four properties; `single-owner` and `acked-commit-durable` need the
-//! broker's internal state and are left to the model.
+//! shows five properties; `single-owner` needs the broker's internal state
+//! and is left to the model.
 
 use crate::live::history::History;
 use crate::live::wire::Report;
@@ -67,8 +67,9 @@ pub fn unprocessed(h: &History) -> Vec<String> {
 }
 
 /// `committed-monotonic`: acknowledged commits per partition never go down,
-/// neither from one acknowledgement to the next nor from the highest to what
-/// is read back at the end.
+/// neither from one acknowledgement to the next nor from the highest to a
+/// committed offset observed after it ([`History::observed`]: the read-backs
+/// during the run and at the end, restarted consumers' fetched positions).
 pub fn decreases(h: &History) -> Vec<String> {
     let mut found = Vec::new();
     let mut highest: BTreeMap<i32, (i64, usize)> = BTreeMap::new();
@@ -87,12 +88,54 @@ pub fn decreases(h: &History) -> Vec<String> {
             *entry = (offset, r.consumer);
         }
     }
-    for (p, (high, by)) in highest {
-        if let Some(&now) = h.committed.get(&p)
+    for o in h.observed() {
+        let Some(now) = o.offset else { continue };
+        let acked = acknowledged(h, o.partition, o.after_reports);
+        if let Some(&(high, by)) = acked.iter().max_by_key(|(offset, _)| *offset)
             && now < high
         {
+            let what = if o.by == "the final read-back" {
+                "the committed offset read back".to_string()
+            } else {
+                format!("the committed offset {} saw", o.by)
+            };
             found.push(format!(
-                "partition {p}: the committed offset read back is {now}, below consumer-{by}'s acknowledged {high}"
+                "partition {}: {what} is {now}, below consumer-{by}'s acknowledged {high}",
+                o.partition
+            ));
+        }
+    }
+    found
+}
+
+/// The commits of `partition` acknowledged within the first `reports`
+/// reports, in arrival order: (offset, consumer).
+fn acknowledged(h: &History, partition: i32, reports: usize) -> Vec<(i64, usize)> {
+    h.reports[..reports.min(h.reports.len())]
+        .iter()
+        .filter_map(|r| match r.report {
+            Report::Committed { partition: p, offset } if p == partition => Some((offset, r.consumer)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `acked-commit-durable`: a committed offset a client observed (the
+/// harness's OffsetFetch after a failover and at the end, a restarted
+/// consumer's fetched position, [`History::observed`]) below the last commit
+/// acknowledged before it, or nothing committed after one was: the broker
+/// lost an acknowledged commit that no later commit replaced. (A commit
+/// acknowledged later than a higher one replaces it, as the model's
+/// `lost_acked_commits` allows; the highest is `committed-monotonic`'s.)
+pub fn lost_acks(h: &History) -> Vec<String> {
+    let mut found = Vec::new();
+    for o in h.observed() {
+        let Some(&(last, by)) = acknowledged(h, o.partition, o.after_reports).last() else { continue };
+        let now = o.offset.map_or("nothing committed".to_string(), |n| n.to_string());
+        if o.offset.is_none_or(|n| n < last) {
+            found.push(format!(
+                "partition {}: {} is {now}, below consumer-{by}'s acknowledged commit of {last}",
+                o.partition, o.by
             ));
         }
     }
@@ -113,6 +156,7 @@ mod tests {
             sink: SinkLog::parse(sink),
             committed: committed.iter().copied().collect(),
             complete,
+            ..History::default()
         }
     }
 
@@ -173,6 +217,72 @@ mod tests {
         );
         h.reports = vec![commit(0, 0, 1), commit(0, 0, 1), commit(1, 1, 0), commit(1, 1, 2)];
         assert!(decreases(&h).is_empty(), "an equal or higher commit is no decrease");
+    }
+
+    #[test]
+    fn a_read_back_below_the_last_acknowledged_commit_loses_it_and_an_equal_one_does_not() {
+        use crate::live::history::ReadBack;
+        let mut h = history("", &[(0, 2)], false);
+        h.partitions = 1;
+        h.reports = vec![commit(0, 0, 1), commit(0, 0, 2)];
+        h.reports[1].at_ms = 10;
+        h.read_backs = vec![ReadBack { at_ms: 20, committed: [(0, 1)].into() }];
+        assert_eq!(
+            lost_acks(&h),
+            ["partition 0: the read-back at 20 ms is 1, below consumer-0's acknowledged commit of 2"]
+        );
+        assert_eq!(
+            decreases(&h),
+            [
+                "partition 0: the committed offset the read-back at 20 ms saw is 1, below consumer-0's acknowledged 2"
+            ]
+        );
+        h.read_backs[0].committed.insert(0, 2);
+        assert!(lost_acks(&h).is_empty(), "equal is durable");
+        assert!(decreases(&h).is_empty());
+        // A read-back before the commit's acknowledgement judges nothing of it.
+        h.read_backs = vec![ReadBack { at_ms: 5, committed: [(0, 1)].into() }];
+        assert!(lost_acks(&h).is_empty());
+        // Nothing committed after an acknowledged commit lost it too.
+        h.committed.clear();
+        assert_eq!(
+            lost_acks(&h),
+            [
+                "partition 0: the final read-back is nothing committed, below consumer-0's acknowledged commit of 2"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_restarted_consumers_first_record_below_an_acknowledged_commit_loses_it() {
+        let mut h = history("", &[(0, 2)], false);
+        h.partitions = 1;
+        let received = |incarnation, offset| Recorded {
+            at_ms: 0,
+            consumer: 0,
+            incarnation,
+            report: Report::Received { partition: 0, offset },
+        };
+        h.reports = vec![received(1, 0), commit(0, 0, 1), received(1, 1), commit(0, 0, 2), received(2, 1)];
+        assert!(lost_acks(&h).is_empty(), "judged only where a start fetches its position");
+        h.starts_fetch_committed = true;
+        assert_eq!(
+            lost_acks(&h),
+            [
+                "partition 0: consumer-0 start 2's fetched position is 1, below consumer-0's acknowledged commit of 2"
+            ]
+        );
+        h.reports[4] = received(2, 2);
+        assert!(lost_acks(&h).is_empty());
+    }
+
+    #[test]
+    fn a_read_back_below_the_last_acknowledged_commit_replaced_by_a_lower_one_is_durable() {
+        let mut h = history("", &[(0, 1)], false);
+        h.partitions = 1;
+        h.reports = vec![commit(1, 0, 3), commit(0, 0, 1)];
+        assert!(lost_acks(&h).is_empty());
+        assert_eq!(decreases(&h).len(), 2, "but not monotonic");
     }
 
     #[test]

@@ -184,7 +184,7 @@ pub const ALL: [Property; 7] = [
         invariant: |_, s| lost_acked_commits(s).next().is_none(),
         explain: model::explain_lost_acks,
         #[cfg(feature = "live")]
-        live: None,
+        live: Some(live::lost_acks),
     },
     Property {
         id: PropertyId::ExclusiveProcessing,
@@ -272,7 +272,10 @@ mod tests {
         ];
         assert_eq!(NAMES, expected);
         #[cfg(feature = "live")]
-        assert_eq!(LIVE_NAMES, ["no-loss", "no-duplicate", "all-processed", "committed-monotonic"]);
+        assert_eq!(
+            LIVE_NAMES,
+            ["no-loss", "no-duplicate", "all-processed", "committed-monotonic", "acked-commit-durable"]
+        );
     }
 
     #[test]

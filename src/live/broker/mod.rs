@@ -4,6 +4,12 @@
 //! JVM, as Kafka's `config/server.properties` sets up) on free loopback
 //! ports with a temporary log directory, and stopped by its process id when
 //! the run is over, whatever happened in between.
+//!
+//! A scenario with a replicated `__consumer_offsets` or coordinator
+//! failovers gets a cluster instead ([`kraft`]): a controller-only node and
+//! three broker-only nodes, each its own JVM.
+
+pub mod kraft;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,13 +22,25 @@ use std::time::{Duration, Instant};
 /// class files are Java 17's, version 61).
 pub const KAFKA_VERSION: &str = "4.4.0";
 
+/// The release that runs scenarios with `offsets_topic.acks: leader`:
+/// `offsets.commit.required.acks` was deprecated in 3.8 (KIP-1041,
+/// KAFKA-16735) and removed in 4.0 (KAFKA-17383). Kafka 4's coordinator
+/// runtime appends to its partition's local log
+/// (`kafka.coordinator.group.CoordinatorPartitionWriter.append` calls
+/// `ReplicaManager.appendRecordsToLeader`) and completes the write only
+/// when the high watermark passes it
+/// (`CoordinatorRuntime.HighWatermarkListener.onHighWatermarkUpdated`):
+/// acks=-1 always. 3.9's `GroupMetadataManager.storeOffsets` still appends
+/// with the configured acks. `scripts/install-kafka.sh 3.9.1` installs it.
+pub const LEGACY_VERSION: &str = "3.9.1";
+
 /// How long formatting, start-up and readiness may take together: a JVM
 /// start on two shared cores takes 5–15 s.
-const START_TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// How long a SIGTERM'd broker may take to shut down before SIGKILL: a
 /// controlled shutdown of one node takes about 2.5 s here.
-const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The broker's heap: small, as the harness's topics are a few records.
 const HEAP: &str = "-Xmx512m";
@@ -44,30 +62,37 @@ pub struct Install {
     pub java: PathBuf,
 }
 
-/// Where Apache Kafka is looked for, in order: `$KAFKACHECK_KAFKA_HOME` (an
-/// unpacked release or an install); `kafka-4.4.0` under `$KAFKACHECK_CACHE`
+/// Where Apache Kafka [`KAFKA_VERSION`] is looked for: see [`locate_version`].
+pub fn locate() -> Result<Install, String> {
+    locate_version(KAFKA_VERSION)
+}
+
+/// Where Apache Kafka `version` is looked for, in order:
+/// `$KAFKACHECK_KAFKA_HOME` (an unpacked release or an install) when it is
+/// [`KAFKA_VERSION`] is asked for; `kafka-VERSION` under `$KAFKACHECK_CACHE`
 /// (default `~/.cache/kafkacheck`, where the install script puts it). Java is
 /// `$JAVA_HOME/bin/java`, else `java` on the PATH.
-pub fn locate() -> Result<Install, String> {
+pub fn locate_version(version: &str) -> Result<Install, String> {
     let home = match std::env::var_os("KAFKACHECK_KAFKA_HOME") {
-        Some(home) => {
+        Some(home) if version == KAFKA_VERSION => {
             let home = PathBuf::from(home);
             if broker_jar_version(&home).is_none() {
                 return Err(format!("KAFKACHECK_KAFKA_HOME={} has no libs/kafka_2.13-*.jar", home.display()));
             }
             home
         }
-        None => {
+        _ => {
             let cache = std::env::var_os("KAFKACHECK_CACHE")
                 .map(PathBuf::from)
                 .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/kafkacheck")));
-            let home = cache.map(|c| c.join(format!("kafka-{KAFKA_VERSION}")));
+            let home = cache.map(|c| c.join(format!("kafka-{version}")));
             match home {
                 Some(h) if h.join("complete").is_file() && broker_jar_version(&h).is_some() => h,
                 _ => {
+                    let arg = if version == KAFKA_VERSION { String::new() } else { format!(" {version}") };
                     return Err(format!(
-                        "no broker installed: run `scripts/install-kafka.sh` once (Apache Kafka \
-                         {KAFKA_VERSION} from Maven Central, about a minute), or pass --bootstrap \
+                        "no broker installed: run `scripts/install-kafka.sh{arg}` once (Apache Kafka \
+                         {version} from Maven Central, about a minute), or pass --bootstrap \
                          HOST:PORT to use your own Kafka cluster"
                     ));
                 }
@@ -115,7 +140,7 @@ pub struct Broker {
 }
 
 /// `count` distinct free loopback ports (held together while chosen).
-fn free_ports(count: usize) -> Result<Vec<u16>, String> {
+pub(crate) fn free_ports(count: usize) -> Result<Vec<u16>, String> {
     let listeners: Vec<TcpListener> = (0..count)
         .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
         .collect::<Result<_, _>>()
@@ -167,13 +192,87 @@ logger.server.name=kafka.server.KafkaRaftServer
 logger.server.level=INFO
 logger.group.name=org.apache.kafka.coordinator.group
 logger.group.level=INFO
+logger.partition.name=kafka.cluster.Partition
+logger.partition.level=INFO
 ";
+
+/// reload4j's (log4j 1.2) configuration, for Kafka 3.x (Kafka 4 moved to
+/// log4j 2, KIP-653): the same loggers as [`LOG4J2`].
+const LOG4J1: &str = "log4j.rootLogger=WARN, out
+log4j.appender.out=org.apache.log4j.ConsoleAppender
+log4j.appender.out.layout=org.apache.log4j.PatternLayout
+log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+log4j.logger.kafka.coordinator.group=INFO
+log4j.logger.kafka.cluster.Partition=INFO
+";
+
+/// How a node's JVMs are started: the install's jars, [`JVM`]'s options and
+/// a logging configuration for the install's log4j, written into the node's
+/// directory.
+pub(crate) struct Jvm<'a> {
+    install: &'a Install,
+    logging: String,
+}
+
+impl<'a> Jvm<'a> {
+    pub(crate) fn new(install: &'a Install, dir: &Path) -> Result<Jvm<'a>, String> {
+        let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+        let logging = if install.version.starts_with("3.") {
+            let file = dir.join("log4j.properties");
+            std::fs::write(&file, LOG4J1).map_err(io)?;
+            format!("-Dlog4j.configuration=file:{}", file.display())
+        } else {
+            let file = dir.join("log4j2.properties");
+            std::fs::write(&file, LOG4J2).map_err(io)?;
+            format!("-Dlog4j2.configurationFile={}", file.display())
+        };
+        Ok(Jvm { install, logging })
+    }
+
+    fn command(&self, heap: &str) -> Command {
+        let mut cmd = Command::new(&self.install.java);
+        cmd.arg(heap).arg(&self.logging).args(JVM);
+        cmd.args(["-cp", &format!("{}/libs/*", self.install.home.display())]);
+        cmd
+    }
+
+    /// Starts `kafka.Kafka` on `config`, its output in `log`.
+    pub(crate) fn spawn_node(&self, config: &Path, log: &Path) -> Result<Child, String> {
+        let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
+        let mut cmd = self.command(HEAP);
+        cmd.arg("kafka.Kafka").arg(config);
+        super::child::dies_with_harness(&mut cmd)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.install.java.display()))
+    }
+}
+
+/// Formats the log directory `config` names for cluster `id` with
+/// `kafka.tools.StorageTool format -t ID -c CONFIG` (the same command in
+/// 3.9 and 4.x; a static `controller.quorum.voters` needs no
+/// `--standalone`/`--initial-controllers`, KIP-853).
+pub(crate) fn format_storage(
+    jvm: &Jvm,
+    config: &Path,
+    id: &str,
+    log: &Path,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut format = jvm.command("-Xmx256m");
+    format.args(["kafka.tools.StorageTool", "format", "-t", id, "-c"]).arg(config);
+    run_to_end(&mut format, log, deadline)
+}
 
 /// A random KRaft cluster id: 16 bytes in URL-safe base64 without padding,
 /// the form of Kafka's `Uuid.toString` that `kafka-storage format -t` takes;
 /// never starting with `-`, which `Uuid.randomUuid` avoids too (a command
 /// line would read it as an option).
-fn cluster_id() -> String {
+pub(crate) fn cluster_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = fastrand::Rng::new();
     // 22 characters carry 132 bits; the last keeps 2 (its low 4 bits zero), as base64 of 16 bytes.
@@ -203,55 +302,16 @@ impl Broker {
         let [port, controller] = free_ports(2)?[..] else { unreachable!("two ports") };
         let config = dir.join("server.properties");
         std::fs::write(&config, server_properties(port, controller, &data)).map_err(io)?;
-        let log4j = dir.join("log4j2.properties");
-        std::fs::write(&log4j, LOG4J2).map_err(io)?;
-        let classpath = format!("{}/libs/*", install.home.display());
-        let java = |heap: &str| {
-            let mut cmd = Command::new(&install.java);
-            cmd.arg(heap).arg(format!("-Dlog4j2.configurationFile={}", log4j.display()));
-            cmd.args(JVM).args(["-cp", &classpath]);
-            cmd
-        };
-        let format_log = dir.join("format.log");
-        let mut format = java("-Xmx256m");
-        format.args(["kafka.tools.StorageTool", "format", "-t", &cluster_id(), "-c"]).arg(&config);
-        run_to_end(&mut format, &format_log, began + START_TIMEOUT)?;
-
+        let jvm = Jvm::new(install, dir)?;
+        format_storage(&jvm, &config, &cluster_id(), &dir.join("format.log"), began + START_TIMEOUT)?;
         let log = dir.join("broker.log");
-        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
-        let mut cmd = java(HEAP);
-        cmd.arg("kafka.Kafka").arg(&config);
-        let child = super::child::dies_with_harness(&mut cmd)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", install.java.display()))?;
+        let child = jvm.spawn_node(&config, &log)?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut broker =
             Broker { child, addr, started_in: Duration::ZERO, version: install.version.clone(), data };
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                broker.started_in = began.elapsed();
-                return Ok(broker);
-            }
-            if let Ok(Some(status)) = broker.child.try_wait() {
-                return Err(format!(
-                    "the broker exited at start-up ({status}); its log is {}:\n{}",
-                    log.display(),
-                    tail(&log)
-                ));
-            }
-            if began.elapsed() > START_TIMEOUT {
-                return Err(format!(
-                    "the broker did not listen on {addr} within {} s; its log is {}",
-                    START_TIMEOUT.as_secs(),
-                    log.display()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_listening(&mut broker.child, addr, &log, began + START_TIMEOUT)?;
+        broker.started_in = began.elapsed();
+        Ok(broker)
     }
 
     pub fn pid(&self) -> u32 {
@@ -270,9 +330,50 @@ impl Broker {
     }
 }
 
+/// Waits until the node `child` accepts connections on `addr`; an error if
+/// it exits first (with its `log`'s last lines) or `deadline` passes.
+pub(crate) fn wait_listening(
+    child: &mut Child,
+    addr: SocketAddr,
+    log: &Path,
+    deadline: Instant,
+) -> Result<(), String> {
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "the broker exited at start-up ({status}); its log is {}:\n{}",
+                log.display(),
+                tail(log)
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the broker did not listen on {addr} in time; its log is {}", log.display()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM (Kafka's controlled shutdown), SIGKILL if it is still running
+/// after [`STOP_TIMEOUT`].
+pub(crate) fn stop_child(child: &mut Child) {
+    // A pid of our own child, not yet reaped: at worst it has exited.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Runs `cmd` (a JVM tool) to its end, its output in `log`; an error names
 /// the log's last lines.
-fn run_to_end(cmd: &mut Command, log: &Path, deadline: Instant) -> Result<(), String> {
+pub(crate) fn run_to_end(cmd: &mut Command, log: &Path, deadline: Instant) -> Result<(), String> {
     let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
     let mut child = super::child::dies_with_harness(cmd)
@@ -305,7 +406,7 @@ fn run_to_end(cmd: &mut Command, log: &Path, deadline: Instant) -> Result<(), St
 }
 
 /// The last lines of a log, for an error message.
-fn tail(log: &Path) -> String {
+pub(crate) fn tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
@@ -315,16 +416,7 @@ impl Drop for Broker {
     /// SIGTERM (Kafka's controlled shutdown), SIGKILL if it is still running
     /// after [`STOP_TIMEOUT`]; then the log directory is deleted.
     fn drop(&mut self) {
-        // A pid of our own child, not yet reaped: at worst it has exited.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child);
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }
