@@ -370,12 +370,12 @@ impl PollLoop<'_> {
             }
             return Ok(());
         };
-        if self.plan.delivery == Delivery::Transactional {
-            return self.transactional(&batch);
-        }
-        for &(p, o) in &batch {
-            emit(Report::Received { partition: p, offset: o });
-            self.halts.step(Point::Receive);
+        // A transaction reports each receive as it produces that record's output.
+        if self.plan.delivery != Delivery::Transactional {
+            for &(p, o) in &batch {
+                emit(Report::Received { partition: p, offset: o });
+                self.halts.step(Point::Receive);
+            }
         }
         let end = commit_offset::next_to_read(last);
         match self.plan.delivery {
@@ -396,7 +396,7 @@ impl PollLoop<'_> {
                 }
             }
             Delivery::ExactlyOnce => self.exactly_once(&batch)?,
-            Delivery::Transactional => unreachable!("handled above, receive by receive"),
+            Delivery::Transactional => self.transactional(&batch)?,
         }
         Ok(())
     }
