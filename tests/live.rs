@@ -244,6 +244,7 @@ fn every_consumer_plan_of_a_runnable_model_file_survives_its_command_line() {
         group: "t-group".into(),
         sink: "/tmp/sink.log".into(),
         session_timeout_ms: 2000,
+        output_topic: "t-out".into(),
     };
     let mut runnable = 0;
     for entry in std::fs::read_dir("models").unwrap() {

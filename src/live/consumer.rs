@@ -377,6 +377,9 @@ impl PollLoop<'_> {
                 }
             }
             Delivery::ExactlyOnce => self.exactly_once(&batch)?,
+            Delivery::Transactional => {
+                return Err("transactional: not in the rdkafka consumer of this branch".into());
+            }
         }
         Ok(())
     }
@@ -535,6 +538,7 @@ mod tests {
             group: "t-group".into(),
             sink: "/tmp/run/sink.log".into(),
             session_timeout_ms: 3000,
+            output_topic: "t-out".into(),
         };
         Plan::new(s).unwrap().consumer(&run, consumer, 2, vec!["process:1".parse().unwrap()], false)
     }

@@ -78,6 +78,10 @@ pub enum Delivery {
     /// receive → output and offset in one write to the sink (the external
     /// store), which a restarted consumer resumes from.
     ExactlyOnce,
+    /// Read-process-write in Kafka transactions: each batch's outputs to
+    /// `output_topic` and its offsets (`sendOffsetsToTransaction`, KIP-447)
+    /// committed in one transaction.
+    Transactional,
 }
 
 impl Delivery {
@@ -108,7 +112,10 @@ impl Delivery {
     pub fn auto_commit(self) -> Option<Duration> {
         match self {
             Delivery::AutoCommit { interval_ms, .. } => Some(Duration::from_millis(interval_ms)),
-            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } | Delivery::ExactlyOnce => None,
+            Delivery::AtMostOnce
+            | Delivery::AtLeastOnce { .. }
+            | Delivery::ExactlyOnce
+            | Delivery::Transactional => None,
         }
     }
 
@@ -121,7 +128,7 @@ impl Delivery {
     /// where the poll loop calls commitSync().
     pub fn points(self) -> &'static [Point] {
         match self {
-            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } => &Point::ALL,
+            Delivery::AtMostOnce | Delivery::AtLeastOnce { .. } | Delivery::Transactional => &Point::ALL,
             Delivery::AutoCommit { .. } | Delivery::ExactlyOnce => &[Point::Receive, Point::Process],
         }
     }
@@ -147,10 +154,6 @@ impl Plan {
             no(
                 s.offsets_topic != d.offsets_topic,
                 "offsets_topic, coordinator_failovers: one broker, no replicas to fail over",
-            ),
-            no(
-                s.group.assignor == Assignor::Sticky,
-                "assignor sticky: librdkafka has no eager sticky assignor (range, roundrobin, cooperative-sticky)",
             ),
             no(
                 s.stores_after_processing(),
@@ -241,6 +244,8 @@ pub struct RunPlan {
     /// The file the side effects are appended to ([`super::sink`]).
     pub sink: PathBuf,
     pub session_timeout_ms: u32,
+    /// Where a transactional run's consumers write their outputs.
+    pub output_topic: String,
 }
 
 /// Which partitions a consumer process reads.
@@ -292,6 +297,7 @@ mod tests {
             group: "t-group".into(),
             sink: "/tmp/run/sink.log".into(),
             session_timeout_ms: 2000,
+            output_topic: "t-out".into(),
         }
     }
 

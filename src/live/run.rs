@@ -18,7 +18,7 @@ use super::wire::{Halt, Report};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -33,8 +33,8 @@ pub struct RunSetup<'a> {
     pub plan: &'a Plan,
     pub cluster: &'a Cluster,
     pub bootstrap: &'a str,
-    /// The `kafkacheck` binary (its hidden `consumer` subcommand).
-    pub consumer_exe: &'a Path,
+    /// How the run's client starts a consumer process ([`super::client`]).
+    pub launcher: &'a super::client::Launcher,
     pub session_timeout_ms: u32,
     /// A run still busy after this long is stopped and reported incomplete.
     pub deadline: Duration,
@@ -151,6 +151,7 @@ impl RunSetup<'_> {
                 group: group.clone(),
                 sink: sink_path.clone(),
                 session_timeout_ms: self.session_timeout_ms,
+                output_topic: format!("{topic}-out"),
             },
             dir,
             tx,
@@ -222,15 +223,14 @@ impl RunSetup<'_> {
         // Consumer numbers come from the plan's `consumers`, a u8.
         let number = u8::try_from(consumer).map_err(|_| format!("no consumer-{consumer} in the plan"))?;
         let plan = self.plan.consumer(run, number, incarnation, halts, schedule.slow_worker);
-        let mut cmd = Command::new(self.consumer_exe);
+        let mut cmd = self.launcher.command(&plan.to_json());
         super::child::dies_with_harness(&mut cmd);
-        cmd.arg("consumer").arg(plan.to_json());
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", self.consumer_exe.display()))?;
+            .map_err(|e| format!("cannot start {}: {e}", self.launcher.program()))?;
         let stdin = child.stdin.take().ok_or("no stdin pipe")?;
         let stdout = child.stdout.take().ok_or("no stdout pipe")?;
         let tx = tx.clone();
