@@ -218,15 +218,16 @@ pub(super) fn run_live(
     // One broker for every scenario, started by the first that runs.
     let mut target = None;
     for (file, scenario) in files.iter().zip(&scenarios) {
+        let why = crate::live::unsupported(scenario);
+        if !why.is_empty() {
+            eprintln!("skipped {}: cannot run live: {}", file.display(), why.join("; "));
+            skipped += 1;
+            continue;
+        }
         for &client in &options.clients {
             let why = crate::live::unsupported_by(scenario, client);
             if !why.is_empty() {
-                eprintln!(
-                    "skipped {} with {}: cannot run live: {}",
-                    file.display(),
-                    client.name(),
-                    why.join("; ")
-                );
+                eprintln!("skipped {} with {}: {}", file.display(), client.name(), why.join("; "));
                 skipped += 1;
                 continue;
             }
