@@ -20,7 +20,33 @@ const RUNS: &str = "3";
 /// (model file, client, property, what differs). Each entry has a row in
 /// the README's agreement table saying whether it is a model gap or a broker
 /// or client difference.
-const EXPLAINED: &[(&str, &str, &str, &str)] = &[];
+const EXPLAINED: &[(&str, &str, &str, &str)] = &[
+    // In file order. Measured with both clients on Apache Kafka 4.4.0, the
+    // model column checked per client (the four rows of librdkafka runs of
+    // client-java-auto-in-poll.json the table had before went away: with
+    // "client": "librdkafka" the model finds its loss too).
+    //
+    // Model gap (librdkafka): the model hands over a poll's records and
+    // issues the first one's side effect in one step, so with
+    // max_poll_records 1 its librdkafka consumer has no window between the
+    // store (at handover, enable.auto.offset.store) and the side effect; the
+    // real rdkafka consumer halts there. Seed 3 crashes after receive #3 once
+    // the timer ran: "partition 0 offset 2 was never processed, yet the
+    // committed offset is 3". client-librdkafka-auto-in-poll.json (two
+    // records a poll) is the model's case of this window.
+    ("commit-auto-in-poll.json", "librdkafka", "no-loss", "anomaly on the broker"),
+    ("commit-auto-in-poll.json", "librdkafka", "all-processed", "anomaly on the broker"),
+    // Client difference to model (Java): once its heartbeat has learned of a
+    // rebalance, KafkaConsumer.commitSync() fails with
+    // RebalanceInProgressException before sending anything
+    // (ConsumerCoordinator.sendOffsetCommitRequest: no generationIfStable();
+    // RebalanceInProgressException's javadoc), where the model's commit
+    // with the still-current generation succeeds. Seeds 2 and 3 start
+    // consumer-1 late: consumer-0 processes partition 1's offsets 0 and 1,
+    // its commit of 2 fails so, KIP-429's first round revokes partition 1
+    // (no commit_on_revoke) and consumer-1 processes both again.
+    ("group-cooperative-sticky-2-partitions.json", "java", "no-duplicate", "anomaly on the broker"),
+];
 
 #[test]
 fn the_broker_agrees_with_the_model_on_every_scenario_it_can_run() {

@@ -37,6 +37,9 @@ final class Config {
         c.put("group.protocol", "classic");
         c.put("client.id", "kafkacheck-java-consumer-" + plan.consumer + "-" + plan.incarnation);
         c.put("enable.auto.commit", Boolean.toString(auto));
+        if (auto) {
+            c.put("interceptor.classes", CommitReporter.class.getName());
+        }
         c.put("auto.commit.interval.ms", Long.toString(plan.autoCommitIntervalMs));
         c.put("auto.offset.reset", "earliest");
         c.put("session.timeout.ms", Integer.toString(plan.sessionTimeoutMs));
@@ -46,6 +49,7 @@ final class Config {
         c.put("max.poll.records", Integer.toString(plan.maxPollRecords));
         c.put("fetch.max.wait.ms", "50");
         c.put("reconnect.backoff.ms", "20");
+        c.put("reconnect.backoff.max.ms", "1000");
         c.put("retry.backoff.ms", "20");
         c.put("isolation.level", plan.strategy.equals("transactional") ? "read_committed" : "read_uncommitted");
         c.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
@@ -65,6 +69,7 @@ final class Config {
         p.put("transactional.id", plan.group + "-" + plan.consumer);
         p.put("transaction.timeout.ms", "10000");
         p.put("reconnect.backoff.ms", "20");
+        p.put("reconnect.backoff.max.ms", "1000");
         p.put("retry.backoff.ms", "20");
         p.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
         p.put("value.serializer", "org.apache.kafka.common.serialization.StringSerializer");

@@ -26,9 +26,9 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>What differs from librdkafka is Java's own: under enable.auto.commit the commit of the
  * positions happens inside poll() (ConsumerCoordinator.maybeAutoCommitOffsetsAsync) and before a
- * rebalance (onJoinPrepare), not on a background timer, and its background commits are not
- * reported (the client exposes no callback for them); commit_on_revoke runs in
- * onPartitionsRevoked, and onPartitionsLost does not commit.
+ * rebalance (onJoinPrepare), not on a background timer (its successful commits are reported by
+ * {@link CommitReporter}); commit_on_revoke runs in onPartitionsRevoked, and onPartitionsLost does
+ * not commit.
  */
 public final class LiveConsumer implements ConsumerRebalanceListener {
     private final Plan plan;
