@@ -324,8 +324,12 @@ fn replay_on_broker(
 
 /// One answer from each client's replay: reproduced if every client that ran
 /// reproduced it, not reproduced if one that ran did not, not run if none
-/// ran; the text names each client's answer.
-fn combined(answers: Vec<(LiveClient, OnBroker)>) -> Option<OnBroker> {
+/// ran; the text names each client's answer (one client's answer is kept as it is).
+fn combined(mut answers: Vec<(LiveClient, OnBroker)>) -> Option<OnBroker> {
+    if answers.len() == 1 {
+        // One client: its answer as it was before there were two.
+        return answers.pop().map(|(_, o)| o);
+    }
     let said: Vec<String> = answers.iter().map(|(c, o)| format!("{}: {}", c.name(), o.detail())).collect();
     let said = said.join(" | ");
     let ran: Vec<&OnBroker> =
@@ -340,4 +344,26 @@ fn combined(answers: Vec<(LiveClient, OnBroker)>) -> Option<OnBroker> {
     } else {
         OnBroker::NotReproduced(said)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_live_calls_a_trace_reproduced_only_if_every_client_that_ran_reproduced_it() {
+        let one = combined(vec![(LiveClient::Java, OnBroker::Reproduced("dup".into()))]);
+        assert_eq!(one, Some(OnBroker::Reproduced("dup".into())), "one client's answer as it is");
+        let both = combined(vec![
+            (LiveClient::Java, OnBroker::Reproduced("dup".into())),
+            (LiveClient::Librdkafka, OnBroker::NotReproduced("none".into())),
+        ]);
+        assert_eq!(both, Some(OnBroker::NotReproduced("java: dup | librdkafka: none".into())));
+        let sticky = combined(vec![
+            (LiveClient::Java, OnBroker::Reproduced("dup".into())),
+            (LiveClient::Librdkafka, OnBroker::NotRun("sticky".into())),
+        ]);
+        assert_eq!(sticky, Some(OnBroker::Reproduced("java: dup | librdkafka: sticky".into())));
+        assert_eq!(combined(Vec::new()), None);
+    }
 }
