@@ -75,23 +75,137 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
     found
 }
 
-#[test]
-fn at_least_once_shows_a_real_duplicate_and_exactly_once_none() {
-    let Some((_one, work)) = live_test() else { return };
-    let (doc, code) =
-        live(&["models/at-least-once.json", "models/exactly-once.json", "--runs", "2"], work.path());
-    assert_eq!(code, Some(0), "{doc:#}");
-    let [alo, eos] = doc["scenarios"].as_array().unwrap().as_slice() else { panic!("{doc:#}") };
-    // The model's counterexample, replayed first, duplicates a record for real.
-    assert!(reproduced_in(alo, "no-duplicate").contains(&0), "{alo:#}");
-    let evidence = alo["properties"][1]["evidence"].as_str().unwrap();
-    assert!(evidence.contains("processed 2 times (consumer-0 start 1, consumer-0 start 2)"), "{evidence}");
-    for run in eos["runs"].as_array().unwrap() {
-        assert_eq!(run["anomalies"], Value::Array(vec![]), "{run:#}");
-        assert_eq!(run["complete"], true, "{run:#}");
-        assert_eq!(run["injected"].as_array().unwrap().len(), 1, "the crash was injected: {run:#}");
+/// Whether the Java client is built (`scripts/install-java-client.sh`);
+/// without it, `false` outside CI (with a message) and a failure in CI.
+fn java_client_built() -> bool {
+    match kafkacheck::live::client::LiveClient::Java.locate(Path::new(env!("CARGO_BIN_EXE_kafkacheck"))) {
+        Ok(_) => true,
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "CI is set but {e}");
+            println!("SKIPPED: {e}");
+            false
+        }
     }
+}
+
+#[test]
+fn at_least_once_shows_a_real_duplicate_and_exactly_once_none_with_each_client() {
+    let Some((_one, work)) = live_test() else { return };
+    if !java_client_built() {
+        return;
+    }
+    let (doc, code) = live(
+        &["models/at-least-once.json", "models/exactly-once.json", "--client", "both", "--runs", "2"],
+        work.path(),
+    );
+    assert_eq!(code, Some(0), "{doc:#}");
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    let named: Vec<(&str, &str, &str)> = scenarios
+        .iter()
+        .map(|s| {
+            (s["file"].as_str().unwrap(), s["client"].as_str().unwrap(), s["model_client"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("models/at-least-once.json", "java", "java"),
+            ("models/at-least-once.json", "librdkafka", "librdkafka"),
+            ("models/exactly-once.json", "java", "java"),
+            ("models/exactly-once.json", "librdkafka", "librdkafka"),
+        ],
+        "one report per (file, client), its model checked for that client"
+    );
+    for alo in &scenarios[..2] {
+        // The model's counterexample, replayed first, duplicates a record for real.
+        assert!(reproduced_in(alo, "no-duplicate").contains(&0), "{alo:#}");
+        let evidence = alo["properties"][1]["evidence"].as_str().unwrap();
+        assert!(
+            evidence.contains("processed 2 times (consumer-0 start 1, consumer-0 start 2)"),
+            "{evidence}"
+        );
+    }
+    for eos in &scenarios[2..] {
+        for run in eos["runs"].as_array().unwrap() {
+            assert_eq!(run["anomalies"], Value::Array(vec![]), "{run:#}");
+            assert_eq!(run["complete"], true, "{run:#}");
+            assert_eq!(run["injected"].as_array().unwrap().len(), 1, "the crash was injected: {run:#}");
+        }
+    }
+    // The consumers' command lines carry their plan, which names the run's sink under the work dir.
     assert!(processes_mentioning(work.path().to_str().unwrap()).is_empty());
+    assert!(
+        processes_mentioning(kafkacheck::live::client::JAVA_MAIN)
+            .iter()
+            .all(|p| !p.contains(work.path().to_str().unwrap()))
+    );
+}
+
+#[test]
+fn a_counterexample_from_check_replays_with_the_java_client() {
+    let Some((_one, work)) = live_test() else { return };
+    if !java_client_built() {
+        return;
+    }
+    let reports = work.path().join("reports");
+    let out = kafkacheck(&["check", "models/at-least-once.json", "--report-dir", reports.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let trace = reports.join("at-least-once.no-duplicate.json");
+    let (doc, code) = live(
+        &[
+            "models/at-least-once.json",
+            "--client",
+            "java",
+            "--replay",
+            trace.to_str().unwrap(),
+            "--runs",
+            "0",
+        ],
+        &work.path().join("runs"),
+    );
+    assert_eq!(code, Some(0), "{doc:#}");
+    let scenario = &doc["scenarios"][0];
+    assert_eq!(scenario["client"], "java");
+    let run = &scenario["runs"][0];
+    assert_eq!(run["schedule"][0], "crash consumer-0 (start 1) after process #1", "{run:#}");
+    assert_eq!(reproduced_in(scenario, "no-duplicate"), [0], "{scenario:#}");
+    assert_eq!(reproduced_in(scenario, "no-loss"), Vec::<u64>::new());
+    assert!(processes_mentioning(work.path().to_str().unwrap()).is_empty());
+}
+
+#[test]
+fn the_java_consumer_refuses_a_broken_plan() {
+    if !java_client_built() {
+        return;
+    }
+    let exe = Path::new(env!("CARGO_BIN_EXE_kafkacheck"));
+    let launcher = kafkacheck::live::client::LiveClient::Java.locate(exe).unwrap();
+    for (plan, why) in [("{\"run\": {}}", "missing field `bootstrap`"), ("not json", "not a consumer plan")] {
+        let out = launcher.command(plan).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{plan}: {err}");
+        assert!(err.contains("not a consumer plan") && err.contains(why), "{plan}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on the protocol's stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // A plan with a delivery it does not know names it.
+    let run = kafkacheck::live::plan::RunPlan {
+        bootstrap: "127.0.0.1:1".into(),
+        topic: "t".into(),
+        group: "t-group".into(),
+        sink: "/tmp/sink.log".into(),
+        session_timeout_ms: 2000,
+        output_topic: "t-out".into(),
+    };
+    let plan = kafkacheck::live::plan::Plan::new(&kafkacheck::scenario::Scenario::default()).unwrap();
+    let json = plan.consumer(&run, 0, 1, Vec::new(), false).to_json().replace("at-least-once", "twice");
+    let out = launcher.command(&json).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown variant `twice`"), "{err}");
 }
 
 #[test]
@@ -123,7 +237,15 @@ fn a_counterexample_from_check_replays_on_the_broker() {
     assert_eq!(out.status.code(), Some(0));
     let trace = reports.join("at-most-once.no-loss.json");
     let (doc, code) = live(
-        &["models/at-most-once.json", "--replay", trace.to_str().unwrap(), "--runs", "0"],
+        &[
+            "models/at-most-once.json",
+            "--client",
+            "librdkafka",
+            "--replay",
+            trace.to_str().unwrap(),
+            "--runs",
+            "0",
+        ],
         &work.path().join("runs"),
     );
     assert_eq!(code, Some(0));
@@ -143,6 +265,8 @@ fn check_live_records_whether_each_counterexample_reproduced() {
         "models/group-zombie-fenced.json",
         "models/network-lossy-at-least-once.json",
         "--live",
+        "--client",
+        "librdkafka",
         "--format",
         "json",
         "--report-dir",
@@ -296,4 +420,111 @@ fn a_killed_harness_takes_its_broker_and_consumers_with_it() {
         assert!(std::time::Instant::now() < deadline, "left behind: {:?}", processes_mentioning(name));
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// One consumer process of a test, its step lines collected by a thread.
+struct Stepper {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Stepper {
+    fn start(launcher: &kafkacheck::live::client::Launcher, plan: &str, stderr: &Path) -> Stepper {
+        let mut child = launcher
+            .command(plan)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Stepper { child, stdin, lines, seen: Vec::new() }
+    }
+
+    /// Reads step lines until one starts with `prefix`; a generous bound for JVM starts on shared cores.
+    fn until(&mut self, prefix: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.starts_with(prefix);
+                    self.seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Stepper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The transactional delivery of the Java consumer on the real broker: a
+/// batch's outputs and offsets commit in one transaction, and a zombie
+/// (start 1, halted inside its open transaction) is fenced by its restart's
+/// initTransactions(): its transaction fails and it exits nonzero.
+#[test]
+fn the_java_consumers_transactions_commit_offsets_and_fence_a_zombie() {
+    use kafkacheck::live::plan::{ConsumerPlan, Delivery, Partitions, RunPlan};
+    let Some((_one, work)) = live_test() else { return };
+    if !java_client_built() {
+        return;
+    }
+    let exe = Path::new(env!("CARGO_BIN_EXE_kafkacheck"));
+    let launcher = kafkacheck::live::client::LiveClient::Java.locate(exe).unwrap();
+    let broker = Broker::start(&broker::locate().unwrap(), &work.path().join("broker")).unwrap();
+    let addr = broker.addr.to_string();
+    let cluster = kafkacheck::live::cluster::Cluster::connect(&addr).unwrap();
+    cluster.create_topic("in", 1, Some(1)).unwrap();
+    cluster.create_topic("out", 1, Some(1)).unwrap();
+    cluster.produce("in", 1, 3).unwrap();
+    let run = RunPlan {
+        bootstrap: addr,
+        topic: "in".into(),
+        group: "g".into(),
+        sink: work.path().join("sink.log"),
+        session_timeout_ms: 2000,
+        output_topic: "out".into(),
+    };
+    let plan = |incarnation, halts: &[&str]| ConsumerPlan {
+        run: run.clone(),
+        consumer: 0,
+        incarnation,
+        partitions: Partitions::Assign(vec![0]),
+        max_poll_records: 3,
+        delivery: Delivery::Transactional,
+        halts: halts.iter().map(|h| h.parse().unwrap()).collect(),
+    };
+    let mut zombie =
+        Stepper::start(&launcher, &plan(1, &["process:1"]).to_json(), &work.path().join("1.stderr"));
+    assert!(zombie.until("halt process:1"), "{:?}", zombie.seen);
+    let mut restart = Stepper::start(&launcher, &plan(2, &[]).to_json(), &work.path().join("2.stderr"));
+    assert!(restart.until("commit 0 3"), "the restart commits the batch: {:?}", restart.seen);
+    assert_eq!(cluster.committed("in", "g", 1).unwrap().get(&0), Some(&3));
+    use std::io::Write;
+    writeln!(zombie.stdin, "go").unwrap();
+    assert!(zombie.until("commit-failed 0 3"), "the zombie's transaction fails: {:?}", zombie.seen);
+    let status = zombie.child.wait().unwrap();
+    assert!(!status.success(), "a fenced producer exits nonzero: {status}");
+    let stderr = std::fs::read_to_string(work.path().join("1.stderr")).unwrap();
+    assert!(stderr.contains("fatal transaction error"), "{stderr}");
+    assert_eq!(cluster.committed("in", "g", 1).unwrap().get(&0), Some(&3), "the zombie committed nothing");
 }

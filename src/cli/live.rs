@@ -3,6 +3,7 @@
 use super::check::{Loaded, load_paths};
 use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_UNMET, Format, Inputs, parse_seconds, read_consumer_config};
 use crate::check::{self, OnBroker, Options};
+use crate::live::client::{ClientChoice, LiveClient};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +52,10 @@ pub(super) struct LiveArgs {
     /// the external store (output and offset in one sink write).
     #[arg(long, value_enum, default_value = "transactions")]
     exactly_once: crate::live::plan::ExactlyOncePattern,
+    /// The real client the consumers are: the Java client (clients/java, built by
+    /// scripts/install-java-client.sh), librdkafka (rdkafka), or each in turn.
+    #[arg(long, value_enum, default_value = "both")]
+    client: ClientChoice,
 }
 
 /// `check --live` and its broker.
@@ -66,12 +71,15 @@ pub(super) struct CheckLiveArgs {
     /// With --live: how an exactly-once scenario runs (see `live --exactly-once`).
     #[arg(long, value_enum, requires = "live", default_value = "transactions")]
     exactly_once: crate::live::plan::ExactlyOncePattern,
+    /// With --live: the client(s) each counterexample is replayed with (see `live --client`).
+    #[arg(long, value_enum, default_value = "both")]
+    client: ClientChoice,
 }
 
 impl CheckLiveArgs {
     /// `check --live`: each counterexample replayed once on the broker, no seeded runs.
     pub(super) fn options(self) -> Option<crate::live::LiveOptions> {
-        let CheckLiveArgs { live, bootstrap, exactly_once } = self;
+        let CheckLiveArgs { live, bootstrap, exactly_once, client } = self;
         live.then(|| crate::live::LiveOptions {
             session_timeout_ms: crate::live::default_session_timeout_ms(bootstrap.is_some()),
             bootstrap,
@@ -79,6 +87,7 @@ impl CheckLiveArgs {
             seed: crate::live::DEFAULT_SEED,
             replays: Vec::new(),
             consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+            clients: client.clients(),
             work_dir: std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())),
             run_deadline: Duration::from_secs(90),
             exactly_once,
@@ -101,6 +110,7 @@ pub(super) fn run_command(args: LiveArgs) -> i32 {
         run_timeout,
         work_dir,
         exactly_once,
+        client,
     } = args;
     let work_dir = work_dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("kafkacheck-live-{}", std::process::id())));
@@ -110,6 +120,7 @@ pub(super) fn run_command(args: LiveArgs) -> i32 {
         seed,
         replays: Vec::new(),
         consumer_exe: crate::live::LiveOptions::consumer_is_me(),
+        clients: client.clients(),
         work_dir,
         session_timeout_ms: session_timeout_ms
             .unwrap_or(crate::live::default_session_timeout_ms(bootstrap.is_some())),
@@ -172,6 +183,33 @@ pub(super) fn counterexample_schedules(
         .collect()
 }
 
+/// The scenario as the model checks it for `client`'s runs: with its
+/// `client` field set to that client, since the model knows where the Java
+/// client's auto-commit (in poll()) and librdkafka's (a timer) differ.
+pub(super) fn for_client(scenario: &Scenario, client: LiveClient) -> Scenario {
+    Scenario { client: client.model_client(), ..scenario.clone() }
+}
+
+/// One scenario with one client: the model checked for that client, its
+/// counterexamples (or the trace file) replayed, then the seeded runs.
+fn live_one(
+    file: &Path,
+    scenario: &Scenario,
+    client: LiveClient,
+    options: &crate::live::LiveOptions,
+    traces: &Traces,
+    target: &mut Option<crate::live::Target>,
+) -> Result<crate::live::LiveReport, String> {
+    let checked = for_client(scenario, client);
+    eprintln!("checking {} with \"client\": \"{}\" ...", file.display(), checked.client.name());
+    let model =
+        check::check(&checked, &Options { progress: Some(crate::progress::show), ..Options::default() });
+    crate::progress::clear();
+    let replays = replays(&checked, traces, &model)?;
+    let options = crate::live::LiveOptions { replays, ..options.clone() };
+    crate::live::live(&checked, &file.display().to_string(), &options, client, &model, target)
+}
+
 /// Runs every scenario live; any bad file stops the run before the broker starts (exit 2).
 pub(super) fn run_live(
     inputs: &Inputs,
@@ -197,25 +235,24 @@ pub(super) fn run_live(
             skipped += 1;
             continue;
         }
-        // The model's verdicts, checked as `check` does by default.
-        eprintln!("checking {} ...", file.display());
-        let model =
-            check::check(scenario, &Options { progress: Some(crate::progress::show), ..Options::default() });
-        crate::progress::clear();
-        let result = replays(scenario, traces, &model).and_then(|replays| {
-            let options = crate::live::LiveOptions { replays, ..options.clone() };
-            crate::live::live(scenario, &file.display().to_string(), &options, &model, &mut target)
-        });
-        match result {
-            Ok(report) => {
-                if let Format::Text = format {
-                    print!("{}", report.text());
-                }
-                reports.push(report);
+        for &client in &options.clients {
+            let why = crate::live::unsupported_by(scenario, client);
+            if !why.is_empty() {
+                eprintln!("skipped {} with {}: {}", file.display(), client.name(), why.join("; "));
+                skipped += 1;
+                continue;
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
+            match live_one(file, scenario, client, options, traces, &mut target) {
+                Ok(report) => {
+                    if let Format::Text = format {
+                        print!("{}", report.text());
+                    }
+                    reports.push(report);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_BAD_INPUT;
+                }
             }
         }
     }
@@ -248,7 +285,9 @@ pub(super) fn replay_all(
 }
 
 /// `check --live`: replays each counterexample of one checked scenario on the
-/// broker and records in the outcome whether the anomaly showed there.
+/// broker with each client of `--client` and records in the outcome whether
+/// the anomaly showed there (every client's answer, named by its client).
+/// The traces are the file's own model's, whatever its `client`.
 fn replay_on_broker(
     file: &Path,
     scenario: &Scenario,
@@ -260,27 +299,82 @@ fn replay_on_broker(
     if replays.is_empty() {
         return Ok(());
     }
-    let why = crate::live::unsupported(scenario);
-    if !why.is_empty() {
-        let why = format!("the broker cannot run this scenario: {}", why.join("; "));
-        for p in outcome.properties.iter_mut().filter(|p| p.trace.is_some()) {
-            p.on_broker = Some(OnBroker::NotRun(why.clone()));
-        }
-        return Ok(());
-    }
     let names: Vec<String> = replays.iter().map(|(n, _)| n.clone()).collect();
-    let options = crate::live::LiveOptions { replays, runs: 0, ..live.clone() };
-    let report = crate::live::live(scenario, &file.display().to_string(), &options, outcome, target)?;
-    for (name, run) in names.iter().zip(&report.runs) {
+    let mut answers: Vec<(String, Vec<(LiveClient, OnBroker)>)> =
+        names.iter().map(|n| (n.clone(), Vec::new())).collect();
+    for &client in &live.clients {
+        let why = crate::live::unsupported_by(scenario, client);
+        if !why.is_empty() {
+            let why = format!("the broker cannot run this scenario: {}", why.join("; "));
+            answers.iter_mut().for_each(|(_, a)| a.push((client, OnBroker::NotRun(why.clone()))));
+            continue;
+        }
+        let options = crate::live::LiveOptions { replays: replays.clone(), runs: 0, ..live.clone() };
+        let report =
+            crate::live::live(scenario, &file.display().to_string(), &options, client, outcome, target)?;
+        for ((name, answer), run) in answers.iter_mut().zip(&report.runs) {
+            let files = format!("run files in {}", run.dir.display());
+            answer.push((
+                client,
+                match run.anomalies.iter().find(|a| a.property == name) {
+                    Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
+                    None => OnBroker::NotReproduced(format!(
+                        "the replayed run ({}) showed no {name} anomaly; {files}",
+                        run.schedule
+                    )),
+                },
+            ));
+        }
+    }
+    for (name, answer) in answers {
         let Some(p) = outcome.properties.iter_mut().find(|p| p.name == name) else { continue };
-        let files = format!("run files in {}", run.dir.display());
-        p.on_broker = Some(match run.anomalies.iter().find(|a| a.property == p.name) {
-            Some(a) => OnBroker::Reproduced(format!("{}; {files}", a.evidence)),
-            None => OnBroker::NotReproduced(format!(
-                "the replayed run ({}) showed no {} anomaly; {files}",
-                run.schedule, p.name
-            )),
-        });
+        p.on_broker = combined(answer);
     }
     Ok(())
+}
+
+/// One answer from each client's replay: reproduced if every client that ran
+/// reproduced it, not reproduced if one that ran did not, not run if none
+/// ran; the text names each client's answer (one client's answer is kept as it is).
+fn combined(mut answers: Vec<(LiveClient, OnBroker)>) -> Option<OnBroker> {
+    if answers.len() == 1 {
+        // One client: its answer as it was before there were two.
+        return answers.pop().map(|(_, o)| o);
+    }
+    let said: Vec<String> = answers.iter().map(|(c, o)| format!("{}: {}", c.name(), o.detail())).collect();
+    let said = said.join(" | ");
+    let ran: Vec<&OnBroker> =
+        answers.iter().map(|(_, o)| o).filter(|o| !matches!(o, OnBroker::NotRun(_))).collect();
+    if answers.is_empty() {
+        return None;
+    }
+    Some(if ran.is_empty() {
+        OnBroker::NotRun(said)
+    } else if ran.iter().all(|o| matches!(o, OnBroker::Reproduced(_))) {
+        OnBroker::Reproduced(said)
+    } else {
+        OnBroker::NotReproduced(said)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_live_calls_a_trace_reproduced_only_if_every_client_that_ran_reproduced_it() {
+        let one = combined(vec![(LiveClient::Java, OnBroker::Reproduced("dup".into()))]);
+        assert_eq!(one, Some(OnBroker::Reproduced("dup".into())), "one client's answer as it is");
+        let both = combined(vec![
+            (LiveClient::Java, OnBroker::Reproduced("dup".into())),
+            (LiveClient::Librdkafka, OnBroker::NotReproduced("none".into())),
+        ]);
+        assert_eq!(both, Some(OnBroker::NotReproduced("java: dup | librdkafka: none".into())));
+        let sticky = combined(vec![
+            (LiveClient::Java, OnBroker::Reproduced("dup".into())),
+            (LiveClient::Librdkafka, OnBroker::NotRun("sticky".into())),
+        ]);
+        assert_eq!(sticky, Some(OnBroker::Reproduced("java: dup | librdkafka: sticky".into())));
+        assert_eq!(combined(Vec::new()), None);
+    }
 }

@@ -5,13 +5,16 @@
 //! A model is a claim about reality; this is where it is tested. The parts,
 //! one job each: [`broker`] starts the private broker, [`cluster`] talks to
 //! it (or to the user's cluster), [`plan`] is the scenario as a live run
-//! carries it out (decided once), [`consumer`] is the real consumer process,
+//! carries it out (decided once), [`client`] which real client the consumers
+//! are (librdkafka's [`consumer`] or the Java program in `clients/java`),
+//! [`consumer`] is the rdkafka consumer process,
 //! [`wire`] is how it reports, [`sink`] where its side effects land,
 //! [`schedule`] which faults to inject, [`run`] one run, [`history`] the
 //! properties on a run's record.
 
 pub mod broker;
 pub mod child;
+pub mod client;
 pub mod cluster;
 pub mod consumer;
 pub mod failover;
@@ -42,8 +45,10 @@ pub struct LiveOptions {
     pub seed: u64,
     /// Schedules replayed from model traces, each run once before the random ones.
     pub replays: Vec<(String, Schedule)>,
-    /// The `kafkacheck` binary, whose hidden `consumer` subcommand is a consumer process.
+    /// The `kafkacheck` binary, whose hidden `consumer` subcommand is librdkafka's consumer process.
     pub consumer_exe: PathBuf,
+    /// The clients each scenario is run with (`--client`), one report each.
+    pub clients: Vec<client::LiveClient>,
     /// Each run's files (sink, reports, consumers' stderr) go under it.
     pub work_dir: PathBuf,
     pub session_timeout_ms: u32,
@@ -65,11 +70,25 @@ pub fn unsupported(s: &Scenario) -> Vec<String> {
     plan::Plan::new(s).err().unwrap_or_default()
 }
 
+/// Why a scenario cannot be run live with `client`: [`unsupported`], then
+/// what that client lacks ([`client::LiveClient::refuses`]).
+pub fn unsupported_by(s: &Scenario, client: client::LiveClient) -> Vec<String> {
+    match plan::Plan::new(s) {
+        Ok(plan) => client.refuses(&plan).into_iter().collect(),
+        Err(why) => why,
+    }
+}
+
 /// What a live check of one scenario found.
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveReport {
     pub scenario: String,
     pub file: String,
+    /// The client the consumers were: `"java"` or `"librdkafka"`.
+    pub client: client::LiveClient,
+    /// The scenario's `client` the model column was checked with: this
+    /// client's, since the model knows where the two clients differ.
+    pub model_client: &'static str,
     /// `Apache Kafka 4.4.0 on 127.0.0.1:PORT (private, ...)` or the user's bootstrap servers.
     pub broker: String,
     pub runs: Vec<RunResult>,
@@ -82,7 +101,8 @@ pub struct LiveProperty {
     pub property: &'static str,
     /// The scenario file's expected verdict (its `expect`, default `holds`).
     pub expected: &'static str,
-    /// The model's verdict: the scenario checked as `check` checks it.
+    /// The model's verdict: the scenario checked as `check` checks it, with
+    /// `client` set to the run's client ([`LiveReport::model_client`]).
     pub model: &'static str,
     /// Runs that showed an anomaly of this property.
     pub reproduced_in: Vec<u32>,
@@ -228,24 +248,24 @@ impl Target {
     }
 }
 
-/// Runs every replayed and seeded schedule of a scenario and gathers them,
-/// beside `model`, the outcome of checking the scenario. The first call
-/// opens `target` (see [`Target`]); later ones reuse it.
+/// Runs every replayed and seeded schedule of a scenario with
+/// `client`'s consumers and gathers them, beside `model`, the
+/// outcome of checking the scenario with that client as its `client`. The
+/// first call opens `target` (see [`Target`]); later ones reuse it.
 pub fn live(
     scenario: &Scenario,
     file: &str,
     options: &LiveOptions,
+    client: client::LiveClient,
     model: &crate::check::Outcome,
     target: &mut Option<Target>,
 ) -> Result<LiveReport, String> {
     let plan = plan::Plan::with(scenario, options.exactly_once)
         .map_err(|why| format!("{file}: cannot run live: {}", why.join("; ")))?;
-    if !options.consumer_exe.is_file() {
-        return Err(format!(
-            "the kafkacheck binary {} that runs the consumers is missing",
-            options.consumer_exe.display()
-        ));
+    if let Some(why) = client.refuses(&plan) {
+        return Err(format!("{file}: cannot run live with {}: {why}", client.name()));
     }
+    let launcher = client.locate(&options.consumer_exe)?;
     let target = target.get_or_insert_with(Target::default).open(options, &plan)?;
     let (bootstrap, broker, replication) = (&target.bootstrap, target.name.clone(), target.replication);
     let cluster = &target.cluster;
@@ -258,7 +278,7 @@ pub fn live(
         plan: &plan,
         cluster,
         bootstrap,
-        consumer_exe: &options.consumer_exe,
+        launcher: &launcher,
         session_timeout_ms: options.session_timeout_ms,
         deadline: options.run_deadline,
         replication,
@@ -266,7 +286,7 @@ pub fn live(
     };
     let stem = std::path::Path::new(file)
         .file_stem()
-        .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        .map_or("scenario".into(), |s| format!("{}.{}", s.to_string_lossy(), client.name()));
     let mut runs = Vec::new();
     let total = options.replays.len() as u32 + options.runs;
     for (i, (name, schedule)) in options.replays.iter().enumerate() {
@@ -309,7 +329,15 @@ pub fn live(
             }
         })
         .collect();
-    Ok(LiveReport { scenario: scenario.name.clone(), file: file.to_string(), broker, runs, properties })
+    Ok(LiveReport {
+        scenario: scenario.name.clone(),
+        file: file.to_string(),
+        client,
+        model_client: client.model_client().name(),
+        broker,
+        runs,
+        properties,
+    })
 }
 
 /// How to name a run so that it can be repeated.
@@ -327,7 +355,14 @@ impl LiveReport {
     }
 
     pub fn text(&self) -> String {
-        let mut out = format!("{}\n  {}\n  broker: {}\n", self.file, self.scenario, self.broker);
+        let mut out = format!(
+            "{} (client {})\n  {}\n  broker: {}\n  model: checked with \"client\": \"{}\"\n",
+            self.file,
+            self.client.name(),
+            self.scenario,
+            self.broker,
+            self.model_client
+        );
         for r in &self.runs {
             let how = r_label(r);
             let status = if r.complete { "complete" } else { "INCOMPLETE" };

@@ -194,10 +194,6 @@ impl Plan {
             no(s.network != d.network, "network: the harness injects process faults, not network faults"),
             no(s.offsets.lifecycle(), "offsets: retention and reset need the broker's clock"),
             no(
-                s.group.assignor == Assignor::Sticky,
-                "assignor sticky: librdkafka has no eager sticky assignor (range, roundrobin, cooperative-sticky)",
-            ),
-            no(
                 s.stores_after_processing(),
                 "commit.store after-processing: the live consumer keeps librdkafka's enable.auto.offset.store=true",
             ),

@@ -18,7 +18,7 @@ use super::wire::{Halt, Report};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -35,8 +35,8 @@ pub struct RunSetup<'a> {
     /// The private cluster's nodes, where coordinator failovers are injected.
     pub nodes: Option<&'a std::cell::RefCell<super::broker::kraft::KraftCluster>>,
     pub bootstrap: &'a str,
-    /// The `kafkacheck` binary (its hidden `consumer` subcommand).
-    pub consumer_exe: &'a Path,
+    /// How the run's client starts a consumer process ([`super::client`]).
+    pub launcher: &'a super::client::Launcher,
     pub session_timeout_ms: u32,
     /// A run still busy after this long is stopped and reported incomplete.
     pub deadline: Duration,
@@ -254,15 +254,14 @@ impl RunSetup<'_> {
         // Consumer numbers come from the plan's `consumers`, a u8.
         let number = u8::try_from(consumer).map_err(|_| format!("no consumer-{consumer} in the plan"))?;
         let plan = self.plan.consumer(run, number, incarnation, halts, schedule.slow_worker);
-        let mut cmd = Command::new(self.consumer_exe);
+        let mut cmd = self.launcher.command(&plan.to_json());
         super::child::dies_with_harness(&mut cmd);
-        cmd.arg("consumer").arg(plan.to_json());
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", self.consumer_exe.display()))?;
+            .map_err(|e| format!("cannot start {}: {e}", self.launcher.program()))?;
         let stdin = child.stdin.take().ok_or("no stdin pipe")?;
         let stdout = child.stdout.take().ok_or("no stdout pipe")?;
         let tx = tx.clone();
