@@ -20,6 +20,7 @@ use super::{BROKER, COORDINATOR, FIRST_CONSUMER, SINK};
 use serde::Serialize;
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub enum Node {
@@ -42,10 +43,23 @@ pub enum NodeState {
 /// each replica, the leader epoch, which counts the failovers spent), and a
 /// consumer's incarnation, which stands for the fact that a restarted process
 /// has new connections (and counts the crash budget spent).
+///
+/// The topic is shared with the coordinator's state that saved it (an
+/// `Arc`): Stateright clones every storage with each state it generates,
+/// and the topic is saved only when a record is appended or a replica
+/// moves, so most steps would copy its vectors (the log, the replicas'
+/// ends) for nothing. Shared, a state's clone copies a pointer; equality,
+/// order, hash and serialisation are the topic's, as before.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum NodeStorage {
-    OffsetsTopic(OffsetsTopic),
+    OffsetsTopic(#[serde(serialize_with = "shared_topic")] Arc<OffsetsTopic>),
     Incarnation(Incarnation),
+}
+
+/// Serialises a shared topic as the topic itself (serde's `rc` feature, which
+/// would do the same, is not enabled).
+fn shared_topic<S: serde::Serializer>(topic: &Arc<OffsetsTopic>, ser: S) -> Result<S::Ok, S::Error> {
+    topic.as_ref().serialize(ser)
 }
 
 fn id_of(to: To) -> Id {
@@ -133,14 +147,14 @@ impl Node {
             }
             Node::Coordinator(coordinator) => {
                 let durable = match storage {
-                    Some(NodeStorage::OffsetsTopic(topic)) => Some(topic),
+                    Some(NodeStorage::OffsetsTopic(topic)) => Some(&**topic),
                     _ => None,
                 };
                 let state = coordinator.start(durable, ev);
                 // A restart must know it is a failover: with failovers in
                 // the budget the topic is saved from the start.
                 if durable.is_some() || coordinator.topic.failovers > 0 {
-                    o.save(NodeStorage::OffsetsTopic(state.topic.clone()));
+                    o.save(NodeStorage::OffsetsTopic(Arc::new(state.topic.clone())));
                 }
                 // Elected at once: the loaded group's members' sessions run again.
                 if durable.is_some() && state.electing.is_none() {
@@ -188,7 +202,7 @@ impl Node {
                 let mut effects = Vec::new();
                 coordinator.handle(c, consumer_number(src), msg, &mut effects, ev);
                 if written(&c.topic) != records {
-                    o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                    o.save(NodeStorage::OffsetsTopic(Arc::new(c.topic.clone())));
                     coordinator_out(coordinator, c, o);
                 }
                 apply(effects, o);
@@ -235,7 +249,7 @@ impl Node {
             }
             (Node::Coordinator(coordinator), NodeState::Coordinator(c), choice) => {
                 coordinator.on_choice(c, choice, ev);
-                o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                o.save(NodeStorage::OffsetsTopic(Arc::new(c.topic.clone())));
                 // The election is over: the loaded group's members' sessions run again.
                 if let Choice::Elect(_) = choice {
                     apply(c.group.session_timers(&coordinator.rules), o);
@@ -264,7 +278,7 @@ impl Node {
             let mut effects = Vec::new();
             coordinator.on_timer(c, timer, &mut effects, ev);
             if written(&c.topic) != before {
-                o.save(NodeStorage::OffsetsTopic(c.topic.clone()));
+                o.save(NodeStorage::OffsetsTopic(Arc::new(c.topic.clone())));
                 coordinator_out(coordinator, c, o);
             }
             apply(effects, o);

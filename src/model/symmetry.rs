@@ -89,7 +89,7 @@ pub fn representative(state: &KafkaState) -> KafkaState {
     rename_held_fetches(state, &mut next, &renumber);
     next.history.renumber_consumers(&renumber);
     if let Some(super::NodeStorage::OffsetsTopic(topic)) = &mut next.actor_storages[super::COORDINATOR] {
-        topic.renumber_consumers(&renumber);
+        Arc::make_mut(topic).renumber_consumers(&renumber);
     }
     next
 }
