@@ -7,37 +7,17 @@
 //! only, and is stopped by its pid when its run ends; a test checks that
 //! none is left behind.
 
+#[path = "common/live.rs"]
+mod common;
+use common::{processes_mentioning, reproduced_in};
 use kafkacheck::live::broker::{self, Broker};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Mutex;
 
-/// One live test at a time: runs on two cores must not starve each other's
-/// timing (pauses, heartbeats).
-static LIVE: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    LIVE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Whether the broker is installed; without it, `false` outside CI (with a
-/// message) and a failure in CI.
-fn broker_installed() -> bool {
-    match broker::locate() {
-        Ok(_) => true,
-        Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "CI is set but {e}");
-            println!("SKIPPED: {e}");
-            false
-        }
-    }
-}
-
-/// A live test's start: the broker is there (see [`broker_installed`]), no
-/// other live test runs, and a fresh directory for its files.
+/// A live test's start with the broker installed (`common::live_test`).
 fn live_test() -> Option<(std::sync::MutexGuard<'static, ()>, tempfile::TempDir)> {
-    broker_installed().then(|| (serial(), tempfile::tempdir().unwrap()))
+    common::live_test(broker::locate())
 }
 
 fn kafkacheck(args: &[&str]) -> Output {
@@ -55,37 +35,11 @@ fn live(args: &[&str], work: &Path) -> (Value, Option<i32>) {
     (doc, out.status.code())
 }
 
-/// The runs of one property in a live document's scenario: which runs reproduced it.
-fn reproduced_in(scenario: &Value, property: &str) -> Vec<u64> {
-    let p = scenario["properties"].as_array().unwrap().iter().find(|p| p["property"] == property).unwrap();
-    p["reproduced_in"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap()).collect()
-}
-
-/// Processes whose command line mentions `needle` (left-over consumers or brokers).
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) {
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            if cmd.contains(needle) && !cmd.contains("cargo") {
-                found.push(format!("{}: {cmd}", entry.file_name().to_string_lossy()));
-            }
-        }
-    }
-    found
-}
-
-/// Whether the Java client is built (`scripts/install-java-client.sh`);
-/// without it, `false` outside CI (with a message) and a failure in CI.
+/// Whether the Java client is built (`scripts/install-java-client.sh`; see `common::installed`).
 fn java_client_built() -> bool {
-    match kafkacheck::live::client::LiveClient::Java.locate(Path::new(env!("CARGO_BIN_EXE_kafkacheck"))) {
-        Ok(_) => true,
-        Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "CI is set but {e}");
-            println!("SKIPPED: {e}");
-            false
-        }
-    }
+    common::installed(
+        kafkacheck::live::client::LiveClient::Java.locate(Path::new(env!("CARGO_BIN_EXE_kafkacheck"))),
+    )
 }
 
 #[test]

@@ -10,24 +10,18 @@
 //! listens on or connects to 127.0.0.1 only and is stopped by its pid; each
 //! test checks that none is left behind.
 
+#[path = "common/live.rs"]
+mod common;
+use common::{processes_mentioning, reproduced_in};
 use kafkacheck::live::broker;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 
-/// One cluster test at a time: four JVMs and the consumers share two cores.
-static LIVE: Mutex<()> = Mutex::new(());
-
-/// The installs are there (a test skips without them, outside CI), no
-/// other cluster test runs, and a fresh directory for its files.
+/// A cluster test's start: Kafka `version` installed, one test at a time
+/// (four JVMs and the consumers share two cores; `common::live_test`).
 fn cluster_test(version: &str) -> Option<(std::sync::MutexGuard<'static, ()>, tempfile::TempDir)> {
-    if let Err(e) = broker::locate_version(version) {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but {e}");
-        println!("SKIPPED: {e}");
-        return None;
-    }
-    Some((LIVE.lock().unwrap_or_else(|e| e.into_inner()), tempfile::tempdir().unwrap()))
+    common::live_test(broker::locate_version(version))
 }
 
 /// `kafkacheck live FILE --runs 0 --format json`: the model's traces
@@ -43,11 +37,6 @@ fn replay(file: &str, work: &Path) -> (Value, Option<i32>) {
     (doc["scenarios"][0].clone(), out.status.code())
 }
 
-fn reproduced_in(scenario: &Value, property: &str) -> Vec<u64> {
-    let p = scenario["properties"].as_array().unwrap().iter().find(|p| p["property"] == property).unwrap();
-    p["reproduced_in"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap()).collect()
-}
-
 /// The run with index `run`.
 fn run(scenario: &Value, run: u64) -> &Value {
     scenario["runs"].as_array().unwrap().iter().find(|r| r["run"] == run).unwrap()
@@ -55,20 +44,6 @@ fn run(scenario: &Value, run: u64) -> &Value {
 
 fn injected(run: &Value) -> String {
     run["injected"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect::<Vec<_>>().join("\n")
-}
-
-/// Processes whose command line mentions `needle` (a left-over broker JVM or consumer).
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) {
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            if cmd.contains(needle) && !cmd.contains("cargo") {
-                found.push(format!("{}: {cmd}", entry.file_name().to_string_lossy()));
-            }
-        }
-    }
-    found
 }
 
 /// The lost acknowledged commit reproduced by a replayed model trace whose

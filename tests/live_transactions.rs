@@ -6,6 +6,11 @@
 //! so and passes, unless `CI` is set. Every broker and consumer these tests
 //! start listens on or connects to 127.0.0.1 only, and is stopped by its pid.
 
+// Not every shared helper is used here.
+#[allow(dead_code)]
+#[path = "common/live.rs"]
+mod common;
+use common::reproduced_in;
 use kafkacheck::live::broker;
 use kafkacheck::live::plan::Plan;
 use kafkacheck::live::schedule::Schedule;
@@ -13,21 +18,10 @@ use kafkacheck::live::wire::Point;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 
-/// One live test at a time: runs on two cores must not starve each other's
-/// timing (pauses, heartbeats).
-static LIVE: Mutex<()> = Mutex::new(());
-
-/// The broker is installed and no other live test of this file runs; `None`
-/// (with a message) outside CI without the broker, a failure in CI.
+/// A live test's start with the broker installed (`common::live_test`).
 fn live_test() -> Option<(std::sync::MutexGuard<'static, ()>, tempfile::TempDir)> {
-    if let Err(e) = broker::locate() {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but {e}");
-        println!("SKIPPED: {e}");
-        return None;
-    }
-    Some((LIVE.lock().unwrap_or_else(|e| e.into_inner()), tempfile::tempdir().unwrap()))
+    common::live_test(broker::locate())
 }
 
 /// `kafkacheck live ... --format json --no-model-traces`, its one scenario and exit code.
@@ -39,12 +33,6 @@ fn live(args: &[&str], work: &Path) -> (Value, Option<i32>) {
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("live {args:?}: no JSON ({e}); stderr:\n{stderr}"));
     (doc["scenarios"][0].clone(), out.status.code())
-}
-
-/// The runs of one property in a live scenario that reproduced it.
-fn reproduced_in(scenario: &Value, property: &str) -> Vec<u64> {
-    let p = scenario["properties"].as_array().unwrap().iter().find(|p| p["property"] == property).unwrap();
-    p["reproduced_in"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap()).collect()
 }
 
 /// What the consumers of a run reported (`reports.log` in its directory).
