@@ -132,22 +132,8 @@ impl RunSetup<'_> {
         dir: &Path,
     ) -> Result<RunResult, String> {
         let s = self.plan;
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let stem = dir.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned());
-        let unique =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros());
-        let topic = format!("kafkacheck-{stem}-{}-{unique}", std::process::id());
-        let group = format!("{topic}-group");
-        let output_topic = format!("{topic}-out");
+        let plan = self.prepare(dir)?;
         let partitions = i32::from(s.partitions);
-        self.cluster.create_topic(&topic, partitions, self.replication)?;
-        if s.delivery == Delivery::Transactional {
-            self.cluster.create_topic(&output_topic, partitions, self.replication)?;
-        }
-        self.cluster.produce(&topic, partitions, i64::from(s.messages))?;
-        let sink_path = dir.join("sink.log");
-        let _ = std::fs::remove_file(&sink_path);
-
         let (tx, rx) = mpsc::channel();
         let total = i64::from(s.messages) + i64::from(s.produce);
         let history = History {
@@ -159,14 +145,7 @@ impl RunSetup<'_> {
         let mut driver = Driver {
             setup: self,
             schedule,
-            run: RunPlan {
-                bootstrap: self.bootstrap.to_string(),
-                topic: topic.clone(),
-                output_topic: output_topic.clone(),
-                group: group.clone(),
-                sink: sink_path.clone(),
-                session_timeout_ms: self.session_timeout_ms,
-            },
+            run: plan.clone(),
             dir,
             tx,
             start: Instant::now(),
@@ -199,19 +178,9 @@ impl RunSetup<'_> {
             let at_ms = start.elapsed().as_millis() as u64;
             history.reports.push(Recorded { at_ms, consumer, incarnation, report });
         }
-        history.sink = match s.delivery {
-            Delivery::Transactional => {
-                super::output::processed(self.bootstrap, &output_topic, partitions, dir, &mut notes)?
-            }
-            _ => SinkLog::read(&sink_path).map_err(|e| format!("cannot read the sink: {e}"))?,
-        };
-        history.committed = if s.delivery.commits_to_sink() {
-            (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
-        } else {
-            super::failover::read_back(self.cluster, &topic, &group, partitions)?
-        };
+        self.read_outcome(&mut history, &plan, dir, &mut notes)?;
         if self.clean_up {
-            notes.extend(self.clean_up_run(&topic, &output_topic, &group));
+            notes.extend(self.clean_up_run(&plan.topic, &plan.output_topic, &plan.group));
         }
         write_history(dir, &history);
         Ok(RunResult {
@@ -223,10 +192,63 @@ impl RunSetup<'_> {
             complete: history.complete,
             millis: start.elapsed().as_millis() as u64,
             anomalies: history.anomalies(),
-            topic,
+            topic: plan.topic,
             dir: dir.to_path_buf(),
             notes,
         })
+    }
+
+    /// A run's own topics and group, named uniquely so that runs never share
+    /// them, created and filled with the scenario's records.
+    fn prepare(&self, dir: &Path) -> Result<RunPlan, String> {
+        let s = self.plan;
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let stem = dir.file_name().map_or("run".into(), |n| n.to_string_lossy().into_owned());
+        let unique =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros());
+        let topic = format!("kafkacheck-{stem}-{}-{unique}", std::process::id());
+        let partitions = i32::from(s.partitions);
+        self.cluster.create_topic(&topic, partitions, self.replication)?;
+        let output_topic = format!("{topic}-out");
+        if s.delivery == Delivery::Transactional {
+            self.cluster.create_topic(&output_topic, partitions, self.replication)?;
+        }
+        self.cluster.produce(&topic, partitions, i64::from(s.messages))?;
+        let sink = dir.join("sink.log");
+        let _ = std::fs::remove_file(&sink);
+        Ok(RunPlan {
+            bootstrap: self.bootstrap.to_string(),
+            group: format!("{topic}-group"),
+            topic,
+            output_topic,
+            sink,
+            session_timeout_ms: self.session_timeout_ms,
+        })
+    }
+
+    /// What the run left behind, read once its consumers stopped: what was
+    /// processed (the sink, or a transactional run's output topic read back)
+    /// and the committed offsets (OffsetFetch, or the external store's).
+    fn read_outcome(
+        &self,
+        history: &mut History,
+        plan: &RunPlan,
+        dir: &Path,
+        notes: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let (delivery, partitions) = (self.plan.delivery, i32::from(self.plan.partitions));
+        history.sink = match delivery {
+            Delivery::Transactional => {
+                super::output::processed(self.bootstrap, &plan.output_topic, partitions, dir, notes)?
+            }
+            _ => SinkLog::read(&plan.sink).map_err(|e| format!("cannot read the sink: {e}"))?,
+        };
+        history.committed = if delivery.commits_to_sink() {
+            (0..partitions).filter_map(|p| Some((p, history.sink.next_offset(p)?))).collect()
+        } else {
+            super::failover::read_back(self.cluster, &plan.topic, &plan.group, partitions)?
+        };
+        Ok(())
     }
 
     /// Deletes the run's topics and group; the problems, as run notes.
