@@ -26,7 +26,9 @@ fn live_test() -> Option<(std::sync::MutexGuard<'static, ()>, tempfile::TempDir)
 
 /// `kafkacheck live ... --format json --no-model-traces`, its one scenario and exit code.
 fn live(args: &[&str], work: &Path) -> (Value, Option<i32>) {
-    let mut all = vec!["live", "--format", "json", "--no-model-traces", "--work-dir", work.to_str().unwrap()];
+    // librdkafka's consumers (the Java client's transactions: tests/live.rs).
+    let mut all = vec!["live", "--client", "librdkafka", "--format", "json", "--no-model-traces"];
+    all.extend_from_slice(&["--work-dir", work.to_str().unwrap()]);
     all.extend_from_slice(args);
     let out = Command::new(env!("CARGO_BIN_EXE_kafkacheck")).args(&all).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
