@@ -69,10 +69,15 @@ const EXPLAINED: &[(&str, &str, &str, &str)] = &[
 ///   `all-processed`), and that replay's read-back did not go below the
 ///   acknowledged commit (`committed-monotonic` not reproduced). A harness
 ///   gap: quiescence does not yet wait for every partition to have an owner.
-/// - `offsets-acks-leader-failover`, Java: the acknowledged commit was lost
-///   (`acked-commit-durable` reproduced), but no run observed a committed
-///   offset below one it had observed earlier (`committed-monotonic` not
-///   reproduced); with librdkafka both showed. Not yet investigated.
+/// - `offsets-acks-leader-failover`, Java: `committed-monotonic` needs its
+///   replay to lose the second commit while the first survives; when the
+///   followers are stopped before they fetched the first one too, both are
+///   lost, the read-back after the failover is "nothing committed"
+///   (`acked-commit-durable` reproduced) and there is no older offset to go
+///   back to. Seen both ways with Java: `kafkacheck live
+///   models/offsets-acks-leader-failover.json --client java --runs 0` showed
+///   the decrease (read back {0: 1}, below the acknowledged 2) in one run
+///   and `{}` in another.
 const TIMING: &[(&str, &str, &str, &str)] = &[
     ("group-coordinator-failover-acks-leader.json", "librdkafka", "all-processed", "anomaly on the broker"),
     ("group-coordinator-failover-acks-leader.json", "librdkafka", "committed-monotonic", "not reproduced"),
