@@ -11,6 +11,7 @@
 mod common;
 use common::{processes_mentioning, reproduced_in};
 use kafkacheck::live::broker::{self, Broker};
+use kafkacheck::live::cluster::Placement;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -447,8 +448,8 @@ fn the_java_consumers_transactions_commit_offsets_and_fence_a_zombie() {
     let broker = Broker::start(&broker::locate().unwrap(), &work.path().join("broker")).unwrap();
     let addr = broker.addr.to_string();
     let cluster = kafkacheck::live::cluster::Cluster::connect(&addr).unwrap();
-    cluster.create_topic("in", 1, Some(1)).unwrap();
-    cluster.create_topic("out", 1, Some(1)).unwrap();
+    cluster.create_topic("in", 1, &Placement::Factor(1)).unwrap();
+    cluster.create_topic("out", 1, &Placement::Factor(1)).unwrap();
     cluster.produce("in", 1, 3).unwrap();
     let run = RunPlan {
         bootstrap: addr,

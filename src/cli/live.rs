@@ -41,7 +41,8 @@ pub(super) struct LiveArgs {
     /// group.min.session.timeout.ms) with --bootstrap].
     #[arg(long)]
     session_timeout_ms: Option<u32>,
-    /// Stop a run that is still busy after this many seconds (reported incomplete).
+    /// Stop a run that is still busy after this many seconds (reported
+    /// incomplete); a failover's kill, election and broker restart are not counted.
     #[arg(long, value_parser = parse_seconds, default_value = "90")]
     run_timeout: Duration,
     /// Where each run's files go (sink, consumer logs); default a new temporary directory.

@@ -25,6 +25,18 @@ pub struct PartitionState {
     pub replicas: Vec<i32>,
 }
 
+/// Where a run's topic lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// The cluster's default replication (`--bootstrap`: a user's cluster).
+    Default,
+    /// This replication factor, the replicas placed by Kafka (the private broker: 1).
+    Factor(i32),
+    /// Every partition on exactly these brokers, the first its leader (the
+    /// private cluster: [`super::failover::input_broker`]).
+    On(Vec<i32>),
+}
+
 pub struct Cluster {
     bootstrap: String,
     admin: AdminClient<DefaultClientContext>,
@@ -72,10 +84,17 @@ impl Cluster {
         Ok(Cluster { bootstrap: bootstrap.to_string(), admin })
     }
 
-    /// Creates `topic` with `partitions` partitions (replication 1 on the
-    /// private broker; the cluster's default with `--bootstrap`).
-    pub fn create_topic(&self, topic: &str, partitions: i32, replication: Option<i32>) -> Result<(), String> {
-        let replication = replication.map_or(TopicReplication::Fixed(-1), TopicReplication::Fixed);
+    /// Creates `topic` with `partitions` partitions, replicated as `placement` says.
+    pub fn create_topic(&self, topic: &str, partitions: i32, placement: &Placement) -> Result<(), String> {
+        let on: Vec<&[i32]> = match placement {
+            Placement::On(brokers) => (0..partitions).map(|_| brokers.as_slice()).collect(),
+            _ => Vec::new(),
+        };
+        let replication = match placement {
+            Placement::Default => TopicReplication::Fixed(-1),
+            Placement::Factor(n) => TopicReplication::Fixed(*n),
+            Placement::On(_) => TopicReplication::Variable(&on),
+        };
         let new = NewTopic::new(topic, partitions, replication);
         let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));
         let results = block_on(self.admin.create_topics([&new], &opts))

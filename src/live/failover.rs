@@ -33,8 +33,8 @@
 //!    a lost commit stays lost. The consumers find the new coordinator on
 //!    their own (librdkafka's FindCoordinator after NOT_COORDINATOR).
 
-use super::broker::kraft::{BROKER_SESSION_MS, ClusterSpec, KraftCluster, REPLICA_FETCH_WAIT_MS};
-use super::cluster::{Cluster, PartitionState};
+use super::broker::kraft::{BROKER_SESSION_MS, BROKERS, ClusterSpec, KraftCluster, REPLICA_FETCH_WAIT_MS};
+use super::cluster::{Cluster, PartitionState, Placement};
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,27 @@ pub fn await_offsets_topic(cluster: &Cluster, replicas: u8) -> Result<PartitionS
             .partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT)
             .filter(|s| s.leader >= 0 && s.isr.len() >= usize::from(replicas))
     })
+}
+
+/// Where a run's topics live on the private cluster, so that their records
+/// stay readable through the failover, as the model's input log, which
+/// never fails: on one broker that holds no replica of the offsets
+/// partition, which no failover touches; with three offsets replicas every
+/// broker holds one, and then on the coordinator's broker, the one replica
+/// [`isolate`] does not stop (a topic on a stopped follower would stall its
+/// consumer's fetch until the run's deadline). [`strike`] kills that broker
+/// and waits for its restart, a delay but no loss: one replica, never
+/// elected away, comes back with its whole log. Decided per run, since a
+/// failover moves the coordinator.
+pub fn input_placement(cluster: &Cluster) -> Result<Placement, String> {
+    let state = await_offsets_topic(cluster, 1)?;
+    Ok(Placement::On(vec![input_broker(&state, BROKERS)]))
+}
+
+/// The broker of [`input_placement`]: the lowest id of `1..=brokers` with no
+/// replica of the offsets partition, else its leader.
+fn input_broker(offsets: &PartitionState, brokers: i32) -> i32 {
+    (1..=brokers).find(|b| !offsets.replicas.contains(b)).unwrap_or(offsets.leader)
 }
 
 /// Polls `f` every 200 ms until it gives a value, for at most [`WAIT`].
@@ -191,4 +212,23 @@ pub fn read_back(
         std::thread::sleep(Duration::from_secs(1));
     }
     Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offsets(leader: i32, replicas: &[i32]) -> PartitionState {
+        PartitionState { leader, isr: replicas.to_vec(), replicas: replicas.to_vec() }
+    }
+
+    #[test]
+    fn a_runs_topic_goes_where_no_failover_stops_it() {
+        // Two offsets replicas: the third broker is never stopped or killed.
+        assert_eq!(input_broker(&offsets(2, &[2, 1]), 3), 3);
+        assert_eq!(input_broker(&offsets(3, &[3, 2]), 3), 1);
+        // Three: the coordinator's broker, never stopped, killed and restarted.
+        assert_eq!(input_broker(&offsets(2, &[1, 2, 3]), 3), 2);
+        assert_eq!(input_broker(&offsets(1, &[3, 1, 2]), 3), 1);
+    }
 }

@@ -148,9 +148,8 @@ struct Opened {
     bootstrap: String,
     /// How the reports name it.
     name: String,
-    /// `Some(1)` on the private broker, every broker of a private cluster;
-    /// `None` takes the cluster's default.
-    replication: Option<i32>,
+    /// Where each run's topics go ([`RunSetup::placement`]).
+    placement: Option<cluster::Placement>,
 }
 
 enum Private {
@@ -185,7 +184,7 @@ impl Target {
                     private: Private::User,
                     bootstrap: b.clone(),
                     name,
-                    replication: None,
+                    placement: Some(cluster::Placement::Default),
                 }
             }
             (None, None) => Self::open_node(options)?,
@@ -215,7 +214,7 @@ impl Target {
             private: Private::Node(private),
             bootstrap,
             name,
-            replication: Some(1),
+            placement: Some(cluster::Placement::Factor(1)),
         })
     }
 
@@ -237,14 +236,7 @@ impl Target {
         failover::await_offsets_topic(&cluster, spec.replicas)?;
         let name = private.describe();
         let private = Private::Cluster(std::cell::RefCell::new(private));
-        Ok(Opened {
-            spec: Some(spec),
-            cluster,
-            private,
-            bootstrap,
-            name,
-            replication: Some(broker::kraft::BROKERS),
-        })
+        Ok(Opened { spec: Some(spec), cluster, private, bootstrap, name, placement: None })
     }
 }
 
@@ -267,7 +259,7 @@ pub fn live(
     }
     let launcher = client.locate(&options.consumer_exe)?;
     let target = target.get_or_insert_with(Target::default).open(options, &plan)?;
-    let (bootstrap, broker, replication) = (&target.bootstrap, target.name.clone(), target.replication);
+    let (bootstrap, broker, placement) = (&target.bootstrap, target.name.clone(), target.placement.clone());
     let cluster = &target.cluster;
     let nodes = match &target.private {
         Private::Cluster(nodes) => Some(nodes),
@@ -281,7 +273,7 @@ pub fn live(
         launcher: &launcher,
         session_timeout_ms: options.session_timeout_ms,
         deadline: options.run_deadline,
-        replication,
+        placement,
         clean_up: options.bootstrap.is_some(),
     };
     let stem = std::path::Path::new(file)

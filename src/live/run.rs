@@ -8,7 +8,7 @@
 //! moved on (every other consumer idle), then SIGCONT: the zombie goes on
 //! from where it stopped. Every process is stopped by its id at the end.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, Placement};
 use super::consumer::heartbeat_ms;
 use super::history::{Anomaly, History, ReadBack, Recorded};
 use super::plan::{Delivery, Membership, Plan, RunPlan};
@@ -40,8 +40,10 @@ pub struct RunSetup<'a> {
     pub session_timeout_ms: u32,
     /// A run still busy after this long is stopped and reported incomplete.
     pub deadline: Duration,
-    /// `Some(1)` on the private broker; `None` takes the cluster's default.
-    pub replication: Option<i32>,
+    /// Where the run's topics go; `None` on the private cluster, whose
+    /// runs place them away from the failover, run by run
+    /// ([`super::failover::input_placement`]).
+    pub placement: Option<Placement>,
     /// Delete the run's topic and group afterwards (the user's cluster; the
     /// private broker is thrown away whole).
     pub clean_up: bool,
@@ -156,6 +158,7 @@ impl RunSetup<'_> {
             notes: Vec::new(),
             last_report: Instant::now(),
             isolated: None,
+            harness_time: Duration::ZERO,
         };
         let mut outcome = Ok(());
         for c in 0..usize::from(s.consumers) {
@@ -208,10 +211,14 @@ impl RunSetup<'_> {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros());
         let topic = format!("kafkacheck-{stem}-{}-{unique}", std::process::id());
         let partitions = i32::from(s.partitions);
-        self.cluster.create_topic(&topic, partitions, self.replication)?;
+        let placement = match &self.placement {
+            Some(placement) => placement.clone(),
+            None => super::failover::input_placement(self.cluster)?,
+        };
+        self.cluster.create_topic(&topic, partitions, &placement)?;
         let output_topic = format!("{topic}-out");
         if s.delivery == Delivery::Transactional {
-            self.cluster.create_topic(&output_topic, partitions, self.replication)?;
+            self.cluster.create_topic(&output_topic, partitions, &placement)?;
         }
         self.cluster.produce(&topic, partitions, i64::from(s.messages))?;
         let sink = dir.join("sink.log");
@@ -330,6 +337,8 @@ struct Driver<'a> {
     last_report: Instant,
     /// A failover's first phase is done: its followers are stopped.
     isolated: Option<super::failover::Isolated>,
+    /// Time spent in the harness's own failover steps, which the deadline does not count.
+    harness_time: Duration,
 }
 
 impl Driver<'_> {
@@ -479,6 +488,7 @@ impl Driver<'_> {
     /// followers are stopped; then the committed offsets read back.
     fn fail_over(&mut self) {
         let (Some(isolated), Some(nodes)) = (self.isolated.take(), self.setup.nodes) else { return };
+        let began = Instant::now();
         self.injected.extend(super::failover::strike(nodes, self.setup.cluster, &isolated));
         let partitions = i32::from(self.setup.plan.partitions);
         match super::failover::read_back(self.setup.cluster, &self.run.topic, &self.run.group, partitions) {
@@ -490,13 +500,17 @@ impl Driver<'_> {
             Err(e) => self.notes.push(format!("no read-back after the failover: {e}")),
         }
         self.last_report = Instant::now();
+        self.harness_time += began.elapsed();
     }
 
     /// The event loop of a run: records reports, injects faults, resumes
     /// paused consumers, and ends at quiescence or the deadline.
     fn drive(&mut self, rx: &Receiver<Line>) -> Result<(), String> {
         loop {
-            if self.start.elapsed() > self.setup.deadline {
+            // The deadline bounds the consumers, not the harness's own
+            // waits: a failover's kill, election and broker restart take
+            // from seconds to half a minute on two busy cores.
+            if self.start.elapsed().saturating_sub(self.harness_time) > self.setup.deadline {
                 let secs = self.setup.deadline.as_secs();
                 self.notes.push(format!("stopped at the {secs} s deadline before every consumer was idle"));
                 return Ok(());

@@ -122,6 +122,12 @@ fn common_properties(id: i32, controller_port: u16, data: &Path, spec: &ClusterS
         format!("broker.heartbeat.interval.ms={BROKER_HEARTBEAT_MS}"),
         // The controller elects leaders, so it must know the rule too.
         format!("unclean.leader.election.enable={}", spec.unclean_election),
+        // After a failover the restarted broker is the offsets partition's
+        // preferred replica again; the controller's periodic preferred-leader
+        // election (every leader.imbalance.check.interval.seconds, 300 s)
+        // would then move the coordinator back in the middle of a later run,
+        // a failover no schedule asked for.
+        "auto.leader.rebalance.enable=false".into(),
     ]
 }
 
