@@ -32,9 +32,9 @@ pub enum Placement {
     Default,
     /// This replication factor, the replicas placed by Kafka (the private broker: 1).
     Factor(i32),
-    /// Every partition on exactly these brokers, the first its leader (the
-    /// private cluster: [`super::failover::input_broker`]).
-    On(Vec<i32>),
+    /// Every partition's one replica on this broker (the private cluster:
+    /// [`super::failover::input_placement`]).
+    Broker(i32),
 }
 
 pub struct Cluster {
@@ -86,14 +86,14 @@ impl Cluster {
 
     /// Creates `topic` with `partitions` partitions, replicated as `placement` says.
     pub fn create_topic(&self, topic: &str, partitions: i32, placement: &Placement) -> Result<(), String> {
-        let on: Vec<&[i32]> = match placement {
-            Placement::On(brokers) => (0..partitions).map(|_| brokers.as_slice()).collect(),
+        let on = match placement {
+            Placement::Broker(b) => vec![std::slice::from_ref(b); partitions.max(0) as usize],
             _ => Vec::new(),
         };
         let replication = match placement {
             Placement::Default => TopicReplication::Fixed(-1),
             Placement::Factor(n) => TopicReplication::Fixed(*n),
-            Placement::On(_) => TopicReplication::Variable(&on),
+            Placement::Broker(_) => TopicReplication::Variable(&on),
         };
         let new = NewTopic::new(topic, partitions, replication);
         let opts = AdminOptions::new().operation_timeout(Some(TIMEOUT));

@@ -94,8 +94,15 @@ pub fn await_offsets_topic(cluster: &Cluster, replicas: u8) -> Result<PartitionS
 /// elected away, comes back with its whole log. Decided per run, since a
 /// failover moves the coordinator.
 pub fn input_placement(cluster: &Cluster) -> Result<Placement, String> {
-    let state = await_offsets_topic(cluster, 1)?;
-    Ok(Placement::On(vec![input_broker(&state, BROKERS)]))
+    Ok(Placement::Broker(input_broker(&offsets_leader(cluster)?, BROKERS)))
+}
+
+/// The offsets partition once it has a leader (none while a failover's
+/// election is pending, or offline until the killed broker returns).
+fn offsets_leader(cluster: &Cluster) -> Result<PartitionState, String> {
+    poll("a leader of the offsets partition", || {
+        cluster.partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT).filter(|s| s.leader >= 0)
+    })
 }
 
 /// The broker of [`input_placement`]: the lowest id of `1..=brokers` with no
@@ -184,10 +191,7 @@ pub fn strike(nodes: &RefCell<KraftCluster>, cluster: &Cluster, isolated: &Isola
         Ok(()) => what.push(format!("restarted broker {leader}")),
         Err(e) => what.push(format!("could not restart broker {leader}: {e}")),
     }
-    let led = poll("a leader of the offsets partition", || {
-        cluster.partition_state(OFFSETS_TOPIC, 0, METADATA_TIMEOUT).filter(|s| s.leader >= 0)
-    });
-    match led {
+    match offsets_leader(cluster) {
         Ok(s) => what.push(format!("then broker {} leads {OFFSETS_TOPIC}-0 (ISR {:?})", s.leader, s.isr)),
         Err(e) => what.push(e),
     }
