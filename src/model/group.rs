@@ -278,10 +278,12 @@ impl Group {
         if paused {
             self.pauses_spent += 1;
         }
-        out.push(Effect::Send(
-            m.consumer,
-            Msg::Evicted { incarnation: m.incarnation, member: if rules.tagged { m.id } else { 0 } },
-        ));
+        // A member that rejoined in the rebalance under way (a new member
+        // always has) waits for its JoinGroup's answer, a syncing one for its
+        // SyncGroup's; `corr` is that request's.
+        let held = (self.rebalancing && m.rejoined || m.syncing).then_some(m.corr);
+        let member = if rules.tagged { m.id } else { 0 };
+        out.push(Effect::Send(m.consumer, Msg::Evicted { incarnation: m.incarnation, member, held }));
         if self.members.is_empty() {
             (self.rebalancing, self.completing) = (false, false);
         } else {
@@ -493,10 +495,26 @@ mod tests {
         assert!(out.contains(&Effect::Send(1, error)), "{out:?}");
         assert!(!g.completing);
         assert_eq!(g.pauses_spent, 1);
-        assert!(out.contains(&Effect::Send(0, Msg::Evicted { incarnation: 0, member: 0 })));
+        assert!(out.contains(&Effect::Send(0, Msg::Evicted { incarnation: 0, member: 0, held: None })));
         assert!(out.contains(&Effect::CancelTimer(GroupTimer::Pause(0))));
         assert!(g.rebalancing, "member 1 must rejoin");
         assert!(!g.accepts(Fencing::Generation, Committer { member: Some(0), generation: 2 }));
+    }
+
+    #[test]
+    fn a_member_removed_while_its_joingroup_waits_is_told_in_that_joingroups_answer() {
+        let r = rules(Assignor::Range);
+        let mut out = Vec::new();
+        let mut g = Group::default();
+        // Member 0 joins and its rebalance completes (generation 1); member 1's
+        // JoinGroup (correlation id 7) then waits for member 0 to rejoin.
+        g.join(&r, joiner(0, 0), None, &[], &mut out);
+        g.join(&r, Joiner { consumer: 1, incarnation: 0, corr: 7 }, None, &[], &mut out);
+        assert!(g.rebalancing);
+        out.clear();
+        g.evict(&r, 1, true, &mut out);
+        let told = Msg::Evicted { incarnation: 0, member: 1, held: Some(7) };
+        assert!(out.contains(&Effect::Send(1, told)), "{out:?}");
     }
 
     #[test]

@@ -102,7 +102,17 @@ pub enum Msg {
     RebalanceNotice { incarnation: Incarnation, generation: Generation },
     /// coordinator → consumer: the member was removed from the group (the
     /// heartbeat response UNKNOWN_MEMBER_ID a paused consumer gets once it runs again).
-    Evicted { incarnation: Incarnation, member: MemberId },
+    /// `held` is the correlation id of the member's JoinGroup or SyncGroup
+    /// the coordinator held when it removed the member, which nothing else
+    /// will answer: a held JoinGroup is answered UNKNOWN_MEMBER_ID
+    /// (`removeMemberAndUpdateGroup`, "so that the consumer will retry the
+    /// JoinGroup request if it is still active"); a held SyncGroup is not
+    /// (the waiting syncs of the members that remain are failed with
+    /// REBALANCE_IN_PROGRESS, the removed one's is dropped with it), and the
+    /// client learns from its heartbeat, which it sends in
+    /// COMPLETING_REBALANCE too, answered UNKNOWN_MEMBER_ID
+    /// (`AbstractCoordinator.resetGenerationOnResponseError`).
+    Evicted { incarnation: Incarnation, member: MemberId, held: Option<Corr> },
     /// coordinator → consumer: the commit (or transaction) was rejected,
     /// for the reason `error` says; a transaction is aborted with its outputs.
     CommitRejected {

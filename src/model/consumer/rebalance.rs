@@ -19,6 +19,18 @@ impl Consumer {
     /// notice. A SyncGroup answered with an error rejoins at once and that
     /// JoinGroup answers the notice ([`Consumer::rejoin_now`]).
     pub(super) fn on_group_notice(&self, state: &mut ConsumerState, msg: &Msg, out: &mut Out) {
+        // Removed while the coordinator held its JoinGroup or SyncGroup,
+        // which nothing else will answer (`Msg::Evicted`): the client joins
+        // again at once, its partitions lost. Waiting left it stuck for good,
+        // an `all-processed` violation no client shows.
+        if let Msg::Evicted { held: Some(corr), .. } = *msg
+            && matches!(state.phase, Phase::Joining | Phase::Syncing)
+            && corr == state.awaiting
+        {
+            state.rejoin = Rejoin::Lost;
+            self.poll(state, 0, out);
+            return;
+        }
         if state.phase == Phase::Joining {
             return;
         }
