@@ -8,8 +8,8 @@
 //! completeness is tracked here, not assumed from `is_done`.
 //!
 //! A check is two searches under one budget ([`budget`]): the proving
-//! search (`--search`), then one breadth-first search on one thread for a
-//! shortest counterexample of each property the first one violated and, when
+//! search (`--search`), then one breadth-first search, level by level on
+//! the same threads ([`levels`]), for a shortest counterexample of each property the first one violated and, when
 //! the first stopped at a limit, for shallow counterexamples of the
 //! properties it left unknown (a depth-first search that runs out of time
 //! deep in the space can miss a violation a few steps from the start).
@@ -18,6 +18,7 @@
 //! each. An incomplete check says why and how far it got ([`Incomplete`]).
 
 mod budget;
+mod levels;
 pub mod memory;
 mod search;
 mod stoppable;
@@ -34,16 +35,15 @@ use search::{KafkaPath, Searched};
 use std::time::{Duration, Instant};
 
 /// Which Stateright search proves the properties. Whichever it is, each
-/// counterexample reported is a shortest one, found breadth-first on one
-/// thread whatever `threads` is (see `search::breadth_first`).
+/// counterexample reported is a shortest one, found by the level-by-level
+/// breadth-first search of [`levels`], the same on any number of threads.
 ///
-/// Why the proving search may use every core and the counterexample search
-/// may not: Stateright 0.31's multi-threaded searches share work by
-/// splitting a thread's queue into blocks for the others
-/// (`src/job_market.rs`, `split_and_push` in `src/checker/bfs.rs`), so with
-/// two threads or more a state at depth d can be checked before every state
-/// at depth d - 1 was, and the first violation found need not be a shortest
-/// one. The proving search's answer does not depend on that order: a
+/// A Stateright search's first violation need not be a shortest one on two
+/// threads or more: its threads share work by splitting a queue into
+/// blocks for the others (`src/job_market.rs`, `split_and_push` in
+/// `src/checker/bfs.rs`), so a state at depth d can be checked before every
+/// state at depth d - 1 was. The proving search's answer does not depend on
+/// that order: a
 /// complete search visits the same reachable states (its unique state
 /// count is the same on any number of threads), and a violation is a
 /// violation. Only the count of a search stopped early (every property
@@ -285,7 +285,8 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let breadth_first = (!wanted.is_empty()).then(|| {
         let depth = breadth_first_depth(&wanted, &proved, options.max_depth);
         let phase = breadth_first_phase(&wanted, look_for_unknown);
-        let searched = search::breadth_first(scenario, &wanted, depth, plan.rest, &phase, &reporter);
+        let searched =
+            search::breadth_first(scenario, &wanted, options.threads, depth, plan.rest, &phase, &reporter);
         memory::release_freed();
         (searched, depth)
     });
@@ -423,8 +424,9 @@ fn breadth_first_reach(searched: &Searched, depth: Option<usize>) -> Option<Brea
         None if depth.is_some_and(|d| searched.reached.depth >= d) => StopReason::MaxDepth,
         None => return None,
     };
-    // On one thread, a state at depth d is visited only after every state
-    // at depth d - 1 was checked: the paths of d - 2 steps or fewer.
+    // Level by level (the counterexample search on any number of threads,
+    // a Stateright bfs on one), a state at depth d is visited only after
+    // every state at depth d - 1 was checked: the paths of d - 2 steps or fewer.
     let clear_within = searched.reached.depth.saturating_sub(2);
     Some(BreadthFirst { reason, reached: searched.reached, clear_within })
 }

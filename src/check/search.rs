@@ -73,31 +73,22 @@ pub fn ends_in_a_violation(model: &KafkaModel, name: &str, path: &KafkaPath) -> 
     PropertyId::from_name(name).is_none_or(|id| !(id.property().invariant)(model, path.last_state()))
 }
 
-/// The breadth-first search for counterexamples, on one thread so that its
-/// order is strictly breadth-first (and its traces deterministic): it stops
-/// at each property's first violation ([`Stoppable::first_violations`]),
-/// a shortest counterexample. Eventually properties are searched in their
-/// invariant form, so the first terminal state that misses the goal is the
-/// discovery. Paths are cut at `max_depth` (Stateright skips states at a
-/// depth of at least its target; the initial state is at depth 1).
+/// The breadth-first search for counterexamples ([`super::levels`]): each
+/// property's first violation, a shortest counterexample, the same on any
+/// number of `threads`. Eventually properties are judged at terminal
+/// states, so the first terminal state that misses the goal is the
+/// discovery. Paths are cut at `max_depth` (states at a depth of at least
+/// it are not checked; the initial state is at depth 1).
 pub fn breadth_first(
     scenario: &Scenario,
     wanted: &[&'static Property],
+    threads: usize,
     max_depth: Option<usize>,
     limits: Limits,
     phase: &str,
     reporter: &Reporter,
 ) -> Searched {
-    let stop = Arc::new(Stop::default());
-    let mut inner = model::build(scenario);
-    inner.properties = wanted.iter().map(|p| stateright::Property::always(p.name, p.invariant)).collect();
-    // One thread, whatever `--threads` says: Stateright's own default, made
-    // explicit because the shortest counterexamples depend on it.
-    let mut builder = Stoppable::first_violations(inner, Arc::clone(&stop)).checker().threads(1);
-    if let Some(depth) = max_depth {
-        builder = builder.target_max_depth(depth);
-    }
-    run(builder.spawn_bfs(), &stop, limits, phase, reporter, |c| c.discoveries())
+    super::levels::search(model::build(scenario), wanted, threads, max_depth, limits, phase, reporter)
 }
 
 fn run<C: Checker<Stoppable> + Sync>(

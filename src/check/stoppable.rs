@@ -16,42 +16,26 @@
 //! counterexample. A property that holds claims nothing; the verdicts of an
 //! incomplete search never rest on a state after its stop.
 //!
-//! A breadth-first search for counterexamples ([`Stoppable::first_violations`])
-//! also latches each property at its first violation: Stateright records a
-//! discovery for every violating state it visits, each replacing the last,
-//! so a search that goes on after one property's discovery (to find the
-//! others') would report a deeper counterexample than its first. Latched, a
-//! property holds after its first violation, and the discovery kept is the
-//! first in breadth-first order: a shortest counterexample.
+//! (The breadth-first search for counterexamples is not Stateright's and
+//! reads the stop itself: [`super::levels`].)
 
 use super::budget::Stop;
 use crate::model::{KafkaAction, KafkaModel, KafkaState};
 use stateright::{Model, Path, Property};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct Stoppable {
     pub inner: KafkaModel,
     stop: Arc<Stop>,
     properties: Vec<Property<Stoppable>>,
-    /// Per property: violated already (latching searches only).
-    latches: Option<Vec<AtomicBool>>,
 }
 
 /// The condition of the inner model's property number `I`, true once
-/// stopped, or once latched. (Stateright's properties are `fn` pointers,
-/// which cannot capture the inner condition, so one function per position
-/// reads it from the model.)
+/// stopped. (Stateright's properties are `fn` pointers, which cannot
+/// capture the inner condition, so one function per position reads it
+/// from the model.)
 fn condition<const I: usize>(model: &Stoppable, state: &KafkaState) -> bool {
-    let latch = model.latches.as_ref().map(|l| &l[I]);
-    if model.stop.raised() || latch.is_some_and(|l| l.load(Ordering::Relaxed)) {
-        return true;
-    }
-    let holds = (model.inner.properties[I].condition)(&model.inner, state);
-    if let (false, Some(latch)) = (holds, latch) {
-        latch.store(true, Ordering::Relaxed);
-    }
-    holds
+    model.stop.raised() || (model.inner.properties[I].condition)(&model.inner, state)
 }
 
 type Condition = fn(&Stoppable, &KafkaState) -> bool;
@@ -88,15 +72,7 @@ impl Stoppable {
             .zip(CONDITIONS)
             .map(|(p, condition)| Property { expectation: p.expectation.clone(), name: p.name, condition })
             .collect();
-        Stoppable { inner, stop, properties, latches: None }
-    }
-
-    /// The model for a search whose discoveries are each property's first
-    /// violation (a shortest counterexample when the search is breadth-first
-    /// on one thread).
-    pub fn first_violations(inner: KafkaModel, stop: Arc<Stop>) -> Self {
-        let latches = inner.properties.iter().map(|_| AtomicBool::new(false)).collect();
-        Stoppable { latches: Some(latches), ..Stoppable::new(inner, stop) }
+        Stoppable { inner, stop, properties }
     }
 }
 
