@@ -285,8 +285,8 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let breadth_first = (!wanted.is_empty()).then(|| {
         let depth = breadth_first_depth(&wanted, &proved, options.max_depth);
         let phase = breadth_first_phase(&wanted, look_for_unknown);
-        let searched =
-            search::breadth_first(scenario, &wanted, options.threads, depth, plan.rest, &phase, &reporter);
+        let model = crate::model::build(scenario);
+        let searched = levels::search(model, &wanted, options.threads, depth, plan.rest, &phase, &reporter);
         memory::release_freed();
         (searched, depth)
     });

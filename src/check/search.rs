@@ -1,11 +1,12 @@
-//! The two searches of a check: the one that proves the properties (the
-//! `--search` chosen), and a breadth-first one for counterexamples after it.
+//! The proving search of a check (the `--search` chosen) on Stateright's
+//! checkers; the breadth-first one for counterexamples after it is
+//! [`super::levels`].
 
 use super::budget::{self, Limits, Reached, Reporter, Stop, StopReason};
 use super::stoppable::Stoppable;
 use super::{Options, Search};
 use crate::model::{self, KafkaModel, KafkaState};
-use crate::properties::{Property, PropertyId};
+use crate::properties::PropertyId;
 use crate::scenario::{Assignment, Scenario};
 use stateright::{Checker, Model};
 use std::collections::HashMap;
@@ -71,24 +72,6 @@ pub fn prove(
 /// simulation's need not, so its discoveries are not judged by this.)
 pub fn ends_in_a_violation(model: &KafkaModel, name: &str, path: &KafkaPath) -> bool {
     PropertyId::from_name(name).is_none_or(|id| !(id.property().invariant)(model, path.last_state()))
-}
-
-/// The breadth-first search for counterexamples ([`super::levels`]): each
-/// property's first violation, a shortest counterexample, the same on any
-/// number of `threads`. Eventually properties are judged at terminal
-/// states, so the first terminal state that misses the goal is the
-/// discovery. Paths are cut at `max_depth` (states at a depth of at least
-/// it are not checked; the initial state is at depth 1).
-pub fn breadth_first(
-    scenario: &Scenario,
-    wanted: &[&'static Property],
-    threads: usize,
-    max_depth: Option<usize>,
-    limits: Limits,
-    phase: &str,
-    reporter: &Reporter,
-) -> Searched {
-    super::levels::search(model::build(scenario), wanted, threads, max_depth, limits, phase, reporter)
 }
 
 fn run<C: Checker<Stoppable> + Sync>(
