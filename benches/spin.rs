@@ -1,4 +1,4 @@
-//! kafkacheck and SPIN side by side: time to the same verdicts (issue 7).
+//! kafkacheck and SPIN side by side, and the targets of issue 17.
 //!
 //! `cargo bench --bench spin` runs, for each strategy (SEM 0 at-most-once,
 //! 1 at-least-once, 2 exactly-once) and each configuration of one partition,
@@ -17,17 +17,22 @@
 //!   pan, as often as it takes to reach both verdicts (see [`spin_question`]);
 //! - whether the verdicts agree, and only then the ratio kafkacheck / SPIN.
 //!
-//! Then the targets of issue 7 (the grid, N = 64, and 3 consumers over 2
-//! partitions under group assignment with `--search dfs`) and a scaling
-//! table (N grows, K grows, consumers grow), all written to
-//! `reports/bench.md` (temporary file, then rename).
+//! Then the five targets of issue 17, each measured in this run: the N = 64
+//! rows against SPIN (1) and the at-least-once proof's states per second
+//! (2) from the table; the two group questions (3); `check models/` with
+//! the default threads, with `--threads 1` and as two `--shard`s (4); and
+//! the cost growth tables, states, time and peak memory as messages,
+//! crashes, consumers and partitions grow, with the factor per added unit
+//! (5). Issue 7's grid target stays as a line of its own. All of it goes
+//! to `reports/bench.md` (temporary file, then rename).
 //!
 //! Environment, for quick runs (lists are space- or comma-separated):
 //! `BENCH_N`, `BENCH_K` (override the grid; setting either drops the extra
 //! N = 64 row unless listed), `BENCH_SEM` (0 1 2), `BENCH_SPIN=0` (skip SPIN),
 //! `BENCH_TARGETS=0|1`, `BENCH_SCALING=0|1` (default: on for the full run,
 //! off when the grid is narrowed), `BENCH_LIMIT` (seconds a kafkacheck run
-//! may take before it is stopped, default 300), `BENCH_REPORT` (where the
+//! may take before it is stopped, default 300; the group questions and the
+//! cost growth runs stop at 120 s at most), `BENCH_REPORT` (where the
 //! report goes; default `reports/bench.md` for the full run and
 //! `<target>/spin-bench/bench.md` for a narrowed one, so a quick run never
 //! overwrites the checked-in report).
@@ -47,8 +52,6 @@ const CANONICAL_K: [u32; 4] = [0, 1, 2, 3];
 const EXTRA: (u32, u32) = (64, 3);
 const STRATEGIES: [&str; 3] = ["at-most-once", "at-least-once", "exactly-once"];
 const SEM_SHORT: [&str; 3] = ["amo", "alo", "eo"];
-/// The group question of target 3.
-const GROUP_SCENARIO: &str = r#"{"name":"group: 3 consumers, 2 partitions, 2 messages, 1 crash","partitions":2,"messages":2,"consumers":3,"strategy":"at-least-once","assignment":"group","crashes":1}"#;
 
 // The exact flags of shared/peers/spin/run.sh (and its RESULTS.md).
 const SPIN_A: [&str; 1] = ["-o2"];
@@ -68,6 +71,8 @@ struct Measured {
     status: Option<i32>,
     wall: f64,
     peak_kb: Option<u64>,
+    /// User plus system CPU seconds: over `wall`, how many cores it kept busy.
+    cpu: Option<f64>,
     killed: bool,
 }
 
@@ -89,15 +94,17 @@ mod sys {
         fn wait4(pid: c_int, status: *mut c_int, options: c_int, rusage: *mut Rusage) -> c_int;
     }
 
-    /// Waits for the child and returns its raw status and peak RSS in KiB.
-    pub fn wait(pid: u32) -> std::io::Result<(c_int, u64)> {
+    /// Waits for the child and returns its raw status, peak RSS in KiB and
+    /// CPU seconds (user plus system).
+    pub fn wait(pid: u32) -> std::io::Result<(c_int, u64, f64)> {
         let mut status: c_int = 0;
         let mut usage = Rusage::default();
         loop {
             // SAFETY: both pointers refer to live, properly laid out locals.
             let r = unsafe { wait4(pid as c_int, &mut status, 0, &mut usage) };
             if r >= 0 {
-                return Ok((status, usage.maxrss.max(0) as u64));
+                let secs = |t: [c_long; 2]| t[0] as f64 + t[1] as f64 / 1e6;
+                return Ok((status, usage.maxrss.max(0) as u64, secs(usage.utime) + secs(usage.stime)));
             }
             let e = std::io::Error::last_os_error();
             if e.kind() != std::io::ErrorKind::Interrupted {
@@ -122,7 +129,7 @@ fn run(cmd: &mut Command, out: &Path, err: &Path, limit: Duration) -> Measured {
     let (done, wait) = std::sync::mpsc::channel::<()>();
     let (killed_tx, killed_rx) = std::sync::mpsc::channel::<bool>();
     let wall;
-    let (status, peak_kb);
+    let (status, peak_kb, cpu);
     #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
     {
         // wait4 reaps the child here; a watchdog thread owns the Child only to kill it.
@@ -135,12 +142,13 @@ fn run(cmd: &mut Command, out: &Path, err: &Path, limit: Duration) -> Measured {
             let _ = killed_tx.send(timed_out);
             drop(child); // reaped by wait4; dropping a Child never waits
         });
-        let (raw, kb) = sys::wait(pid).expect("wait4");
+        let (raw, kb, cpu_secs) = sys::wait(pid).expect("wait4");
         wall = start.elapsed().as_secs_f64();
         let _ = done.send(());
         watchdog.join().expect("watchdog");
         status = if raw & 0x7f == 0 { Some((raw >> 8) & 0xff) } else { None };
         peak_kb = Some(kb);
+        cpu = Some(cpu_secs);
     }
     #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
     {
@@ -150,9 +158,10 @@ fn run(cmd: &mut Command, out: &Path, err: &Path, limit: Duration) -> Measured {
         wall = start.elapsed().as_secs_f64();
         status = exit.code();
         peak_kb = None;
+        cpu = None;
     }
     let killed = killed_rx.recv().unwrap_or(false);
-    Measured { status, wall, peak_kb, killed }
+    Measured { status, wall, peak_kb, cpu, killed }
 }
 
 fn command_output(program: &str, args: &[&str]) -> Option<String> {
@@ -210,6 +219,7 @@ struct Kc {
     search_secs: f64,
     wall: f64,
     peak_kb: Option<u64>,
+    cpu: Option<f64>,
     complete: bool,
     verdicts: BTreeMap<String, V>,
     /// Why there is no result (killed at the limit, or the run failed).
@@ -254,29 +264,50 @@ struct Bench {
 }
 
 impl Bench {
+    /// A new file in the scratch directory, one per run.
+    fn scratch_file(&mut self, extension: &str) -> PathBuf {
+        self.runs += 1;
+        let dir = self.scratch.join("kafkacheck");
+        fs::create_dir_all(&dir).expect("scratch dir");
+        dir.join(format!("run{}.{extension}", self.runs))
+    }
+
+    /// `kafkacheck check ARGS --format json`, stopped at the limit: what was
+    /// measured and where its stdout and stderr went.
+    fn check(&mut self, args: &[&str]) -> (Measured, PathBuf, PathBuf) {
+        let (out, err) = (self.scratch_file("out"), self.scratch_file("err"));
+        let mut cmd = Command::new(KAFKACHECK);
+        cmd.arg("check").args(args).args(["--format", "json"]);
+        (run(&mut cmd, &out, &err, self.limit), out, err)
+    }
+
+    /// A check of several files: what was measured and the files it checked.
+    fn check_files(&mut self, args: &[&str]) -> (Measured, Vec<String>) {
+        let (m, out, _) = self.check(args);
+        let doc: Option<Value> = fs::read(&out).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let files = doc.iter().flat_map(|d| d["scenarios"].as_array().into_iter().flatten());
+        let files = files.filter_map(|s| s["file"].as_str().map(String::from)).collect();
+        (m, files)
+    }
+
     fn kafkacheck(&mut self, scenario: &str, search: Option<&str>) -> std::rc::Rc<Kc> {
         let key = (scenario.to_string(), search.unwrap_or("bfs").to_string());
         if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
         }
-        self.runs += 1;
-        let dir = self.scratch.join("kafkacheck");
-        fs::create_dir_all(&dir).expect("scratch dir");
-        let file = dir.join(format!("run{}.json", self.runs));
+        let file = self.scratch_file("json");
         fs::write(&file, scenario).expect("scenario file");
-        let out = dir.join(format!("run{}.out", self.runs));
-        let err = dir.join(format!("run{}.err", self.runs));
-        let mut cmd = Command::new(KAFKACHECK);
-        cmd.arg("check").arg(&file).args(["--format", "json"]);
+        let mut args = vec![file.to_str().expect("scratch path")];
         if let Some(s) = search {
-            cmd.args(["--search", s]);
+            args.extend(["--search", s]);
         }
-        let m = run(&mut cmd, &out, &err, self.limit);
+        let (m, out, err) = self.check(&args);
         let mut kc = Kc {
             states: None,
             search_secs: 0.0,
             wall: m.wall,
             peak_kb: m.peak_kb,
+            cpu: m.cpu,
             complete: false,
             verdicts: BTreeMap::new(),
             failure: None,
@@ -311,12 +342,6 @@ fn single_consumer(sem: usize, n: u32, k: u32) -> String {
         r#"{{"name":"{} N={n} K={k}","partitions":1,"messages":{n},"consumers":1,"strategy":"{}","crashes":{k}}}"#,
         STRATEGIES[sem], STRATEGIES[sem]
     )
-}
-
-fn group_consumers(c: u32) -> String {
-    GROUP_SCENARIO
-        .replace(r#""consumers":3"#, &format!(r#""consumers":{c}"#))
-        .replace("3 consumers", &format!("{c} consumer{}", if c == 1 { "" } else { "s" }))
 }
 
 // ---------------------------------------------------------------- SPIN
@@ -599,6 +624,382 @@ fn met(ok: bool) -> &'static str {
     if ok { "**met**" } else { "**not met**" }
 }
 
+// ---------------------------------------------------------------- targets
+
+/// The group questions of issue 17's target 3, and the memory each must stay under.
+const GROUP_TARGETS: [(&str, Option<u64>); 2] = [
+    (
+        r#"{"name":"group: 3 partitions, 2 consumers, 4 messages, 2 crashes","partitions":3,"messages":4,"consumers":2,"strategy":"at-least-once","assignment":"group","crashes":2,"max_poll_records":2}"#,
+        Some(2 * 1024 * 1024),
+    ),
+    (
+        r#"{"name":"group: 3 partitions, 3 consumers, 2 messages, 1 crash, 1 pause","partitions":3,"messages":2,"consumers":3,"strategy":"at-least-once","assignment":"group","crashes":1,"pauses":1,"max_poll_records":2}"#,
+        None,
+    ),
+];
+
+/// How long a target-3 question may run before it is stopped (at most
+/// `BENCH_LIMIT`): twice its target.
+const GROUP_LIMIT: Duration = Duration::from_secs(120);
+
+/// Issue 7's grid, kept as a line of its own.
+fn grid_target(canonical: &[&Row], spin_on: bool) -> String {
+    let total = CANONICAL_N.len() * CANONICAL_K.len() * 3;
+    let slowest = canonical.iter().max_by(|a, b| a.kc.wall.total_cmp(&b.kc.wall)).unwrap();
+    let under = canonical.iter().filter(|r| r.kc.failure.is_none() && r.kc.wall < 0.5).count();
+    let agree = canonical.iter().filter(|r| r.agree() == Some(true)).count();
+    let faster = canonical.iter().filter(|r| r.ratio().is_some_and(|x| x < 1.0)).count();
+    let worst = canonical.iter().filter_map(|r| r.ratio()).fold(f64::NAN, f64::max);
+    let ok = canonical.len() == total && under == total && spin_on && faster == total;
+    format!(
+        "Canonical grid (N ≤ 12, K ≤ 3, each strategy, one consumer), every configuration under 0.5 s \
+         and faster than SPIN end to end: {}. {} of {total} configurations run; {under} under 0.5 s \
+         (slowest: SEM {} N={} K={}, {:.3} s); {}.",
+        if canonical.len() < total { "**not measured** (partial grid)" } else { met(ok) },
+        canonical.len(),
+        slowest.sem,
+        slowest.n,
+        slowest.k,
+        slowest.kc.wall,
+        if spin_on {
+            format!(
+                "verdicts agree in {agree}; faster than SPIN in {faster} (largest ratio kafkacheck/SPIN {worst:.2})"
+            )
+        } else {
+            "SPIN not run, so faster-than-SPIN is not measured".to_string()
+        }
+    )
+}
+
+/// Target 1: N = 64, K = 3, each strategy, kafkacheck's end to end at or below SPIN's.
+fn spin_target(big: &[&Row], spin_on: bool) -> String {
+    let parts: Vec<String> = big
+        .iter()
+        .map(|r| {
+            let spin_wall = r.spin.as_ref().map_or_else(|| "not run".into(), |s| format!("{:.2} s", s.wall));
+            format!(
+                "SEM {} ({}): kafkacheck {}, SPIN {spin_wall}, ratio {}",
+                r.sem,
+                STRATEGIES[r.sem],
+                r.kc.failure.clone().unwrap_or_else(|| format!("{:.2} s", r.kc.wall)),
+                r.ratio_text()
+            )
+        })
+        .collect();
+    let within = |bound: f64| big.len() == 3 && big.iter().all(|r| r.ratio().is_some_and(|x| x <= bound));
+    format!(
+        "1. Single consumer, N = 64, K = 3, each strategy: kafkacheck's wall time to every verdict and a \
+         shortest counterexample of each violated property at or below SPIN's end to end (ratio ≤ 1.0; \
+         stretch ≤ 0.5): {}{}. {}.",
+        if spin_on { met(within(1.0)) } else { "**not measured** (no SPIN)" },
+        if within(0.5) { ", stretch met" } else { "" },
+        parts.join("; ")
+    )
+}
+
+/// Target 2: the at-least-once N = 64, K = 3 proof's unique states per second.
+fn rate_target(kc: &Kc) -> String {
+    let rate = kc.states.filter(|_| kc.search_secs > 0.0).map(|s| s as f64 / kc.search_secs);
+    format!(
+        "2. At least 2M unique states/s on the at-least-once N = 64, K = 3 proof: {}. {} unique states in \
+         {:.2} s, {} states/s (the check's `seconds`, which also cover its breadth-first search for the \
+         `no-duplicate` counterexample), on {}.",
+        met(kc.complete && rate.is_some_and(|r| r >= 2e6)),
+        kc.states_text(),
+        kc.search_secs,
+        kc.rate_text(),
+        cores_text(kc)
+    )
+}
+
+/// How many cores a run kept busy, from its CPU time over its wall time.
+fn cores_text(kc: &Kc) -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    match kc.cpu {
+        Some(cpu) if kc.wall > 0.0 => {
+            format!("{:.2} of {cores} cores busy (CPU time / wall time)", cpu / kc.wall)
+        }
+        _ => format!("{cores} cores"),
+    }
+}
+
+/// Target 3: the two group questions, proved (complete, every property not
+/// violated holds) within 60 s and, for the first, 2 GiB.
+fn group_target(bench: &mut Bench) -> String {
+    let limit = bench.limit;
+    bench.limit = limit.min(GROUP_LIMIT);
+    let mut parts = Vec::new();
+    let mut all_ok = true;
+    for (scenario, memory) in GROUP_TARGETS {
+        println!("\ntarget 3: {scenario}");
+        let g = bench.kafkacheck(scenario, None);
+        let proven = g.failure.is_none() && g.complete && g.verdicts.values().all(|v| *v != V::Unknown);
+        let under_mem = memory.is_none_or(|kb| g.peak_kb.is_some_and(|peak| peak < kb));
+        let ok = proven && g.wall < 60.0 && under_mem;
+        all_ok &= ok;
+        let name = serde_json::from_str::<Value>(scenario).map(|v| v["name"].to_string()).unwrap_or_default();
+        let verdicts: Vec<String> = g.verdicts.iter().map(|(p, v)| format!("{p} {}", v.word())).collect();
+        parts.push(format!(
+            "{name}{}: {}; {} states, {} wall, peak {} MB, complete search: {}{}",
+            memory.map_or_else(String::new, |kb| format!(" (< 60 s and < {} GiB)", kb / 1024 / 1024)),
+            if ok { "met" } else { "not met" },
+            g.states_text(),
+            g.wall_text(),
+            mb(g.peak_kb),
+            if g.complete { "yes" } else { "no" },
+            if verdicts.is_empty() { String::new() } else { format!("; verdicts: {}", verdicts.join(", ")) }
+        ));
+    }
+    bench.limit = limit;
+    format!(
+        "3. Real groups (group assignment, at-least-once, `max_poll_records` 2, the defaults: dfs proof with \
+         symmetry reduction, breadth-first counterexamples) proved in < 60 s: {}. {}.",
+        met(all_ok),
+        parts.join(". ")
+    )
+}
+
+/// Target 4: every core by default. A single file's search, a directory's
+/// files (against `--threads 1`), and `--shard` slices that together are
+/// the directory, each once.
+fn cores_target(bench: &mut Bench, models: &Path, alo: Option<&Kc>) -> String {
+    let dir = models.to_str().expect("models path");
+    println!("\ntarget 4: check {dir} (default, --threads 1, --shard 1/2 and 2/2)");
+    let (default, whole) = bench.check_files(&[dir]);
+    let (one, _) = bench.check_files(&[dir, "--threads", "1"]);
+    let (_, first) = bench.check_files(&[dir, "--shard", "1/2"]);
+    let (_, second) = bench.check_files(&[dir, "--shard", "2/2"]);
+    let mut shards: Vec<String> = first.iter().chain(&second).cloned().collect();
+    shards.sort();
+    let mut sorted_whole = whole.clone();
+    sorted_whole.sort();
+    let partition = !whole.is_empty() && shards == sorted_whole && first.iter().all(|f| !second.contains(f));
+    let faster = default.wall < one.wall;
+    let single =
+        alo.map(|kc| format!("the at-least-once N = 64 check kept {}; ", cores_text(kc))).unwrap_or_default();
+    format!(
+        "4. Every core by default: {}. {single}`check models/` ({} files) took {:.2} s with the default \
+         `--threads` ({}) and {:.2} s with `--threads 1`; `--shard 1/2` and `--shard 2/2` checked {} and {} \
+         files, {} the directory's files once each.",
+        met(faster && partition),
+        whole.len(),
+        default.wall,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        one.wall,
+        first.len(),
+        second.len(),
+        if partition { "together" } else { "NOT together" }
+    )
+}
+
+// ---------------------------------------------------------------- cost growth
+
+/// One question along an axis: strategy, partitions, messages, crashes, consumers.
+#[derive(Clone, Copy)]
+struct Point {
+    sem: usize,
+    p: u32,
+    n: u32,
+    k: u32,
+    c: u32,
+}
+
+impl Point {
+    fn scenario(&self) -> String {
+        if self.c == 1 && self.p == 1 {
+            return single_consumer(self.sem, self.n, self.k);
+        }
+        format!(
+            r#"{{"name":"group: {p} partitions, {c} consumers, {n} messages, {k} crashes","partitions":{p},"messages":{n},"consumers":{c},"strategy":"{s}","assignment":"group","crashes":{k}}}"#,
+            p = self.p,
+            c = self.c,
+            n = self.n,
+            k = self.k,
+            s = STRATEGIES[self.sem]
+        )
+    }
+}
+
+/// An axis: its name, what it counts (plural), which field grows, and its points.
+struct Axis {
+    name: String,
+    unit: &'static str,
+    size: fn(&Point) -> u32,
+    points: Vec<Point>,
+}
+
+/// The axes of target 5.
+const AXES: usize = 8;
+
+fn axes() -> Vec<Axis> {
+    let mut axes = Vec::new();
+    for (sem, short) in SEM_SHORT.iter().enumerate() {
+        let points = [12, 16, 24, 32, 48, 64, 96, 128].iter().map(|&n| Point { sem, p: 1, n, k: 3, c: 1 });
+        axes.push(Axis {
+            name: format!("messages, K = 3 ({short})"),
+            unit: "messages",
+            size: |p| p.n,
+            points: points.collect(),
+        });
+    }
+    for (sem, short) in SEM_SHORT.iter().enumerate() {
+        let points = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12].iter().map(|&k| Point { sem, p: 1, n: 12, k, c: 1 });
+        axes.push(Axis {
+            name: format!("crashes, N = 12 ({short})"),
+            unit: "crashes",
+            size: |p| p.k,
+            points: points.collect(),
+        });
+    }
+    axes.push(Axis {
+        name: "consumers, group, 2 partitions × 2 messages, 1 crash (alo)".into(),
+        unit: "consumers",
+        size: |p| p.c,
+        points: (1..=4).map(|c| Point { sem: 1, p: 2, n: 2, k: 1, c }).collect(),
+    });
+    axes.push(Axis {
+        name: "partitions, group, 2 consumers × 2 messages, 1 crash (alo)".into(),
+        unit: "partitions",
+        size: |p| p.p,
+        points: (1..=4).map(|p| Point { sem: 1, p, n: 2, k: 1, c: 2 }).collect(),
+    });
+    assert_eq!(axes.len(), AXES);
+    axes
+}
+
+/// The growth per added unit between two sizes: the factor's `delta`-th root.
+fn per_unit(now: f64, before: f64, delta: u32) -> Option<f64> {
+    (before > 0.0 && delta > 0).then(|| (now / before).powf(1.0 / f64::from(delta)))
+}
+
+/// Target 5's tables: every run along every axis, and a line per axis with
+/// its growth per added unit over the range measured (geometric, first to
+/// last measured size), and how many axes had two sizes or more.
+fn cost_growth(bench: &mut Bench) -> (Table, Table, usize) {
+    println!(
+        "\ncost growth (an axis stops after the first run over 30 s; a run is stopped at {SCALING_LIMIT} s)"
+    );
+    bench.limit = bench.limit.min(Duration::from_secs(SCALING_LIMIT));
+    let mut t = Table::new(&[
+        ("axis", false),
+        ("partitions", true),
+        ("N", true),
+        ("K", true),
+        ("consumers", true),
+        ("states", true),
+        ("states × per unit", true),
+        ("wall s", true),
+        ("wall × per unit", true),
+        ("peak MB", true),
+        ("verdicts", false),
+    ]);
+    let mut summary = Table::new(&[
+        ("axis", false),
+        ("range", false),
+        ("states × per unit", true),
+        ("last step", true),
+        ("wall × per unit", true),
+        ("last step", true),
+        ("largest: wall s", true),
+        ("peak MB", true),
+    ]);
+    t.print_header();
+    let axis_stop = 30.0;
+    let mut measured_axes = 0;
+    for axis in axes() {
+        let mut prev: Option<(u32, std::rc::Rc<Kc>)> = None;
+        let mut measured: Vec<(u32, std::rc::Rc<Kc>)> = Vec::new();
+        for point in axis.points.iter().copied() {
+            let kc = bench.kafkacheck(&point.scenario(), None);
+            let size = (axis.size)(&point);
+            let growth = |now: Option<f64>, before: Option<f64>, delta: u32| match (now, before) {
+                (Some(a), Some(b)) => per_unit(a, b, delta).map_or_else(|| "-".into(), |g| format!("{g:.2}")),
+                _ => "-".into(),
+            };
+            let prev_ok = prev.as_ref().filter(|(_, p)| p.failure.is_none());
+            let delta = prev_ok.map_or(0, |(s, _)| size - s);
+            let verdicts: Vec<String> = kc
+                .verdicts
+                .iter()
+                .filter(|(_, v)| **v != V::Holds)
+                .map(|(p, v)| format!("{p} {}", v.word()))
+                .collect();
+            t.push(vec![
+                axis.name.clone(),
+                point.p.to_string(),
+                point.n.to_string(),
+                point.k.to_string(),
+                point.c.to_string(),
+                kc.states_text(),
+                growth(
+                    kc.states.map(|s| s as f64),
+                    prev_ok.and_then(|(_, p)| p.states.map(|s| s as f64)),
+                    delta,
+                ),
+                kc.wall_text(),
+                growth(kc.failure.is_none().then_some(kc.wall), prev_ok.map(|(_, p)| p.wall), delta),
+                mb(kc.peak_kb),
+                if kc.failure.is_some() {
+                    "-".into()
+                } else if verdicts.is_empty() {
+                    "all hold".into()
+                } else {
+                    verdicts.join(", ")
+                },
+            ]);
+            let stop = kc.failure.is_some() || kc.wall > axis_stop;
+            if kc.failure.is_none() {
+                measured.push((size, kc.clone()));
+            }
+            prev = Some((size, kc));
+            if stop {
+                break;
+            }
+        }
+        // Growth over the range, from the first size with a measurable time
+        // (the smallest questions finish in a few milliseconds, all start-up).
+        let timed: Vec<&(u32, std::rc::Rc<Kc>)> = measured.iter().filter(|(_, kc)| kc.wall >= 0.05).collect();
+        if let (Some((first, a)), Some((last, b))) = (measured.first(), measured.last())
+            && last > first
+        {
+            measured_axes += 1;
+            let states = match (a.states, b.states) {
+                (Some(x), Some(y)) => per_unit(y as f64, x as f64, last - first),
+                _ => None,
+            };
+            let wall = match (timed.first(), timed.last()) {
+                (Some((f, x)), Some((l, y))) if l > f => per_unit(y.wall, x.wall, l - f),
+                _ => None,
+            };
+            // The last step's factors, between the two largest sizes measured.
+            let (before, below) = &measured[measured.len() - 2];
+            let last_states = match (below.states, b.states) {
+                (Some(x), Some(y)) => per_unit(y as f64, x as f64, last - before),
+                _ => None,
+            };
+            let last_wall = match timed.len() {
+                2.. => {
+                    let ((f, x), (l, y)) = (timed[timed.len() - 2], timed[timed.len() - 1]);
+                    per_unit(y.wall, x.wall, l - f)
+                }
+                _ => None,
+            };
+            let two = |g: Option<f64>| g.map_or_else(|| "-".into(), |g| format!("{g:.2}"));
+            summary.push(vec![
+                axis.name.clone(),
+                format!("{first}–{last} {}", axis.unit),
+                two(states),
+                two(last_states),
+                two(wall),
+                two(last_wall),
+                format!("{:.2}", b.wall),
+                mb(b.peak_kb),
+            ]);
+        }
+    }
+    (t, summary, measured_axes)
+}
+
 // ---------------------------------------------------------------- main
 
 struct Row {
@@ -747,178 +1148,35 @@ verdicts on the same question (N messages, K crashes, strategy SEM; one partitio
     }
 
     // ---- targets
-    let mut targets = String::new();
+    let mut targets: Vec<String> = Vec::new();
     let canonical: Vec<&Row> =
         rows.iter().filter(|r| CANONICAL_N.contains(&r.n) && CANONICAL_K.contains(&r.k)).collect();
-    if !canonical.is_empty() {
-        let total = CANONICAL_N.len() * CANONICAL_K.len() * 3;
-        let slowest = canonical.iter().max_by(|a, b| a.kc.wall.total_cmp(&b.kc.wall)).unwrap();
-        let under = canonical.iter().filter(|r| r.kc.failure.is_none() && r.kc.wall < 0.5).count();
-        let agree = canonical.iter().filter(|r| r.agree() == Some(true)).count();
-        let faster = canonical.iter().filter(|r| r.ratio().is_some_and(|x| x < 1.0)).count();
-        let worst = canonical.iter().filter_map(|r| r.ratio()).fold(f64::NAN, f64::max);
-        let spin_on = spin.is_ok();
-        let ok = canonical.len() == total && under == total && spin_on && faster == total;
-        let _ = writeln!(
-            targets,
-            "1. Canonical grid (N ≤ 12, K ≤ 3, each strategy, one consumer), every configuration under 0.5 s \
-             and faster than SPIN end to end: {}. {} of {total} configurations run; {under} under 0.5 s \
-             (slowest: SEM {} N={} K={}, {:.3} s); {}.",
-            if canonical.len() < total {
-                "**not measured** (partial grid)".to_string()
-            } else {
-                met(ok).to_string()
-            },
-            canonical.len(),
-            slowest.sem,
-            slowest.n,
-            slowest.k,
-            slowest.kc.wall,
-            if spin_on {
-                format!(
-                    "verdicts agree in {agree}; faster than SPIN in {faster} (largest ratio kafkacheck/SPIN {worst:.2})"
-                )
-            } else {
-                "SPIN not run, so faster-than-SPIN is not measured".to_string()
-            }
-        );
-    }
+    let grid_line = (!canonical.is_empty()).then(|| grid_target(&canonical, spin.is_ok()));
     let big: Vec<&Row> = rows.iter().filter(|r| (r.n, r.k) == EXTRA).collect();
     if !big.is_empty() {
-        let parts: Vec<String> = big
-            .iter()
-            .map(|r| {
-                let spin_wall =
-                    r.spin.as_ref().map_or_else(|| "not run".into(), |s| format!("{:.2} s", s.wall));
-                format!(
-                    "SEM {} ({}): kafkacheck {}, SPIN {spin_wall}, ratio {}",
-                    r.sem,
-                    STRATEGIES[r.sem],
-                    r.kc.failure.clone().unwrap_or_else(|| format!("{:.2} s", r.kc.wall)),
-                    r.ratio_text()
-                )
-            })
-            .collect();
-        let ok = big.len() == 3 && big.iter().all(|r| r.ratio().is_some_and(|x| x <= 1.0));
-        let _ = writeln!(
-            targets,
-            "2. N = 64, K = 3, one consumer, kafkacheck / SPIN ≤ 1.0 per strategy: {}. {}.",
-            if spin.is_err() { "**not measured** (no SPIN)" } else { met(ok) },
-            parts.join("; ")
-        );
+        targets.push(spin_target(&big, spin.is_ok()));
+        if let Some(alo) = big.iter().find(|r| r.sem == 1) {
+            targets.push(rate_target(&alo.kc));
+        }
     }
-    let mut group_line = None;
     if do_targets {
-        println!("\ntarget 3: {GROUP_SCENARIO} with --search dfs");
-        let g = bench.kafkacheck(GROUP_SCENARIO, Some("dfs"));
-        let holding: Vec<(&String, &V)> = g.verdicts.iter().filter(|(_, v)| **v != V::Violated).collect();
-        let proven = g.failure.is_none() && g.complete && holding.iter().all(|(_, v)| **v == V::Holds);
-        let under_mem = g.peak_kb.is_some_and(|kb| kb < 4 * 1024 * 1024);
-        let ok = proven && g.wall < 60.0 && under_mem;
-        let verdicts: Vec<String> = g.verdicts.iter().map(|(p, v)| format!("{p} {}", v.word())).collect();
-        let line = format!(
-            "3. 3 consumers over 2 partitions, 2 messages, 1 crash, at-least-once, group assignment, \
-             `--search dfs` (symmetry reduction), proves its holding properties in < 60 s and < 4 GiB: {}. \
-             {} states ({:.2} s search), {} wall, peak {} MB; complete search: {}; verdicts: {}.",
-            met(ok),
-            g.states_text(),
-            g.search_secs,
-            g.failure.clone().unwrap_or_else(|| format!("{:.2} s", g.wall)),
-            mb(g.peak_kb),
-            if g.complete { "yes" } else { "no" },
-            verdicts.join(", ")
-        );
-        println!("{line}");
-        group_line = Some(line);
-    }
-    if let Some(line) = &group_line {
-        targets.push_str(line);
-        targets.push('\n');
+        targets.push(group_target(&mut bench));
+        let alo = big.iter().find(|r| r.sem == 1).map(|r| r.kc.clone());
+        targets.push(cores_target(&mut bench, &manifest.join("models"), alo.as_deref()));
     }
 
     // ---- scaling
     let mut scaling = None;
     if do_scaling {
-        println!(
-            "\nscaling (an axis stops after the first run over 30 s; a run is stopped at {SCALING_LIMIT} s)"
-        );
-        bench.limit = bench.limit.min(Duration::from_secs(SCALING_LIMIT));
-        let mut t = Table::new(&[
-            ("axis", false),
-            ("SEM", false),
-            ("N", true),
-            ("K", true),
-            ("consumers", true),
-            ("search", false),
-            ("states", true),
-            ("states ×", true),
-            ("wall s", true),
-            ("wall ×", true),
-            ("peak MB", true),
-            ("verdicts", false),
-        ]);
-        t.print_header();
-        let axis_stop = 30.0;
-        // (strategy, N, K, consumers) along each axis.
-        type Point = (usize, u32, u32, u32);
-        let mut axes: Vec<(String, Vec<Point>)> = Vec::new();
-        for &sem in &[0usize, 1, 2] {
-            let n_axis = [12, 16, 24, 32, 48, 64, 96, 128].iter().map(|&n| (sem, n, 3, 1)).collect();
-            axes.push(("N grows, K = 3".into(), n_axis));
-        }
-        for &sem in &[0usize, 1, 2] {
-            let k_axis = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12].iter().map(|&k| (sem, 12, k, 1)).collect();
-            axes.push(("K grows, N = 12".into(), k_axis));
-        }
-        axes.push(("consumers grow (group, dfs)".into(), (1..=4).map(|c| (1, 2, 1, c)).collect()));
-        for (axis, points) in axes {
-            let mut prev: Option<std::rc::Rc<Kc>> = None;
-            for (sem, n, k, c) in points {
-                let group = axis.starts_with("consumers");
-                let (kc, search) = if group {
-                    (bench.kafkacheck(&group_consumers(c), Some("dfs")), "dfs")
-                } else {
-                    (bench.kafkacheck(&single_consumer(sem, n, k), None), "bfs")
-                };
-                let growth = |now: Option<f64>, before: Option<f64>| match (now, before) {
-                    (Some(a), Some(b)) if b > 0.0 => format!("{:.1}", a / b),
-                    _ => "-".into(),
-                };
-                let prev_ok = prev.as_ref().filter(|p| p.failure.is_none());
-                let verdicts: Vec<String> = kc
-                    .verdicts
-                    .iter()
-                    .filter(|(_, v)| **v != V::Holds)
-                    .map(|(p, v)| format!("{p} {}", v.word()))
-                    .collect();
-                t.push(vec![
-                    axis.clone(),
-                    format!("{sem} {}", SEM_SHORT[sem]),
-                    if group { "2×2".into() } else { n.to_string() },
-                    k.to_string(),
-                    c.to_string(),
-                    search.into(),
-                    kc.states_text(),
-                    growth(kc.states.map(|s| s as f64), prev_ok.and_then(|p| p.states.map(|s| s as f64))),
-                    kc.wall_text(),
-                    growth(kc.failure.is_none().then_some(kc.wall), prev_ok.map(|p| p.wall)),
-                    mb(kc.peak_kb),
-                    if kc.failure.is_some() {
-                        "-".into()
-                    } else if verdicts.is_empty() {
-                        "all hold".into()
-                    } else {
-                        verdicts.join(", ")
-                    },
-                ]);
-                let stop = kc.failure.is_some() || kc.wall > axis_stop;
-                prev = Some(kc);
-                if stop {
-                    break;
-                }
-            }
-        }
-        scaling = Some(t);
+        let (table, summary, axes_measured) = cost_growth(&mut bench);
+        targets.push(format!(
+            "5. Cost growth: states, time and peak memory as messages, crashes, consumers and partitions \
+             grow, with the growth factor per added unit: {}. {axes_measured} of {} axes measured over at \
+             least two sizes (the tables below).",
+            met(axes_measured == AXES),
+            AXES
+        ));
+        scaling = Some((table, summary));
     }
 
     // ---- report
@@ -928,7 +1186,8 @@ verdicts on the same question (N messages, K crashes, strategy SEM; one partitio
     md.push_str("# kafkacheck and SPIN, side by side\n\n");
     md.push_str(
         "Generated by `cargo bench --bench spin` (`benches/spin.rs`); do not edit by hand. \
-         Issue 7: time to verdict at or below SPIN's on the same question.\n\n",
+         Issue 17: time to verdict at or below SPIN's on the same question, real consumer groups \
+         within a minute, every core by default, and what a bigger question costs.\n\n",
     );
     md.push_str("## Machine\n\n```\n");
     let _ = writeln!(md, "date: {date}");
@@ -958,8 +1217,8 @@ verdicts on the same question (N messages, K crashes, strategy SEM; one partitio
         "BENCH_N=\"4 8\" BENCH_K=\"1\" BENCH_SEM=0 cargo bench --bench spin   # a narrowed, quick run\n\n",
     );
     md.push_str("# kafkacheck, one child process per configuration (wall time and peak RSS from wait4):\n");
-    md.push_str("kafkacheck check <scenario>.json --format json     # single consumer: the defaults (dfs proof, bfs counterexamples, 1 thread)\n");
-    md.push_str("kafkacheck check <scenario>.json --format json --search dfs   # groups\n\n");
+    md.push_str("kafkacheck check <scenario>.json --format json     # the defaults: dfs proof on every core (symmetry reduction for groups), then one-thread bfs for shortest counterexamples\n");
+    md.push_str("kafkacheck check models/ --format json [--threads 1 | --shard I/2]   # target 4\n\n");
     md.push_str("# SPIN, in a scratch copy of shared/peers/spin/consumer.pml under <target>/spin-bench/:\n");
     let _ = writeln!(
         md,
@@ -989,20 +1248,33 @@ verdicts on the same question (N messages, K crashes, strategy SEM; one partitio
         let _ = writeln!(md, "{e}: kafkacheck's columns only.\n");
     }
     md.push_str(&table.markdown());
-    md.push_str("\n## Targets of issue 7\n\n");
+    md.push_str("\n## Targets of issue 17\n\n");
     if targets.is_empty() {
         md.push_str("Not measured in this (narrowed) run.\n");
-    } else {
-        md.push_str(&targets);
     }
-    if let Some(t) = scaling {
-        md.push_str("\n## Scaling\n\n");
+    for line in &targets {
+        let _ = writeln!(md, "{line}");
+    }
+    if let Some(line) = &grid_line {
+        let _ = writeln!(md, "\nIssue 7's grid: {line}");
+    }
+    if let Some((t, summary)) = scaling {
+        md.push_str("\n## Cost growth\n\n");
         md.push_str(
-            "kafkacheck alone (SPIN's frontier is in shared/peers/spin/RESULTS.md): states and wall time to \
-             all verdicts as the question grows; `×` is the growth over the row above. An axis stops after \
-             its first run over 30 s; a run is stopped after 120 s (`> 120 s (stopped)`). Single consumer rows: bfs. \
-             Consumer rows: group assignment, 2 partitions × 2 messages, 1 crash, at-least-once, \
-             `--search dfs` with symmetry reduction. `verdicts` lists the properties that do not hold.\n\n",
+            "kafkacheck alone (SPIN's frontier is in shared/peers/spin/RESULTS.md), with the defaults: \
+             states, wall time to every verdict and peak memory as one dimension of the question grows. \
+             A factor per unit is the growth per added message, crash, consumer or partition: the \
+             `delta`-th root of the growth between two sizes `delta` apart. Per axis, over the range \
+             measured and over its last step (wall time from the first size taking 0.05 s or more, below \
+             which start-up dominates): a question one unit bigger than the largest measured costs about \
+             the largest one's states, time and memory times the last step's factor.\n\n",
+        );
+        md.push_str(&summary.markdown());
+        md.push_str(
+            "\nEvery run, the factors against the row above. An axis stops after its first run over \
+             30 s; a run is stopped after 120 s (`> 120 s (stopped)`). Group rows: group assignment, \
+             at-least-once, symmetry reduction over the consumers. `verdicts` lists the properties \
+             that do not hold.\n\n",
         );
         md.push_str(&t.markdown());
     }

@@ -1,7 +1,7 @@
 //! The documents say what the code is: the README's property table lists
 //! the registry's properties, and every repository path that
 //! `docs/ARCHITECTURE.md` names (its "adding a mechanism" list included)
-//! exists.
+//! exists, and the README's cost growth table is the latest benchmark's.
 
 use kafkacheck::properties::ALL;
 use std::path::Path;
@@ -27,6 +27,25 @@ fn the_readme_lists_every_property_of_the_registry_in_order() {
     let registry: Vec<(String, String)> =
         ALL.iter().map(|p| (p.name.to_string(), format!("{:?}", p.kind).to_lowercase())).collect();
     assert_eq!(readme_property_rows(), registry);
+}
+
+/// The first table after `heading` in `doc`: its lines.
+fn first_table<'a>(doc: &'a str, heading: &str) -> Vec<&'a str> {
+    let section = doc.split(heading).nth(1).unwrap_or_else(|| panic!("a `{heading}` section"));
+    section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).collect()
+}
+
+#[test]
+fn the_readme_shows_the_cost_growth_table_of_the_latest_benchmark() {
+    let bench = std::fs::read_to_string("reports/bench.md").expect("reports/bench.md");
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let measured = first_table(&bench, "## Cost growth");
+    assert!(measured.len() > 2, "the benchmark's cost growth table has rows");
+    assert_eq!(
+        first_table(&readme, "### What a bigger question costs"),
+        measured,
+        "copy the table under `## Cost growth` of reports/bench.md into the README"
+    );
 }
 
 /// Every `src/…`, `tests/…`, `models/…` or `docs/…` path in backquotes or a
