@@ -200,8 +200,10 @@ fn levels(
 /// (a small level is done on this thread: starting threads costs more).
 ///
 /// Each thread drops the states it expanded and the successors visited
-/// before: glibc's allocator, freeing on one thread what others allocated,
-/// spent a fifth of the search consolidating its free lists.
+/// before: an allocator frees fastest on the thread that allocated (glibc's,
+/// freeing on one thread what others allocated, spent a fifth of the
+/// search consolidating its free lists; mimalloc, the binary's, defers such
+/// frees to the owning thread).
 fn expand(
     model: &KafkaModel,
     wanted: &[&'static Property],

@@ -104,9 +104,17 @@ pub fn format_size(bytes: u64) -> String {
 
 /// Gives the heap's free pages back to the system after a search's states
 /// are dropped, so that the resident size the next search is measured by
-/// counts what it uses, not what glibc keeps for later (its arenas hold on
-/// to freed small blocks: the states of a search are millions of them).
+/// counts what it uses, not what the allocator keeps for later (the states
+/// of a search are millions of small blocks). The binary allocates with
+/// mimalloc (`src/main.rs`), which purges freed pages on its own after a
+/// delay; `mi_collect` does it now. glibc's heap is trimmed too: C libraries
+/// and programs that use this crate with the system allocator allocate there.
 pub fn release_freed() {
+    // SAFETY: mi_collect only frees what mimalloc holds unused; on a heap
+    // mimalloc never allocated from it does nothing.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free memory of glibc's heap to the system.
     unsafe {
