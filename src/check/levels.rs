@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A state's fingerprint: never 0, which marks the initial states' parent.
-type Fingerprint = u64;
+pub(super) type Fingerprint = u64;
 
 /// How a state was first reached: from `parent`, by its action number
 /// `action` (an initial state: parent 0, and `action` is its place among
@@ -58,7 +58,7 @@ struct Parent {
 type Visited = HashMap<Fingerprint, Parent, BuildHasherDefault<AsIs>>;
 
 #[derive(Default)]
-struct AsIs(u64);
+pub(super) struct AsIs(u64);
 
 impl Hasher for AsIs {
     fn finish(&self) -> u64 {
@@ -74,7 +74,7 @@ impl Hasher for AsIs {
     }
 }
 
-fn fingerprint(state: &KafkaState) -> Fingerprint {
+pub(super) fn fingerprint(state: &KafkaState) -> Fingerprint {
     // Stateright's keys (its `stable::hasher`), so the two searches agree
     // on which states are one.
     let keys = ahash::RandomState::with_seeds(123_456_789_987_654_321, 98_765_432_123_456_789, 0, 0);
@@ -289,7 +289,7 @@ fn actions_to(visited: &Visited, mut fp: Fingerprint) -> Vec<u32> {
 }
 
 /// The path the numbers of [`actions_to`] take.
-fn replay(model: &KafkaModel, numbers: &[u32]) -> KafkaPath {
+pub(super) fn replay(model: &KafkaModel, numbers: &[u32]) -> KafkaPath {
     let (&init, numbers) = numbers.split_first().expect("an initial state's number");
     let init = model.init_states().swap_remove(init as usize);
     let mut state = init.clone();

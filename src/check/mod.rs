@@ -18,6 +18,7 @@
 //! each. An incomplete check says why and how far it got ([`Incomplete`]).
 
 mod budget;
+mod depth_first;
 mod levels;
 pub mod memory;
 mod search;
@@ -34,7 +35,7 @@ use budget::{Limits, Reporter};
 use search::{KafkaPath, Searched};
 use std::time::{Duration, Instant};
 
-/// Which Stateright search proves the properties. Whichever it is, each
+/// Which search proves the properties. Whichever it is, each
 /// counterexample reported is a shortest one, found by the level-by-level
 /// breadth-first search of [`levels`], the same on any number of threads.
 ///
@@ -52,8 +53,9 @@ use std::time::{Duration, Instant};
 pub enum Search {
     /// Breadth-first: complete; keeps a path per queued state, so it is the slower prover.
     Bfs,
-    /// Depth-first: complete, about twice as fast per state here, and the
-    /// only complete search that uses symmetry reduction.
+    /// Depth-first ([`depth_first`], kafkacheck's own, on every thread):
+    /// complete, about twice as fast per state here, and the only complete
+    /// search that uses symmetry reduction.
     Dfs,
     /// Random walks: never complete, so a property it does not violate is `unknown`.
     Simulation,

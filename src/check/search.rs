@@ -1,8 +1,10 @@
-//! The proving search of a check (the `--search` chosen) on Stateright's
-//! checkers; the breadth-first one for counterexamples after it is
-//! [`super::levels`].
+//! The proving search of a check (the `--search` chosen): the depth-first
+//! one is [`super::depth_first`], the breadth-first one and the simulation
+//! are Stateright's checkers; the breadth-first search for counterexamples
+//! after it is [`super::levels`].
 
 use super::budget::{self, Limits, Reached, Reporter, Stop, StopReason};
+use super::depth_first;
 use super::stoppable::Stoppable;
 use super::{Options, Search};
 use crate::model::{self, KafkaModel, KafkaState};
@@ -35,26 +37,37 @@ pub fn prove(
     walks: Duration,
     reporter: &Reporter,
 ) -> Searched {
+    let phase = "proving";
+    let symmetric = options.symmetry && scenario.group.assignment == Assignment::Group;
+    if options.search == Search::Dfs {
+        let symmetry = symmetric.then_some(model::symmetry::representative as depth_first::Representative);
+        let model = model::build(scenario);
+        return depth_first::search(
+            model,
+            options.threads,
+            symmetry,
+            options.max_depth,
+            limits,
+            phase,
+            reporter,
+        );
+    }
     let stop = Arc::new(Stop::default());
     let model = Stoppable::new(model::build(scenario), Arc::clone(&stop));
     let mut builder = model.checker().threads(options.threads.max(1));
-    // Stateright applies symmetry in dfs and simulation only; bfs, which
-    // finds the shortest counterexamples, always searches the full space.
-    if options.symmetry && scenario.group.assignment == Assignment::Group {
+    // Stateright applies symmetry in simulation only; its bfs always
+    // searches the full space.
+    if symmetric {
         builder = builder.symmetry_fn(model::symmetry::representative);
     }
     if let Some(depth) = options.max_depth {
         builder = builder.target_max_depth(depth);
     }
-    let phase = "proving";
-    let mut searched = match options.search {
-        Search::Bfs => run(builder.spawn_bfs(), &stop, limits, phase, reporter, |c| c.discoveries()),
-        Search::Dfs => run(builder.spawn_dfs(), &stop, limits, phase, reporter, |c| c.discoveries()),
-        Search::Simulation => {
-            let checker = builder.timeout(walks).spawn_simulation(0, stateright::UniformChooser);
-            return run(checker, &stop, limits, phase, reporter, simulation_discoveries);
-        }
-    };
+    if options.search == Search::Simulation {
+        let checker = builder.timeout(walks).spawn_simulation(0, stateright::UniformChooser);
+        return run(checker, &stop, limits, phase, reporter, simulation_discoveries);
+    }
+    let mut searched = run(builder.spawn_bfs(), &stop, limits, phase, reporter, |c| c.discoveries());
     let model = &searched.model;
     searched.discoveries.retain(|name, path| ends_in_a_violation(model, name, path));
     searched

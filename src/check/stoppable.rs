@@ -16,8 +16,10 @@
 //! counterexample. A property that holds claims nothing; the verdicts of an
 //! incomplete search never rest on a state after its stop.
 //!
-//! (The breadth-first search for counterexamples is not Stateright's and
-//! reads the stop itself: [`super::levels`].)
+//! Only `--search bfs` and `--search simulation` run on Stateright's
+//! checkers; the depth-first proving search and the breadth-first search
+//! for counterexamples are kafkacheck's own and read the stop themselves
+//! ([`super::depth_first`], [`super::levels`]).
 
 use super::budget::Stop;
 use crate::model::{KafkaAction, KafkaModel, KafkaState};
