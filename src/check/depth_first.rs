@@ -42,20 +42,16 @@
 //! path first reaches a state, and so the depth counted, can differ.
 
 use super::budget::{self, Limits, Reached, Reporter, Stop};
+use super::graph::{self, Edge, Generated, Graph, Index, Recorder};
 use super::levels::{self, Fingerprint};
 use super::search::Searched;
 use crate::model::{KafkaAction, KafkaModel, KafkaState};
-use dashmap::DashSet;
 use stateright::{Expectation, Model};
-use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// How many states a thread checks between looks at whether another is idle.
 const SHARE_EVERY: usize = 1500;
-
-/// The fingerprints of the states generated so far, shared by the threads.
-type Generated = DashSet<Fingerprint, BuildHasherDefault<levels::AsIs>>;
 
 /// A symmetry reduction's representative of a state.
 pub type Representative = fn(&KafkaState) -> KafkaState;
@@ -68,6 +64,8 @@ type Pending = u64;
 /// A state waiting to be checked, with the path to it.
 struct Job {
     state: KafkaState,
+    /// Its number in the recorded graph.
+    number: Index,
     /// The initial state's number, then the action numbers from it.
     path: Vec<u32>,
     pending: Pending,
@@ -77,7 +75,8 @@ struct Job {
 /// The successors of a state on the current path that are still to be
 /// visited (last first), and the action taken from it to the next frame's state.
 struct Frame {
-    successors: Vec<(KafkaState, u32)>,
+    /// Each with the action's number and the state's number.
+    successors: Vec<(KafkaState, u32, Index)>,
     taken: u32,
     /// The `eventually` properties whose condition never held on the path to here.
     pending: Pending,
@@ -90,6 +89,8 @@ struct Shared<'a> {
     target_depth: Option<usize>,
     stop: &'a Stop,
     generated: Generated,
+    /// The state graph for the shortest counterexamples ([`graph`]).
+    recorder: Recorder,
     /// Per property, the path of its first violation.
     found: Mutex<Vec<Option<Vec<u32>>>>,
     /// Bit `i` set once property `i` has one (read without the lock, in every state).
@@ -134,10 +135,14 @@ pub fn search(
     let stop = Arc::new(Stop::default());
     let progress = Arc::new(Progress { states: AtomicUsize::new(0), depth: AtomicUsize::new(0) });
     let result = Arc::new(Mutex::new(None));
+    // The graph serves only where the breadth-first search sees the states
+    // this one does ([`graph`]), and is given up past an eighth of the memory limit.
+    let graph_cap = (symmetry.is_none() && target_depth.is_none())
+        .then(|| limits.memory.map_or(usize::MAX, |limit| usize::try_from(limit / 8).unwrap_or(usize::MAX)));
     let handle = {
         let (model, stop, progress, result) = (model.clone(), stop.clone(), progress.clone(), result.clone());
         std::thread::spawn(move || {
-            let found = run(&model, threads.max(1), symmetry, target_depth, &stop, &progress);
+            let found = run(&model, threads.max(1), symmetry, target_depth, graph_cap, &stop, &progress);
             *result.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
         })
     };
@@ -146,7 +151,8 @@ pub fn search(
         depth: progress.depth.load(Ordering::Relaxed),
     };
     let stopped = budget::watch(vec![handle], &counts, &stop, limits, phase, reporter);
-    let (found, reached) = result.lock().unwrap_or_else(|e| e.into_inner()).take().expect("the search ended");
+    let (found, reached, graph) =
+        result.lock().unwrap_or_else(|e| e.into_inner()).take().expect("the search ended");
     let model = Arc::try_unwrap(model).unwrap_or_else(|shared| (*shared).clone());
     let discoveries = model
         .properties
@@ -159,18 +165,21 @@ pub fn search(
         stopped: stopped.map(|(reason, _)| reason),
         reached: stopped.map_or(reached, |(_, at_stop)| at_stop),
         model,
+        graph: graph.filter(|_| stopped.is_none()),
     }
 }
 
-/// The search itself: per property, the path of its first violation, and how far it got.
+/// The search itself: per property, the path of its first violation, how
+/// far it got, and the graph if one was recorded (`graph_cap`: its limit).
 fn run(
     model: &KafkaModel,
     threads: usize,
     symmetry: Option<Representative>,
     target_depth: Option<usize>,
+    graph_cap: Option<usize>,
     stop: &Stop,
     progress: &Progress,
-) -> (Vec<Option<Vec<u32>>>, Reached) {
+) -> (Vec<Option<Vec<u32>>>, Reached, Option<Graph>) {
     let eventually = model
         .properties
         .iter()
@@ -182,7 +191,8 @@ fn run(
         symmetry,
         target_depth,
         stop,
-        generated: Generated::default(),
+        generated: Generated::new(graph_cap.is_some()),
+        recorder: Recorder::new(graph_cap),
         found: Mutex::new(vec![None; model.properties.len()]),
         found_bits: AtomicU64::new(0),
         all_bits: (1u64 << model.properties.len()) - 1,
@@ -193,9 +203,11 @@ fn run(
         idle: AtomicUsize::new(0),
     };
     let mut jobs = Vec::new();
+    let mut initial = Vec::new();
     for (number, state) in model.init_states().into_iter().enumerate() {
-        shared.generated.insert(shared.fingerprint(&state));
-        jobs.push(Job { state, path: vec![number as u32], pending: eventually, depth: 1 });
+        let (_, index) = shared.generated.insert(shared.fingerprint(&state));
+        initial.push(index);
+        jobs.push(Job { state, number: index, path: vec![number as u32], pending: eventually, depth: 1 });
     }
     // Stateright's stack: the last initial state is checked first.
     shared.queue.lock().unwrap_or_else(|e| e.into_inner()).jobs = jobs;
@@ -214,7 +226,15 @@ fn run(
     }
     report();
     let reached = Reached { states: shared.generated.len(), depth: shared.depth.load(Ordering::Relaxed) };
-    (shared.found.into_inner().unwrap_or_else(|e| e.into_inner()), reached)
+    // A search that ended early (every property found) left states unexpanded.
+    if shared.finished() {
+        shared.recorder.give_up();
+    }
+    let names = model.properties.iter().map(|p| p.name).collect();
+    let states = shared.generated.len();
+    drop(shared.generated);
+    let graph = shared.recorder.graph(states, initial, names);
+    (shared.found.into_inner().unwrap_or_else(|e| e.into_inner()), reached, graph)
 }
 
 impl Shared<'_> {
@@ -236,6 +256,7 @@ impl Shared<'_> {
             self.depth_first(job, &mut local, report);
         }
         self.depth.fetch_max(local.depth, Ordering::Relaxed);
+        self.recorder.hand_in(std::mem::take(&mut local.part));
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.done = true;
         self.work.notify_all();
@@ -272,19 +293,21 @@ impl Shared<'_> {
     /// states it looks at the stop and the discoveries, as Stateright's
     /// threads do between blocks of as many states.
     fn depth_first(&self, job: Job, local: &mut Local, report: &dyn Fn()) {
-        let Job { state, path: base, pending, depth: job_depth } = job;
+        let Job { state, number, path: base, pending, depth: job_depth } = job;
         let mut stack: Vec<Frame> = Vec::new();
-        let mut next = Some((state, pending));
+        let mut next = Some((state, number, pending));
         loop {
-            if let Some((state, pending)) = next.take() {
+            if let Some((state, number, pending)) = next.take() {
                 let depth = job_depth + stack.len();
                 local.depth = local.depth.max(depth);
-                if let Some(frame) = self.check(state, pending, depth, || path(&base, &stack)) {
+                if let Some(frame) = self.check(state, number, pending, depth, local, || path(&base, &stack))
+                {
                     stack.push(frame);
                 }
                 local.checked += 1;
                 if local.checked.is_multiple_of(SHARE_EVERY) {
                     self.depth.fetch_max(local.depth, Ordering::Relaxed);
+                    self.report_graph(local);
                     if self.finished() {
                         return;
                     }
@@ -296,9 +319,9 @@ impl Shared<'_> {
             }
             let Some(top) = stack.last_mut() else { return };
             match top.successors.pop() {
-                Some((state, action)) => {
+                Some((state, action, number)) => {
                     top.taken = action;
-                    next = Some((state, top.pending));
+                    next = Some((state, number, top.pending));
                 }
                 None => {
                     stack.pop();
@@ -323,9 +346,10 @@ impl Shared<'_> {
         let given: Vec<Job> = frame
             .successors
             .drain(..frame.successors.len() - keep)
-            .map(|(state, action)| {
+            .map(|(state, action, number)| {
                 *prefix.last_mut().expect("the action's place") = action;
-                Job { state, path: prefix.clone(), pending: frame.pending, depth: depth_of_job + at + 1 }
+                let depth = depth_of_job + at + 1;
+                Job { state, number, path: prefix.clone(), pending: frame.pending, depth }
             })
             .collect();
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -336,56 +360,102 @@ impl Shared<'_> {
 
     /// Checks one state at `depth` (the properties, then its successors):
     /// the frame of its successors not generated before, unless it is at
-    /// the target depth.
+    /// the target depth. While the graph is recorded, the state's edges go
+    /// into this thread's part, with the properties whose counterexample
+    /// can end here as [`super::levels`] judges them.
     fn check(
         &self,
         state: KafkaState,
+        number: Index,
         pending: Pending,
         depth: usize,
+        local: &mut Local,
         path: impl Fn() -> Vec<u32>,
     ) -> Option<Frame> {
         if self.target_depth.is_some_and(|target| depth >= target) {
             return None;
         }
         let model = self.model;
-        // A property with a counterexample is not checked again.
+        let recording = self.recorder.is_recording();
+        // A property with a counterexample is not checked again, unless the
+        // graph needs every state where an `always` one fails.
         let found = self.found_bits.load(Ordering::Relaxed);
+        let skipped = if recording { 0 } else { found };
         let mut pending = pending & !found;
         let mut violated: Pending = 0;
+        let mut eventually: Pending = 0;
         for (i, property) in model.properties.iter().enumerate() {
             let bit = 1 << i;
-            if found & bit != 0 {
+            if skipped & bit != 0 {
                 continue;
             }
             let holds = || (property.condition)(model, &state);
             match property.expectation {
                 Expectation::Always if !holds() => violated |= bit,
                 Expectation::Sometimes if holds() => violated |= bit,
-                Expectation::Eventually if pending & bit != 0 && holds() => pending &= !bit,
+                Expectation::Eventually => {
+                    eventually |= bit;
+                    if pending & bit != 0 && holds() {
+                        pending &= !bit;
+                    }
+                }
                 _ => {}
             }
         }
         let mut actions: Vec<KafkaAction> = Vec::new();
         model.actions(&state, &mut actions);
-        let mut terminal = true;
+        // No step within the boundary (Stateright's terminal state), and no step at all.
+        let (mut terminal, mut stuck) = (true, true);
         let mut successors = Vec::new();
-        for (number, action) in actions.into_iter().enumerate() {
+        local.edges.clear();
+        for (action_number, action) in actions.into_iter().enumerate() {
             let Some(next) = model.next_state(&state, action) else { continue };
+            stuck = false;
             if !model.within_boundary(&next) {
                 continue;
             }
             terminal = false;
-            if self.generated.insert(self.fingerprint(&next)) {
-                successors.push((next, number as u32));
+            let (new, next_number) = self.generated.insert(self.fingerprint(&next));
+            if recording {
+                local.edges.push(Edge { target: next_number, action: action_number as u32 });
+            }
+            if new {
+                successors.push((next, action_number as u32, next_number));
+            }
+        }
+        if recording {
+            let mut ends_here = violated & !eventually;
+            if stuck {
+                let goal_missed = model.properties.iter().enumerate().filter(|&(i, property)| {
+                    eventually & (1 << i) != 0 && !(property.condition)(model, &state)
+                });
+                ends_here |= goal_missed.fold(0, |bits, (i, _)| bits | 1 << i);
+            }
+            if number >= Index::MAX - 2 || !local.part.add(number, &local.edges, ends_here) {
+                self.recorder.give_up();
             }
         }
         if terminal {
             violated |= pending;
         }
+        violated &= !found;
         if violated != 0 {
             self.record(violated, path);
         }
         Some(Frame { successors, taken: 0, pending })
+    }
+
+    /// Adds this thread's graph growth to the recorder's count, or frees
+    /// the thread's part once the graph was given up.
+    fn report_graph(&self, local: &mut Local) {
+        if self.recorder.is_recording() {
+            let bytes = local.part.bytes();
+            self.recorder.grew(bytes - local.reported);
+            local.reported = bytes;
+        } else if local.reported > 0 || local.part.bytes() > 0 {
+            local.part = graph::Part::default();
+            local.reported = 0;
+        }
     }
 
     /// Records `path` as the counterexample of each property in `violated` that has none yet.
@@ -406,6 +476,11 @@ impl Shared<'_> {
 struct Local {
     checked: usize,
     depth: usize,
+    /// The graph this thread recorded, and its size at the last report.
+    part: graph::Part,
+    reported: usize,
+    /// The edges of the state being checked.
+    edges: Vec<Edge>,
 }
 
 /// The path to the state the top frame's taken action leads to: the job's

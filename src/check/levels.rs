@@ -16,11 +16,18 @@
 //!   time, its states split between the threads; a level is finished
 //!   before the next begins, so the first violation found is at the
 //!   smallest depth whatever the number of threads;
-//! - the successors of a level are merged in the level's order on one
-//!   thread: a state's parent is the first state of the level before that
-//!   reached it, and each property's counterexample is its first violating
-//!   state in level order. Both are what a one-thread FIFO search (the one
-//!   this replaces) finds, so traces are the same on any number of threads;
+//! - a state's parent is the first state of the level before that reached
+//!   it (by position in that level, then by action number), and each
+//!   property's counterexample is its first violating state in level order.
+//!   Both are what a one-thread FIFO search (the one this replaces) finds,
+//!   so traces are the same on any number of threads. The threads claim
+//!   successors in one shared map of visited states, where a claim from an
+//!   earlier place (`Place`) replaces a later one; once every thread is
+//!   done, each keeps the successors whose claim stood, already in level
+//!   order. Merging the successors on one thread instead (this module's
+//!   first version) left the other threads idle for a fifth of the search
+//!   (at-most-once N = 64 K = 3, 2 threads: 5.4 s of 19.4 s), and it freed
+//!   on that thread the duplicates the other threads had allocated;
 //! - a state keeps only its parent's fingerprint and the index of the
 //!   action from it; a counterexample's actions are read back from those
 //!   and replayed from the initial state;
@@ -36,26 +43,39 @@ use super::budget::{self, Limits, Reached, Reporter, Stop};
 use super::search::{KafkaPath, Searched};
 use crate::model::{KafkaAction, KafkaModel, KafkaState};
 use crate::properties::{Kind, Property};
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use stateright::Model;
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 
 /// A state's fingerprint: never 0, which marks the initial states' parent.
 pub(super) type Fingerprint = u64;
 
-/// How a state was first reached: from `parent`, by its action number
-/// `action` (an initial state: parent 0, and `action` is its place among
-/// the initial states).
-#[derive(Clone, Copy)]
-struct Parent {
-    parent: Fingerprint,
+/// Where a state was first reached, in the order of a one-thread FIFO
+/// search: its depth, its parent's position in the level before, the
+/// action's number from there. Of two claims on one state the smaller
+/// stands; a state of an earlier level is never claimed again, since its
+/// depth is smaller.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    depth: u32,
+    position: u32,
     action: u32,
 }
 
+/// How a state was first reached: from `parent`, by the action `place.action`
+/// (an initial state: parent 0, and the action is its place among the
+/// initial states).
+#[derive(Clone, Copy)]
+struct Parent {
+    parent: Fingerprint,
+    place: Place,
+}
+
 /// The visited states, keyed by fingerprints: already hashes, used as they are.
-type Visited = HashMap<Fingerprint, Parent, BuildHasherDefault<AsIs>>;
+type Visited = DashMap<Fingerprint, Parent, BuildHasherDefault<AsIs>>;
 
 #[derive(Default)]
 pub(super) struct AsIs(u64);
@@ -86,9 +106,9 @@ pub(super) fn fingerprint(state: &KafkaState) -> Fingerprint {
 struct Expanded {
     /// Per wanted property, the first of these states (its position in the level) that violates it.
     violations: Vec<Option<usize>>,
-    /// The successors within the boundary, in order: the state, its
-    /// fingerprint, its parent's position in the level and the action's number.
-    next: Vec<(KafkaState, Fingerprint, usize, u32)>,
+    /// The successors within the boundary first reached from these states,
+    /// in order, with their fingerprints.
+    next: Vec<(KafkaState, Fingerprint)>,
     /// Whether the stop was raised before every state was expanded.
     stopped: bool,
 }
@@ -139,6 +159,7 @@ pub fn search(
         stopped: stopped.map(|(reason, _)| reason),
         reached: stopped.map_or_else(counts, |(_, reached)| reached),
         model,
+        graph: None,
     }
 }
 
@@ -151,11 +172,12 @@ fn levels(
     stop: &Stop,
     shared: &Shared,
 ) -> Vec<(&'static str, Vec<u32>)> {
-    let mut visited = Visited::default();
+    let visited = Visited::default();
     let mut level: Vec<(KafkaState, Fingerprint)> = Vec::new();
     for (number, state) in model.init_states().into_iter().enumerate() {
         let fp = fingerprint(&state);
-        if visited.insert(fp, Parent { parent: 0, action: number as u32 }).is_none() {
+        let place = Place { depth: 1, position: 0, action: number as u32 };
+        if visited.insert(fp, Parent { parent: 0, place }).is_none() {
             level.push((state, fp));
         }
     }
@@ -169,7 +191,8 @@ fn levels(
             break;
         }
         let fingerprints: Vec<Fingerprint> = level.iter().map(|(_, fp)| *fp).collect();
-        let parts = expand(model, wanted, &pending, level, &visited, threads, stop);
+        let at = Level { depth: depth as u32, fingerprints: &fingerprints };
+        let parts = expand(model, wanted, &pending, level, at, &visited, threads, stop);
         // Each property's first violation in level order.
         for (slot, &property) in pending.iter().enumerate() {
             if let Some(at) = parts.iter().find_map(|part| part.violations[slot]) {
@@ -180,14 +203,9 @@ fn levels(
         if parts.iter().any(|part| part.stopped) {
             break;
         }
-        let mut next = Vec::new();
-        for part in parts {
-            for (state, fp, parent, action) in part.next {
-                if let std::collections::hash_map::Entry::Vacant(entry) = visited.entry(fp) {
-                    entry.insert(Parent { parent: fingerprints[parent], action });
-                    next.push((state, fp));
-                }
-            }
+        let mut next = Vec::with_capacity(parts.iter().map(|part| part.next.len()).sum());
+        for mut part in parts {
+            next.append(&mut part.next);
         }
         level = next;
         depth += 1;
@@ -196,19 +214,28 @@ fn levels(
     found
 }
 
+/// The level being expanded: its depth and its states' fingerprints, in order.
+#[derive(Clone, Copy)]
+struct Level<'a> {
+    depth: u32,
+    fingerprints: &'a [Fingerprint],
+}
+
 /// Checks and expands a level, split into runs of states for the threads
 /// (a small level is done on this thread: starting threads costs more).
 ///
-/// Each thread drops the states it expanded and the successors visited
-/// before: an allocator frees fastest on the thread that allocated (glibc's,
-/// freeing on one thread what others allocated, spent a fifth of the
-/// search consolidating its free lists; mimalloc, the binary's, defers such
-/// frees to the owning thread).
+/// Each thread drops the states it expanded and the successors it lost
+/// the claim to: an allocator frees fastest on the thread that allocated
+/// (glibc's, freeing on one thread what others allocated, spent a fifth of
+/// the search consolidating its free lists; mimalloc, the binary's, defers
+/// such frees to the owning thread).
+#[allow(clippy::too_many_arguments)]
 fn expand(
     model: &KafkaModel,
     wanted: &[&'static Property],
     pending: &[usize],
     mut level: Vec<(KafkaState, Fingerprint)>,
+    at: Level,
     visited: &Visited,
     threads: usize,
     stop: &Stop,
@@ -221,23 +248,39 @@ fn expand(
         parts.push((i * size, level.split_off((i * size).min(level.len()))));
     }
     parts.reverse();
-    let run = |(start, states)| expand_run(model, wanted, pending, start, states, visited, stop);
+    let claimed = Barrier::new(runs);
+    let run = |(start, states): (usize, Vec<_>)| {
+        let positions = start..start + states.len();
+        let mut out = expand_run(model, wanted, pending, start, states, at, visited, stop);
+        // Every claim is in once every run is here. A run claims a state at
+        // most once (its later claims come from later places), so it keeps
+        // the successors whose standing claim is from one of its positions.
+        claimed.wait();
+        out.next.retain(|(_, fp)| {
+            let first = visited.get(fp).expect("a claimed state is visited").place;
+            positions.contains(&(first.position as usize))
+        });
+        out
+    };
     if runs == 1 {
         return parts.into_iter().map(run).collect();
     }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || run(part))).collect();
+        let handles: Vec<_> = parts.into_iter().map(|part| scope.spawn(|| run(part))).collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     })
 }
 
-/// Checks and expands `states`, the level's from position `start` on.
+/// Checks and expands `states`, the level's from position `start` on,
+/// claiming their successors in `visited`.
+#[allow(clippy::too_many_arguments)]
 fn expand_run(
     model: &KafkaModel,
     wanted: &[&'static Property],
     pending: &[usize],
     start: usize,
     states: Vec<(KafkaState, Fingerprint)>,
+    level: Level,
     visited: &Visited,
     stop: &Stop,
 ) -> Expanded {
@@ -255,8 +298,21 @@ fn expand_run(
             terminal = false;
             if model.within_boundary(&next) {
                 let fp = fingerprint(&next);
-                if !visited.contains_key(&fp) {
-                    out.next.push((next, fp, at, number as u32));
+                let place = Place { depth: level.depth + 1, position: at as u32, action: number as u32 };
+                let claim = Parent { parent: level.fingerprints[at], place };
+                let first = match visited.entry(fp) {
+                    Entry::Vacant(entry) => {
+                        entry.insert(claim);
+                        true
+                    }
+                    Entry::Occupied(mut entry) if place < entry.get().place => {
+                        entry.insert(claim);
+                        true
+                    }
+                    Entry::Occupied(_) => false,
+                };
+                if first {
+                    out.next.push((next, fp));
                 }
             }
         }
@@ -277,8 +333,8 @@ fn expand_run(
 /// The initial state's number, then the action numbers from it to the state `fp`.
 fn actions_to(visited: &Visited, mut fp: Fingerprint) -> Vec<u32> {
     let mut numbers = Vec::new();
-    while let Some(&Parent { parent, action }) = visited.get(&fp) {
-        numbers.push(action);
+    while let Some(Parent { parent, place }) = visited.get(&fp).map(|entry| *entry) {
+        numbers.push(place.action);
         if parent == 0 {
             break;
         }

@@ -9,7 +9,8 @@
 //!
 //! A check is two searches under one budget ([`budget`]): the proving
 //! search (`--search`), then one breadth-first search, level by level on
-//! the same threads ([`levels`]), for a shortest counterexample of each property the first one violated and, when
+//! the same threads ([`levels`]), for a shortest counterexample of each property the first one violated
+//! (over the state graph the proving search recorded, where it did: [`graph`]) and, when
 //! the first stopped at a limit, for shallow counterexamples of the
 //! properties it left unknown (a depth-first search that runs out of time
 //! deep in the space can miss a violation a few steps from the start).
@@ -19,6 +20,7 @@
 
 mod budget;
 mod depth_first;
+mod graph;
 mod levels;
 pub mod memory;
 mod search;
@@ -272,7 +274,7 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
     let start = Instant::now();
     let reporter = Reporter { progress: options.progress, scenario: &scenario.name, start };
     let plan = Plan::new(options, start);
-    let proved = search::prove(scenario, options, plan.proving, plan.walks, &reporter);
+    let mut proved = search::prove(scenario, options, plan.proving, plan.walks, &reporter);
     memory::release_freed();
     let reason = stop_reason(&proved, options);
     // A depth-first search stopped at a limit may have missed shallow
@@ -284,14 +286,23 @@ pub fn check(scenario: &Scenario, options: &Options) -> Outcome {
         .iter()
         .filter(|p| look_for_unknown || proved.discoveries.contains_key(p.name))
         .collect();
+    let graph = proved.graph.take().filter(|_| reason.is_none());
     let breadth_first = (!wanted.is_empty()).then(|| {
         let depth = breadth_first_depth(&wanted, &proved, options.max_depth);
-        let phase = breadth_first_phase(&wanted, look_for_unknown);
         let model = crate::model::build(scenario);
-        let searched = levels::search(model, &wanted, options.threads, depth, plan.rest, &phase, &reporter);
-        memory::release_freed();
+        // The proving search's graph, where it recorded one: the same
+        // counterexamples without generating the states again.
+        let searched = match &graph {
+            Some(graph) => graph.search(model, &wanted, depth),
+            None => {
+                let phase = breadth_first_phase(&wanted, look_for_unknown);
+                levels::search(model, &wanted, options.threads, depth, plan.rest, &phase, &reporter)
+            }
+        };
         (searched, depth)
     });
+    drop(graph);
+    memory::release_freed();
     let unknown_search = breadth_first.as_ref().filter(|_| look_for_unknown);
     let mut incomplete = reason.map(|reason| Incomplete {
         reason,

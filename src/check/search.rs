@@ -26,6 +26,9 @@ pub struct Searched {
     pub reached: Reached,
     /// The model searched (its properties are the ones searched for).
     pub model: KafkaModel,
+    /// The state graph a complete depth-first proving search recorded, for
+    /// the shortest counterexamples ([`super::graph`]).
+    pub graph: Option<super::graph::Graph>,
 }
 
 /// The proving search. A simulation walks for `walks` (its checker's own
@@ -103,6 +106,7 @@ fn run<C: Checker<Stoppable> + Sync>(
         stopped: stopped.map(|(reason, _)| reason),
         reached: stopped.map_or_else(counts, |(_, reached)| reached),
         model: checker.model().inner.clone(),
+        graph: None,
     }
 }
 

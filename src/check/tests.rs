@@ -143,6 +143,7 @@ fn a_trace_the_breadth_first_search_did_not_reach_is_not_called_shortest() {
         stopped: Some(StopReason::Timeout),
         reached: Reached { states: 10, depth: 3 },
         model: crate::model::build(&scenario),
+        graph: None,
     };
     let proved = searched([("no-duplicate", path.clone())].into_iter().collect());
     let ran_out = searched(HashMap::new());
